@@ -1,0 +1,448 @@
+/**
+ * The only reader of command-line flags and environment variables.
+ *
+ * Every setting is declared once in `SETTINGS` (flag, variables, accepted values, default, description);
+ * the help text and the README's configuration table come from the same table. Values are validated with zod
+ * and every error names the flag or variable it came from. Precedence: flag > environment > `--env-file` >
+ * default. Secrets may also come from `NAME_FILE` (a path to a file holding the value).
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { Secret } from "./secret.ts";
+import { PROGRAM_NAME, VERSION } from "./version.ts";
+
+export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const TRANSPORTS = ["stdio", "http"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+export interface XyteSettings {
+  orgApiKey: Secret | undefined;
+  partnerApiKey: Secret | undefined;
+  hubUrl: string;
+  entryUrl: string;
+  timeoutMs: number;
+}
+
+export interface Config {
+  transport: Transport;
+  host: string;
+  port: number;
+  stateless: boolean;
+  demo: boolean;
+  readOnly: boolean;
+  logLevel: LogLevel;
+  xyte: XyteSettings;
+}
+
+/** What the command line asked for. */
+export type CliRequest =
+  | { kind: "help"; text: string }
+  | { kind: "version"; text: string }
+  | { kind: "run"; config: Config };
+
+/** A configuration mistake: the message names the flag or variable; the process exits with code 2. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Where settings are read from; `Deno.env` in production, a plain map in tests. */
+export interface ConfigSources {
+  env: { get(name: string): string | undefined };
+  readTextFile(path: string): string;
+}
+
+export const DENO_SOURCES: ConfigSources = {
+  env: { get: (name) => Deno.env.get(name) },
+  readTextFile: (path) => Deno.readTextFileSync(path),
+};
+
+type SettingId =
+  | "transport"
+  | "host"
+  | "port"
+  | "stateless"
+  | "demo"
+  | "readOnly"
+  | "logLevel"
+  | "orgApiKey"
+  | "partnerApiKey"
+  | "hubUrl"
+  | "entryUrl"
+  | "timeoutMs"
+  | "envFile";
+
+export interface SettingSpec {
+  id: SettingId;
+  /** Long flag name without dashes. */
+  flag?: string;
+  /** Environment variable, then accepted aliases. */
+  env?: readonly string[];
+  /** Secret: never logged, also readable from `<VAR>_FILE`. */
+  secret?: boolean;
+  /** A flag that takes no value. */
+  boolean?: boolean;
+  /** What is accepted, for help and error messages. */
+  accepted: string;
+  default?: string;
+  description: string;
+  schema: z.ZodType;
+}
+
+const integer = (min: number, max: number) =>
+  z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
+const flag = z.stringbool();
+
+export const SETTINGS: readonly SettingSpec[] = [
+  {
+    id: "transport",
+    flag: "transport",
+    env: ["MCP_TRANSPORT"],
+    accepted: "stdio | http",
+    default: "stdio",
+    description: "How MCP clients connect: stdio (a local host spawns the server) or Streamable HTTP.",
+    schema: z.enum(TRANSPORTS),
+  },
+  {
+    id: "host",
+    flag: "host",
+    env: ["MCP_HOST"],
+    accepted: "a hostname or IP address",
+    default: "127.0.0.1",
+    description: "Address the HTTP transport binds to.",
+    schema: z.string().trim().regex(/^[A-Za-z0-9.:\-\[\]]+$/),
+  },
+  {
+    id: "port",
+    flag: "port",
+    env: ["MCP_PORT"],
+    accepted: "an integer from 0 to 65535 (0 picks a free port)",
+    default: "8080",
+    description: "Port the HTTP transport listens on.",
+    schema: integer(0, 65535),
+  },
+  {
+    id: "stateless",
+    flag: "stateless",
+    env: ["MCP_STATELESS"],
+    boolean: true,
+    accepted: "true | false",
+    default: "false",
+    description: "HTTP without sessions (every request stands alone), for horizontally scaled deployments.",
+    schema: flag,
+  },
+  {
+    id: "demo",
+    flag: "demo",
+    env: ["XYTE_MCP_DEMO"],
+    boolean: true,
+    accepted: "true | false",
+    default: "false",
+    description: "Serve the built-in simulated Xyte organization; no API key needed.",
+    schema: flag,
+  },
+  {
+    id: "readOnly",
+    flag: "read-only",
+    env: ["XYTE_MCP_READ_ONLY"],
+    boolean: true,
+    accepted: "true | false",
+    default: "false",
+    description: "Expose no tool that changes anything in Xyte.",
+    schema: flag,
+  },
+  {
+    id: "logLevel",
+    flag: "log-level",
+    env: ["LOG_LEVEL"],
+    accepted: LOG_LEVELS.join(" | "),
+    default: "info",
+    description: "Minimum level of the JSON log lines written to stderr.",
+    schema: z.string().trim().toLowerCase().transform((v) => (v === "warn" ? "warning" : v)).pipe(
+      z.enum(LOG_LEVELS),
+    ),
+  },
+  {
+    id: "orgApiKey",
+    env: ["XYTE_ORG_API_KEY", "XYTE_API_KEY"],
+    secret: true,
+    accepted: "an organization API key",
+    description: "Organization API key (Xyte: Settings → API keys). Required unless --demo or a partner key.",
+    schema: z.string().trim().min(1),
+  },
+  {
+    id: "partnerApiKey",
+    env: ["XYTE_PARTNER_API_KEY"],
+    secret: true,
+    accepted: "a partner API key",
+    description: "Partner API key, for the partner endpoints (devices and tickets across customers).",
+    schema: z.string().trim().min(1),
+  },
+  {
+    id: "hubUrl",
+    env: ["XYTE_HUB_URL"],
+    accepted: "an http(s) URL",
+    default: "https://hub.xyte.io",
+    description: "Base URL of the Xyte hub (organization, partner and device APIs).",
+    schema: httpUrl,
+  },
+  {
+    id: "entryUrl",
+    env: ["XYTE_ENTRY_URL"],
+    accepted: "an http(s) URL",
+    default: "https://entry.xyte.io",
+    description: "Base URL of the Xyte entry service (device registration).",
+    schema: httpUrl,
+  },
+  {
+    id: "timeoutMs",
+    env: ["XYTE_TIMEOUT_MS"],
+    accepted: "an integer of milliseconds from 100 to 600000",
+    default: "15000",
+    description: "Deadline of one upstream request to Xyte.",
+    schema: integer(100, 600_000),
+  },
+  {
+    id: "envFile",
+    flag: "env-file",
+    accepted: "a path to a dotenv file",
+    description: "Read variables from this file; variables already set in the environment win.",
+    schema: z.string().min(1),
+  },
+];
+
+const EXTRA_FLAGS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
+/** Display name of a flag, e.g. `--log-level`. */
+const flagName = (spec: SettingSpec) => `--${spec.flag}`;
+
+/** Parses the command line and environment into what to do; throws `ConfigError` on any mistake. */
+export async function loadConfig(
+  argv: readonly string[],
+  sources: ConfigSources = DENO_SOURCES,
+): Promise<CliRequest> {
+  const flags = parseFlags(argv);
+  if (flags.help === true) return { kind: "help", text: helpText() };
+  if (flags.version === true) return { kind: "version", text: `${PROGRAM_NAME} ${VERSION}` };
+
+  const envFileSpec = settingById("envFile");
+  const envFilePath = typeof flags[envFileSpec.flag!] === "string"
+    ? String(flags[envFileSpec.flag!])
+    : undefined;
+  const fileVars = envFilePath === undefined ? {} : await readEnvFile(envFilePath, sources);
+  // One layer per source, in precedence order: the real environment, then the env file.
+  const layers: VariableLayer[] = [
+    { get: (name) => sources.env.get(name), origin: (name) => name },
+    { get: (name) => fileVars[name], origin: (name) => `${name} (from ${envFilePath})` },
+  ];
+
+  const values = new Map<SettingId, unknown>();
+  for (const spec of SETTINGS) {
+    if (spec.id === "envFile") continue;
+    const raw = rawValue(spec, flags, layers, sources);
+    if (raw === undefined) {
+      if (spec.default !== undefined) values.set(spec.id, spec.schema.parse(spec.default));
+      continue;
+    }
+    const parsed = spec.schema.safeParse(raw.value);
+    if (!parsed.success) {
+      const shown = spec.secret ? "" : ` ${JSON.stringify(raw.value)}`;
+      throw new ConfigError(`invalid value for ${raw.origin}:${shown} (accepted: ${spec.accepted})`);
+    }
+    values.set(spec.id, parsed.data);
+  }
+
+  const config: Config = {
+    transport: values.get("transport") as Transport,
+    host: values.get("host") as string,
+    port: values.get("port") as number,
+    stateless: values.get("stateless") as boolean,
+    demo: values.get("demo") as boolean,
+    readOnly: values.get("readOnly") as boolean,
+    logLevel: values.get("logLevel") as LogLevel,
+    xyte: {
+      orgApiKey: secretOrUndefined(values.get("orgApiKey")),
+      partnerApiKey: secretOrUndefined(values.get("partnerApiKey")),
+      hubUrl: values.get("hubUrl") as string,
+      entryUrl: values.get("entryUrl") as string,
+      timeoutMs: values.get("timeoutMs") as number,
+    },
+  };
+  if (!config.demo && !config.xyte.orgApiKey && !config.xyte.partnerApiKey) {
+    throw new ConfigError(
+      "no Xyte API key: set XYTE_ORG_API_KEY (or XYTE_ORG_API_KEY_FILE; XYTE_PARTNER_API_KEY for partner " +
+        "access), or pass --demo to try the built-in simulated organization",
+    );
+  }
+  return { kind: "run", config };
+}
+
+/** A summary of the effective configuration that is safe to log: secrets appear only as set / not set. */
+export function configSummary(config: Config): Record<string, unknown> {
+  return {
+    transport: config.transport,
+    ...(config.transport === "http"
+      ? { host: config.host, port: config.port, stateless: config.stateless }
+      : {}),
+    demo: config.demo,
+    readOnly: config.readOnly,
+    logLevel: config.logLevel,
+    hubUrl: config.xyte.hubUrl,
+    entryUrl: config.xyte.entryUrl,
+    timeoutMs: config.xyte.timeoutMs,
+    organizationKeySet: config.xyte.orgApiKey !== undefined,
+    partnerKeySet: config.xyte.partnerApiKey !== undefined,
+  };
+}
+
+/** The `--help` text, generated from `SETTINGS`. */
+export function helpText(): string {
+  const lines = [
+    `${PROGRAM_NAME} ${VERSION} — MCP server for the Xyte device-management platform`,
+    "",
+    `Usage: ${PROGRAM_NAME} [flags]`,
+    "",
+    "Flags:",
+  ];
+  for (const spec of SETTINGS.filter((s) => s.flag)) {
+    const value = spec.boolean
+      ? ""
+      : ` <${spec.accepted.includes("|") ? spec.accepted.replace(/ /g, "") : "value"}>`;
+    const dflt = spec.default !== undefined && !spec.boolean ? ` (default ${spec.default})` : "";
+    lines.push(`  ${flagName(spec)}${value}`, `      ${spec.description}${dflt}`);
+  }
+  lines.push(
+    "  --version, -V",
+    "      Print the version and exit.",
+    "  --help, -h",
+    "      Print this help and exit.",
+  );
+  lines.push("", "Environment:");
+  for (const spec of SETTINGS.filter((s) => s.env)) {
+    const names = spec.env!.join(", ") + (spec.secret ? ` (or ${spec.env![0]}_FILE)` : "");
+    const dflt = spec.default !== undefined ? ` (default ${spec.default})` : "";
+    lines.push(`  ${names}`, `      ${spec.description}${dflt}`);
+  }
+  lines.push("", "Exit codes: 0 ok, 1 runtime failure, 2 invalid flags or configuration.");
+  return lines.join("\n");
+}
+
+function settingById(id: SettingId): SettingSpec {
+  return SETTINGS.find((s) => s.id === id)!;
+}
+
+type ParsedFlags = Record<string, string | boolean | undefined>;
+
+function parseFlags(argv: readonly string[]): ParsedFlags {
+  const args = argv[0] === "--" ? argv.slice(1) : [...argv];
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = { ...EXTRA_FLAGS };
+  for (const spec of SETTINGS) {
+    if (spec.flag) options[spec.flag] = { type: spec.boolean ? "boolean" : "string" };
+  }
+  const accepted = Object.keys(options).map((f) => `--${f}`).join(", ");
+  try {
+    const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
+    return values as ParsedFlags;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: string }).code;
+    const named = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw new ConfigError(`unknown flag ${named ?? message} (accepted: ${accepted})`);
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+      const arg = /'([^']*)'/.exec(message)?.[1] ?? message;
+      throw new ConfigError(
+        `unexpected argument ${JSON.stringify(arg)} (flags start with --; accepted: ${accepted})`,
+      );
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      const spec = SETTINGS.find((s) => s.flag && named?.startsWith(`--${s.flag}`));
+      const what = spec
+        ? (spec.boolean ? "takes no value" : `needs a value (accepted: ${spec.accepted})`)
+        : message;
+      throw new ConfigError(`flag ${spec ? flagName(spec) : named ?? ""} ${what}`);
+    }
+    throw new ConfigError(message);
+  }
+}
+
+interface VariableLayer {
+  get(name: string): string | undefined;
+  origin(name: string): string;
+}
+
+/**
+ * The raw value of one setting: its flag, else the first layer (environment before env file) that sets any
+ * of its variables — the primary name, an alias, or `<NAME>_FILE` for secrets.
+ */
+function rawValue(
+  spec: SettingSpec,
+  flags: ParsedFlags,
+  layers: readonly VariableLayer[],
+  sources: ConfigSources,
+): { value: string; origin: string } | undefined {
+  if (spec.flag && flags[spec.flag] !== undefined) {
+    const v = flags[spec.flag];
+    return { value: typeof v === "boolean" ? String(v) : v!, origin: flagName(spec) };
+  }
+  for (const layer of layers) {
+    const read = (name: string) => {
+      const value = layer.get(name);
+      return value === undefined || value === "" ? undefined : value;
+    };
+    for (const name of spec.env ?? []) {
+      const direct = read(name);
+      const file = spec.secret ? read(`${name}_FILE`) : undefined;
+      if (direct !== undefined && file !== undefined) {
+        throw new ConfigError(
+          `both ${layer.origin(name)} and ${layer.origin(`${name}_FILE`)} are set; set only one`,
+        );
+      }
+      if (direct !== undefined) return { value: direct, origin: layer.origin(name) };
+      if (file !== undefined) {
+        return { value: readSecretFile(`${name}_FILE`, file, sources), origin: layer.origin(`${name}_FILE`) };
+      }
+    }
+  }
+  return undefined;
+}
+
+function readSecretFile(variable: string, path: string, sources: ConfigSources): string {
+  let text: string;
+  try {
+    text = sources.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(`${variable}: cannot read ${path} (${describeFsError(error)})`);
+  }
+  const value = text.trim();
+  if (value === "") throw new ConfigError(`${variable}: ${path} is empty`);
+  return value;
+}
+
+async function readEnvFile(path: string, sources: ConfigSources): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = sources.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(`--env-file: cannot read ${path} (${describeFsError(error)})`);
+  }
+  // Loaded on demand: dotenv pulls in node:crypto, which costs start-up time when no env file is used.
+  const { parse } = await import("dotenv");
+  return parse(text);
+}
+
+function describeFsError(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "is a directory";
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+}
+
+function secretOrUndefined(value: unknown): Secret | undefined {
+  return typeof value === "string" && value !== "" ? new Secret(value) : undefined;
+}
