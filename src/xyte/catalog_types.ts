@@ -1,0 +1,33 @@
+/** Types describing one Xyte API endpoint in the catalog. */
+
+export type Namespace = "organization" | "partner" | "device";
+export type AuthScope = "organization" | "partner" | "device" | "none";
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type BaseName = "hub" | "entry";
+export type BodyType = "none" | "json" | "multipart-form";
+/** How a list response wraps its rows. */
+export type ListEnvelope = "items" | "data" | "next_page" | "array";
+
+export interface EndpointSpec {
+  /** Stable key, `namespace.group.action` (e.g. `organization.devices.getDevice`). */
+  readonly key: string;
+  readonly namespace: Namespace;
+  readonly group: string;
+  readonly title: string;
+  /** One line saying what the endpoint does, for agents. */
+  readonly summary: string;
+  readonly method: HttpMethod;
+  readonly base: BaseName;
+  /** Path template with `:param` segments. */
+  readonly path: string;
+  readonly pathParams: readonly string[];
+  readonly queryParams: readonly string[];
+  readonly scope: AuthScope;
+  readonly body: BodyType;
+  readonly bodyFields: readonly string[];
+  readonly mutating: boolean;
+  /** Known response shape, informal. */
+  readonly response?: string;
+  readonly listEnvelope?: ListEnvelope;
+  readonly constraints?: readonly string[];
+}

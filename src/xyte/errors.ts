@@ -1,0 +1,112 @@
+/**
+ * Typed failures of a Xyte API call. Each carries what an agent needs to decide what to do next: a stable
+ * code, the upstream status and message, a hint, and whether retrying can help.
+ */
+import { scrubSecrets } from "../secret.ts";
+import type { AuthScope } from "./catalog_types.ts";
+
+export const XYTE_ERROR_CODES = [
+  "auth",
+  "forbidden",
+  "not_found",
+  "validation",
+  "rate_limited",
+  "upstream",
+  "timeout",
+  "network",
+  "invalid_response",
+  "cancelled",
+] as const;
+export type XyteErrorCode = (typeof XYTE_ERROR_CODES)[number];
+
+export interface XyteErrorInit {
+  code: XyteErrorCode;
+  message: string;
+  status?: number;
+  endpointKey?: string;
+  hint?: string;
+  retriable?: boolean;
+  /** Seconds the upstream asked us to wait (429/503 `Retry-After`). */
+  retryAfterSeconds?: number;
+}
+
+export class XyteError extends Error {
+  override readonly name = "XyteError";
+  readonly code: XyteErrorCode;
+  readonly status: number | undefined;
+  readonly endpointKey: string | undefined;
+  readonly hint: string;
+  readonly retriable: boolean;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(init: XyteErrorInit) {
+    super(scrubSecrets(init.message));
+    this.code = init.code;
+    this.status = init.status;
+    this.endpointKey = init.endpointKey;
+    this.hint = scrubSecrets(init.hint ?? defaultHint(init.code));
+    this.retriable = init.retriable ?? RETRIABLE.has(init.code);
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+const RETRIABLE = new Set<XyteErrorCode>(["rate_limited", "upstream", "timeout", "network"]);
+
+function defaultHint(code: XyteErrorCode): string {
+  switch (code) {
+    case "auth":
+      return "The Xyte API key was rejected. Check that the configured key is valid and has not been revoked.";
+    case "forbidden":
+      return "The API key is valid but lacks permission for this operation.";
+    case "not_found":
+      return "No such object. Check the id; list tools return valid ids.";
+    case "validation":
+      return "Xyte rejected the parameters. Read the message, fix the arguments and call again.";
+    case "rate_limited":
+      return "Xyte is rate limiting requests. Wait before retrying.";
+    case "upstream":
+      return "Xyte returned a server error. Retrying later may succeed.";
+    case "timeout":
+      return "Xyte did not answer in time. Retry, or narrow the request (smaller page, fewer items).";
+    case "network":
+      return "Xyte could not be reached. Check network access to the hub URL.";
+    case "invalid_response":
+      return "Xyte answered with something that is not the expected JSON. Retrying may help; report it if it persists.";
+    case "cancelled":
+      return "The call was cancelled before it finished.";
+  }
+}
+
+/** Hint for a 401, naming the setting that holds the key for the endpoint's scope. */
+export function authHint(scope: AuthScope): string {
+  switch (scope) {
+    case "organization":
+      return "The organization API key was rejected. Check XYTE_ORG_API_KEY (or XYTE_ORG_API_KEY_FILE).";
+    case "partner":
+      return "The partner API key was rejected. Check XYTE_PARTNER_API_KEY (or XYTE_PARTNER_API_KEY_FILE).";
+    case "device":
+      return "The device access key was rejected. Pass the device's access_key returned at registration.";
+    case "none":
+      return "This endpoint takes no key; the rejection came from Xyte.";
+  }
+}
+
+/** Maps an HTTP error status to an error code. */
+export function codeForStatus(status: number): XyteErrorCode {
+  if (status === 401) return "auth";
+  if (status === 403) return "forbidden";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  if (status === 400 || status === 409 || status === 422) return "validation";
+  return "upstream";
+}
+
+/** Parses `Retry-After` (delta seconds or HTTP date) into seconds from `now`; undefined when absent or bad. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
