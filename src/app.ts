@@ -1,0 +1,50 @@
+/**
+ * Wires a validated `Config` into running parts: the upstream (real Xyte, or the simulated hub in demo
+ * mode), the process-wide Xyte client, and the server factory the transports use.
+ */
+import type { McpServer } from "@modelcontextprotocol/server";
+import type { Config } from "./config.ts";
+import { buildServer, type ServerDeps } from "./mcp/server.ts";
+import { exposedTools } from "./registry.ts";
+import { Secret } from "./secret.ts";
+import { PROGRAM_NAME, VERSION } from "./version.ts";
+import { XyteClient } from "./xyte/client.ts";
+
+export interface App {
+  deps: ServerDeps;
+  /** A fresh MCP server over the shared client (one per connection, session or request). */
+  buildServer(): McpServer;
+  /** Set in demo mode: the simulated hub the client talks to. */
+  demoHubUrl?: string;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Config): Promise<App> {
+  let { hubUrl, entryUrl, orgApiKey, partnerApiKey } = config.xyte;
+  let closeUpstream = () => Promise.resolve();
+  let demoHubUrl: string | undefined;
+  if (config.demo) {
+    // Loaded only in demo mode: production never pays for the simulator.
+    const sim = await import("./simulator/mod.ts");
+    const hub = await sim.startSimulator();
+    hubUrl = entryUrl = demoHubUrl = hub.url;
+    orgApiKey = new Secret(sim.DEMO_ORG_KEY);
+    partnerApiKey = new Secret(sim.DEMO_PARTNER_KEY);
+    closeUpstream = () => hub.close();
+  }
+  const xyte = new XyteClient({
+    hubUrl,
+    entryUrl,
+    organizationKey: orgApiKey,
+    partnerKey: partnerApiKey,
+    timeoutMs: config.xyte.timeoutMs,
+    userAgent: `${PROGRAM_NAME}/${VERSION}`,
+  });
+  const deps: ServerDeps = { xyte, tools: exposedTools({ readOnly: config.readOnly }) };
+  return {
+    deps,
+    buildServer: () => buildServer(deps),
+    ...(demoHubUrl ? { demoHubUrl } : {}),
+    close: closeUpstream,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Entry point of `xyte-mcp`: flags and environment → validated config → the chosen transport.
+ * Exit codes: 0 clean shutdown, 1 runtime failure, 2 invalid flags or configuration.
+ */
+import { createApp } from "./app.ts";
+import { ConfigError, configSummary, loadConfig } from "./config.ts";
+import { demoBanner } from "./demo.ts";
+import { log, setupLogging, stopLogging } from "./observability/log.ts";
+import { PROGRAM_NAME, VERSION } from "./version.ts";
+
+const encoder = new TextEncoder();
+const writeOut = (text: string) =>
+  Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
+const writeErr = (text: string) =>
+  Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let request;
+  try {
+    request = await loadConfig(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      writeErr(`${PROGRAM_NAME}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (request.kind !== "run") {
+    writeOut(request.text);
+    return 0;
+  }
+  const { config } = request;
+  await setupLogging(config.logLevel);
+  const logger = log("main");
+  logger.info("starting", { program: PROGRAM_NAME, version: VERSION, ...configSummary(config) });
+
+  const app = await createApp(config);
+  const stopSignal = waitForStopSignal();
+  try {
+    // Each transport is loaded only when chosen, to keep stdio cold start short.
+    if (config.transport === "stdio") {
+      const { serveOverStdio } = await import("./transports/stdio.ts");
+      const stdio = serveOverStdio(app.buildServer);
+      const reason = await Promise.race([stdio.closed.then(() => "stdin closed"), stopSignal]);
+      logger.info("stopping", { reason });
+      await stdio.close();
+    } else {
+      const { serveHttp } = await import("./transports/http.ts");
+      const http = await serveHttp({
+        host: config.host,
+        port: config.port,
+        stateless: config.stateless,
+        build: () => app.buildServer(),
+      });
+      if (config.demo) writeOut(demoBanner(http.url));
+      const reason = await stopSignal;
+      logger.info("stopping", { reason });
+      await http.close();
+    }
+  } finally {
+    await app.close();
+    await stopLogging();
+  }
+  return 0;
+}
+
+function waitForStopSignal(): Promise<string> {
+  const { promise, resolve } = Promise.withResolvers<string>();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, () => resolve(signal));
+    } catch {
+      // SIGTERM listeners are not supported on Windows.
+    }
+  }
+  return promise;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    writeErr(`${PROGRAM_NAME}: ${message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Turns tool outcomes into MCP `CallToolResult`s. This is the only place where errors become results:
+ * a `XyteError` keeps its code, status and hint; bad arguments become `invalid_arguments`; anything
+ * unexpected becomes `internal` without a stack trace. Every text passes through the secret scrubber.
+ */
+import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { z } from "zod";
+import { scrubSecrets } from "../secret.ts";
+import { XyteError } from "../xyte/errors.ts";
+import type { ToolErrorPayload } from "./schemas.ts";
+
+/** A tool-level failure that is not an upstream error (bad arguments, refused operation). */
+export class ToolFailure extends Error {
+  override readonly name = "ToolFailure";
+  constructor(readonly payload: ToolErrorPayload) {
+    super(payload.message);
+  }
+}
+
+/** The `invalid_arguments` failure for arguments that do not match the tool's input schema. */
+export function invalidArguments(toolName: string, error: z.ZodError): ToolFailure {
+  const problems = error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join(".") : "arguments";
+    return `${where}: ${issue.message}`;
+  });
+  return new ToolFailure({
+    code: "invalid_arguments",
+    message: `invalid arguments for ${toolName}: ${problems.join("; ")}`,
+    hint: `Fix the named argument(s) to match the input schema of ${toolName} and call again.`,
+    retriable: false,
+  });
+}
+
+/** Describes any thrown value as a tool error payload. */
+export function toErrorPayload(error: unknown): ToolErrorPayload {
+  if (error instanceof ToolFailure) return scrubPayload(error.payload);
+  if (error instanceof XyteError) {
+    return scrubPayload({
+      code: error.code,
+      message: error.message,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      hint: error.retryAfterSeconds !== undefined
+        ? `${error.hint} Xyte asked to wait ${error.retryAfterSeconds} s.`
+        : error.hint,
+      retriable: error.retriable,
+    });
+  }
+  return {
+    code: "internal",
+    message: "the server failed while handling this call",
+    hint:
+      "This is a bug in xyte-mcp, not in your arguments. Retrying may not help; report it with the request id.",
+    retriable: false,
+  };
+}
+
+/** A successful result: summary line and the JSON in `content`, the object in `structuredContent`. */
+export function successResult(summary: string, result: Record<string, unknown>): CallToolResult {
+  const json = JSON.stringify(result);
+  const scrubbed = scrubSecrets(json);
+  return {
+    content: [
+      { type: "text", text: scrubSecrets(summary) },
+      { type: "text", text: scrubbed },
+    ],
+    // Parse back only when a secret was actually removed; the common case returns the object as is.
+    structuredContent: scrubbed === json ? result : JSON.parse(scrubbed),
+  };
+}
+
+/** A failed result: `isError`, a readable text, and `structuredContent.error`. */
+export function errorResult(payload: ToolErrorPayload): CallToolResult {
+  const status = payload.status !== undefined ? ` (HTTP ${payload.status})` : "";
+  const retry = payload.retriable ? " Retriable." : "";
+  return {
+    isError: true,
+    content: [{
+      type: "text",
+      text: `Error ${payload.code}${status}: ${payload.message}\nHint: ${payload.hint}${retry}`,
+    }],
+    structuredContent: { error: payload },
+  };
+}
+
+function scrubPayload(payload: ToolErrorPayload): ToolErrorPayload {
+  return { ...payload, message: scrubSecrets(payload.message), hint: scrubSecrets(payload.hint) };
+}

@@ -1,0 +1,85 @@
+/**
+ * What a tool is: a typed, transport-free function `(args, ctx) => result` plus everything an MCP client
+ * sees about it (name, title, description, schemas, annotations, toolset).
+ */
+import type { z } from "zod";
+import type { Logger } from "../observability/log.ts";
+import type { XyteClient } from "../xyte/client.ts";
+
+/** Named groups of tools that can be exposed or hidden together. */
+export const TOOLSETS = ["organization", "devices", "incidents", "tickets"] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+export interface ToolAnnotations {
+  /** The tool changes nothing. */
+  readOnlyHint: boolean;
+  /** The tool may delete or irreversibly change data. */
+  destructiveHint: boolean;
+  /** Calling twice with the same arguments has no further effect. */
+  idempotentHint: boolean;
+  /** The tool talks to a system outside the server (Xyte). */
+  openWorldHint: boolean;
+}
+
+export const READ_ONLY: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+
+/** What a tool may use while it runs. Nothing here knows about stdio or HTTP. */
+export interface ToolContext {
+  xyte: XyteClient;
+  /** Aborted when the client cancels the call or the transport closes. */
+  signal: AbortSignal;
+  requestId: string;
+  log: Logger;
+  /** Reports progress to the client when it asked for it; a no-op otherwise. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
+  name: string;
+  title: string;
+  /** Tells an agent when to use the tool and what it returns. */
+  description: string;
+  toolset: Toolset;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  run(args: z.output<I>, ctx: ToolContext): Promise<z.output<O>>;
+  /** One or two human lines about the result, shown before the JSON. */
+  summarize(result: z.output<O>, args: z.output<I>): string;
+}
+
+/** A tool with its types erased, as the registry and server hold it. */
+export interface Tool {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly toolset: Toolset;
+  readonly input: z.ZodObject;
+  readonly output: z.ZodObject;
+  readonly annotations: ToolAnnotations;
+  /** Runs with already-validated arguments. */
+  execute(args: unknown, ctx: ToolContext): Promise<{ result: Record<string, unknown>; summary: string }>;
+}
+
+/** Declares a tool. The returned value is what the registry lists. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): Tool {
+  return {
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    toolset: spec.toolset,
+    input: spec.input,
+    output: spec.output,
+    annotations: spec.annotations,
+    async execute(args, ctx) {
+      const typedArgs = args as z.output<I>;
+      const result = await spec.run(typedArgs, ctx);
+      return { result: result as Record<string, unknown>, summary: spec.summarize(result, typedArgs) };
+    },
+  };
+}

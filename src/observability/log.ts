@@ -1,0 +1,74 @@
+/**
+ * Structured logs: one JSON object per line on stderr (stdout belongs to the stdio transport).
+ *
+ * Built on logtape. Two redaction layers stand between a record and stderr: fields whose names look
+ * secret (api_key, authorization, token, …) are masked by @logtape/redaction, and any known secret value
+ * (registered with `rememberSecret`) is scrubbed from the final line whatever field it hid in.
+ * `withRequestContext` attaches a request id to every record logged inside a call.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import {
+  configure,
+  getJsonLinesFormatter,
+  getLogger,
+  type Logger,
+  type LogRecord,
+  reset,
+  type Sink,
+  withContext,
+} from "@logtape/logtape";
+import { redactByField } from "@logtape/redaction";
+import type { LogLevel } from "../config.ts";
+import { scrubSecrets } from "../secret.ts";
+
+export type { Logger } from "@logtape/logtape";
+
+const ROOT = "xyte-mcp";
+const SECRET_FIELDS = [/api[_-]?key/i, /authorization/i, /token/i, /secret/i, /password/i, /cookie/i];
+
+/** Writes one line of text; stderr by default. */
+export type LineWriter = (line: string) => void;
+
+const encoder = new TextEncoder();
+const stderrWriter: LineWriter = (line) => {
+  try {
+    Deno.stderr.writeSync(encoder.encode(line));
+  } catch {
+    // stderr closed: nothing useful left to do with a log line.
+  }
+};
+
+/** Configures logging for the process. Call once at start; `write` is replaceable for tests. */
+export async function setupLogging(level: LogLevel, write: LineWriter = stderrWriter): Promise<void> {
+  const format = getJsonLinesFormatter({ properties: "flatten", message: "rendered" });
+  const lineSink: Sink = (record: LogRecord) => write(scrubSecrets(format(record)));
+  await configure({
+    reset: true,
+    sinks: { stderr: redactByField(lineSink, { fieldPatterns: SECRET_FIELDS, action: () => "[redacted]" }) },
+    loggers: [
+      { category: [ROOT], lowestLevel: level, sinks: ["stderr"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
+    ],
+    contextLocalStorage: new AsyncLocalStorage(),
+  });
+}
+
+/** Stops logging (flushes nothing: the sink is synchronous). */
+export async function stopLogging(): Promise<void> {
+  await reset();
+}
+
+/** A logger under the product's root category, e.g. `log("http")`. */
+export function log(...category: string[]): Logger {
+  return getLogger([ROOT, ...category]);
+}
+
+/** Runs `fn` with `requestId` (and any extra fields) attached to every record it logs. */
+export function withRequestContext<T>(fields: Record<string, unknown>, fn: () => T): T {
+  return withContext(fields, fn);
+}
+
+/** A short random request id (12 hex chars). */
+export function newRequestId(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+}

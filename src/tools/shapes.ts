@@ -1,0 +1,144 @@
+/**
+ * Compact shapes tools return, and the projections from wire objects into them. Compact means the fields an
+ * operator needs to decide, nothing more: fewer tokens per device, incident or ticket.
+ */
+import { z } from "zod";
+import type { WireDevice, WireIncident, WireTicket } from "../xyte/wire.ts";
+
+export const DEVICE_STATUSES = ["online", "offline", "error"] as const;
+export const EFFECTIVE_STATUSES = [
+  "ok",
+  "offline",
+  "error",
+  "warning",
+  "disconnected",
+  "never_seen",
+] as const;
+
+const nullableText = z.string().nullable();
+
+export const DeviceSummary = z.object({
+  id: z.string(),
+  name: nullableText,
+  status: nullableText.describe("Self-reported: online | offline | error"),
+  effective_status: nullableText.describe(
+    "Computed health: ok | offline | error | warning | disconnected | never_seen",
+  ),
+  model: nullableText,
+  space_id: nullableText,
+  space_path: nullableText,
+  last_seen_at: nullableText.describe("ISO-8601; null if never seen"),
+  firmware: nullableText,
+});
+export type DeviceSummary = z.infer<typeof DeviceSummary>;
+
+export const DeviceDetail = DeviceSummary.extend({
+  sn: nullableText,
+  mac: nullableText,
+  cloud_id: nullableText,
+  model_id: nullableText,
+  sub_model: nullableText,
+  merged_effective_status: nullableText,
+  details: z.record(z.string(), z.unknown()).nullable(),
+  state: z.record(z.string(), z.unknown()).nullable(),
+});
+export type DeviceDetail = z.infer<typeof DeviceDetail>;
+
+export function toDeviceSummary(d: WireDevice): DeviceSummary {
+  return {
+    id: d.id,
+    name: d.name,
+    status: d.status,
+    effective_status: d.effective_status,
+    model: d.model?.name ?? null,
+    space_id: d.space?.id ?? null,
+    space_path: d.space?.full_path ?? null,
+    last_seen_at: d.last_seen_at,
+    firmware: d.firmware?.version ?? null,
+  };
+}
+
+export function toDeviceDetail(d: WireDevice): DeviceDetail {
+  return {
+    ...toDeviceSummary(d),
+    sn: d.sn,
+    mac: d.mac,
+    cloud_id: d.cloud_id,
+    model_id: d.model?.id ?? null,
+    sub_model: d.model?.sub_model ?? null,
+    merged_effective_status: d.merged_effective_status,
+    details: d.details,
+    state: d.state,
+  };
+}
+
+export const IncidentSummary = z.object({
+  id: z.string(),
+  title: nullableText,
+  status: nullableText.describe("active | closed"),
+  priority: nullableText.describe("critical | high | moderate | low | planning"),
+  device_id: nullableText,
+  device_name: nullableText,
+  space_id: nullableText,
+  space_path: nullableText,
+  created_at: nullableText,
+  closed_at: nullableText,
+});
+export type IncidentSummary = z.infer<typeof IncidentSummary>;
+
+export function toIncidentSummary(i: WireIncident): IncidentSummary {
+  return {
+    id: i.id ?? i.uuid ?? "",
+    title: i.title ?? i.name ?? i.issue,
+    status: i.status,
+    priority: i.priority,
+    device_id: i.device_id ?? null,
+    device_name: i.device_name,
+    space_id: i.space_id ?? null,
+    space_path: i.space_path,
+    created_at: i.created_at,
+    closed_at: i.closed_at,
+  };
+}
+
+export const TicketSummary = z.object({
+  id: z.string(),
+  title: nullableText,
+  status: nullableText,
+  device_id: nullableText,
+  created_at: nullableText,
+  opened_by: nullableText,
+  description: nullableText.describe("First 200 characters"),
+});
+export type TicketSummary = z.infer<typeof TicketSummary>;
+
+export function toTicketSummary(t: WireTicket): TicketSummary {
+  const description = t.description === null
+    ? null
+    : t.description.length > 200
+    ? `${t.description.slice(0, 200)}…`
+    : t.description;
+  return {
+    id: t.id,
+    title: t.title,
+    status: t.status,
+    device_id: t.device_id ?? null,
+    created_at: t.created_at,
+    opened_by: t.user_name ?? t.user_email,
+    description,
+  };
+}
+
+/** Paging facts every list tool returns. */
+export const PageInfo = {
+  page: z.number().int().describe("Page number returned (1-based)"),
+  per_page: z.number().int(),
+  has_next_page: z.boolean().describe("Call again with page + 1 for more"),
+};
+
+/** Counts of `values`, most frequent first, as "3 ok, 2 offline". */
+export function countPhrase(values: readonly (string | null)[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v ?? "unknown", (counts.get(v ?? "unknown") ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(", ");
+}

@@ -1,0 +1,37 @@
+/**
+ * MCP over stdio. stdout carries JSON-RPC only (logs go to stderr). The connection ends when the client
+ * closes stdin or when `close()` is called (SIGTERM/SIGINT); `closed` resolves then.
+ */
+import type { McpServer } from "@modelcontextprotocol/server";
+import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
+import { log } from "../observability/log.ts";
+
+export interface StdioHandle {
+  /** Resolves when the connection is over (stdin EOF or `close()`). */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function serveOverStdio(build: () => McpServer): StdioHandle {
+  const logger = log("stdio");
+  const wire = new StdioServerTransport();
+  const { promise: closed, resolve } = Promise.withResolvers<void>();
+  const handle = serveStdio(build, {
+    transport: wire,
+    onerror: (error) => logger.warning("stdio transport error", { message: error.message }),
+  });
+  // serveStdio installs its own onclose; chain ours after it so stdin EOF ends the process.
+  const entryOnClose = wire.onclose;
+  wire.onclose = () => {
+    entryOnClose?.();
+    resolve();
+  };
+  logger.info("serving MCP over stdio");
+  return {
+    closed,
+    async close() {
+      await handle.close();
+      resolve();
+    },
+  };
+}
