@@ -1,0 +1,148 @@
+/**
+ * End-to-end harness: runs the real entry point (`src/main.ts`, with the same permissions as
+ * `deno task start`) as a child process against the simulated hub, and connects SDK clients to it.
+ */
+import { Client } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
+import { type SimulatorServer, startSimulator } from "../../src/simulator/mod.ts";
+
+export const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+/** Exactly the permissions `deno task start` grants. */
+export const RUN_ARGS = ["run", "--allow-net", "--allow-env", "--allow-read", MAIN];
+
+export const ORG_KEY = "e2e-org-key-5f1c2a";
+export const PARTNER_KEY = "e2e-partner-key-9b7d3e";
+
+export function startHub(): Promise<SimulatorServer> {
+  return startSimulator({ organizations: [{ key: ORG_KEY }], partnerKey: PARTNER_KEY });
+}
+
+/** Environment for a server talking to `hub`; nothing is inherited but PATH/HOME and Deno's cache. */
+export function serverEnv(
+  hub: { url: string } | undefined,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const env: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1", LOG_LEVEL: "debug", NO_COLOR: "1" };
+  for (const name of ["PATH", "HOME", "DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value) env[name] = value;
+  }
+  if (hub) {
+    Object.assign(env, {
+      XYTE_ORG_API_KEY: ORG_KEY,
+      XYTE_PARTNER_API_KEY: PARTNER_KEY,
+      XYTE_HUB_URL: hub.url,
+      XYTE_ENTRY_URL: hub.url,
+    });
+  }
+  return { ...env, ...extra };
+}
+
+export interface StdioSession {
+  client: Client;
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** Spawns the server over stdio and connects a v2 SDK client (2025-era handshake unless `modern`). */
+export async function connectStdio(
+  env: Record<string, string>,
+  args: string[] = [],
+  options: { modern?: boolean } = {},
+): Promise<StdioSession> {
+  const transport = new StdioClientTransport({
+    command: Deno.execPath(),
+    args: [...RUN_ARGS, ...args],
+    env,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Uint8Array | string) => {
+    stderr += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  });
+  const client = newClient(options.modern);
+  await client.connect(transport);
+  return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+function newClient(modern = false): Client {
+  return new Client(
+    { name: "xyte-mcp-e2e", version: "1.0.0" },
+    modern ? { versionNegotiation: { mode: "auto" } } : {},
+  );
+}
+
+export interface HttpServerProcess {
+  url: string;
+  child: Deno.ChildProcess;
+  stderr(): string;
+  /** Sends `signal` and waits for the exit status. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/** Spawns the server with `--transport http --port 0` and waits for its "serving MCP over HTTP" log line. */
+export async function startHttpServer(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<HttpServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...RUN_ARGS, "--transport", "http", "--port", "0", ...args],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const { promise: url, resolve, reject } = Promise.withResolvers<string>();
+  const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000);
+  (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      stderr += decoder.decode(chunk, { stream: true });
+      const line = stderr.split("\n").find((l) => l.includes("serving MCP over HTTP"));
+      if (line) resolve(JSON.parse(line).url);
+    }
+    reject(new Error(`server exited before listening:\n${stderr}`));
+  })();
+  const stdoutDone = child.stdout.pipeTo(new WritableStream());
+  try {
+    const found = await url;
+    return {
+      url: found,
+      child,
+      stderr: () => stderr,
+      async stop(signal: Deno.Signal = "SIGTERM") {
+        try {
+          child.kill(signal);
+        } catch {
+          // already gone
+        }
+        const status = await child.status;
+        await stdoutDone.catch(() => {});
+        return status;
+      },
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Connects a v2 SDK client over Streamable HTTP (2025-era with sessions unless `modern`). */
+export async function connectHttp(url: string, options: { modern?: boolean } = {}): Promise<Client> {
+  const client = newClient(options.modern);
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+const validator = new AjvJsonSchemaValidator();
+
+/** Validates a tool's `structuredContent` against the `outputSchema` the server published for it. */
+export function assertMatchesOutputSchema(schema: unknown, value: unknown, label: string): void {
+  const result = validator.getValidator(schema as Parameters<typeof validator.getValidator>[0])(value);
+  if (!result.valid) {
+    throw new Error(`${label}: structuredContent does not match outputSchema: ${result.errorMessage}`);
+  }
+}

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/client";
+import { callEveryTool } from "./every_tool.ts";
+import { connectHttp, ORG_KEY, serverEnv, startHttpServer, startHub } from "./harness.ts";
+
+const MCP_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
+
+/** One POST over a raw socket with the given Host header; returns the whole response text. */
+async function rawPost(url: string, host: string, body: string): Promise<string> {
+  const { hostname, port, pathname } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const request = [
+    `POST ${pathname} HTTP/1.1`,
+    `Host: ${host}`,
+    "Content-Type: application/json",
+    "Accept: application/json, text/event-stream",
+    `Content-Length: ${new TextEncoder().encode(body).length}`,
+    "Connection: close",
+    "",
+    body,
+  ].join("\r\n");
+  await conn.write(new TextEncoder().encode(request));
+  return await new Response(conn.readable).text();
+}
+
+async function health(url: string): Promise<{ status: string; version: string; sessions: number }> {
+  const response = await fetch(new URL("/healthz", url));
+  assert.equal(response.status, 200);
+  return await response.json();
+}
+
+Deno.test("http (sessions): 2025-era and 2026-07-28 clients call every tool; sessions open and end", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub));
+  try {
+    const legacyTransport = new StreamableHTTPClientTransport(new URL(server.url));
+    const legacy = new Client({ name: "e2e-legacy", version: "1" });
+    await legacy.connect(legacyTransport);
+    assert.ok(legacyTransport.sessionId, "a 2025-era client gets an Mcp-Session-Id");
+    await callEveryTool(legacy);
+    assert.equal((await health(server.url)).sessions, 1);
+
+    const modern = await connectHttp(server.url, { modern: true });
+    await callEveryTool(modern);
+    await modern.close();
+
+    await legacyTransport.terminateSession();
+    await legacy.close();
+    assert.equal((await health(server.url)).sessions, 0, "DELETE ends the session");
+    assert.ok(!server.stderr().includes(ORG_KEY), "keys never reach the logs");
+  } finally {
+    const status = await server.stop();
+    assert.equal(status.code, 0, "SIGTERM stops the HTTP server cleanly");
+    await hub.close();
+  }
+});
+
+Deno.test("http (--stateless): clients of both eras are served without sessions", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub), ["--stateless"]);
+  try {
+    const transport = new StreamableHTTPClientTransport(new URL(server.url));
+    const legacy = new Client({ name: "e2e-stateless", version: "1" });
+    await legacy.connect(transport);
+    assert.equal(transport.sessionId, undefined, "no session in stateless mode");
+    await callEveryTool(legacy);
+    await legacy.close();
+    const modern = await connectHttp(server.url, { modern: true });
+    await callEveryTool(modern);
+    await modern.close();
+    assert.equal((await health(server.url)).sessions, 0);
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("http: healthz, unknown session, bad JSON, foreign Host and Origin are answered precisely", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub));
+  try {
+    const h = await health(server.url);
+    assert.equal(h.status, "ok");
+    assert.match(h.version, /^\d+\.\d+\.\d+/);
+
+    const unknownSession = await fetch(server.url, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, "mcp-session-id": "no-such-session" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    assert.equal(unknownSession.status, 404);
+    assert.equal((await unknownSession.json()).error.code, -32001);
+
+    const garbage = await fetch(server.url, { method: "POST", headers: MCP_HEADERS, body: "{not json" });
+    assert.equal(garbage.status, 400);
+    assert.equal((await garbage.json()).error.code, -32700);
+
+    // fetch() cannot set Host, so speak raw HTTP/1.1 the way a DNS-rebound browser would.
+    const rebinding = await rawPost(
+      server.url,
+      "attacker.example",
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    );
+    assert.match(rebinding, /^HTTP\/1\.1 403/);
+
+    const foreignOrigin = await fetch(server.url, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, origin: "https://attacker.example" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    assert.equal(foreignOrigin.status, 403);
+    await foreignOrigin.body?.cancel();
+
+    const notFound = await fetch(new URL("/nope", server.url));
+    assert.equal(notFound.status, 404);
+    await notFound.body?.cancel();
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});

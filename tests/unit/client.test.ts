@@ -1,0 +1,429 @@
+import assert from "node:assert/strict";
+import { toErrorPayload } from "../../src/mcp/results.ts";
+import { rememberSecret, Secret } from "../../src/secret.ts";
+import { type CallOptions, XyteClient, type XyteClientOptions } from "../../src/xyte/client.ts";
+import type { EndpointKey } from "../../src/xyte/catalog.ts";
+import { XyteError } from "../../src/xyte/errors.ts";
+
+const HUB = "https://hub.test.example";
+const ENTRY = "https://entry.test.example";
+const ORG_KEY = "org-key-client-1a2b3c";
+const PARTNER_KEY = "partner-key-client-4d5e6f";
+const DEVICE_KEY = "device-key-client-7a8b9c";
+
+interface Recorded {
+  url: URL;
+  method: string;
+  headers: Headers;
+  body: string | undefined;
+}
+
+type Responder = (request: Recorded, signal: AbortSignal | undefined) => Response | Promise<Response>;
+
+/** A fake `fetch` that records every request and answers with `respond` (200 `{}` by default). */
+function fakeFetch(respond: Responder = () => Response.json({})) {
+  const requests: Recorded[] = [];
+  const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request: Recorded = {
+      url: new URL(String(input)),
+      method: init?.method ?? "GET",
+      headers: new Headers(init?.headers),
+      body: init?.body === undefined || init.body === null ? undefined : String(init.body),
+    };
+    requests.push(request);
+    return await respond(request, init?.signal ?? undefined);
+  }) as typeof fetch;
+  return { fetch: fetchFn, requests };
+}
+
+/** A fake `fetch` that never answers; it rejects with the signal's reason once the signal aborts. */
+const hangingFetch: Responder = (_request, signal) =>
+  new Promise<Response>((_resolve, reject) => {
+    if (!signal) return;
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+
+function client(respond?: Responder, overrides: Partial<XyteClientOptions> = {}) {
+  const fake = fakeFetch(respond);
+  const xyte = new XyteClient({
+    hubUrl: HUB,
+    entryUrl: ENTRY,
+    organizationKey: new Secret(ORG_KEY),
+    partnerKey: new Secret(PARTNER_KEY),
+    timeoutMs: 5_000,
+    fetch: fake.fetch,
+    ...overrides,
+  });
+  return { xyte, requests: fake.requests };
+}
+
+async function xyteError(
+  respond: Responder,
+  key: EndpointKey = "organization.devices.getDevice",
+  options: CallOptions = { path: { device_id: "d1" } },
+  overrides: Partial<XyteClientOptions> = {},
+): Promise<XyteError> {
+  const { xyte } = client(respond, overrides);
+  try {
+    await xyte.call(key, options);
+  } catch (error) {
+    assert.ok(error instanceof XyteError, `expected XyteError, got ${error}`);
+    return error;
+  }
+  assert.fail(`expected ${key} to fail`);
+}
+
+const status = (code: number, body: string | null = null, headers: HeadersInit = {}) => () =>
+  new Response(body, { status: code, headers });
+
+// ---- Keys and URLs ----
+
+Deno.test("organization endpoints send the raw organization key (no Bearer) to the hub", async () => {
+  const { xyte, requests } = client();
+  await xyte.call("organization.devices.getDevice", { path: { device_id: "d1" } });
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0]!.url.toString(), `${HUB}/core/v1/organization/devices/d1`);
+  assert.equal(requests[0]!.method, "GET");
+  assert.equal(requests[0]!.headers.get("authorization"), ORG_KEY);
+  assert.equal(requests[0]!.headers.get("accept"), "application/json");
+});
+
+Deno.test("partner endpoints send the partner key", async () => {
+  const { xyte, requests } = client();
+  await xyte.call("partner.devices.getDevices");
+  assert.equal(requests[0]!.url.toString(), `${HUB}/core/v1/partner/devices`);
+  assert.equal(requests[0]!.headers.get("authorization"), PARTNER_KEY);
+});
+
+Deno.test("device endpoints send the device key passed with the call", async () => {
+  const { xyte, requests } = client();
+  await xyte.call("device.configuration.getConfig", {
+    path: { device_id: "d9" },
+    deviceKey: new Secret(DEVICE_KEY),
+  });
+  assert.equal(requests[0]!.url.toString(), `${HUB}/v1/devices/d9/config`);
+  assert.equal(requests[0]!.headers.get("authorization"), DEVICE_KEY);
+});
+
+Deno.test("registerDevice goes to the entry base URL without any Authorization header", async () => {
+  const { xyte, requests } = client(() => Response.json({ id: "new", access_key: "ak" }, { status: 201 }));
+  const result = await xyte.call("device.registration.registerDevice", { body: { mac: "00:11", name: "n" } });
+  assert.deepEqual(result, { id: "new", access_key: "ak" });
+  assert.equal(requests[0]!.url.toString(), `${ENTRY}/v1/devices`);
+  assert.equal(requests[0]!.method, "POST");
+  assert.equal(requests[0]!.headers.has("authorization"), false);
+});
+
+Deno.test("registerChildDevice uses the entry base URL with the device key", async () => {
+  const { xyte, requests } = client();
+  await xyte.call("device.registration.registerChildDevice", {
+    path: { device_id: "parent" },
+    deviceKey: new Secret(DEVICE_KEY),
+    body: { sn: "1" },
+  });
+  assert.equal(requests[0]!.url.toString(), `${ENTRY}/v1/devices/parent/children`);
+  assert.equal(requests[0]!.headers.get("authorization"), DEVICE_KEY);
+});
+
+Deno.test("a base URL with a path prefix is kept in front of the endpoint path", async () => {
+  const { xyte, requests } = client(undefined, { hubUrl: "http://localhost:8787/proxy" });
+  await xyte.call("organization.devices.getDevice", { path: { device_id: "d1" } });
+  assert.equal(requests[0]!.url.toString(), "http://localhost:8787/proxy/core/v1/organization/devices/d1");
+});
+
+Deno.test("path parameters are URL-encoded", async () => {
+  const { xyte, requests } = client();
+  await xyte.call("organization.commands.cancelCommand", {
+    path: { device_id: "a/b c?d#e", command_id: 42 },
+  });
+  assert.equal(
+    requests[0]!.url.pathname,
+    "/core/v1/organization/devices/a%2Fb%20c%3Fd%23e/commands/42",
+  );
+  assert.equal(requests[0]!.url.search, "");
+});
+
+Deno.test("query: undefined and null are skipped, arrays are comma-joined, scalars stringified", async () => {
+  const { xyte, requests } = client();
+  await xyte.call("organization.devices.getDevices", {
+    query: { page: 2, per_page: undefined, space_id: null, ids: ["a", 7], active: false, q: "x y&z" },
+  });
+  const params = requests[0]!.url.searchParams;
+  assert.deepEqual([...params.keys()].sort(), ["active", "ids", "page", "q"]);
+  assert.equal(params.get("page"), "2");
+  assert.equal(params.get("ids"), "a,7");
+  assert.equal(params.get("active"), "false");
+  assert.equal(params.get("q"), "x y&z");
+});
+
+Deno.test("a JSON body is sent with content-type only when there is a body", async () => {
+  const { xyte, requests } = client();
+  const body = { name: "Lobby display", space_id: 5, nested: { a: [1, 2] } };
+  await xyte.call("organization.devices.claimDevice", { body });
+  assert.equal(requests[0]!.method, "POST");
+  assert.equal(requests[0]!.headers.get("content-type"), "application/json");
+  assert.deepEqual(JSON.parse(requests[0]!.body!), body);
+
+  await xyte.call("organization.assets.deleteAsset", { path: { asset_id: "a1" } });
+  assert.equal(requests[1]!.method, "DELETE");
+  assert.equal(requests[1]!.body, undefined);
+  assert.equal(requests[1]!.headers.has("content-type"), false);
+
+  await xyte.call("organization.devices.getDevice", { path: { device_id: "d1" }, body: { ignored: true } });
+  assert.equal(requests[2]!.body, undefined);
+  assert.equal(requests[2]!.headers.has("content-type"), false);
+});
+
+Deno.test("a successful JSON answer is returned parsed; an empty 204 returns null", async () => {
+  const ok = client(() => Response.json({ id: "d1", name: "Projector" }));
+  assert.deepEqual(await ok.xyte.call("organization.devices.getDevice", { path: { device_id: "d1" } }), {
+    id: "d1",
+    name: "Projector",
+  });
+  const empty = client(() => new Response(null, { status: 204 }));
+  assert.equal(await empty.xyte.call("organization.assets.deleteAsset", { path: { asset_id: "a1" } }), null);
+});
+
+// ---- Errors ----
+
+Deno.test("401 is an auth error whose hint names XYTE_ORG_API_KEY for organization endpoints", async () => {
+  const error = await xyteError(() => Response.json({ error: "Invalid API key" }, { status: 401 }));
+  assert.equal(error.code, "auth");
+  assert.equal(error.status, 401);
+  assert.equal(error.endpointKey, "organization.devices.getDevice");
+  assert.equal(error.message, "Invalid API key");
+  assert.ok(error.hint.includes("XYTE_ORG_API_KEY"), error.hint);
+  assert.equal(error.retriable, false);
+});
+
+Deno.test("401 on a partner endpoint has a hint naming XYTE_PARTNER_API_KEY", async () => {
+  const error = await xyteError(status(401), "partner.devices.getDevices", {});
+  assert.equal(error.code, "auth");
+  assert.ok(error.hint.includes("XYTE_PARTNER_API_KEY"), error.hint);
+  assert.equal(error.message, "HTTP 401");
+});
+
+Deno.test("403 is forbidden, 404 is not_found, neither retriable", async () => {
+  const forbidden = await xyteError(status(403));
+  assert.equal(forbidden.code, "forbidden");
+  assert.equal(forbidden.retriable, false);
+  const missing = await xyteError(() => Response.json({ message: "Device not found" }, { status: 404 }));
+  assert.equal(missing.code, "not_found");
+  assert.equal(missing.status, 404);
+  assert.equal(missing.message, "Device not found");
+  assert.equal(missing.retriable, false);
+});
+
+Deno.test("422 is a validation error carrying Xyte's {error} message", async () => {
+  const error = await xyteError(
+    () => Response.json({ error: "Name can't be blank" }, { status: 422 }),
+    "organization.devices.claimDevice",
+    { body: { name: "" } },
+  );
+  assert.equal(error.code, "validation");
+  assert.equal(error.status, 422);
+  assert.equal(error.message, "Name can't be blank");
+  assert.equal(error.retriable, false);
+});
+
+Deno.test("429 is rate_limited with retryAfterSeconds from a seconds Retry-After", async () => {
+  const error = await xyteError(status(429, '{"error":"slow down"}', { "retry-after": "7" }));
+  assert.equal(error.code, "rate_limited");
+  assert.equal(error.retriable, true);
+  assert.equal(error.retryAfterSeconds, 7);
+  assert.ok(toErrorPayload(error).hint.includes("7 s"));
+});
+
+Deno.test("429 is rate_limited with retryAfterSeconds from an HTTP-date Retry-After", async () => {
+  const at = new Date(Date.now() + 30_000).toUTCString();
+  const error = await xyteError(status(429, null, { "retry-after": at }));
+  assert.equal(error.code, "rate_limited");
+  assert.ok(
+    error.retryAfterSeconds !== undefined && error.retryAfterSeconds >= 28 && error.retryAfterSeconds <= 31,
+    String(error.retryAfterSeconds),
+  );
+  const none = await xyteError(status(429));
+  assert.equal(none.retryAfterSeconds, undefined);
+});
+
+Deno.test("500 is a retriable upstream error", async () => {
+  const error = await xyteError(status(500, '{"error":"Internal Server Error"}'));
+  assert.equal(error.code, "upstream");
+  assert.equal(error.status, 500);
+  assert.equal(error.retriable, true);
+});
+
+Deno.test("an HTML 502 is an upstream error with a short tag-free excerpt", async () => {
+  const html = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>" +
+    `</center><hr><center>nginx</center>${"<p>padding</p>".repeat(50)}</body></html>`;
+  const error = await xyteError(status(502, html, { "content-type": "text/html" }));
+  assert.equal(error.code, "upstream");
+  assert.equal(error.status, 502);
+  assert.equal(error.retriable, true);
+  assert.ok(error.message.includes("502 Bad Gateway"), error.message);
+  assert.ok(!/[<>]/.test(error.message), error.message);
+  assert.ok(!error.message.includes("\n"));
+  assert.ok(error.message.length < 200, `${error.message.length} chars`);
+});
+
+Deno.test("a 200 with an HTML body is invalid_response", async () => {
+  const error = await xyteError(status(200, "<!doctype html><html><body>Sign in</body></html>"));
+  assert.equal(error.code, "invalid_response");
+  assert.equal(error.status, 200);
+  assert.ok(!error.message.includes("<"), error.message);
+});
+
+Deno.test("a 200 with truncated JSON is invalid_response", async () => {
+  const error = await xyteError(status(200, '{"items": [{"id": "d1"}, {"id": "d'));
+  assert.equal(error.code, "invalid_response");
+});
+
+Deno.test("a fetch rejection is a retriable network error", async () => {
+  const error = await xyteError(() =>
+    Promise.reject(new TypeError("error sending request: connection refused"))
+  );
+  assert.equal(error.code, "network");
+  assert.equal(error.retriable, true);
+  assert.ok(error.message.includes("connection refused"), error.message);
+});
+
+Deno.test("no answer within timeoutMs is a retriable timeout error", async () => {
+  const started = performance.now();
+  const error = await xyteError(hangingFetch, undefined, undefined, { timeoutMs: 30 });
+  assert.equal(error.code, "timeout");
+  assert.equal(error.retriable, true);
+  assert.ok(error.message.includes("30 ms"), error.message);
+  assert.ok(performance.now() - started < 2_000);
+});
+
+Deno.test("a caller abort while waiting is cancelled, not timeout", async () => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 10);
+  const error = await xyteError(hangingFetch, undefined, {
+    path: { device_id: "d1" },
+    signal: controller.signal,
+  });
+  assert.equal(error.code, "cancelled");
+  assert.equal(error.retriable, false);
+});
+
+Deno.test("an already-aborted caller signal is cancelled", async () => {
+  const error = await xyteError(hangingFetch, undefined, {
+    path: { device_id: "d1" },
+    signal: AbortSignal.abort(),
+  });
+  assert.equal(error.code, "cancelled");
+});
+
+Deno.test("a missing path parameter is a validation error and nothing is fetched", async () => {
+  const { xyte, requests } = client();
+  const paths: Record<string, string>[] = [{}, { device_id: "" }, { device_id: "d1" }];
+  for (const path of paths) {
+    await assert.rejects(
+      xyte.call("organization.commands.cancelCommand", { path }),
+      (error: unknown) => {
+        assert.ok(error instanceof XyteError);
+        assert.equal(error.code, "validation");
+        assert.ok(error.message.includes("command_id"), error.message);
+        return true;
+      },
+    );
+  }
+  assert.equal(requests.length, 0);
+});
+
+Deno.test("a missing scope key is an auth error and nothing is fetched", async () => {
+  const fake = fakeFetch();
+  const xyte = new XyteClient({ hubUrl: HUB, entryUrl: ENTRY, timeoutMs: 5_000, fetch: fake.fetch });
+  const cases: [EndpointKey, CallOptions, string][] = [
+    ["organization.devices.getDevice", { path: { device_id: "d1" } }, "XYTE_ORG_API_KEY"],
+    ["partner.devices.getDevices", {}, "XYTE_PARTNER_API_KEY"],
+    ["device.configuration.getConfig", { path: { device_id: "d1" } }, "device"],
+  ];
+  for (const [key, options, hint] of cases) {
+    await assert.rejects(xyte.call(key, options), (error: unknown) => {
+      assert.ok(error instanceof XyteError);
+      assert.equal(error.code, "auth");
+      assert.equal(error.status, undefined);
+      assert.ok(error.hint.includes(hint), error.hint);
+      return true;
+    });
+  }
+  assert.equal(fake.requests.length, 0);
+  assert.equal(xyte.hasKeyFor("organization"), false);
+  assert.equal(xyte.hasKeyFor("partner"), false);
+});
+
+Deno.test("an unknown endpoint key is a validation error", async () => {
+  const { xyte, requests } = client();
+  await assert.rejects(xyte.call("organization.devices.nope" as EndpointKey), (error: unknown) => {
+    assert.ok(error instanceof XyteError);
+    assert.equal(error.code, "validation");
+    return true;
+  });
+  assert.equal(requests.length, 0);
+});
+
+Deno.test("prepare() returns the exact request with the key masked and sends nothing", () => {
+  const { xyte, requests } = client();
+  const prepared = xyte.prepare("organization.devices.claimDevice", {
+    body: { name: "x" },
+    query: { a: [1, 2] },
+  });
+  assert.deepEqual(prepared, {
+    endpointKey: "organization.devices.claimDevice",
+    method: "POST",
+    url: `${HUB}/core/v1/organization/devices/claim?a=1%2C2`,
+    headers: {
+      "accept": "application/json",
+      "user-agent": "xyte-mcp",
+      "authorization": "[redacted]",
+      "content-type": "application/json",
+    },
+    body: { name: "x" },
+  });
+  assert.ok(!JSON.stringify(xyte.prepare("partner.devices.getDevices")).includes(PARTNER_KEY));
+  assert.equal("body" in xyte.prepare("organization.devices.getDevice", { path: { device_id: "d" } }), false);
+  assert.equal(requests.length, 0);
+});
+
+Deno.test("an organization or partner key echoed back by Xyte never appears in the error", async () => {
+  // createApp() registers the configured keys exactly like this.
+  rememberSecret(new Secret(ORG_KEY));
+  rememberSecret(new Secret(PARTNER_KEY));
+  const echo: Responder = (request) =>
+    Response.json({ error: `key ${request.headers.get("authorization")} is not valid` }, { status: 401 });
+  const html: Responder = (request) =>
+    new Response(`<p>bad key ${request.headers.get("authorization")}</p>`, { status: 500 });
+  const errors = [
+    await xyteError(echo),
+    await xyteError(html),
+    await xyteError(echo, "partner.devices.getDevices", {}),
+    await xyteError(() => Promise.reject(new Error(`refused with ${ORG_KEY}`))),
+  ];
+  for (const error of errors) {
+    const texts = [error.message, error.hint, JSON.stringify(toErrorPayload(error)), String(error)];
+    for (const text of texts) {
+      assert.ok(!text.includes(ORG_KEY), text);
+      assert.ok(!text.includes(PARTNER_KEY), text);
+    }
+  }
+  assert.ok(errors[0]!.message.includes("[redacted]"), errors[0]!.message);
+});
+
+Deno.test({
+  name: "a device key echoed back by Xyte never appears in the error",
+  async fn() {
+    const echoedKey = "device-key-echo-0f1e2d3c";
+    const error = await xyteError(
+      (request) =>
+        Response.json({ error: `unknown key ${request.headers.get("authorization")}` }, { status: 401 }),
+      "device.configuration.getConfig",
+      { path: { device_id: "d1" }, deviceKey: new Secret(echoedKey) },
+    );
+    assert.equal(error.code, "auth");
+    assert.ok(!error.message.includes(echoedKey), error.message);
+    assert.ok(!JSON.stringify(toErrorPayload(error)).includes(echoedKey));
+  },
+});

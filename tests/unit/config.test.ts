@@ -1,0 +1,450 @@
+import assert from "node:assert/strict";
+import {
+  type Config,
+  ConfigError,
+  type ConfigSources,
+  configSummary,
+  helpText,
+  loadConfig,
+} from "../../src/config.ts";
+
+const ORG_KEY = "org-key-7f3a9c1e";
+const PARTNER_KEY = "partner-key-55b2d0aa";
+
+/** Sources backed by plain maps; a path not in `files` behaves like a missing file. */
+function sources(env: Record<string, string> = {}, files: Record<string, string> = {}): ConfigSources {
+  return {
+    env: { get: (name) => env[name] },
+    readTextFile: (path) => {
+      if (Object.hasOwn(files, path)) return files[path]!;
+      throw new Deno.errors.NotFound(`No such file or directory (os error 2): readfile '${path}'`);
+    },
+  };
+}
+
+async function run(
+  argv: string[],
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+): Promise<Config> {
+  const request = await loadConfig(argv, sources(env, files));
+  assert.equal(request.kind, "run");
+  return (request as { kind: "run"; config: Config }).config;
+}
+
+async function configError(
+  argv: string[],
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+): Promise<string> {
+  try {
+    await loadConfig(argv, sources(env, files));
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error.message;
+  }
+  assert.fail(`expected a ConfigError for ${JSON.stringify(argv)} ${JSON.stringify(env)}`);
+}
+
+function assertIncludesAll(text: string, parts: string[]): void {
+  for (const part of parts) {
+    assert.ok(text.includes(part), `expected ${JSON.stringify(text)} to include ${part}`);
+  }
+}
+
+Deno.test("defaults apply when only the organization key is set", async () => {
+  const config = await run([], { XYTE_ORG_API_KEY: ORG_KEY });
+  assert.equal(config.transport, "stdio");
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.port, 8080);
+  assert.equal(config.stateless, false);
+  assert.equal(config.demo, false);
+  assert.equal(config.readOnly, false);
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.xyte.hubUrl, "https://hub.xyte.io");
+  assert.equal(config.xyte.entryUrl, "https://entry.xyte.io");
+  assert.equal(config.xyte.timeoutMs, 15000);
+  assert.equal(config.xyte.orgApiKey?.reveal(), ORG_KEY);
+  assert.equal(config.xyte.partnerApiKey, undefined);
+});
+
+Deno.test("flags, environment and boolean variables are all read", async () => {
+  const config = await run(
+    [
+      "--transport",
+      "http",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "9000",
+      "--stateless",
+      "--read-only",
+      "--log-level",
+      "debug",
+    ],
+    { XYTE_ORG_API_KEY: ORG_KEY, XYTE_TIMEOUT_MS: "2500", XYTE_ENTRY_URL: "http://localhost:9999" },
+  );
+  assert.equal(config.transport, "http");
+  assert.equal(config.host, "0.0.0.0");
+  assert.equal(config.port, 9000);
+  assert.equal(config.stateless, true);
+  assert.equal(config.readOnly, true);
+  assert.equal(config.logLevel, "debug");
+  assert.equal(config.xyte.timeoutMs, 2500);
+  assert.equal(config.xyte.entryUrl, "http://localhost:9999");
+  assert.equal(
+    (await run([], { XYTE_ORG_API_KEY: ORG_KEY, MCP_STATELESS: "true", XYTE_MCP_READ_ONLY: "1" })).readOnly,
+    true,
+  );
+});
+
+Deno.test("a flag beats the environment, which beats --env-file, which beats the default", async () => {
+  const files = { "/cfg/.env": "MCP_PORT=9100\nMCP_TRANSPORT=http\nXYTE_ORG_API_KEY=" + ORG_KEY + "\n" };
+  const env = { MCP_PORT: "9000" };
+  assert.equal((await run(["--env-file", "/cfg/.env", "--port", "9200"], env, files)).port, 9200);
+  assert.equal((await run(["--env-file", "/cfg/.env"], env, files)).port, 9000);
+  assert.equal((await run(["--env-file", "/cfg/.env"], {}, files)).port, 9100);
+  assert.equal((await run(["--env-file", "/cfg/.env"], {}, files)).transport, "http");
+  assert.equal(
+    (await run(["--env-file", "/cfg/.env", "--transport", "stdio"], { MCP_TRANSPORT: "http" }, files))
+      .transport,
+    "stdio",
+  );
+  assert.equal((await run([], { XYTE_ORG_API_KEY: ORG_KEY })).port, 8080);
+});
+
+Deno.test("an empty environment variable counts as unset", async () => {
+  const files = { ".env": "MCP_PORT=9100\n" };
+  assert.equal(
+    (await run(["--env-file", ".env"], { XYTE_ORG_API_KEY: ORG_KEY, MCP_PORT: "" }, files)).port,
+    9100,
+  );
+  assert.equal((await run([], { XYTE_ORG_API_KEY: ORG_KEY, MCP_PORT: "" })).port, 8080);
+});
+
+Deno.test("the key can come from --env-file, and the environment's key wins over the file's", async () => {
+  const files = { ".env": `XYTE_ORG_API_KEY=${ORG_KEY}\n` };
+  assert.equal((await run(["--env-file", ".env"], {}, files)).xyte.orgApiKey?.reveal(), ORG_KEY);
+  assert.equal(
+    (await run(["--env-file", ".env"], { XYTE_ORG_API_KEY: "env-wins-key" }, files)).xyte.orgApiKey?.reveal(),
+    "env-wins-key",
+  );
+});
+
+Deno.test("an unreadable --env-file is an error naming --env-file and the path", async () => {
+  const message = await configError(["--env-file", "/nope/.env"], { XYTE_ORG_API_KEY: ORG_KEY });
+  assertIncludesAll(message, ["--env-file", "/nope/.env", "no such file"]);
+});
+
+Deno.test("XYTE_API_KEY is accepted as an alias of XYTE_ORG_API_KEY, which wins when both are set", async () => {
+  assert.equal((await run([], { XYTE_API_KEY: ORG_KEY })).xyte.orgApiKey?.reveal(), ORG_KEY);
+  assert.equal(
+    (await run([], { XYTE_API_KEY: "alias-key", XYTE_ORG_API_KEY: ORG_KEY })).xyte.orgApiKey?.reveal(),
+    ORG_KEY,
+  );
+});
+
+Deno.test({
+  name: "an environment XYTE_API_KEY beats an XYTE_ORG_API_KEY that only comes from --env-file",
+  async fn() {
+    const files = { ".env": "XYTE_ORG_API_KEY=file-key-0000\n" };
+    assert.equal(
+      (await run(["--env-file", ".env"], { XYTE_API_KEY: ORG_KEY }, files)).xyte.orgApiKey?.reveal(),
+      ORG_KEY,
+    );
+  },
+});
+
+Deno.test("XYTE_ORG_API_KEY_FILE is read and trimmed", async () => {
+  const config = await run([], { XYTE_ORG_API_KEY_FILE: "/run/secrets/org" }, {
+    "/run/secrets/org": `  ${ORG_KEY}\n\n`,
+  });
+  assert.equal(config.xyte.orgApiKey?.reveal(), ORG_KEY);
+});
+
+Deno.test("XYTE_PARTNER_API_KEY_FILE is read and trimmed", async () => {
+  const config = await run([], { XYTE_PARTNER_API_KEY_FILE: "/run/secrets/p" }, {
+    "/run/secrets/p": `${PARTNER_KEY}\r\n`,
+  });
+  assert.equal(config.xyte.partnerApiKey?.reveal(), PARTNER_KEY);
+});
+
+Deno.test("an unreadable XYTE_ORG_API_KEY_FILE is an error naming the variable and the path", async () => {
+  const message = await configError([], { XYTE_ORG_API_KEY_FILE: "/run/secrets/missing" });
+  assertIncludesAll(message, ["XYTE_ORG_API_KEY_FILE", "/run/secrets/missing"]);
+});
+
+Deno.test("an empty XYTE_ORG_API_KEY_FILE is an error naming the variable", async () => {
+  const message = await configError([], { XYTE_ORG_API_KEY_FILE: "/run/secrets/empty" }, {
+    "/run/secrets/empty": " \n",
+  });
+  assertIncludesAll(message, ["XYTE_ORG_API_KEY_FILE", "empty"]);
+});
+
+Deno.test("setting both XYTE_ORG_API_KEY and XYTE_ORG_API_KEY_FILE is an error naming both, without the key", async () => {
+  const message = await configError([], { XYTE_ORG_API_KEY: ORG_KEY, XYTE_ORG_API_KEY_FILE: "/s" }, {
+    "/s": ORG_KEY,
+  });
+  assertIncludesAll(message, ["XYTE_ORG_API_KEY ", "XYTE_ORG_API_KEY_FILE"]);
+  assert.ok(!message.includes(ORG_KEY));
+});
+
+Deno.test("no key and no --demo is a ConfigError naming XYTE_ORG_API_KEY and --demo", async () => {
+  const message = await configError([], {});
+  assertIncludesAll(message, ["XYTE_ORG_API_KEY", "--demo"]);
+});
+
+Deno.test("--demo (or XYTE_MCP_DEMO) needs no key", async () => {
+  const config = await run(["--demo"]);
+  assert.equal(config.demo, true);
+  assert.equal(config.xyte.orgApiKey, undefined);
+  assert.equal((await run([], { XYTE_MCP_DEMO: "true" })).demo, true);
+});
+
+Deno.test("a partner key alone is enough", async () => {
+  const config = await run([], { XYTE_PARTNER_API_KEY: PARTNER_KEY });
+  assert.equal(config.xyte.orgApiKey, undefined);
+  assert.equal(config.xyte.partnerApiKey?.reveal(), PARTNER_KEY);
+});
+
+Deno.test("an unknown flag is an error naming it and listing the accepted flags", async () => {
+  const message = await configError(["--bogus"], { XYTE_ORG_API_KEY: ORG_KEY });
+  assertIncludesAll(message, [
+    "unknown flag --bogus",
+    "--transport",
+    "--port",
+    "--demo",
+    "--env-file",
+    "--help",
+  ]);
+  assertIncludesAll(await configError(["-x"]), ["-x"]);
+});
+
+Deno.test("a positional argument is an error naming it", async () => {
+  assertIncludesAll(await configError(["serve"], { XYTE_ORG_API_KEY: ORG_KEY }), ['"serve"', "--"]);
+});
+
+Deno.test("a bad --port is an error naming --port, the value and the accepted range", async () => {
+  for (const bad of ["70000", "abc", "-1", "80.5"]) {
+    assertIncludesAll(await configError([`--port=${bad}`], { XYTE_ORG_API_KEY: ORG_KEY }), [
+      "--port",
+      `"${bad}"`,
+      "0 to 65535",
+    ]);
+  }
+  assertIncludesAll(await configError([], { XYTE_ORG_API_KEY: ORG_KEY, MCP_PORT: "http" }), [
+    "MCP_PORT",
+    "0 to 65535",
+  ]);
+});
+
+Deno.test("--port without a value is an error naming --port", async () => {
+  assertIncludesAll(await configError(["--port"], { XYTE_ORG_API_KEY: ORG_KEY }), [
+    "--port",
+    "needs a value",
+    "0 to 65535",
+  ]);
+});
+
+Deno.test("a value given to a boolean flag is an error naming the flag", async () => {
+  assertIncludesAll(await configError(["--demo=true"]), ["--demo", "takes no value"]);
+});
+
+Deno.test("a bad --transport is an error naming --transport and stdio | http", async () => {
+  assertIncludesAll(await configError(["--transport", "sse"], { XYTE_ORG_API_KEY: ORG_KEY }), [
+    "--transport",
+    '"sse"',
+    "stdio | http",
+  ]);
+  assertIncludesAll(await configError([], { XYTE_ORG_API_KEY: ORG_KEY, MCP_TRANSPORT: "websocket" }), [
+    "MCP_TRANSPORT",
+  ]);
+});
+
+Deno.test("a bad XYTE_TIMEOUT_MS is an error naming it and the accepted range", async () => {
+  for (const bad of ["fast", "50", "600001", "1e5"]) {
+    assertIncludesAll(await configError([], { XYTE_ORG_API_KEY: ORG_KEY, XYTE_TIMEOUT_MS: bad }), [
+      "XYTE_TIMEOUT_MS",
+      `"${bad}"`,
+      "100 to 600000",
+    ]);
+  }
+});
+
+Deno.test("a bad value from --env-file names the variable and the file", async () => {
+  const message = await configError(["--env-file", "/cfg/.env"], { XYTE_ORG_API_KEY: ORG_KEY }, {
+    "/cfg/.env": "XYTE_TIMEOUT_MS=soon\n",
+  });
+  assertIncludesAll(message, ["XYTE_TIMEOUT_MS", "/cfg/.env", "100 to 600000"]);
+});
+
+Deno.test("a bad LOG_LEVEL is an error naming it and listing the levels", async () => {
+  assertIncludesAll(await configError([], { XYTE_ORG_API_KEY: ORG_KEY, LOG_LEVEL: "verbose" }), [
+    "LOG_LEVEL",
+    '"verbose"',
+    "trace | debug | info | warning | error | fatal",
+  ]);
+  assertIncludesAll(await configError(["--log-level", "loud"], { XYTE_ORG_API_KEY: ORG_KEY }), [
+    "--log-level",
+  ]);
+});
+
+Deno.test("warn is accepted as warning, in any case", async () => {
+  assert.equal((await run([], { XYTE_ORG_API_KEY: ORG_KEY, LOG_LEVEL: "warn" })).logLevel, "warning");
+  assert.equal((await run(["--log-level", "WARN"], { XYTE_ORG_API_KEY: ORG_KEY })).logLevel, "warning");
+  assert.equal((await run(["--log-level", "Error"], { XYTE_ORG_API_KEY: ORG_KEY })).logLevel, "error");
+});
+
+Deno.test("a bad boolean variable is an error naming it and true | false", async () => {
+  assertIncludesAll(await configError([], { XYTE_ORG_API_KEY: ORG_KEY, MCP_STATELESS: "maybe" }), [
+    "MCP_STATELESS",
+    "true | false",
+  ]);
+});
+
+Deno.test("a bad XYTE_HUB_URL is an error naming it and http(s) URL", async () => {
+  for (const bad of ["hub.xyte.io", "ftp://hub.xyte.io", "https://", "not a url"]) {
+    assertIncludesAll(await configError([], { XYTE_ORG_API_KEY: ORG_KEY, XYTE_HUB_URL: bad }), [
+      "XYTE_HUB_URL",
+      "http(s) URL",
+    ]);
+  }
+  assertIncludesAll(await configError([], { XYTE_ORG_API_KEY: ORG_KEY, XYTE_ENTRY_URL: "entry" }), [
+    "XYTE_ENTRY_URL",
+  ]);
+});
+
+Deno.test("trailing slashes are stripped from the hub and entry URLs", async () => {
+  const config = await run([], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    XYTE_HUB_URL: "https://hub.example.com/",
+    XYTE_ENTRY_URL: "http://localhost:8787/base//",
+  });
+  assert.equal(config.xyte.hubUrl, "https://hub.example.com");
+  assert.equal(config.xyte.entryUrl, "http://localhost:8787/base");
+});
+
+Deno.test("a secret's value never appears in an error message", async () => {
+  const whitespaceKey = "  \t ";
+  const cases: [string[], Record<string, string>, Record<string, string>][] = [
+    [[], { XYTE_ORG_API_KEY: ORG_KEY, XYTE_ORG_API_KEY_FILE: "/s" }, { "/s": ORG_KEY }],
+    [[], { XYTE_PARTNER_API_KEY: PARTNER_KEY, XYTE_PARTNER_API_KEY_FILE: "/p" }, { "/p": PARTNER_KEY }],
+    [["--port", "x"], { XYTE_ORG_API_KEY: ORG_KEY, XYTE_PARTNER_API_KEY: PARTNER_KEY }, {}],
+    [["--bogus"], { XYTE_ORG_API_KEY: ORG_KEY }, {}],
+    [["--env-file", "/e"], {}, { "/e": `XYTE_ORG_API_KEY=${ORG_KEY}\nXYTE_TIMEOUT_MS=x\n` }],
+    [[], { XYTE_ORG_API_KEY: whitespaceKey, XYTE_PARTNER_API_KEY: PARTNER_KEY }, {}],
+  ];
+  for (const [argv, env, files] of cases) {
+    const message = await configError(argv, env, files);
+    assert.ok(!message.includes(ORG_KEY), message);
+    assert.ok(!message.includes(PARTNER_KEY), message);
+  }
+  const invalidSecret = await configError([], { XYTE_ORG_API_KEY: whitespaceKey });
+  assert.ok(invalidSecret.includes("XYTE_ORG_API_KEY"));
+  assert.ok(!invalidSecret.includes(JSON.stringify(whitespaceKey)), invalidSecret);
+});
+
+Deno.test("a loaded config never prints or serializes a key", async () => {
+  const config = await run([], { XYTE_ORG_API_KEY: ORG_KEY, XYTE_PARTNER_API_KEY: PARTNER_KEY });
+  const texts = [JSON.stringify(config), String(config.xyte.orgApiKey), Deno.inspect(config, { depth: 10 })];
+  for (const text of texts) {
+    assert.ok(!text.includes(ORG_KEY), text);
+    assert.ok(!text.includes(PARTNER_KEY), text);
+  }
+});
+
+Deno.test("a leading -- (from deno task start -- …) is ignored", async () => {
+  assert.equal((await run(["--", "--port", "9001"], { XYTE_ORG_API_KEY: ORG_KEY })).port, 9001);
+  assert.equal((await loadConfig(["--", "--version"], sources())).kind, "version");
+});
+
+Deno.test("--help and -h return the help text, which names every flag and variable, without needing a key", async () => {
+  for (const argv of [["--help"], ["-h"], ["--help", "--port", "99999999"]]) {
+    const request = await loadConfig(argv, sources());
+    assert.equal(request.kind, "help");
+    assert.equal((request as { text: string }).text, helpText());
+  }
+  assertIncludesAll(helpText(), [
+    "--transport",
+    "--host",
+    "--port",
+    "--stateless",
+    "--demo",
+    "--read-only",
+    "--log-level",
+    "--env-file",
+    "--version",
+    "XYTE_ORG_API_KEY, XYTE_API_KEY (or XYTE_ORG_API_KEY_FILE)",
+    "XYTE_PARTNER_API_KEY",
+    "XYTE_HUB_URL",
+    "XYTE_TIMEOUT_MS",
+    "LOG_LEVEL",
+  ]);
+});
+
+Deno.test("--version and -V return the program name and the version from deno.json", async () => {
+  const manifest = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  for (const argv of [["--version"], ["-V"]]) {
+    const request = await loadConfig(argv, sources());
+    assert.deepEqual(request, { kind: "version", text: `xyte-mcp ${manifest.version}` });
+  }
+});
+
+Deno.test("configSummary never contains a secret value, only whether each key is set", async () => {
+  const config = await run(["--transport", "http"], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    XYTE_PARTNER_API_KEY: PARTNER_KEY,
+  });
+  const summary = configSummary(config);
+  const text = JSON.stringify(summary);
+  assert.ok(!text.includes(ORG_KEY));
+  assert.ok(!text.includes(PARTNER_KEY));
+  assert.equal(summary.organizationKeySet, true);
+  assert.equal(summary.partnerKeySet, true);
+  assert.equal(summary.port, 8080);
+  for (const value of Object.values(summary)) assert.ok(typeof value !== "object" || value === null);
+  const partnerOnly = configSummary(await run([], { XYTE_PARTNER_API_KEY: PARTNER_KEY }));
+  assert.equal(partnerOnly.organizationKeySet, false);
+  assert.equal("port" in partnerOnly, false);
+});
+
+// ---- The real CLI, as a subprocess ----
+
+const ROOT = new URL("../../", import.meta.url);
+
+async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", "src/main.ts", ...args],
+    cwd: ROOT,
+    clearEnv: true,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+Deno.test("the CLI exits 2 with one stderr line naming an unknown flag, and nothing on stdout", async () => {
+  const { code, stdout, stderr } = await runCli(["--bogus"]);
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  const lines = stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, stderr);
+  assertIncludesAll(lines[0]!, ["xyte-mcp:", "--bogus"]);
+});
+
+Deno.test("the CLI exits 2 with one stderr line naming XYTE_ORG_API_KEY when no key is set", async () => {
+  const { code, stdout, stderr } = await runCli([]);
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  const lines = stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, stderr);
+  assertIncludesAll(lines[0]!, ["xyte-mcp:", "XYTE_ORG_API_KEY"]);
+});

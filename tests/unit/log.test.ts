@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import type { LogLevel } from "../../src/config.ts";
+import {
+  log,
+  newRequestId,
+  setupLogging,
+  stopLogging,
+  withRequestContext,
+} from "../../src/observability/log.ts";
+import { rememberSecret, Secret } from "../../src/secret.ts";
+
+/** Configures logging into memory, runs `fn`, stops logging, and returns the parsed JSON records. */
+async function capture(
+  level: LogLevel,
+  fn: () => void | Promise<void>,
+): Promise<{ lines: string[]; records: Record<string, unknown>[] }> {
+  const lines: string[] = [];
+  await setupLogging(level, (line) => lines.push(line));
+  try {
+    await fn();
+  } finally {
+    await stopLogging();
+  }
+  const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { lines, records };
+}
+
+Deno.test("each record is one JSON line with level, message and logger", async () => {
+  const { lines, records } = await capture("info", () => {
+    log("http").info("listening on {url}", { url: "http://127.0.0.1:8080" });
+    log("xyte").error("upstream failed", { status: 502 });
+  });
+  assert.equal(lines.length, 2);
+  for (const line of lines) {
+    assert.ok(line.endsWith("\n"), JSON.stringify(line));
+    assert.equal(line.trimEnd().includes("\n"), false);
+  }
+  assert.equal(records[0]!.level, "INFO");
+  assert.equal(records[0]!.message, 'listening on "http://127.0.0.1:8080"');
+  assert.equal(records[0]!.logger, "xyte-mcp.http");
+  assert.equal(records[0]!.url, "http://127.0.0.1:8080");
+  assert.equal(typeof records[0]!["@timestamp"], "string");
+  assert.equal(records[1]!.level, "ERROR");
+  assert.equal(records[1]!.message, "upstream failed");
+  assert.equal(records[1]!.status, 502);
+});
+
+Deno.test("records below the configured level are dropped", async () => {
+  const { records } = await capture("warning", () => {
+    const logger = log("t");
+    logger.debug("debug");
+    logger.info("info");
+    logger.warn("warn");
+    logger.error("error");
+  });
+  assert.deepEqual(records.map((r) => r.message), ["warn", "error"]);
+  assert.deepEqual(records.map((r) => r.level), ["WARN", "ERROR"]);
+});
+
+Deno.test("fields named like secrets (apiKey, authorization, token, nested) are masked", async () => {
+  const values = [
+    "apikey-value-111",
+    "auth-value-222",
+    "token-value-333",
+    "nested-value-444",
+    "header-value-555",
+  ];
+  const { lines, records } = await capture("info", () => {
+    log("t").info("request", {
+      apiKey: values[0],
+      authorization: values[1],
+      access_token: values[2],
+      upstream: { api_key: values[3], headers: { Authorization: values[4] } },
+      method: "GET",
+    });
+  });
+  for (const value of values) assert.ok(!lines[0]!.includes(value), lines[0]);
+  const record = records[0]!;
+  assert.equal(record.apiKey, "[redacted]");
+  assert.equal(record.authorization, "[redacted]");
+  assert.equal(record.access_token, "[redacted]");
+  assert.deepEqual(record.upstream, { api_key: "[redacted]", headers: { Authorization: "[redacted]" } });
+  assert.equal(record.method, "GET");
+});
+
+Deno.test("a secret-named field interpolated into the message is masked in the message too", async () => {
+  const { lines, records } = await capture("info", () => {
+    log("t").info("using key {apiKey}", { apiKey: "interpolated-key-666" });
+  });
+  assert.ok(!lines[0]!.includes("interpolated-key-666"), lines[0]);
+  assert.ok(String(records[0]!.message).includes("[redacted]"));
+});
+
+Deno.test("a remembered secret value is replaced by [redacted] anywhere in a message or field", async () => {
+  const secret = "remembered-secret-777abc";
+  rememberSecret(new Secret(secret));
+  const { lines, records } = await capture("info", () => {
+    const logger = log("t");
+    logger.warn(`upstream said: invalid key ${secret}!`);
+    logger.info("response", { body: `{"error":"key ${secret} revoked"}`, list: ["a", `b${secret}c`] });
+    logger.error("failed", { error: new Error(`sent ${secret}`) });
+  });
+  for (const line of lines) assert.ok(!line.includes(secret), line);
+  assert.equal(records[0]!.message, "upstream said: invalid key [redacted]!");
+  assert.equal(records[1]!.body, '{"error":"key [redacted] revoked"}');
+  assert.deepEqual(records[1]!.list, ["a", "b[redacted]c"]);
+});
+
+Deno.test("withRequestContext adds requestId to records logged inside, across awaits, and not outside", async () => {
+  const { records } = await capture("info", async () => {
+    const logger = log("mcp");
+    await withRequestContext({ requestId: "req-1" }, async () => {
+      logger.info("start");
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      logger.info("after await");
+    });
+    withRequestContext({ requestId: "req-2", tool: "get_device" }, () => logger.info("other"));
+    logger.info("outside");
+  });
+  assert.deepEqual(records.map((r) => [r.message, r.requestId]), [
+    ["start", "req-1"],
+    ["after await", "req-1"],
+    ["other", "req-2"],
+    ["outside", undefined],
+  ]);
+  assert.equal(records[2]!.tool, "get_device");
+});
+
+Deno.test("withRequestContext returns the function's result", () => {
+  assert.equal(withRequestContext({ requestId: "x" }, () => 42), 42);
+});
+
+Deno.test("newRequestId returns distinct 12-hex-character ids", () => {
+  const ids = new Set(Array.from({ length: 50 }, () => newRequestId()));
+  assert.equal(ids.size, 50);
+  for (const id of ids) assert.match(id, /^[0-9a-f]{12}$/);
+});
+
+Deno.test("nothing is written after stopLogging", async () => {
+  const lines: string[] = [];
+  await setupLogging("info", (line) => lines.push(line));
+  log("t").info("before");
+  await stopLogging();
+  log("t").info("after");
+  assert.equal(lines.length, 1);
+});

@@ -1,0 +1,217 @@
+import assert from "node:assert/strict";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
+import { z } from "zod";
+import {
+  errorResult,
+  invalidArguments,
+  successResult,
+  toErrorPayload,
+  ToolFailure,
+} from "../../src/mcp/results.ts";
+import {
+  outputJsonSchema,
+  publishedInput,
+  publishedOutput,
+  type ToolErrorPayload,
+} from "../../src/mcp/schemas.ts";
+import { rememberSecret } from "../../src/secret.ts";
+import { XyteError } from "../../src/xyte/errors.ts";
+
+const SECRET = "results-secret-9d8c7b6a";
+rememberSecret(SECRET);
+
+// ---- results ----
+
+Deno.test("successResult puts the summary and the JSON in content and the object in structuredContent", () => {
+  const result = { devices: [{ id: "d1" }], more: false };
+  assert.deepEqual(successResult("1 device", result), {
+    content: [
+      { type: "text", text: "1 device" },
+      { type: "text", text: JSON.stringify(result) },
+    ],
+    structuredContent: result,
+  });
+});
+
+Deno.test("successResult scrubs a known secret from its texts", () => {
+  const result = successResult(`key ${SECRET}`, { note: `echo ${SECRET}` });
+  const texts = result.content.map((c) => (c as { text: string }).text);
+  for (const text of texts) assert.ok(!text.includes(SECRET), text);
+  assert.ok(texts[0]!.includes("[redacted]"));
+});
+
+Deno.test("errorResult is isError with a readable text and structuredContent.error", () => {
+  const payload: ToolErrorPayload = {
+    code: "rate_limited",
+    message: "slow down",
+    status: 429,
+    hint: "Wait.",
+    retriable: true,
+  };
+  assert.deepEqual(errorResult(payload), {
+    isError: true,
+    content: [{ type: "text", text: "Error rate_limited (HTTP 429): slow down\nHint: Wait. Retriable." }],
+    structuredContent: { error: payload },
+  });
+  const plain = errorResult({ code: "invalid_arguments", message: "bad", hint: "Fix it.", retriable: false });
+  assert.equal((plain.content[0] as { text: string }).text, "Error invalid_arguments: bad\nHint: Fix it.");
+});
+
+Deno.test("toErrorPayload keeps a XyteError's code, status, message, hint and retriable", () => {
+  const error = new XyteError({
+    code: "not_found",
+    status: 404,
+    message: "Device not found",
+    hint: "Check the id.",
+  });
+  assert.deepEqual(toErrorPayload(error), {
+    code: "not_found",
+    message: "Device not found",
+    status: 404,
+    hint: "Check the id.",
+    retriable: false,
+  });
+  const noStatus = toErrorPayload(new XyteError({ code: "timeout", message: "slow" }));
+  assert.equal("status" in noStatus, false);
+  assert.equal(noStatus.retriable, true);
+  assert.ok(noStatus.hint.length > 0);
+});
+
+Deno.test("toErrorPayload adds the Retry-After wait to the hint", () => {
+  const error = new XyteError({
+    code: "rate_limited",
+    status: 429,
+    message: "slow down",
+    retryAfterSeconds: 12,
+  });
+  const payload = toErrorPayload(error);
+  assert.ok(payload.hint.includes("12 s"), payload.hint);
+  assert.equal(payload.retriable, true);
+});
+
+Deno.test("toErrorPayload returns a ToolFailure's payload, scrubbed", () => {
+  const failure = new ToolFailure({
+    code: "invalid_arguments",
+    message: `bad value ${SECRET}`,
+    hint: `do not send ${SECRET}`,
+    retriable: false,
+  });
+  const payload = toErrorPayload(failure);
+  assert.equal(payload.code, "invalid_arguments");
+  assert.equal(payload.message, "bad value [redacted]");
+  assert.equal(payload.hint, "do not send [redacted]");
+  assert.equal(payload.retriable, false);
+});
+
+Deno.test("an unexpected Error becomes code internal without the stack or the original message", () => {
+  const original = new TypeError(
+    `Cannot read properties of undefined (reading 'id') at /srv/app.ts ${SECRET}`,
+  );
+  for (const thrown of [original, "a string", { weird: true }, undefined]) {
+    const payload = toErrorPayload(thrown);
+    assert.equal(payload.code, "internal");
+    assert.equal(payload.retriable, false);
+    const text = JSON.stringify(payload);
+    assert.ok(!text.includes("Cannot read properties"), text);
+    assert.ok(!text.includes("app.ts"), text);
+    assert.ok(!text.includes(SECRET), text);
+    assert.ok(!text.includes("    at "), text);
+  }
+});
+
+Deno.test("invalidArguments names the tool and the offending argument path", () => {
+  const schema = z.object({ device_id: z.string(), limit: z.number().max(100) });
+  const parsed = schema.safeParse({ device_id: 5, limit: 500 });
+  assert.equal(parsed.success, false);
+  const failure = invalidArguments("get_device", parsed.error!);
+  assert.ok(failure instanceof ToolFailure);
+  const payload = toErrorPayload(failure);
+  assert.equal(payload.code, "invalid_arguments");
+  assert.equal(payload.retriable, false);
+  assert.ok(payload.message.includes("get_device"), payload.message);
+  assert.ok(payload.message.includes("device_id"), payload.message);
+  assert.ok(payload.message.includes("limit"), payload.message);
+  assert.ok(payload.hint.includes("get_device"), payload.hint);
+});
+
+// ---- schemas ----
+
+const Success = z.object({
+  devices: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
+  more: z.boolean(),
+  note: z.string().optional(),
+});
+
+const ERROR_OBJECT = {
+  error: {
+    code: "not_found",
+    message: "no such device",
+    status: 404,
+    hint: "Check the id.",
+    retriable: false,
+  },
+};
+
+Deno.test("outputJsonSchema keeps root type object and adds error plus the anyOf branches", () => {
+  const schema = outputJsonSchema(Success);
+  assert.equal(schema.type, "object");
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(properties).sort(), ["devices", "error", "more", "note"]);
+  assert.equal(properties.error!.type, "object");
+  assert.deepEqual(
+    (properties.error!.required as string[]).slice().sort(),
+    ["code", "hint", "message", "retriable"],
+  );
+  assert.equal("$schema" in properties.error!, false);
+  assert.deepEqual(schema.anyOf, [{ required: ["devices", "more"] }, { required: ["error"] }]);
+  assert.equal("required" in schema, false);
+});
+
+Deno.test("the published output schema accepts a success object and {error}, and rejects anything else", () => {
+  const validate = new CfWorkerJsonSchemaValidator().getValidator(outputJsonSchema(Success));
+  const valid = [
+    { devices: [{ id: "d1", name: null }], more: false },
+    { devices: [], more: true, note: "n" },
+    ERROR_OBJECT,
+    { error: { code: "internal", message: "m", hint: "h", retriable: false } },
+  ];
+  for (const value of valid) {
+    const result = validate(value);
+    assert.equal(result.valid, true, `${JSON.stringify(value)}: ${result.errorMessage}`);
+  }
+  const invalid = [
+    {},
+    { devices: [] },
+    { devices: [{ id: 1, name: null }], more: false },
+    { error: { code: "x" } },
+    { error: "boom" },
+    [],
+  ];
+  for (const value of invalid) {
+    assert.equal(validate(value).valid, false, `${JSON.stringify(value)} should be rejected`);
+  }
+});
+
+Deno.test("an errorResult's structuredContent validates against the published output schema", () => {
+  const validate = new CfWorkerJsonSchemaValidator().getValidator(outputJsonSchema(Success));
+  const error = new XyteError({ code: "rate_limited", status: 429, message: "slow", retryAfterSeconds: 3 });
+  const result = errorResult(toErrorPayload(error));
+  const check = validate(result.structuredContent);
+  assert.equal(check.valid, true, check.errorMessage);
+  const success = successResult("ok", { devices: [], more: false });
+  assert.equal(validate(success.structuredContent).valid, true);
+});
+
+Deno.test("publishedOutput exposes the extended JSON schema; publishedInput lets any value through", () => {
+  const output = publishedOutput(Success);
+  const json = output["~standard"].jsonSchema.output({ target: "draft-2020-12" });
+  assert.deepEqual(json, outputJsonSchema(Success));
+  const input = publishedInput(z.object({ device_id: z.string() }));
+  const inputJson = input["~standard"].jsonSchema.input({ target: "draft-2020-12" }) as Record<
+    string,
+    unknown
+  >;
+  assert.equal(inputJson.type, "object");
+  assert.deepEqual(inputJson.required, ["device_id"]);
+  assert.deepEqual(input["~standard"].validate({ device_id: 42 }), { value: { device_id: 42 } });
+});
