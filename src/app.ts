@@ -5,6 +5,7 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "./config.ts";
 import { buildServer, type ServerDeps } from "./mcp/server.ts";
+import { log } from "./observability/log.ts";
 import { exposedTools } from "./registry.ts";
 import { Secret } from "./secret.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
@@ -31,6 +32,7 @@ export async function createApp(config: Config): Promise<App> {
     orgApiKey = new Secret(sim.DEMO_ORG_KEY);
     partnerApiKey = new Secret(sim.DEMO_PARTNER_KEY);
     closeUpstream = () => hub.close();
+    log("main").info("demo mode: serving the simulated Xyte organization", { hubUrl: hub.url });
   }
   const xyte = new XyteClient({
     hubUrl,

@@ -30,22 +30,37 @@ function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   return z.toJSONSchema(schema, { io, target: "draft-2020-12" }) as JsonSchema;
 }
 
+/**
+ * Converts once per schema, on first use: servers are built per connection (or per request when stateless)
+ * and `initialize` never needs the JSON Schemas, so neither start-up nor later servers pay for conversion.
+ */
+function memoized(cache: WeakMap<z.ZodType, JsonSchema>, schema: z.ZodType, convert: () => JsonSchema) {
+  return (_: JsonOptions): JsonSchema => {
+    let json = cache.get(schema);
+    if (!json) cache.set(schema, json = convert());
+    return json;
+  };
+}
+
+const inputCache = new WeakMap<z.ZodType, JsonSchema>();
+const outputCache = new WeakMap<z.ZodType, JsonSchema>();
+
 /** Publishes `schema` as the tool's input schema while leaving validation to the tool wrapper. */
 export function publishedInput(schema: z.ZodObject): StandardSchemaWithJSON {
-  const json = jsonSchemaOf(schema, "input");
+  const json = memoized(inputCache, schema, () => jsonSchemaOf(schema, "input"));
   return {
     "~standard": {
       version: 1,
       vendor: "xyte-mcp",
       validate: (value: unknown) => ({ value }),
-      jsonSchema: { input: (_: JsonOptions) => json, output: (_: JsonOptions) => json },
+      jsonSchema: { input: json, output: json },
     },
   };
 }
 
 /** Publishes `schema` as the tool's output schema, extended with the `{error}` branch. */
 export function publishedOutput(schema: z.ZodObject): StandardSchemaWithJSON {
-  const json = outputJsonSchema(schema);
+  const json = memoized(outputCache, schema, () => outputJsonSchema(schema));
   return {
     "~standard": {
       version: 1,
@@ -56,7 +71,7 @@ export function publishedOutput(schema: z.ZodObject): StandardSchemaWithJSON {
           issues: parsed.error.issues.map((i) => ({ message: i.message, path: i.path as PropertyKey[] })),
         };
       },
-      jsonSchema: { input: (_: JsonOptions) => json, output: (_: JsonOptions) => json },
+      jsonSchema: { input: json, output: json },
     },
   };
 }

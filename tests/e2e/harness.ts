@@ -77,6 +77,7 @@ function newClient(modern = false): Client {
 export interface HttpServerProcess {
   url: string;
   child: Deno.ChildProcess;
+  stdout(): string;
   stderr(): string;
   /** Sends `signal` and waits for the exit status. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
@@ -107,12 +108,16 @@ export async function startHttpServer(
     }
     reject(new Error(`server exited before listening:\n${stderr}`));
   })();
-  const stdoutDone = child.stdout.pipeTo(new WritableStream());
+  let stdout = "";
+  const stdoutDone = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (stdout += chunk) }),
+  );
   try {
     const found = await url;
     return {
       url: found,
       child,
+      stdout: () => stdout,
       stderr: () => stderr,
       async stop(signal: Deno.Signal = "SIGTERM") {
         try {

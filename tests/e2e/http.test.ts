@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/client";
+import { exampleToolCall } from "../../src/demo.ts";
 import { callEveryTool } from "./every_tool.ts";
 import { connectHttp, ORG_KEY, serverEnv, startHttpServer, startHub } from "./harness.ts";
 
@@ -118,5 +119,33 @@ Deno.test("http: healthz, unknown session, bad JSON, foreign Host and Origin are
   } finally {
     await server.stop();
     await hub.close();
+  }
+});
+
+Deno.test("http --demo: no key needed; the banner's URL and curl example work as printed", async () => {
+  const server = await startHttpServer(serverEnv(undefined), ["--demo"]);
+  try {
+    for (let i = 0; i < 50 && !server.stdout().includes("Stop with"); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const banner = server.stdout();
+    assert.ok(banner.includes(`MCP endpoint (Streamable HTTP): ${server.url}`));
+    assert.ok(banner.includes(`claude mcp add --transport http xyte ${server.url}`));
+    const example = exampleToolCall();
+    for (const [name, value] of Object.entries(example.headers)) {
+      assert.ok(banner.includes(`-H '${name}: ${value}'`));
+    }
+    assert.ok(banner.includes(`-d '${example.body}'`));
+
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: example.headers,
+      body: example.body,
+    });
+    assert.equal(response.status, 200);
+    const answer = await response.json();
+    assert.match(answer.result.content[0].text, /Northwind .*250 devices/);
+  } finally {
+    assert.equal((await server.stop()).code, 0);
   }
 });
