@@ -40,7 +40,7 @@ export async function listedTools(): Promise<ListedTool[]> {
     entryUrl: "http://unused.invalid",
     timeoutMs: 1000,
   });
-  const server = buildServer({ xyte, tools: TOOLS });
+  const server = buildServer({ xyte, tools: TOOLS, readOnly: false });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "docs", version: VERSION });
   await server.connect(serverSide);

@@ -4,9 +4,10 @@
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "./config.ts";
-import { buildServer, type ServerDeps } from "./mcp/server.ts";
+import { buildServer, type ServeContext, type ServerDeps } from "./mcp/server.ts";
 import { log } from "./observability/log.ts";
 import { exposedTools } from "./registry.ts";
+import { DEFAULT_TOOLSETS, type Toolset } from "./toolsets.ts";
 import { Secret } from "./secret.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
 import { XyteClient } from "./xyte/client.ts";
@@ -14,7 +15,7 @@ import { XyteClient } from "./xyte/client.ts";
 export interface App {
   deps: ServerDeps;
   /** A fresh MCP server over the shared client (one per connection, session or request). */
-  buildServer(): McpServer;
+  buildServer(serve: ServeContext): McpServer;
   /** Set in demo mode: the simulated hub the client talks to. */
   demoHubUrl?: string;
   close(): Promise<void>;
@@ -42,11 +43,30 @@ export async function createApp(config: Config): Promise<App> {
     timeoutMs: config.xyte.timeoutMs,
     userAgent: `${PROGRAM_NAME}/${VERSION}`,
   });
-  const deps: ServerDeps = { xyte, tools: exposedTools({ readOnly: config.readOnly }) };
+  const toolsets = resolveToolsets(config.toolsets, { organization: !!orgApiKey, partner: !!partnerApiKey });
+  const deps: ServerDeps = {
+    xyte,
+    tools: exposedTools({ readOnly: config.readOnly, toolsets }),
+    readOnly: config.readOnly,
+  };
+  log("main").info("tools exposed", { toolsets: toolsets.join(","), tools: deps.tools.length });
   return {
     deps,
-    buildServer: () => buildServer(deps),
+    buildServer: (serve) => buildServer(deps, serve),
     ...(demoHubUrl ? { demoHubUrl } : {}),
     close: closeUpstream,
   };
+}
+
+/**
+ * The toolsets to expose. An explicit list is taken as is; the default is the everyday set for an
+ * organization key, plus `partner` when a partner key is set (partner and catalog alone for a partner key).
+ */
+export function resolveToolsets(
+  requested: readonly Toolset[] | "default",
+  keys: { organization: boolean; partner: boolean },
+): readonly Toolset[] {
+  if (requested !== "default") return requested;
+  if (!keys.organization && keys.partner) return ["partner", "catalog"];
+  return keys.partner ? [...DEFAULT_TOOLSETS, "partner"] : DEFAULT_TOOLSETS;
 }

@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { Secret } from "./secret.ts";
+import { isToolset, type Toolset, TOOLSET_NAMES } from "./toolsets.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
@@ -31,6 +32,8 @@ export interface Config {
   stateless: boolean;
   demo: boolean;
   readOnly: boolean;
+  /** Toolsets to expose; "default" lets the server pick from the configured keys. */
+  toolsets: readonly Toolset[] | "default";
   logLevel: LogLevel;
   xyte: XyteSettings;
 }
@@ -64,6 +67,7 @@ type SettingId =
   | "stateless"
   | "demo"
   | "readOnly"
+  | "toolsets"
   | "logLevel"
   | "orgApiKey"
   | "partnerApiKey"
@@ -93,6 +97,19 @@ const integer = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
 const flag = z.stringbool();
+const toolsetList = z.string().trim().toLowerCase().transform(
+  (value, ctx): readonly Toolset[] | "default" => {
+    if (value === "default") return "default";
+    if (value === "all") return TOOLSET_NAMES;
+    const names = value.split(",").map((n) => n.trim()).filter((n) => n !== "");
+    const unknown = names.filter((n) => !isToolset(n));
+    if (names.length === 0 || unknown.length > 0) {
+      ctx.addIssue({ code: "custom", message: `unknown toolset(s): ${unknown.join(", ") || "(empty)"}` });
+      return z.NEVER;
+    }
+    return [...new Set(names)] as Toolset[];
+  },
+);
 
 export const SETTINGS: readonly SettingSpec[] = [
   {
@@ -151,6 +168,17 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: "false",
     description: "Expose no tool that changes anything in Xyte.",
     schema: flag,
+  },
+  {
+    id: "toolsets",
+    flag: "toolsets",
+    env: ["XYTE_TOOLSETS"],
+    accepted: `a comma-separated list of ${TOOLSET_NAMES.join(", ")}; or all; or default`,
+    default: "default",
+    description:
+      "Which groups of tools to expose (e.g. catalog alone for the smallest context). The default " +
+      "exposes the everyday toolsets, plus partner when a partner key is set.",
+    schema: toolsetList,
   },
   {
     id: "logLevel",
@@ -251,7 +279,12 @@ export async function loadConfig(
     const parsed = spec.schema.safeParse(raw.value);
     if (!parsed.success) {
       const shown = spec.secret ? "" : ` ${JSON.stringify(raw.value)}`;
-      throw new ConfigError(`invalid value for ${raw.origin}:${shown} (accepted: ${spec.accepted})`);
+      const reason = parsed.error.issues.find((i) => i.code === "custom")?.message;
+      throw new ConfigError(
+        `invalid value for ${raw.origin}:${shown}${
+          reason ? ` — ${reason}` : ""
+        } (accepted: ${spec.accepted})`,
+      );
     }
     values.set(spec.id, parsed.data);
   }
@@ -263,6 +296,7 @@ export async function loadConfig(
     stateless: values.get("stateless") as boolean,
     demo: values.get("demo") as boolean,
     readOnly: values.get("readOnly") as boolean,
+    toolsets: values.get("toolsets") as readonly Toolset[] | "default",
     logLevel: values.get("logLevel") as LogLevel,
     xyte: {
       orgApiKey: secretOrUndefined(values.get("orgApiKey")),
@@ -290,6 +324,7 @@ export function configSummary(config: Config): Record<string, unknown> {
       : {}),
     demo: config.demo,
     readOnly: config.readOnly,
+    toolsets: config.toolsets === "default" ? "default" : config.toolsets.join(","),
     logLevel: config.logLevel,
     hubUrl: config.xyte.hubUrl,
     entryUrl: config.xyte.entryUrl,

@@ -50,7 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         host: config.host,
         port: config.port,
         stateless: config.stateless,
-        build: () => app.buildServer(),
+        build: (serve) => app.buildServer(serve),
       });
       if (config.demo) writeOut(demoBanner(http.url));
       const reason = await stopSignal;

@@ -1,22 +1,25 @@
 /**
- * The one list of everything the server exposes. Adding a tool means adding it here; the server, the docs
- * generator and the contract test all read this module.
+ * The one list of everything the server exposes. Each area module exports its tools; adding a tool means
+ * adding it to its module's list. The server, the docs generator and the contract test all read this module.
  */
 import type { Tool } from "./mcp/tool.ts";
-import { getDevice, listDevices } from "./tools/devices.ts";
-import { listIncidents } from "./tools/incidents.ts";
-import { getOrganizationInfo } from "./tools/organization.ts";
-import { listTickets } from "./tools/tickets.ts";
+import { DEVICE_TOOLS } from "./tools/devices.ts";
+import { INCIDENT_TOOLS } from "./tools/incidents.ts";
+import { ORGANIZATION_TOOLS } from "./tools/organization.ts";
+import { TICKET_TOOLS } from "./tools/tickets.ts";
+import type { Toolset } from "./toolsets.ts";
 
 export const TOOLS: readonly Tool[] = [
-  getOrganizationInfo,
-  listDevices,
-  getDevice,
-  listIncidents,
-  listTickets,
+  ...ORGANIZATION_TOOLS,
+  ...DEVICE_TOOLS,
+  ...INCIDENT_TOOLS,
+  ...TICKET_TOOLS,
 ];
 
-/** The tools a server with these settings exposes: read-only mode drops every tool that writes. */
-export function exposedTools(options: { readOnly: boolean }): Tool[] {
-  return TOOLS.filter((tool) => !options.readOnly || tool.annotations.readOnlyHint);
+/** The tools a server with these settings exposes: chosen toolsets only; read-only mode drops every writer. */
+export function exposedTools(options: { readOnly: boolean; toolsets: readonly Toolset[] }): Tool[] {
+  const wanted = new Set(options.toolsets);
+  return TOOLS.filter((tool) =>
+    wanted.has(tool.toolset) && (!options.readOnly || tool.annotations.readOnlyHint)
+  );
 }

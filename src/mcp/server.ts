@@ -2,18 +2,38 @@
  * Builds one `McpServer` from the registry. Transports call `buildServer` once per connection (stdio),
  * session or request (HTTP); everything here is transport-free.
  */
-import { type CallToolResult, McpServer, type ServerContext } from "@modelcontextprotocol/server";
+import {
+  acceptedContent,
+  type CallToolResult,
+  inputRequired,
+  type InputRequiredResult,
+  inputResponse,
+  McpServer,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
+import { z } from "zod";
 import { log, newRequestId, withRequestContext } from "../observability/log.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import { errorResult, invalidArguments, successResult, toErrorPayload } from "./results.ts";
 import { publishedInput, publishedOutput } from "./schemas.ts";
-import type { Tool, ToolContext } from "./tool.ts";
+import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
 
 export interface ServerDeps {
   xyte: XyteClient;
   /** The tools to expose (already filtered for read-only mode and toolsets). */
   tools: readonly Tool[];
+  readOnly: boolean;
+}
+
+/** How the transport serving this server instance can reach the client. */
+export interface ServeContext {
+  era: "legacy" | "modern";
+  /**
+   * Whether server→client requests can reach a 2025-era client (stdio, or HTTP with a session). 2026-07-28
+   * clients receive elicitation inside the tool result, so this does not matter for them.
+   */
+  serverToClient: boolean;
 }
 
 export const SERVER_INSTRUCTIONS = [
@@ -25,12 +45,17 @@ export const SERVER_INSTRUCTIONS = [
 ].join(" ");
 
 const toolLog = log("tool");
+const ConfirmAnswer = z.object({ confirm: z.boolean() });
 
-export function buildServer(deps: ServerDeps): McpServer {
+export function buildServer(
+  deps: ServerDeps,
+  serve: ServeContext = { era: "legacy", serverToClient: true },
+): McpServer {
   const server = new McpServer(
     { name: PROGRAM_NAME, title: "Xyte", version: VERSION },
     { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS },
   );
+  const canElicit = (ctx: ServerContext) => clientCanElicit(server, ctx, serve);
   for (const tool of deps.tools) {
     server.registerTool(
       tool.name,
@@ -41,19 +66,23 @@ export function buildServer(deps: ServerDeps): McpServer {
         outputSchema: publishedOutput(tool.output),
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args: unknown, ctx: ServerContext) => runTool(tool, args, ctx, deps),
+      (args: unknown, ctx: ServerContext) => runTool(tool, args, ctx, deps, canElicit),
     );
   }
   return server;
 }
 
-/** Validates arguments, runs the tool with a request id in every log line, and shapes the result. */
+/**
+ * Validates arguments, asks for confirmation when the tool needs it, runs the tool with a request id in
+ * every log line, and shapes the result.
+ */
 export function runTool(
   tool: Tool,
   rawArgs: unknown,
   ctx: ServerContext,
   deps: ServerDeps,
-): Promise<CallToolResult> {
+  canElicit: (ctx: ServerContext) => boolean = () => false,
+): Promise<CallToolResult | InputRequiredResult> {
   const requestId = newRequestId();
   return withRequestContext({ requestId, tool: tool.name }, async () => {
     const started = performance.now();
@@ -63,12 +92,21 @@ export function runTool(
       toolLog.info("tool call rejected: invalid arguments", { code: payload.code });
       return errorResult(payload);
     }
+    const confirmation = tool.confirmation(parsed.data);
+    if (confirmation) {
+      const gate = confirmationGate(confirmation, parsed.data, ctx, canElicit(ctx));
+      if (gate !== "confirmed") {
+        toolLog.info("tool call awaits confirmation", { outcome: "isError" in gate ? "refused" : "elicit" });
+        return gate;
+      }
+    }
     const toolContext: ToolContext = {
       xyte: deps.xyte,
       signal: ctx.mcpReq.signal,
       requestId,
       log: toolLog,
       progress: progressReporter(ctx),
+      readOnly: deps.readOnly,
     };
     try {
       const { result, summary } = await tool.execute(parsed.data, toolContext);
@@ -88,6 +126,73 @@ export function runTool(
       return errorResult(payload);
     }
   });
+}
+
+/**
+ * A destructive call goes ahead when `confirm` names the target, or when the user accepted an elicitation.
+ * Otherwise: ask (if the client can be asked), or refuse with a hint saying what to pass.
+ */
+function confirmationGate(
+  spec: ConfirmationSpec,
+  args: unknown,
+  ctx: ServerContext,
+  canElicit: boolean,
+): "confirmed" | CallToolResult | InputRequiredResult {
+  const given = (args as { confirm?: unknown }).confirm;
+  if (typeof given === "string") {
+    if (spec.accepts.includes(given)) return "confirmed";
+    return errorResult({
+      code: "confirmation_mismatch",
+      message: `confirm was ${JSON.stringify(given)}, which does not name the target`,
+      hint: `To proceed, pass confirm: ${JSON.stringify(spec.accepts[0])}.`,
+      retriable: false,
+    });
+  }
+  const answer = inputResponse(ctx.mcpReq.inputResponses, "confirm");
+  if (answer.kind === "elicit") {
+    if (acceptedContent(ctx.mcpReq.inputResponses, "confirm", ConfirmAnswer)?.confirm === true) {
+      return "confirmed";
+    }
+    return errorResult({
+      code: "cancelled_by_user",
+      message: "the user did not confirm the operation; nothing was changed",
+      hint: "Do not retry unless the user asks for it.",
+      retriable: false,
+    });
+  }
+  if (canElicit) {
+    return inputRequired({
+      inputRequests: {
+        confirm: inputRequired.elicit({
+          message: spec.message,
+          requestedSchema: {
+            type: "object",
+            properties: { confirm: { type: "boolean", title: "Confirm", description: spec.message } },
+            required: ["confirm"],
+          },
+        }),
+      },
+    });
+  }
+  return errorResult({
+    code: "confirmation_required",
+    message: `${spec.message} This operation needs confirmation; nothing was sent.`,
+    hint: `Ask the user, then call again with confirm: ${JSON.stringify(spec.accepts[0])}.`,
+    retriable: false,
+  });
+}
+
+/** Whether this client accepts form elicitation over the way this server instance reaches it. */
+function clientCanElicit(server: McpServer, ctx: ServerContext, serve: ServeContext): boolean {
+  if (serve.era === "modern") {
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    const caps = envelope?.["io.modelcontextprotocol/clientCapabilities"] as
+      | { elicitation?: unknown }
+      | undefined;
+    return caps?.elicitation !== undefined;
+  }
+  if (!serve.serverToClient) return false;
+  return server.server.getClientCapabilities()?.elicitation !== undefined;
 }
 
 function progressReporter(ctx: ServerContext): ToolContext["progress"] {

@@ -4,11 +4,10 @@
  */
 import type { z } from "zod";
 import type { Logger } from "../observability/log.ts";
+import type { Toolset } from "../toolsets.ts";
 import type { XyteClient } from "../xyte/client.ts";
 
-/** Named groups of tools that can be exposed or hidden together. */
-export const TOOLSETS = ["organization", "devices", "incidents", "tickets"] as const;
-export type Toolset = (typeof TOOLSETS)[number];
+export type { Toolset } from "../toolsets.ts";
 
 export interface ToolAnnotations {
   /** The tool changes nothing. */
@@ -28,6 +27,41 @@ export const READ_ONLY: ToolAnnotations = {
   openWorldHint: true,
 };
 
+/** Changes data; repeating it with the same arguments changes nothing more (rename, move, resolve). */
+export const WRITE_IDEMPOTENT: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+
+/** Changes data; each call has its own effect (send a command, post a message, create). */
+export const WRITE: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+};
+
+/** Deletes or irreversibly changes data; needs confirmation (see `ToolSpec.confirmation`). */
+export const DESTRUCTIVE: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+
+/**
+ * What a destructive call must be confirmed with: the `confirm` argument equal to one of `accepts` (the
+ * target id or the endpoint key), or an elicitation the user accepts when the client supports it.
+ */
+export interface ConfirmationSpec {
+  /** Values of the `confirm` argument that count as confirmation. */
+  accepts: readonly string[];
+  /** Shown to the user in the elicitation, e.g. "Delete device Lobby Display (8c1f…)?" */
+  message: string;
+}
+
 /** What a tool may use while it runs. Nothing here knows about stdio or HTTP. */
 export interface ToolContext {
   xyte: XyteClient;
@@ -37,6 +71,8 @@ export interface ToolContext {
   log: Logger;
   /** Reports progress to the client when it asked for it; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** True when the server runs with --read-only: no request may change anything upstream. */
+  readOnly: boolean;
 }
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
@@ -51,6 +87,11 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   run(args: z.output<I>, ctx: ToolContext): Promise<z.output<O>>;
   /** One or two human lines about the result, shown before the JSON. */
   summarize(result: z.output<O>, args: z.output<I>): string;
+  /**
+   * For destructive tools: what confirms this call (undefined = no confirmation needed for these args, e.g. a
+   * dry run). The input schema must then have an optional `confirm` string argument.
+   */
+  confirmation?(args: z.output<I>): ConfirmationSpec | undefined;
 }
 
 /** A tool with its types erased, as the registry and server hold it. */
@@ -62,6 +103,8 @@ export interface Tool {
   readonly input: z.ZodObject;
   readonly output: z.ZodObject;
   readonly annotations: ToolAnnotations;
+  /** What confirms this call, for destructive tools; validated arguments in. */
+  confirmation(args: unknown): ConfirmationSpec | undefined;
   /** Runs with already-validated arguments. */
   execute(args: unknown, ctx: ToolContext): Promise<{ result: Record<string, unknown>; summary: string }>;
 }
@@ -76,6 +119,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     input: spec.input,
     output: spec.output,
     annotations: spec.annotations,
+    confirmation: (args) => spec.confirmation?.(args as z.output<I>),
     async execute(args, ctx) {
       const typedArgs = args as z.output<I>;
       const result = await spec.run(typedArgs, ctx);

@@ -1,11 +1,12 @@
 /** Incident tools. */
 import { z } from "zod";
 import { ToolFailure } from "../mcp/results.ts";
-import { defineTool, READ_ONLY } from "../mcp/tool.ts";
-import { readListPage } from "../xyte/paginate.ts";
+import { defineTool, READ_ONLY, type Tool, type ToolContext } from "../mcp/tool.ts";
+import { type ListPage, readListPage } from "../xyte/paginate.ts";
 import { parseWire, WireIncident } from "../xyte/wire.ts";
-import { MAX_UPSTREAM_PER_PAGE, pageOfMatches } from "./paging.ts";
-import { countPhrase, IncidentSummary, PageInfo, toIncidentSummary } from "./shapes.ts";
+import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
+import { countPhrase, IncidentSummary, toIncidentSummary } from "./shapes.ts";
+import { resolveSpace, SpaceRef } from "./space_ref.ts";
 import { isoTime } from "./time.ts";
 
 const GET_INCIDENTS = "organization.incidents.getIncidents";
@@ -14,24 +15,57 @@ export const INCIDENT_PRIORITIES = ["critical", "high", "moderate", "low", "plan
 const ListIncidentsInput = z.object({
   status: z.enum(["active", "closed"]).optional().describe("active = still open"),
   priority: z.enum(INCIDENT_PRIORITIES).optional(),
-  space_id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String).optional()
-    .describe("Only incidents in this space"),
+  space: SpaceRef.optional(),
   device_id: z.string().min(1).optional().describe("Only incidents of this device"),
   since: isoTime.optional().describe("ISO-8601 start of the window; Xyte defaults to 7 days ago"),
   until: isoTime.optional().describe("ISO-8601 end of the window; defaults to now"),
-  page: z.number().int().min(1).default(1),
-  per_page: z.number().int().min(1).max(MAX_UPSTREAM_PER_PAGE).default(25),
+  ...ListArgs,
 }).strict();
+
+export interface IncidentQuery {
+  status?: "active" | "closed";
+  priority?: string;
+  spaceId?: string;
+  since?: number;
+  until?: number;
+}
+
+/** Fetches one page of incidents, projected to the compact shape. */
+export async function fetchIncidentPage(
+  ctx: Pick<ToolContext, "xyte">,
+  query: IncidentQuery,
+  page: number,
+  perPage: number,
+  signal?: AbortSignal,
+): Promise<ListPage<IncidentSummary>> {
+  const body = await ctx.xyte.call(GET_INCIDENTS, {
+    query: {
+      page,
+      per_page: perPage,
+      status: query.status,
+      priority: query.priority,
+      space_id: query.spaceId,
+      from: query.since,
+      to: query.until,
+    },
+    signal,
+  });
+  const list = readListPage(body, "items", GET_INCIDENTS);
+  return {
+    ...list,
+    rows: list.rows.map((row) => toIncidentSummary(parseWire(WireIncident, row, GET_INCIDENTS))),
+  };
+}
 
 export const listIncidents = defineTool({
   name: "list_incidents",
   title: "List incidents",
-  description: "Incidents (automatic alerts on devices) in a time window, newest first: title, status " +
-    "(active/closed), priority, device and space. Filter by status, priority, space, device, since/until " +
+  description: "Incidents (automatic alerts on devices) in a time window: title, status (active/closed), " +
+    "priority, device and space. Filter by status, priority, space (id or name), device, since/until " +
     "(ISO-8601; without them Xyte returns the last 7 days).",
   toolset: "incidents",
   input: ListIncidentsInput,
-  output: z.object({ incidents: z.array(IncidentSummary), ...PageInfo }),
+  output: z.object({ incidents: z.array(IncidentSummary), ...ListMeta }),
   annotations: READ_ONLY,
   async run(args, ctx) {
     if (args.since !== undefined && args.until !== undefined && args.since > args.until) {
@@ -42,38 +76,28 @@ export const listIncidents = defineTool({
         retriable: false,
       });
     }
-    const { rows, hasNext } = await pageOfMatches({
-      fetchPage: async (page, perPage) => {
-        const body = await ctx.xyte.call(GET_INCIDENTS, {
-          query: {
-            page,
-            per_page: perPage,
-            status: args.status,
-            priority: args.priority,
-            space_id: args.space_id,
-            from: args.since,
-            to: args.until,
-          },
-          signal: ctx.signal,
-        });
-        const list = readListPage(body, "items", GET_INCIDENTS);
-        return {
-          ...list,
-          rows: list.rows.map((row) => toIncidentSummary(parseWire(WireIncident, row, GET_INCIDENTS))),
-        };
-      },
+    const space = args.space === undefined ? undefined : await resolveSpace(args.space, ctx);
+    const query: IncidentQuery = {
+      status: args.status,
+      priority: args.priority,
+      spaceId: space?.id,
+      since: args.since,
+      until: args.until,
+    };
+    const { rows, meta } = await listRows({
+      fetchPage: (page, perPage, signal) => fetchIncidentPage(ctx, query, page, perPage, signal),
       accept: args.device_id ? (i) => i.device_id === args.device_id : undefined,
-      page: args.page,
-      perPage: args.per_page,
+      args,
       ctx,
     });
-    return { incidents: rows, page: args.page, per_page: args.per_page, has_next_page: hasNext };
+    return { incidents: rows, ...meta };
   },
-  summarize(result) {
-    if (result.incidents.length === 0) return `No incidents match (page ${result.page}).`;
-    const more = result.has_next_page ? `; more on page ${result.page + 1}` : "";
-    return `${result.incidents.length} incident(s) on page ${result.page}${more}: ${
+  summarize(result, args) {
+    if (result.incidents.length === 0) return "No incidents match.";
+    return `${result.returned} incident(s)${moreNote(result, args)}: ${
       countPhrase(result.incidents.map((i) => i.status))
     }; priority ${countPhrase(result.incidents.map((i) => i.priority))}.`;
   },
 });
+
+export const INCIDENT_TOOLS: readonly Tool[] = [listIncidents];

@@ -1,6 +1,6 @@
 /** Organization tools. */
 import { z } from "zod";
-import { defineTool, READ_ONLY } from "../mcp/tool.ts";
+import { defineTool, READ_ONLY, type Tool } from "../mcp/tool.ts";
 import { parseWire, WireOrganization } from "../xyte/wire.ts";
 
 const GET_INFO = "organization.getOrganizationInfo";
@@ -76,3 +76,4 @@ export const getOrganizationInfo = defineTool({
     return `${org.name ?? org.id}: ${totals}.`;
   },
 });
+export const ORGANIZATION_TOOLS: readonly Tool[] = [getOrganizationInfo];

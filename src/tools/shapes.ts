@@ -32,7 +32,7 @@ export const DeviceSummary = z.object({
 });
 export type DeviceSummary = z.infer<typeof DeviceSummary>;
 
-export const DeviceDetail = DeviceSummary.extend({
+const deviceExtras = {
   sn: nullableText,
   mac: nullableText,
   cloud_id: nullableText,
@@ -41,8 +41,27 @@ export const DeviceDetail = DeviceSummary.extend({
   merged_effective_status: nullableText,
   details: z.record(z.string(), z.unknown()).nullable(),
   state: z.record(z.string(), z.unknown()).nullable(),
-});
+};
+
+/** Fields a list can add to compact device rows with `fields` (or all of them with `verbose`). */
+export const DEVICE_EXTRA_FIELDS = Object.keys(deviceExtras) as (keyof typeof deviceExtras)[];
+export type DeviceExtraField = (typeof DEVICE_EXTRA_FIELDS)[number];
+
+export const DeviceDetail = DeviceSummary.extend(deviceExtras);
 export type DeviceDetail = z.infer<typeof DeviceDetail>;
+
+/** A list row: the compact fields, plus whichever extras were asked for. */
+export const DeviceRow = DeviceSummary.extend(z.object(deviceExtras).partial().shape);
+export type DeviceRow = z.infer<typeof DeviceRow>;
+
+/** Compact row with the requested extra fields. */
+export function toDeviceRow(d: WireDevice, extras: readonly DeviceExtraField[]): DeviceRow {
+  if (extras.length === 0) return toDeviceSummary(d);
+  const detail = toDeviceDetail(d);
+  const row: DeviceRow = toDeviceSummary(d);
+  for (const field of extras) (row as Record<string, unknown>)[field] = detail[field];
+  return row;
+}
 
 export function toDeviceSummary(d: WireDevice): DeviceSummary {
   return {
@@ -128,13 +147,6 @@ export function toTicketSummary(t: WireTicket): TicketSummary {
     description,
   };
 }
-
-/** Paging facts every list tool returns. */
-export const PageInfo = {
-  page: z.number().int().describe("Page number returned (1-based)"),
-  per_page: z.number().int(),
-  has_next_page: z.boolean().describe("Call again with page + 1 for more"),
-};
 
 /** Counts of `values`, most frequent first, as "3 ok, 2 offline". */
 export function countPhrase(values: readonly (string | null)[]): string {

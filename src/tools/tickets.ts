@@ -1,12 +1,18 @@
 /** Support ticket tools. */
 import { z } from "zod";
-import { defineTool, READ_ONLY } from "../mcp/tool.ts";
+import { defineTool, READ_ONLY, type Tool, type ToolContext } from "../mcp/tool.ts";
 import { readListPage } from "../xyte/paginate.ts";
 import { parseWire, WireTicket } from "../xyte/wire.ts";
-import { containsText, MAX_UPSTREAM_PER_PAGE } from "./paging.ts";
-import { PageInfo, TicketSummary, toTicketSummary } from "./shapes.ts";
+import { containsText, ListArgs, ListMeta, moreNote, pageOfArray } from "./listing.ts";
+import { TicketSummary, toTicketSummary } from "./shapes.ts";
 
 const GET_TICKETS = "organization.tickets.getTickets";
+
+/** Every open ticket (the endpoint returns them all in one array). */
+export async function fetchOpenTickets(ctx: Pick<ToolContext, "xyte" | "signal">): Promise<WireTicket[]> {
+  const body = await ctx.xyte.call(GET_TICKETS, { signal: ctx.signal });
+  return readListPage(body, "array", GET_TICKETS).rows.map((row) => parseWire(WireTicket, row, GET_TICKETS));
+}
 
 export const listTickets = defineTool({
   name: "list_tickets",
@@ -18,37 +24,26 @@ export const listTickets = defineTool({
   input: z.object({
     device_id: z.string().min(1).optional().describe("Only tickets about this device"),
     text: z.string().min(1).optional().describe("Case-insensitive text in the title or description"),
-    page: z.number().int().min(1).default(1),
-    per_page: z.number().int().min(1).max(MAX_UPSTREAM_PER_PAGE).default(25),
+    ...ListArgs,
   }).strict(),
   output: z.object({
     tickets: z.array(TicketSummary),
     total: z.number().int().describe("Matching tickets over all pages"),
-    ...PageInfo,
+    ...ListMeta,
   }),
   annotations: READ_ONLY,
   async run(args, ctx) {
-    // The endpoint returns every open ticket in one array: filter and page here.
-    const body = await ctx.xyte.call(GET_TICKETS, { signal: ctx.signal });
-    const all = readListPage(body, "array", GET_TICKETS).rows.map((row) =>
-      parseWire(WireTicket, row, GET_TICKETS)
-    );
-    const matches = all.filter((t) =>
+    const matches = (await fetchOpenTickets(ctx)).filter((t) =>
       (!args.device_id || t.device_id === args.device_id) &&
       (!args.text || containsText(t.title, args.text) || containsText(t.description, args.text))
     );
-    const start = (args.page - 1) * args.per_page;
-    return {
-      tickets: matches.slice(start, start + args.per_page).map(toTicketSummary),
-      total: matches.length,
-      page: args.page,
-      per_page: args.per_page,
-      has_next_page: start + args.per_page < matches.length,
-    };
+    const { rows, meta } = pageOfArray(matches, args);
+    return { tickets: rows.map(toTicketSummary), total: matches.length, ...meta };
   },
-  summarize(result) {
+  summarize(result, args) {
     if (result.total === 0) return "No open tickets match.";
-    const more = result.has_next_page ? `; more on page ${result.page + 1}` : "";
-    return `${result.total} open ticket(s) match; showing ${result.tickets.length} on page ${result.page}${more}.`;
+    return `${result.total} open ticket(s) match; ${result.returned} here${moreNote(result, args)}.`;
   },
 });
+
+export const TICKET_TOOLS: readonly Tool[] = [listTickets];

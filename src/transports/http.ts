@@ -19,6 +19,7 @@ import {
   originValidationResponse,
 } from "@modelcontextprotocol/server";
 import { Hono } from "hono";
+import type { ServeContext } from "../mcp/server.ts";
 import { log } from "../observability/log.ts";
 import { VERSION } from "../version.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
@@ -28,7 +29,7 @@ export interface HttpOptions {
   host: string;
   port: number;
   stateless: boolean;
-  build: (era: "legacy" | "modern") => McpServer;
+  build: (serve: ServeContext) => McpServer;
 }
 
 export interface HttpApp {
@@ -54,12 +55,15 @@ export function isLoopbackHost(host: string): boolean {
 /** The HTTP application, testable without a socket. */
 export function createHttpApp(options: HttpOptions): HttpApp {
   const logger = log("http");
-  const factory: McpServerFactory = (ctx) => options.build(ctx.era);
+  // Per-request instances: a 2025-era client here (stateless mode) cannot receive server→client requests.
+  const factory: McpServerFactory = (ctx) => options.build({ era: ctx.era, serverToClient: false });
   const modern = createMcpHandler(factory, {
     legacy: options.stateless ? "stateless" : "reject",
     onerror: (error) => logger.debug("mcp handler reported an error", { message: error.message }),
   });
-  const sessions = options.stateless ? undefined : new LegacySessions(() => options.build("legacy"));
+  const sessions = options.stateless
+    ? undefined
+    : new LegacySessions(() => options.build({ era: "legacy", serverToClient: true }));
   const checkLoopback = isLoopbackHost(options.host);
   const allowedHosts = localhostAllowedHostnames();
   const allowedOrigins = localhostAllowedOrigins();

@@ -3,6 +3,7 @@
  * closes stdin or when `close()` is called (SIGTERM/SIGINT); `closed` resolves then.
  */
 import type { McpServer } from "@modelcontextprotocol/server";
+import type { ServeContext } from "../mcp/server.ts";
 import { serveStdio, StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import { log } from "../observability/log.ts";
 
@@ -12,11 +13,11 @@ export interface StdioHandle {
   close(): Promise<void>;
 }
 
-export function serveOverStdio(build: () => McpServer): StdioHandle {
+export function serveOverStdio(build: (serve: ServeContext) => McpServer): StdioHandle {
   const logger = log("stdio");
   const wire = new StdioServerTransport();
   const { promise: closed, resolve } = Promise.withResolvers<void>();
-  const handle = serveStdio(build, {
+  const handle = serveStdio((ctx) => build({ era: ctx.era, serverToClient: true }), {
     transport: wire,
     onerror: (error) => logger.warning("stdio transport error", { message: error.message }),
   });

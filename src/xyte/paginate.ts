@@ -103,3 +103,89 @@ function describe(value: unknown): string {
   }
   return typeof value;
 }
+
+export interface FetchAllOptions<T> {
+  /** Stop once this many accepted rows are known (the result then says `truncated` if more exist). */
+  limit?: number;
+  /** Pages requested at the same time (default 4). */
+  concurrency?: number;
+  /** Keep only rows passing this test. */
+  accept?: (row: T) => boolean;
+  /** Hard bound on pages, whatever the limit (default 1000). */
+  maxPages?: number;
+  signal?: AbortSignal;
+  /** Called as pages complete, in page order. `totalPages` is known when the API reports a total count. */
+  onProgress?: (
+    progress: { pagesFetched: number; rows: number; totalPages?: number },
+  ) => void | Promise<void>;
+}
+
+export interface FetchedAll<T> {
+  rows: T[];
+  pagesFetched: number;
+  /** True when rows beyond `limit` (or beyond `maxPages`) exist. */
+  truncated: boolean;
+}
+
+/**
+ * Fetches every page with bounded concurrency, returning rows in page order.
+ *
+ * A sliding window keeps `concurrency` page requests in flight. Lists that report a total count (partner
+ * `page_info.total_count`) are never over-read; lists that only say "has next page" may read up to
+ * `concurrency - 1` pages past the end, which come back empty. The window stops growing once the last page,
+ * the limit or an abort is seen; an abort also reaches the in-flight requests through `signal`.
+ */
+export async function fetchAllPages<T>(
+  fetchPage: (page: number, signal?: AbortSignal) => Promise<ListPage<T>>,
+  perPage: number,
+  options: FetchAllOptions<T> = {},
+): Promise<FetchedAll<T>> {
+  const limit = options.limit ?? Infinity;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const maxPages = options.maxPages ?? 1000;
+  const signal = options.signal;
+  const rows: T[] = [];
+  const inFlight = new Map<number, Promise<ListPage<T>>>();
+  let nextToSchedule = 1;
+  let lastPage = Infinity; // known once a page says it is the last, or from the total count
+  let pagesFetched = 0;
+  let hitMaxPages = false;
+
+  const schedule = () => {
+    while (
+      inFlight.size < concurrency && nextToSchedule <= Math.min(lastPage, maxPages) && rows.length <= limit
+    ) {
+      const page = nextToSchedule++;
+      const request = fetchPage(page, signal);
+      request.catch(() => {}); // observed below, in page order
+      inFlight.set(page, request);
+    }
+  };
+
+  try {
+    for (let page = 1;; page++) {
+      signal?.throwIfAborted();
+      if (page > maxPages) {
+        hitMaxPages = lastPage > maxPages;
+        break;
+      }
+      if (page > lastPage || rows.length > limit) break;
+      schedule();
+      const result = await inFlight.get(page)!;
+      inFlight.delete(page);
+      pagesFetched++;
+      if (result.totalCount !== undefined) lastPage = Math.max(1, Math.ceil(result.totalCount / perPage));
+      for (const row of result.rows) if (!options.accept || options.accept(row)) rows.push(row);
+      if (!result.hasNext || result.rows.length === 0) lastPage = Math.min(lastPage, page);
+      await options.onProgress?.({
+        pagesFetched,
+        rows: Math.min(rows.length, limit),
+        ...(Number.isFinite(lastPage) ? { totalPages: lastPage } : {}),
+      });
+    }
+  } finally {
+    inFlight.clear();
+  }
+  // The loop reads one row past the limit before stopping, so "more than limit" is exact.
+  return { rows: rows.slice(0, limit), pagesFetched, truncated: rows.length > limit || hitMaxPages };
+}

@@ -98,3 +98,14 @@ export function parseWire<S extends z.ZodType>(schema: S, body: unknown, endpoin
     message: `unexpected response shape from ${endpointKey}${where}: ${issue?.message ?? "invalid"}`,
   });
 }
+
+export const WireSpace = z.looseObject({
+  id: id,
+  name: text,
+  parent_id: id.nullish(),
+  space_type: text,
+  full_path: text,
+  config: looseRecord,
+  created_at: text,
+});
+export type WireSpace = z.output<typeof WireSpace>;
