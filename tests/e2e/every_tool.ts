@@ -12,12 +12,15 @@ interface ToolCallResult {
 
 export async function callEveryTool(client: Client): Promise<void> {
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS.map((t) => t.name).sort());
+  const core = ["get_organization_info", "list_devices", "get_device", "list_incidents", "list_tickets"];
+  for (const name of core) assert.ok(tools.some((t) => t.name === name), `${name} is listed by default`);
+  const registered = new Set(TOOLS.map((t) => t.name));
+  assert.ok(tools.every((t) => registered.has(t.name)), "only registered tools are listed");
   const schemas = new Map(tools.map((t) => [t.name, t.outputSchema]));
   for (const tool of tools) {
     assert.ok(tool.outputSchema, `${tool.name} publishes an outputSchema`);
     assert.equal(tool.outputSchema?.type, "object");
-    assert.equal(tool.annotations?.readOnlyHint, true, `${tool.name} is read-only`);
+    assert.equal(typeof tool.annotations?.readOnlyHint, "boolean", `${tool.name} has annotations`);
   }
   const call = async (name: string, args: Record<string, unknown>): Promise<ToolCallResult> => {
     const result = await client.callTool({ name, arguments: args }) as ToolCallResult;

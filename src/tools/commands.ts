@@ -1,0 +1,4 @@
+/** Device command tools. */
+import type { Tool } from "../mcp/tool.ts";
+
+export const COMMAND_TOOLS: readonly Tool[] = [];
