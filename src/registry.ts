@@ -35,5 +35,7 @@ export const TOOLS: readonly Tool[] = [
 /** The tools a server with these settings exposes: chosen toolsets only; read-only mode drops every writer. */
 export function exposedTools(options: { readOnly: boolean; toolsets: readonly Toolset[] }): Tool[] {
   const wanted = new Set(options.toolsets);
-  return TOOLS.filter((tool) => wanted.has(tool.toolset) && (!options.readOnly || tool.annotations.readOnlyHint));
+  return TOOLS.filter((tool) =>
+    wanted.has(tool.toolset) && (!options.readOnly || tool.annotations.readOnlyHint)
+  );
 }
