@@ -92,6 +92,11 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
    * dry run). The input schema must then have an optional `confirm` string argument.
    */
   confirmation?(args: z.output<I>): ConfirmationSpec | undefined;
+  /**
+   * For a tool that can write but also serves reads (call_endpoint): the definition exposed instead in
+   * read-only mode (same name, read-only annotations, refuses writes). Tools without one are hidden then.
+   */
+  readOnlyVariant?: Tool;
 }
 
 /** A tool with its types erased, as the registry and server hold it. */
@@ -103,6 +108,8 @@ export interface Tool {
   readonly input: z.ZodObject;
   readonly output: z.ZodObject;
   readonly annotations: ToolAnnotations;
+  /** Exposed instead of this tool in read-only mode, if any (see `ToolSpec.readOnlyVariant`). */
+  readonly readOnlyVariant?: Tool;
   /** What confirms this call, for destructive tools; validated arguments in. */
   confirmation(args: unknown): ConfirmationSpec | undefined;
   /** Runs with already-validated arguments. */
@@ -120,6 +127,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     output: spec.output,
     annotations: spec.annotations,
     confirmation: (args) => spec.confirmation?.(args as z.output<I>),
+    ...(spec.readOnlyVariant ? { readOnlyVariant: spec.readOnlyVariant } : {}),
     async execute(args, ctx) {
       const typedArgs = args as z.output<I>;
       const result = await spec.run(typedArgs, ctx);
