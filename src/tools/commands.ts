@@ -1,4 +1,152 @@
-/** Device command tools. */
-import type { Tool } from "../mcp/tool.ts";
+/** Device command tools: what was sent to a device, send a command (reboot, …), cancel a pending one. */
+import { z } from "zod";
+import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, WRITE } from "../mcp/tool.ts";
+import { readListPage } from "../xyte/paginate.ts";
+import { envelopeOf, parseWire, WireCommand } from "../xyte/wire.ts";
+import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
+import { ConfirmArg, countPhrase, DeviceIdArg } from "./shapes.ts";
 
-export const COMMAND_TOOLS: readonly Tool[] = [];
+const GET_COMMANDS = "organization.commands.getCommands";
+const SEND_COMMAND = "organization.commands.sendCommand";
+const CANCEL_COMMAND = "organization.commands.cancelCommand";
+
+export const COMMAND_STATUSES = ["pending", "in_progress", "done", "failed", "canceled"] as const;
+/** Statuses of a command the device has not finished: the ones that can still be canceled. */
+export const OPEN_COMMAND_STATUSES: readonly string[] = ["pending", "in_progress"];
+
+export const CommandRow = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  status: z.string().nullable().describe("pending | in_progress | done | failed | canceled"),
+  created_at: z.string().nullable(),
+  updated_at: z.string().nullable(),
+  message: z.string().nullable().describe("Last progress message from the device"),
+});
+export type CommandRow = z.infer<typeof CommandRow>;
+
+export function toCommandRow(c: WireCommand): CommandRow {
+  return {
+    id: c.id,
+    name: c.friendly_name && plain(c.friendly_name) !== plain(c.name)
+      ? `${c.name} (${c.friendly_name})`
+      : c.name,
+    status: c.status,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+    message: c.message,
+  };
+}
+
+function plain(text: string | null): string {
+  return (text ?? "").toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/** Whether a command row matches the `status` filter ("open" = pending or in progress). */
+export function commandMatches(status: string | null, filter: string | undefined): boolean {
+  if (filter === undefined) return true;
+  return filter === "open" ? OPEN_COMMAND_STATUSES.includes(status ?? "") : status === filter;
+}
+
+export const listCommands = defineTool({
+  name: "list_commands",
+  title: "List device commands",
+  description: "Commands sent to a device, newest first. status=open: pending or in progress (cancelable).",
+  toolset: "commands",
+  input: z.object({
+    device_id: DeviceIdArg,
+    status: z.enum(["open", ...COMMAND_STATUSES]).optional(),
+    ...ListArgs,
+  }).strict(),
+  output: z.object({ commands: z.array(CommandRow), ...ListMeta }),
+  annotations: READ_ONLY,
+  async run(args, ctx) {
+    const path = { device_id: args.device_id };
+    const { rows, meta } = await listRows({
+      fetchPage: async (page, perPage, signal) => {
+        const body = await ctx.xyte.call(GET_COMMANDS, { path, query: { page, per_page: perPage }, signal });
+        const list = readListPage(body, envelopeOf(body), GET_COMMANDS);
+        return {
+          ...list,
+          rows: list.rows.map((row) => toCommandRow(parseWire(WireCommand, row, GET_COMMANDS))),
+        };
+      },
+      accept: args.status ? (c) => commandMatches(c.status, args.status) : undefined,
+      args,
+      ctx,
+    });
+    return { commands: rows, ...meta };
+  },
+  summarize(r, args) {
+    if (r.commands.length === 0) return "No commands match.";
+    return `${r.returned} command(s)${moreNote(r, args)}: ${countPhrase(r.commands.map((c) => c.status))}.`;
+  },
+});
+
+export const sendCommand = defineTool({
+  name: "send_command",
+  title: "Send device command",
+  description: "Send a command (e.g. reboot) to a device; pending until the device picks it up. Names: " +
+    "list_device_models.",
+  toolset: "commands",
+  input: z.object({
+    device_id: DeviceIdArg,
+    name: z.string().trim().min(1).describe('Command name, e.g. "reboot"'),
+    friendly_name: z.string().min(1).optional(),
+    extra_params: z.record(z.string(), z.unknown()).optional().describe("Command parameters"),
+    file_id: z.string().min(1).optional(),
+  }).strict(),
+  output: CommandRow,
+  annotations: WRITE,
+  async run(args, ctx) {
+    const body = await ctx.xyte.call(SEND_COMMAND, {
+      path: { device_id: args.device_id },
+      body: {
+        name: args.name,
+        friendly_name: args.friendly_name,
+        extra_params: args.extra_params,
+        file_id: args.file_id,
+      },
+      signal: ctx.signal,
+    });
+    return toCommandRow(parseWire(WireCommand, body, SEND_COMMAND));
+  },
+  summarize: (c, args) => `Sent ${c.name} to device ${args.device_id}: ${c.status} (command ${c.id}).`,
+});
+
+export const cancelCommand = defineTool({
+  name: "cancel_command",
+  title: "Cancel device command",
+  description: "Cancel a pending or in-progress command.",
+  toolset: "commands",
+  input: z.object({
+    device_id: DeviceIdArg,
+    command_id: z.string().min(1),
+    confirm: ConfirmArg.describe("The command id, once the user has agreed"),
+  }).strict(),
+  output: CommandRow,
+  annotations: DESTRUCTIVE,
+  confirmation: (args) => ({
+    accepts: [args.command_id],
+    message: `Cancel command ${args.command_id} on device ${args.device_id}?`,
+  }),
+  async run(args, ctx) {
+    const body = await ctx.xyte.call(CANCEL_COMMAND, {
+      path: { device_id: args.device_id, command_id: args.command_id },
+      signal: ctx.signal,
+    });
+    // The reference does not state the answer; a body that is not a command still means success.
+    const parsed = WireCommand.safeParse(body);
+    if (parsed.success) return toCommandRow(parsed.data);
+    return {
+      id: args.command_id,
+      name: null,
+      status: "canceled",
+      created_at: null,
+      updated_at: null,
+      message: null,
+    };
+  },
+  summarize: (c) => `Command ${c.id}${c.name ? ` (${c.name})` : ""} is ${c.status}.`,
+});
+
+export const COMMAND_TOOLS: readonly Tool[] = [listCommands, sendCommand, cancelCommand];

@@ -1,11 +1,11 @@
 /** Incident tools. */
 import { z } from "zod";
 import { ToolFailure } from "../mcp/results.ts";
-import { defineTool, READ_ONLY, type Tool, type ToolContext } from "../mcp/tool.ts";
+import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, type ToolContext } from "../mcp/tool.ts";
 import { type ListPage, readListPage } from "../xyte/paginate.ts";
 import { parseWire, WireIncident } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
-import { countPhrase, IncidentSummary, toIncidentSummary } from "./shapes.ts";
+import { ConfirmArg, countPhrase, Deleted, IncidentSummary, toIncidentSummary } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
 import { isoTime } from "./time.ts";
 
@@ -100,4 +100,25 @@ export const listIncidents = defineTool({
   },
 });
 
-export const INCIDENT_TOOLS: readonly Tool[] = [listIncidents];
+const DELETE_INCIDENT = "organization.incidents.deleteIncident";
+
+export const deleteIncident = defineTool({
+  name: "delete_incident",
+  title: "Delete incident",
+  description: "Delete an incident permanently (e.g. a false alarm).",
+  toolset: "incidents",
+  input: z.object({ incident_id: z.string().min(1), confirm: ConfirmArg }).strict(),
+  output: Deleted,
+  annotations: DESTRUCTIVE,
+  confirmation: (args) => ({
+    accepts: [args.incident_id],
+    message: `Delete incident ${args.incident_id} permanently?`,
+  }),
+  async run(args, ctx) {
+    await ctx.xyte.call(DELETE_INCIDENT, { path: { id: args.incident_id }, signal: ctx.signal });
+    return { id: args.incident_id, deleted: true as const };
+  },
+  summarize: (r) => `Incident ${r.id} deleted.`,
+});
+
+export const INCIDENT_TOOLS: readonly Tool[] = [listIncidents, deleteIncident];

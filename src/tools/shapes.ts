@@ -3,7 +3,14 @@
  * operator needs to decide, nothing more: fewer tokens per device, incident or ticket.
  */
 import { z } from "zod";
-import type { WireDevice, WireIncident, WireTicket } from "../xyte/wire.ts";
+import type {
+  WireDevice,
+  WireHistoryRow,
+  WireIncident,
+  WireSpace,
+  WireTicket,
+  WireTicketDetail,
+} from "../xyte/wire.ts";
 
 export const DEVICE_STATUSES = ["online", "offline", "error"] as const;
 export const EFFECTIVE_STATUSES = [
@@ -153,4 +160,95 @@ export function countPhrase(values: readonly (string | null)[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v ?? "unknown", (counts.get(v ?? "unknown") ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(", ");
+}
+
+// --- Shapes shared by the curated tools ----------------------------------------------------------------
+
+/** The `confirm` argument of destructive tools (see the confirmation gate in src/mcp/server.ts). */
+export const ConfirmArg = z.string().optional().describe("The target id, once the user has agreed");
+
+/** A device id argument. */
+export const DeviceIdArg = z.string().min(1).describe("Device id from list_devices");
+
+/** What a delete answers. */
+export const Deleted = z.object({ id: z.string(), deleted: z.literal(true) });
+
+export const SPACE_TYPES = ["organization", "site", "building", "floor", "room"] as const;
+
+export const SpaceRow = z.object({
+  id: z.string(),
+  name: nullableText,
+  type: nullableText.describe("organization | site | building | floor | room"),
+  path: nullableText,
+  parent_id: nullableText,
+});
+export type SpaceRow = z.infer<typeof SpaceRow>;
+
+export function toSpaceRow(s: WireSpace): SpaceRow {
+  return {
+    id: s.id,
+    name: s.name,
+    type: s.space_type,
+    path: s.full_path,
+    parent_id: s.parent_id ?? null,
+  };
+}
+
+/** One state-history row: the device's status (and optionally its state) at a time. */
+export const HistoryRow = z.object({
+  at: nullableText,
+  device_id: nullableText,
+  device_name: nullableText,
+  status: nullableText,
+  state: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+export type HistoryRow = z.infer<typeof HistoryRow>;
+
+export function toHistoryRow(r: WireHistoryRow, withState: boolean): HistoryRow {
+  return {
+    at: r.created_at,
+    device_id: r.device_id ?? r.uuid ?? null,
+    device_name: r.name,
+    status: r.status,
+    ...(withState ? { state: r.state } : {}),
+  };
+}
+
+export const TicketMessage = z.object({
+  at: nullableText,
+  from: nullableText.describe("organization | partner | system"),
+  author: nullableText,
+  text: nullableText,
+});
+
+/** A ticket with its full description and message thread. */
+export const TicketDetail = TicketSummary.extend({
+  description: nullableText,
+  updated_at: nullableText,
+  organization: nullableText.optional(),
+  messages: z.array(TicketMessage),
+});
+export type TicketDetail = z.infer<typeof TicketDetail>;
+
+export function toTicketDetail(t: WireTicketDetail): TicketDetail {
+  return {
+    ...toTicketSummary(t),
+    description: t.description,
+    updated_at: t.updated_at,
+    ...(t.organization ? { organization: t.organization.name } : {}),
+    messages: (t.comments ?? []).map((c) => ({
+      at: c.created_at,
+      from: c.system ? "system" : c.owner_type?.toLowerCase() ?? null,
+      author: c.user ?? c.owner,
+      text: c.text,
+    })),
+  };
+}
+
+/** An object id given as a string or a number (assets, users, groups use integer ids). */
+export const IdArg = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+
+/** Integer ids travel as JSON numbers, as Xyte sends them (space_id, label ids); any other id as is. */
+export function numericId(id: string): number | string {
+  return /^\d+$/.test(id) ? Number(id) : id;
 }

@@ -1,4 +1,201 @@
-/** Space tree tools. */
-import type { Tool } from "../mcp/tool.ts";
+/** Space tree tools: find spaces, read one with its children, create, rename or move, delete. */
+import { z } from "zod";
+import { ToolFailure } from "../mcp/results.ts";
+import {
+  defineTool,
+  DESTRUCTIVE,
+  READ_ONLY,
+  type Tool,
+  type ToolContext,
+  WRITE_IDEMPOTENT,
+} from "../mcp/tool.ts";
+import { type ListPage, readListPage } from "../xyte/paginate.ts";
+import { parseWire, WireSpace } from "../xyte/wire.ts";
+import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
+import { ConfirmArg, countPhrase, Deleted, numericId, SPACE_TYPES, SpaceRow, toSpaceRow } from "./shapes.ts";
+import { resolveSpace, SpaceRef } from "./space_ref.ts";
 
-export const SPACE_TOOLS: readonly Tool[] = [];
+const GET_SPACES = "organization.spaces.getSpaces";
+const GET_SPACE = "organization.spaces.getSpace";
+const FIND_OR_CREATE = "organization.spaces.findOrCreateSpace";
+const UPDATE_SPACE = "organization.spaces.updateSpace";
+const DELETE_SPACE = "organization.spaces.deleteSpace";
+
+/** A space given by id or name, without the "includes sub-spaces" note of list filters. */
+const TargetSpace = SpaceRef.describe("Space id, name or path");
+
+/** The space settings Xyte documents; other keys pass through. */
+const SpaceConfig = z.record(z.string(), z.unknown()).describe(
+  "e.g. {temperature_units: celsius|fahrenheit, priority_factor: -1|0|1}",
+);
+
+/** The most children get_space lists. */
+export const MAX_CHILDREN = 100;
+
+async function fetchSpacePage(
+  ctx: Pick<ToolContext, "xyte">,
+  query: Record<string, string | number | undefined>,
+  page: number,
+  perPage: number,
+  signal?: AbortSignal,
+): Promise<ListPage<WireSpace>> {
+  const body = await ctx.xyte.call(GET_SPACES, { query: { ...query, page, per_page: perPage }, signal });
+  const list = readListPage(body, "items", GET_SPACES);
+  return { ...list, rows: list.rows.map((row) => parseWire(WireSpace, row, GET_SPACES)) };
+}
+
+export const listSpaces = defineTool({
+  name: "list_spaces",
+  title: "List spaces",
+  description: "Find spaces (sites, buildings, floors, rooms) by parent, name, path text or type.",
+  toolset: "spaces",
+  input: z.object({
+    parent: SpaceRef.optional().describe("Only direct children of this space (id or name)"),
+    name_contains: z.string().min(1).optional(),
+    path_contains: z.string().min(1).optional(),
+    type: z.enum(SPACE_TYPES).optional(),
+    ...ListArgs,
+  }).strict(),
+  output: z.object({ spaces: z.array(SpaceRow), ...ListMeta }),
+  annotations: READ_ONLY,
+  async run(args, ctx) {
+    const parent = args.parent === undefined ? undefined : await resolveSpace(args.parent, ctx);
+    const query = {
+      parent_id: parent?.id,
+      name: args.name_contains,
+      path_includes: args.path_contains,
+      space_type: args.type,
+    };
+    const { rows, meta } = await listRows({
+      fetchPage: (page, perPage, signal) => fetchSpacePage(ctx, query, page, perPage, signal),
+      args,
+      ctx,
+    });
+    return { spaces: rows.map(toSpaceRow), ...meta };
+  },
+  summarize(r, args) {
+    if (r.spaces.length === 0) return "No spaces match.";
+    return `${r.returned} space(s)${moreNote(r, args)}: ${countPhrase(r.spaces.map((s) => s.type))}.`;
+  },
+});
+
+export const getSpace = defineTool({
+  name: "get_space",
+  title: "Get space",
+  description: "One space by id or name: path, type, settings and child spaces.",
+  toolset: "spaces",
+  input: z.object({ space: TargetSpace }).strict(),
+  output: SpaceRow.extend({
+    config: z.record(z.string(), z.unknown()).nullable(),
+    children: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
+    more_children: z.boolean(),
+  }),
+  annotations: READ_ONLY,
+  async run(args, ctx) {
+    const { id } = await resolveSpace(args.space, ctx);
+    const [body, children] = await Promise.all([
+      ctx.xyte.call(GET_SPACE, { path: { space_id: id }, signal: ctx.signal }),
+      fetchSpacePage(ctx, { parent_id: id }, 1, MAX_CHILDREN, ctx.signal),
+    ]);
+    const space = parseWire(WireSpace, body, GET_SPACE);
+    return {
+      ...toSpaceRow(space),
+      config: space.config,
+      children: children.rows.map((c) => ({ id: c.id, name: c.name })),
+      more_children: children.hasNext,
+    };
+  },
+  summarize: (s) =>
+    `${s.path ?? s.name} (${s.type ?? "space"} ${s.id}): ${s.children.length}${
+      s.more_children ? "+" : ""
+    } child space(s).`,
+});
+
+export const createSpace = defineTool({
+  name: "create_space",
+  title: "Create space",
+  description: "Create a space under a parent (id or name; default root). Returns the existing child of " +
+    "that name if any.",
+  toolset: "spaces",
+  input: z.object({
+    name: z.string().trim().min(1),
+    parent: TargetSpace.optional(),
+    config: SpaceConfig.optional(),
+  }).strict(),
+  output: SpaceRow,
+  annotations: WRITE_IDEMPOTENT,
+  async run(args, ctx) {
+    const parent = args.parent === undefined ? undefined : await resolveSpace(args.parent, ctx);
+    const body = await ctx.xyte.call(FIND_OR_CREATE, {
+      body: {
+        name: args.name,
+        ...(parent ? { parent_id: numericId(parent.id) } : {}),
+        ...(args.config ? { config: args.config } : {}),
+      },
+      signal: ctx.signal,
+    });
+    return toSpaceRow(parseWire(WireSpace, body, FIND_OR_CREATE));
+  },
+  summarize: (s) => `Space ${s.path ?? s.name} (id ${s.id}).`,
+});
+
+export const updateSpace = defineTool({
+  name: "update_space",
+  title: "Update space",
+  description: "Rename a space, move it under another parent, or change its settings.",
+  toolset: "spaces",
+  input: z.object({
+    space: TargetSpace,
+    name: z.string().trim().min(1).optional(),
+    parent: SpaceRef.optional().describe("New parent (id or name)"),
+    config: SpaceConfig.optional().describe("Settings to merge, e.g. {temperature_units: fahrenheit}"),
+  }).strict(),
+  output: SpaceRow,
+  annotations: WRITE_IDEMPOTENT,
+  async run(args, ctx) {
+    if (args.name === undefined && args.parent === undefined && args.config === undefined) {
+      throw new ToolFailure({
+        code: "invalid_arguments",
+        message: "nothing to change",
+        hint: "Pass name, parent or config.",
+        retriable: false,
+      });
+    }
+    const [space, parent] = await Promise.all([
+      resolveSpace(args.space, ctx),
+      args.parent === undefined ? undefined : resolveSpace(args.parent, ctx),
+    ]);
+    const body = await ctx.xyte.call(UPDATE_SPACE, {
+      path: { space_id: space.id },
+      body: {
+        ...(args.name !== undefined ? { name: args.name } : {}),
+        ...(parent ? { parent_id: numericId(parent.id) } : {}),
+        ...(args.config ? { config: args.config } : {}),
+      },
+      signal: ctx.signal,
+    });
+    return toSpaceRow(parseWire(WireSpace, body, UPDATE_SPACE));
+  },
+  summarize: (s) => `Space ${s.id} is now ${s.path ?? s.name}.`,
+});
+
+export const deleteSpace = defineTool({
+  name: "delete_space",
+  title: "Delete space",
+  description: "Delete an empty space (no child spaces or devices).",
+  toolset: "spaces",
+  input: z.object({
+    space_id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
+    confirm: ConfirmArg,
+  }).strict(),
+  output: Deleted,
+  annotations: DESTRUCTIVE,
+  confirmation: (args) => ({ accepts: [args.space_id], message: `Delete space ${args.space_id}?` }),
+  async run(args, ctx) {
+    await ctx.xyte.call(DELETE_SPACE, { path: { space_id: args.space_id }, signal: ctx.signal });
+    return { id: args.space_id, deleted: true as const };
+  },
+  summarize: (r) => `Space ${r.id} deleted.`,
+});
+
+export const SPACE_TOOLS: readonly Tool[] = [listSpaces, getSpace, createSpace, updateSpace, deleteSpace];

@@ -1,10 +1,11 @@
-/** Support ticket tools. */
+/** Support ticket tools: open tickets, one ticket with its thread, edit, reply, resolve. */
 import { z } from "zod";
-import { defineTool, READ_ONLY, type Tool, type ToolContext } from "../mcp/tool.ts";
+import { ToolFailure } from "../mcp/results.ts";
+import { defineTool, READ_ONLY, type Tool, type ToolContext, WRITE, WRITE_IDEMPOTENT } from "../mcp/tool.ts";
 import { readListPage } from "../xyte/paginate.ts";
-import { parseWire, WireTicket } from "../xyte/wire.ts";
+import { parseWire, WireTicket, WireTicketDetail } from "../xyte/wire.ts";
 import { containsText, ListArgs, ListMeta, moreNote, pageOfArray } from "./listing.ts";
-import { TicketSummary, toTicketSummary } from "./shapes.ts";
+import { TicketDetail, TicketSummary, toTicketDetail, toTicketSummary } from "./shapes.ts";
 
 const GET_TICKETS = "organization.tickets.getTickets";
 
@@ -46,4 +47,120 @@ export const listTickets = defineTool({
   },
 });
 
-export const TICKET_TOOLS: readonly Tool[] = [listTickets];
+const GET_TICKET = "organization.tickets.getTicket";
+const UPDATE_TICKET = "organization.tickets.updateTicket";
+const MARK_RESOLVED = "organization.tickets.markResolved";
+const SEND_MESSAGE = "organization.tickets.sendMessage";
+
+/** What ticket writes answer: the ticket and its status afterwards. */
+export const TicketAction = z.object({ id: z.string(), status: z.string() });
+
+export const TicketIdArg = z.string().min(1).describe("Ticket id from list_tickets");
+
+/** The summary line of a ticket with its thread (organization and partner tools). */
+export function ticketDetailLine(t: TicketDetail): string {
+  const last = t.messages.at(-1);
+  const lastNote = last ? `; last message ${last.at ?? "?"} from ${last.author ?? last.from ?? "?"}` : "";
+  return `Ticket ${t.id} "${t.title ?? ""}" is ${
+    t.status ?? "unknown"
+  }: ${t.messages.length} message(s)${lastNote}.`;
+}
+
+export const getTicket = defineTool({
+  name: "get_ticket",
+  title: "Get ticket",
+  description: "One ticket (open or resolved) with its description and message thread.",
+  toolset: "tickets",
+  input: z.object({ ticket_id: TicketIdArg }).strict(),
+  output: TicketDetail,
+  annotations: READ_ONLY,
+  async run(args, ctx) {
+    const body = await ctx.xyte.call(GET_TICKET, { path: { ticket_id: args.ticket_id }, signal: ctx.signal });
+    return toTicketDetail(parseWire(WireTicketDetail, body, GET_TICKET));
+  },
+  summarize: ticketDetailLine,
+});
+
+/** Title/description changes of a ticket; at least one is required. */
+export const TicketEditArgs = {
+  ticket_id: TicketIdArg,
+  title: z.string().trim().min(1).optional(),
+  description: z.string().optional(),
+};
+
+export function ticketEditBody(args: { title?: string; description?: string }): Record<string, string> {
+  if (args.title === undefined && args.description === undefined) {
+    throw new ToolFailure({
+      code: "invalid_arguments",
+      message: "nothing to change",
+      hint: "Pass title and/or description.",
+      retriable: false,
+    });
+  }
+  return {
+    ...(args.title !== undefined ? { title: args.title } : {}),
+    ...(args.description !== undefined ? { description: args.description } : {}),
+  };
+}
+
+export const updateTicket = defineTool({
+  name: "update_ticket",
+  title: "Update ticket",
+  description: "Edit a ticket's title or description.",
+  toolset: "tickets",
+  input: z.object(TicketEditArgs).strict(),
+  output: TicketAction,
+  annotations: WRITE_IDEMPOTENT,
+  async run(args, ctx) {
+    const body = await ctx.xyte.call(UPDATE_TICKET, {
+      path: { ticket_id: args.ticket_id },
+      body: ticketEditBody(args),
+      signal: ctx.signal,
+    });
+    const ticket = parseWire(WireTicketDetail, body, UPDATE_TICKET);
+    return { id: ticket.id, status: ticket.status ?? "updated" };
+  },
+  summarize: (t, args) => `Ticket ${t.id} updated${args.title ? `: "${args.title}"` : ""}.`,
+});
+
+export const resolveTicket = defineTool({
+  name: "resolve_ticket",
+  title: "Resolve ticket",
+  description: "Mark a ticket resolved (it leaves list_tickets).",
+  toolset: "tickets",
+  input: z.object({ ticket_id: TicketIdArg }).strict(),
+  output: TicketAction,
+  annotations: WRITE_IDEMPOTENT,
+  async run(args, ctx) {
+    await ctx.xyte.call(MARK_RESOLVED, { path: { ticket_id: args.ticket_id }, signal: ctx.signal });
+    return { id: args.ticket_id, status: "resolved" };
+  },
+  summarize: (r) => `Ticket ${r.id} resolved.`,
+});
+
+export const sendTicketMessage = defineTool({
+  name: "send_ticket_message",
+  title: "Reply to ticket",
+  description: "Reply on a ticket's thread as the organization.",
+  toolset: "tickets",
+  input: z.object({ ticket_id: TicketIdArg, message: z.string().trim().min(1) }).strict(),
+  output: TicketAction,
+  annotations: WRITE,
+  async run(args, ctx) {
+    await ctx.xyte.call(SEND_MESSAGE, {
+      path: { ticket_id: args.ticket_id },
+      body: { message: args.message },
+      signal: ctx.signal,
+    });
+    return { id: args.ticket_id, status: "message_sent" };
+  },
+  summarize: (r) => `Message posted to ticket ${r.id}.`,
+});
+
+export const TICKET_TOOLS: readonly Tool[] = [
+  listTickets,
+  getTicket,
+  updateTicket,
+  resolveTicket,
+  sendTicketMessage,
+];

@@ -109,3 +109,153 @@ export const WireSpace = z.looseObject({
   created_at: text,
 });
 export type WireSpace = z.output<typeof WireSpace>;
+
+// --- Curated tool wire shapes (commands, notes, history, licenses, models, assets, users, partner) ---------
+
+const flag = z.boolean().nullish().transform((v) => v ?? null);
+/** A `{id, name}` reference (labels, products, models); a bare string is read as the name. */
+const namedRef = z.union([
+  z.looseObject({ id: id.nullish(), name: text }),
+  z.string().transform((name) => ({ id: null, name })),
+]).nullish().transform((v) => v ?? null);
+
+export const WireCommand = z.looseObject({
+  id: id,
+  device_id: id.nullish(),
+  name: text,
+  friendly_name: text,
+  status: text,
+  created_at: text,
+  updated_at: text,
+  extra_params: looseRecord,
+  file_id: id.nullish(),
+  message: text,
+});
+export type WireCommand = z.output<typeof WireCommand>;
+
+export const WireNote = z.looseObject({
+  id: id,
+  device_id: id.nullish(),
+  space_id: id.nullish(),
+  content: text,
+  author: text,
+  created_at: text,
+});
+export type WireNote = z.output<typeof WireNote>;
+
+export const WireHistoryRow = z.looseObject({
+  id: id.nullish(),
+  device_id: id.nullish(),
+  uuid: id.nullish(),
+  name: text,
+  model: z.union([z.string(), z.looseObject({ name: text })]).nullish(),
+  space_id: id.nullish(),
+  status: text,
+  state: looseRecord,
+  created_at: text,
+});
+export type WireHistoryRow = z.output<typeof WireHistoryRow>;
+
+export const WireLicense = z.looseObject({
+  id: id,
+  state: text,
+  expires_at: text,
+  activated_at: text,
+  warranty: flag,
+  transferable: flag,
+  bound_device_sn: text,
+  created_at: text,
+  order_short_id: text,
+  device: z.looseObject({ id: id.nullish(), sn: text }).nullish(),
+  product: namedRef,
+  device_model: namedRef,
+});
+export type WireLicense = z.output<typeof WireLicense>;
+
+export const WireModel = z.looseObject({
+  id: id,
+  name: text,
+  vendor: text,
+  category: text,
+  edge_managed: flag,
+  latest_firmware_version: text,
+  commands: z.array(z.union([z.string(), z.looseObject({ name: text })])).nullish(),
+});
+export type WireModel = z.output<typeof WireModel>;
+
+export const WireAsset = z.looseObject({
+  id: id,
+  name: text,
+  serial_number: text,
+  space_id: id.nullish(),
+  space_path: text,
+  purchased_at: text,
+  comments: text,
+  icon_name: text,
+  manufacturer: namedRef,
+  device_model: namedRef,
+  device_type: namedRef,
+  status: namedRef,
+  created_at: text,
+  updated_at: text,
+});
+export type WireAsset = z.output<typeof WireAsset>;
+
+export const WireUser = z.looseObject({
+  id: id,
+  email: text,
+  name: text,
+  active: flag,
+  external: flag,
+  group_ids: z.array(id).nullish(),
+  created_at: text,
+});
+export type WireUser = z.output<typeof WireUser>;
+
+export const WireGroup = z.looseObject({
+  id: id,
+  name: text,
+  user_ids: z.array(id).nullish(),
+  created_at: text,
+});
+export type WireGroup = z.output<typeof WireGroup>;
+
+export const WireTicketComment = z.looseObject({
+  id: id.nullish(),
+  text: text,
+  created_at: text,
+  system: flag,
+  user: text,
+  owner: text,
+  owner_type: text,
+});
+export type WireTicketComment = z.output<typeof WireTicketComment>;
+
+/** A ticket with its thread (getTicket, updateTicket, partner tickets add `organization`). */
+export const WireTicketDetail = WireTicket.extend({
+  updated_at: text,
+  comments: z.array(WireTicketComment).optional(),
+  organization: z.looseObject({ id: id.nullish(), name: text }).nullish(),
+});
+export type WireTicketDetail = z.output<typeof WireTicketDetail>;
+
+/** Partner Device: like the organization device, without name/space, with `claimed` (organization name). */
+export const WirePartnerDevice = WireDevice.extend({ claimed: text });
+export type WirePartnerDevice = z.output<typeof WirePartnerDevice>;
+
+export const WireTelemetry = z.looseObject({
+  id: id.nullish(),
+  status: text,
+  telemetries: looseRecord,
+  created_at: text,
+});
+export type WireTelemetry = z.output<typeof WireTelemetry>;
+
+/** The list envelope a body actually uses, for endpoints whose envelope the reference does not state. */
+export function envelopeOf(body: unknown): "array" | "data" | "items" {
+  if (Array.isArray(body)) return "array";
+  if (typeof body === "object" && body !== null && Array.isArray((body as { data?: unknown }).data)) {
+    return "data";
+  }
+  return "items";
+}
