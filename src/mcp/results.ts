@@ -54,12 +54,19 @@ export function toErrorPayload(error: unknown): ToolErrorPayload {
   };
 }
 
-/** A successful result: summary line and the JSON in `content`, the object in `structuredContent`. */
-export function successResult(summary: string, result: Record<string, unknown>): CallToolResult {
+/**
+ * A successful result: summary line and the JSON in `content` (only the JSON with `content: "json"`), the
+ * object in `structuredContent`.
+ */
+export function successResult(
+  summary: string,
+  result: Record<string, unknown>,
+  content: "summary+json" | "json" = "summary+json",
+): CallToolResult {
   const json = JSON.stringify(result);
   const scrubbed = scrubSecrets(json);
   return {
-    content: [
+    content: content === "json" ? [{ type: "text", text: scrubbed }] : [
       { type: "text", text: scrubSecrets(summary) },
       { type: "text", text: scrubbed },
     ],

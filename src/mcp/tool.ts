@@ -88,6 +88,11 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   /** One or two human lines about the result, shown before the JSON. */
   summarize(result: z.output<O>, args: z.output<I>): string;
   /**
+   * How a success appears in `content`: "summary+json" (default: the summary line, then the JSON) or "json"
+   * (exactly one text item holding the JSON, as ChatGPT connectors require of search and fetch).
+   */
+  content?: ResultContent;
+  /**
    * For destructive tools: what confirms this call (undefined = no confirmation needed for these args, e.g. a
    * dry run). The input schema must then have an optional `confirm` string argument.
    */
@@ -99,6 +104,8 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   readOnlyVariant?: Tool;
 }
 
+export type ResultContent = "summary+json" | "json";
+
 /** A tool with its types erased, as the registry and server hold it. */
 export interface Tool {
   readonly name: string;
@@ -108,6 +115,8 @@ export interface Tool {
   readonly input: z.ZodObject;
   readonly output: z.ZodObject;
   readonly annotations: ToolAnnotations;
+  /** How a success appears in `content` (see `ToolSpec.content`). */
+  readonly content?: ResultContent;
   /** Exposed instead of this tool in read-only mode, if any (see `ToolSpec.readOnlyVariant`). */
   readonly readOnlyVariant?: Tool;
   /** What confirms this call, for destructive tools; validated arguments in. */
@@ -128,6 +137,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     annotations: spec.annotations,
     confirmation: (args) => spec.confirmation?.(args as z.output<I>),
     ...(spec.readOnlyVariant ? { readOnlyVariant: spec.readOnlyVariant } : {}),
+    ...(spec.content ? { content: spec.content } : {}),
     async execute(args, ctx) {
       const typedArgs = args as z.output<I>;
       const result = await spec.run(typedArgs, ctx);

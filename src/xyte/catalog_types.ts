@@ -22,10 +22,22 @@ export interface EndpointSpec {
   readonly path: string;
   readonly pathParams: readonly string[];
   readonly queryParams: readonly string[];
+  /**
+   * The reference does not determine this endpoint's query parameters: call_endpoint passes names outside
+   * `queryParams` through instead of rejecting them.
+   */
+  readonly openQuery?: boolean;
   readonly scope: AuthScope;
   readonly body: BodyType;
   readonly bodyFields: readonly string[];
   readonly mutating: boolean;
+  /**
+   * Deletes, cancels or deactivates something with no endpoint to undo it: every DELETE, plus
+   * `organization.users.deactivateUser` (the catalog has no reactivation). Calls need confirmation.
+   * Resolving a ticket, splitting or merging devices and removing group members stay non-destructive:
+   * another endpoint reverses them (or, for tickets, the project treats resolving as an idempotent write).
+   */
+  readonly destructive?: boolean;
   /** Known response shape, informal. */
   readonly response?: string;
   readonly listEnvelope?: ListEnvelope;

@@ -3,6 +3,11 @@
  *
  * Facts (method, base, path, params, scope, body fields, constraints) follow the project's API reference;
  * summaries are ours. This table drives the client, the catalog tools and the docs.
+ *
+ * Additions beyond the reference's per-endpoint lists (each noted in the entry's constraints): getIncidents
+ * carries the query parameters docs.xyte.io documents, partner getDevices the paging parameters of its paged
+ * response; `openQuery` marks endpoints whose query parameters the reference leaves undetermined;
+ * `destructive` marks every DELETE plus deactivateUser (see `EndpointSpec.destructive`).
  */
 import type { EndpointSpec } from "./catalog_types.ts";
 
@@ -52,6 +57,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "organization.assets.getAsset",
@@ -149,6 +155,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
     "constraints": ["no request body (drift override)"],
   },
   {
@@ -216,6 +223,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "organization.devices.getDevice",
@@ -610,6 +618,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "organization.groups.getGroup",
@@ -690,6 +699,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "organization.incidents.getIncidents",
@@ -701,7 +711,23 @@ export const ENDPOINTS = [
     "base": "hub",
     "path": "/core/v1/organization/incidents",
     "pathParams": [],
-    "queryParams": [],
+    "queryParams": [
+      "from",
+      "to",
+      "page",
+      "per_page",
+      "page_size",
+      "page-size",
+      "space_id",
+      "status",
+      "priority",
+      "title",
+      "description",
+      "issue",
+      "device_model",
+      "partner_name",
+      "sub_model",
+    ],
     "scope": "organization",
     "body": "none",
     "bodyFields": [],
@@ -710,6 +736,7 @@ export const ENDPOINTS = [
     "listEnvelope": "items",
     "constraints": [
       "catalogs list no query params; docs.xyte.io lists: from,to (epoch; default last week), page (default 1), page_size (max 500; also spelled page-size), space_id, status (active|closed), priority (critical|high|moderate|low|planning), title, description, issue, device_model, partner_name, sub_model",
+      "queryParams here are the docs.xyte.io list above plus per_page (the organization paging name, see the pagination note)",
     ],
   },
   {
@@ -834,6 +861,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "organization.notes.deleteSpaceNote",
@@ -850,6 +878,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "organization.notes.getAllDeviceNotes",
@@ -951,6 +980,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "organization.spaces.findOrCreateSpace",
@@ -1146,6 +1176,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "organization.users.getUser",
@@ -1210,6 +1241,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "partner.devices.getCommands",
@@ -1270,13 +1302,16 @@ export const ENDPOINTS = [
     "base": "hub",
     "path": "/core/v1/partner/devices",
     "pathParams": [],
-    "queryParams": [],
+    "queryParams": ["page", "per_page"],
     "scope": "partner",
     "body": "none",
     "bodyFields": [],
     "mutating": false,
     "response": "{data:[PartnerDevice], page_info:{has_next:boolean, total_count:integer}}",
     "listEnvelope": "data",
+    "constraints": [
+      "page/per_page: the organization paging names; the reference shows this response paged ({data, page_info}) but not the partner paging parameters",
+    ],
   },
   {
     "key": "partner.devices.getStateHistory",
@@ -1289,10 +1324,14 @@ export const ENDPOINTS = [
     "path": "/core/v1/partner/devices/:device_id/history",
     "pathParams": ["device_id"],
     "queryParams": [],
+    "openQuery": true,
     "scope": "partner",
     "body": "none",
     "bodyFields": [],
     "mutating": false,
+    "constraints": [
+      "query parameters not determined by the reference; call_endpoint passes any through",
+    ],
   },
   {
     "key": "partner.devices.getStateHistoryMultiDevices",
@@ -1305,10 +1344,14 @@ export const ENDPOINTS = [
     "path": "/core/v1/partner/devices/histories",
     "pathParams": [],
     "queryParams": [],
+    "openQuery": true,
     "scope": "partner",
     "body": "none",
     "bodyFields": [],
     "mutating": false,
+    "constraints": [
+      "query parameters not determined by the reference; call_endpoint passes any through",
+    ],
   },
   {
     "key": "partner.devices.getTelemetries",
@@ -1321,10 +1364,14 @@ export const ENDPOINTS = [
     "path": "/core/v1/partner/devices/:device_id/telemetries",
     "pathParams": ["device_id"],
     "queryParams": [],
+    "openQuery": true,
     "scope": "partner",
     "body": "none",
     "bodyFields": [],
     "mutating": false,
+    "constraints": [
+      "query parameters not determined by the reference; call_endpoint passes any through",
+    ],
   },
   {
     "key": "partner.organizations.createOrganization",
@@ -1407,10 +1454,14 @@ export const ENDPOINTS = [
     "path": "/core/v1/partner/tickets",
     "pathParams": [],
     "queryParams": [],
+    "openQuery": true,
     "scope": "partner",
     "body": "none",
     "bodyFields": [],
     "mutating": false,
+    "constraints": [
+      "query parameters not determined by the reference; call_endpoint passes any through",
+    ],
   },
   {
     "key": "partner.tickets.updateTicket",
@@ -1649,6 +1700,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "device.incidents.closeIncidents",
@@ -1665,6 +1717,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
     "constraints": ["closes all device-initiated incidents (docs)"],
   },
   {
@@ -1764,6 +1817,7 @@ export const ENDPOINTS = [
     "body": "none",
     "bodyFields": [],
     "mutating": true,
+    "destructive": true,
   },
   {
     "key": "device.registration.getChildDevices",
