@@ -15,11 +15,11 @@ import { z } from "zod";
 
 /** The `error` object of a failed tool call. */
 export const ToolErrorSchema = z.object({
-  code: z.string().describe("Stable error code, e.g. not_found, validation, rate_limited, timeout"),
+  code: z.string(),
   message: z.string(),
-  status: z.number().int().optional().describe("Upstream HTTP status, when Xyte answered"),
-  hint: z.string().describe("What to do next"),
-  retriable: z.boolean().describe("Whether the same call may succeed later"),
+  status: z.number().int().optional(),
+  hint: z.string(),
+  retriable: z.boolean(),
 });
 export type ToolErrorPayload = z.infer<typeof ToolErrorSchema>;
 
@@ -27,7 +27,37 @@ type JsonSchema = Record<string, unknown>;
 type JsonOptions = { readonly target: string };
 
 function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  return z.toJSONSchema(schema, { io, target: "draft-2020-12" }) as JsonSchema;
+  const json = compact(z.toJSONSchema(schema, { io, target: "draft-2020-12" }), io) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+/**
+ * Drops what costs tokens in every `tools/list` without telling a client anything: JavaScript's safe-integer
+ * bounds, `propertyNames: {type: string}` and empty `additionalProperties` on records, and — in output
+ * schemas — descriptions and `additionalProperties: false` (clients validate outputs, models read inputs).
+ */
+export function compact(node: unknown, io: "input" | "output"): unknown {
+  if (Array.isArray(node)) return node.map((item) => compact(item, io));
+  if (typeof node !== "object" || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === "minimum" || key === "maximum") && Math.abs(value as number) === Number.MAX_SAFE_INTEGER) {
+      continue;
+    }
+    if (key === "propertyNames" && JSON.stringify(value) === '{"type":"string"}') continue;
+    if (key === "additionalProperties" && JSON.stringify(value) === "{}") continue;
+    if (io === "output" && (key === "description" || (key === "additionalProperties" && value === false))) {
+      continue;
+    }
+    // Under `properties`, keys are field names (a field may be called "description"): keep them all.
+    out[key] = key === "properties" ? mapValues(value, (v) => compact(v, io)) : compact(value, io);
+  }
+  return out;
+}
+
+function mapValues(record: unknown, fn: (value: unknown) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record as Record<string, unknown>).map(([k, v]) => [k, fn(v)]));
 }
 
 /**
@@ -76,6 +106,17 @@ export function publishedOutput(schema: z.ZodObject): StandardSchemaWithJSON {
   };
 }
 
+/**
+ * The `error` branch as published: the two fields every client may rely on. The full shape
+ * (`ToolErrorSchema`: code, message, status?, hint, retriable) is described once in the server instructions
+ * rather than repeated in every tool's schema.
+ */
+const PUBLISHED_ERROR_SCHEMA = {
+  type: "object",
+  properties: { code: { type: "string" }, message: { type: "string" } },
+  required: ["code", "message"],
+};
+
 /** The JSON Schema published as a tool's `outputSchema` (success shape or `{error}`). */
 export function outputJsonSchema(schema: z.ZodObject): JsonSchema {
   const success = jsonSchemaOf(schema, "output");
@@ -83,11 +124,9 @@ export function outputJsonSchema(schema: z.ZodObject): JsonSchema {
     required?: string[];
     properties?: Record<string, unknown>;
   };
-  const errorJson = jsonSchemaOf(ToolErrorSchema, "output");
-  delete errorJson.$schema;
   return {
     ...rest,
-    properties: { ...properties, error: errorJson },
+    properties: { ...properties, error: PUBLISHED_ERROR_SCHEMA },
     anyOf: [{ required: required ?? [] }, { required: ["error"] }],
   };
 }

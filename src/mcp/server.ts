@@ -16,6 +16,8 @@ import { log, newRequestId, withRequestContext } from "../observability/log.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import { errorResult, invalidArguments, successResult, toErrorPayload } from "./results.ts";
+import { registerPrompts } from "./register_prompts.ts";
+import { registerResources } from "./register_resources.ts";
 import { publishedInput, publishedOutput } from "./schemas.ts";
 import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
 
@@ -40,8 +42,9 @@ export const SERVER_INSTRUCTIONS = [
   "Tools for the Xyte device-management platform: device fleets in a space tree (sites, buildings, rooms),",
   "their incidents and support tickets. Start with get_organization_info for totals, list_devices to find",
   "devices (filter by status, space, name or model), get_device for one device, list_incidents and",
-  "list_tickets for problems. Ids from list results are valid inputs to the get tools. Errors come back",
-  "as structuredContent.error with a code, a hint and whether retrying helps.",
+  "list_tickets for problems. Ids from list results are valid inputs to the get tools. A failed call returns",
+  "isError with structuredContent.error = {code, message, status?, hint, retriable}: follow the hint; retry only",
+  "when retriable is true.",
 ].join(" ");
 
 const toolLog = log("tool");
@@ -64,11 +67,13 @@ export function buildServer(
         description: tool.description,
         inputSchema: publishedInput(tool.input),
         outputSchema: publishedOutput(tool.output),
-        annotations: { title: tool.title, ...tool.annotations },
+        annotations: tool.annotations,
       },
       (args: unknown, ctx: ServerContext) => runTool(tool, args, ctx, deps, canElicit),
     );
   }
+  registerResources(server, deps);
+  registerPrompts(server, deps);
   return server;
 }
 
@@ -111,7 +116,7 @@ export function runTool(
     try {
       const { result, summary } = await tool.execute(parsed.data, toolContext);
       toolLog.info("tool call ok", { ms: elapsed(started) });
-      return successResult(summary, result);
+      return successResult(summary, result, tool.content);
     } catch (error) {
       const payload = toErrorPayload(error);
       if (payload.code === "internal") {

@@ -28,9 +28,9 @@ export type ListArgs = { page: number; per_page: number; all: boolean; limit: nu
 
 /** The paging facts every list tool returns. */
 export const ListMeta = {
-  returned: z.number().int().describe("Rows in this answer"),
+  returned: z.number().int(),
   page: z.number().int(),
-  has_next_page: z.boolean().describe("More rows exist: next page, or beyond limit with all"),
+  has_next_page: z.boolean(),
 };
 export interface ListMeta {
   returned: number;

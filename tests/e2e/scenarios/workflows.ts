@@ -1,4 +1,59 @@
 /** Scenarios for the workflow tools (fleet_summary, diagnose_device). */
+import assert from "node:assert/strict";
+import { devicesInSite, siteNames } from "./sim_truth.ts";
 import type { Scenario } from "./types.ts";
 
-export const WORKFLOW_SCENARIOS: Record<string, Scenario> = {};
+interface Summary {
+  scope: string;
+  devices: number;
+  by_effective_status: Record<string, number>;
+  by_space: { space: string; devices: number }[];
+  by_model: { model: string; devices: number }[];
+  needs_attention: { id: string; effective_status: string; open_tickets: { id: string }[] }[];
+  needs_attention_total: number;
+  active_incidents: { total: number };
+  open_tickets: number;
+}
+
+export const WORKFLOW_SCENARIOS: Record<string, Scenario> = {
+  async fleet_summary({ ok, hub, fails }) {
+    const org = hub.state.organizations[0]!;
+    const whole = await ok<Summary>("fleet_summary", {});
+    assert.equal(whole.scope, "organization");
+    assert.equal(whole.devices, org.devices.length);
+    const offline = org.devices.filter((d) => d.effectiveStatus === "offline").length;
+    assert.equal(whole.by_effective_status.offline ?? 0, offline);
+    assert.deepEqual(whole.by_space.map((s) => s.space).sort(), siteNames(org).sort(), "one row per site");
+    assert.equal(whole.by_model.reduce((n, m) => n + m.devices, 0), org.devices.length);
+    assert.equal(whole.open_tickets, org.tickets.filter((t) => t.status === "open" && t.deviceId).length);
+
+    const site = siteNames(org)[1]!;
+    const one = await ok<Summary>("fleet_summary", { space: site, attention_limit: 200 });
+    assert.match(one.scope, new RegExp(`${site}$`));
+    const bad = devicesInSite(org, site, ["error", "offline", "disconnected", "warning", "never_seen"]);
+    assert.equal(one.needs_attention_total, bad.length);
+    assert.deepEqual(one.needs_attention.map((d) => d.id).sort(), bad.map((d) => d.id).sort());
+    await fails("fleet_summary", { space: "Atlantis" }, "not_found");
+  },
+
+  async diagnose_device({ ok, hub, fails }) {
+    const org = hub.state.organizations[0]!;
+    const offline = org.devices.find((d) => d.effectiveStatus === "offline")!;
+    const report = await ok<{
+      device: { id: string };
+      assessment: { health: string; findings: { severity: string; text: string }[]; next_steps: string[] };
+      pending_commands: { status: string }[];
+    }>("diagnose_device", { device_id: offline.id });
+    assert.equal(report.device.id, offline.id);
+    assert.equal(report.assessment.health, "down");
+    assert.equal(report.assessment.findings[0]!.severity, "critical");
+    assert.ok(report.assessment.next_steps.length > 0);
+    const pending = offline.commands.filter((c) => c.status === "pending" || c.status === "in_progress");
+    assert.equal(report.pending_commands.length, pending.length);
+
+    const healthy = org.devices.find((d) => d.effectiveStatus === "ok")!;
+    const fine = await ok<{ assessment: { health: string } }>("diagnose_device", { device_id: healthy.id });
+    assert.notEqual(fine.assessment.health, "down");
+    await fails("diagnose_device", { device_id: "no-such-device" }, "not_found");
+  },
+};
