@@ -2,7 +2,7 @@
 
 /** A complete, sessionless (protocol 2026-07-28) `tools/call` request, as the curl example sends it. */
 export function exampleToolCall(): { headers: Record<string, string>; body: string } {
-  const tool = "get_organization_info";
+  const tool = "fleet_summary";
   return {
     headers: {
       "content-type": "application/json",

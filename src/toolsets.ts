@@ -21,15 +21,17 @@ export const TOOLSETS = {
 export type Toolset = keyof typeof TOOLSETS;
 export const TOOLSET_NAMES = Object.keys(TOOLSETS) as Toolset[];
 
-/** Exposed when `--toolsets` is not given. */
+/**
+ * Exposed when `--toolsets` is not given: the everyday fleet work (find, diagnose and act on devices, handle
+ * incidents and tickets) plus the catalog, which reaches every other endpoint. Spaces are still usable by
+ * name wherever a tool takes `space`; fleet_summary breaks the fleet down by site.
+ */
 export const DEFAULT_TOOLSETS: readonly Toolset[] = [
-  "organization",
+  "workflows",
   "devices",
   "commands",
   "incidents",
   "tickets",
-  "spaces",
-  "workflows",
   "catalog",
 ];
 

@@ -34,11 +34,13 @@ function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 
 /**
  * Drops what costs tokens in every `tools/list` without telling a client anything: JavaScript's safe-integer
- * bounds, `propertyNames: {type: string}` and empty `additionalProperties` on records, and — in output
- * schemas — descriptions and `additionalProperties: false` (clients validate outputs, models read inputs).
+ * bounds, `propertyNames: {type: string}` and empty `additionalProperties` on records; writes
+ * `anyOf: [{type: X}, {type: null}]` as `type: [X, "null"]`. In output schemas it also drops descriptions,
+ * `additionalProperties: false` and the `required` lists of nested objects (clients validate outputs, models
+ * read inputs; the root keeps its required fields).
  */
-export function compact(node: unknown, io: "input" | "output"): unknown {
-  if (Array.isArray(node)) return node.map((item) => compact(item, io));
+export function compact(node: unknown, io: "input" | "output", depth = 0): unknown {
+  if (Array.isArray(node)) return node.map((item) => compact(item, io, depth));
   if (typeof node !== "object" || node === null) return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
@@ -47,13 +49,27 @@ export function compact(node: unknown, io: "input" | "output"): unknown {
     }
     if (key === "propertyNames" && JSON.stringify(value) === '{"type":"string"}') continue;
     if (key === "additionalProperties" && JSON.stringify(value) === "{}") continue;
-    if (io === "output" && (key === "description" || (key === "additionalProperties" && value === false))) {
-      continue;
+    if (io === "output") {
+      if (key === "description" || (key === "additionalProperties" && value === false)) continue;
+      if (key === "required" && depth > 0) continue;
     }
     // Under `properties`, keys are field names (a field may be called "description"): keep them all.
-    out[key] = key === "properties" ? mapValues(value, (v) => compact(v, io)) : compact(value, io);
+    out[key] = key === "properties"
+      ? mapValues(value, (v) => compact(v, io, depth + 1))
+      : compact(value, io, key === "items" || key === "anyOf" ? depth + 1 : depth);
   }
-  return out;
+  return nullableAsTypeList(out);
+}
+
+/** `{anyOf: [{type: "object"}, {type: "null"}]}` → `{type: ["object", "null"]}` when both are bare types. */
+function nullableAsTypeList(node: Record<string, unknown>): Record<string, unknown> {
+  const options = node.anyOf;
+  if (!Array.isArray(options) || options.length !== 2) return node;
+  const bare = options.every((o) => typeof o === "object" && o !== null && Object.keys(o).join() === "type");
+  const types = options.map((o) => (o as { type: unknown }).type);
+  if (!bare || !types.includes("null") || types.some((t) => typeof t !== "string")) return node;
+  const { anyOf: _, ...rest } = node;
+  return { ...rest, type: types };
 }
 
 function mapValues(record: unknown, fn: (value: unknown) => unknown): Record<string, unknown> {

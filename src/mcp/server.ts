@@ -19,7 +19,7 @@ import { errorResult, invalidArguments, successResult, toErrorPayload } from "./
 import { registerPrompts } from "./register_prompts.ts";
 import { registerResources } from "./register_resources.ts";
 import { publishedInput, publishedOutput } from "./schemas.ts";
-import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
+import type { ConfirmationSpec, Tool, ToolAnnotations, ToolContext } from "./tool.ts";
 
 export interface ServerDeps {
   xyte: XyteClient;
@@ -67,7 +67,7 @@ export function buildServer(
         description: tool.description,
         inputSchema: publishedInput(tool.input),
         outputSchema: publishedOutput(tool.output),
-        annotations: tool.annotations,
+        annotations: publishedAnnotations(tool.annotations),
       },
       (args: unknown, ctx: ServerContext) => runTool(tool, args, ctx, deps, canElicit),
     );
@@ -75,6 +75,15 @@ export function buildServer(
   registerResources(server, deps);
   registerPrompts(server, deps);
   return server;
+}
+
+/**
+ * The annotations as published. For a read-only tool, `destructiveHint` and `idempotentHint` carry no meaning
+ * (MCP defines them only when `readOnlyHint` is false), so they are left out of every `tools/list`.
+ */
+export function publishedAnnotations(annotations: ToolAnnotations): Partial<ToolAnnotations> {
+  if (!annotations.readOnlyHint) return annotations;
+  return { readOnlyHint: true, openWorldHint: annotations.openWorldHint };
 }
 
 /**

@@ -78,9 +78,9 @@ export async function fetchDevicePage(
 export const listDevices = defineTool({
   name: "list_devices",
   title: "List devices",
-  description: "Find devices: filter by space (id or name, includes sub-spaces), status, effective_status " +
-    "(ok, offline, error, warning, disconnected, never_seen), name or model text, or not seen since a time. " +
-    "Compact rows by default; add fields or verbose for identifiers and state. all=true fetches every page.",
+  description:
+    "Find devices by space (id or name, with sub-spaces), status, effective_status, name or model text, " +
+    "or not seen since a time. Compact rows; fields/verbose add identifiers and state; all=true reads every page.",
   toolset: "devices",
   input: ListDevicesInput,
   output: z.object({

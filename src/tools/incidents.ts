@@ -41,7 +41,7 @@ export async function fetchIncidentPage(
   const body = await ctx.xyte.call(GET_INCIDENTS, {
     query: {
       page,
-      per_page: perPage,
+      page_size: perPage, // getIncidents pages with page_size (docs.xyte.io), not per_page
       status: query.status,
       priority: query.priority,
       space_id: query.spaceId,
@@ -60,9 +60,9 @@ export async function fetchIncidentPage(
 export const listIncidents = defineTool({
   name: "list_incidents",
   title: "List incidents",
-  description: "Incidents (automatic alerts on devices) in a time window: title, status (active/closed), " +
-    "priority, device and space. Filter by status, priority, space (id or name), device, since/until " +
-    "(ISO-8601; without them Xyte returns the last 7 days).",
+  description:
+    "Incidents (device alerts) in a time window, with status, priority, device and space. Filter by " +
+    "status, priority, space, device, since/until (ISO-8601; default the last 7 days).",
   toolset: "incidents",
   input: ListIncidentsInput,
   output: z.object({ incidents: z.array(IncidentSummary), ...ListMeta }),

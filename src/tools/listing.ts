@@ -17,12 +17,10 @@ export const LIST_CONCURRENCY = 4;
 
 /** The paging arguments every list tool takes. */
 export const ListArgs = {
-  page: z.number().int().min(1).default(1).describe("Page of results (1-based)"),
+  page: z.number().int().min(1).default(1),
   per_page: z.number().int().min(1).max(MAX_UPSTREAM_PER_PAGE).default(25),
-  all: z.boolean().default(false).describe(
-    "Fetch every page at once (up to limit rows); ignores page/per_page",
-  ),
-  limit: z.number().int().min(1).max(10_000).default(1000).describe("With all: the most rows to return"),
+  all: z.boolean().default(false).describe("Every page, up to limit rows"),
+  limit: z.number().int().min(1).max(10_000).default(1000),
 };
 export type ListArgs = { page: number; per_page: number; all: boolean; limit: number };
 

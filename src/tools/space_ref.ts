@@ -13,7 +13,7 @@ const GET_SPACES = "organization.spaces.getSpaces";
 
 /** The `space` argument: a space id, or a name / path such as "London Office" or "Tel Aviv HQ/Tower A". */
 export const SpaceRef = z.union([z.number().int().positive(), z.string().trim().min(1)])
-  .describe('Space id, or its name or path (e.g. "London Office"); includes sub-spaces');
+  .describe('Space id, name or path, e.g. "London Office" (with sub-spaces)');
 
 export interface ResolvedSpace {
   id: string;

@@ -19,8 +19,8 @@ export const listTickets = defineTool({
   name: "list_tickets",
   title: "List open tickets",
   description:
-    "Open support tickets of the organization (Xyte lists open ones only): title, device, who opened " +
-    "it, when, and the start of the description. Filter by device or by text in title/description.",
+    "Open support tickets (Xyte lists only open ones): title, device, opener, date, start of the " +
+    "description. Filter by device or text.",
   toolset: "tickets",
   input: z.object({
     device_id: z.string().min(1).optional().describe("Only tickets about this device"),

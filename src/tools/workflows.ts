@@ -15,14 +15,7 @@ import { parseWire, WireDevice } from "../xyte/wire.ts";
 import { fetchDevicePage } from "./devices.ts";
 import { fetchIncidentPage } from "./incidents.ts";
 import { LIST_CONCURRENCY, MAX_UPSTREAM_PER_PAGE } from "./listing.ts";
-import {
-  DeviceDetail,
-  type IncidentSummary,
-  IncidentSummary as IncidentSummarySchema,
-  TicketSummary,
-  toDeviceDetail,
-  toTicketSummary,
-} from "./shapes.ts";
+import { DeviceSummary, type IncidentSummary, toDeviceSummary, toTicketSummary } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
 import { fetchOpenTickets } from "./tickets.ts";
 import {
@@ -39,6 +32,19 @@ const ACTIVE_INCIDENT_WINDOW_DAYS = 90;
 
 const Count = z.number().int();
 const StatusCounts = z.record(z.string(), Count).describe("Devices per effective status");
+
+/** A ticket as the workflow tools show it: enough to know what it says. */
+const TicketBrief = z.object({
+  id: z.string(),
+  title: z.string().nullable(),
+  description: z.string().nullable(),
+});
+type TicketBrief = z.infer<typeof TicketBrief>;
+
+function toTicketBrief(ticket: Parameters<typeof toTicketSummary>[0]): TicketBrief {
+  const { id, title, description } = toTicketSummary(ticket);
+  return { id, title, description };
+}
 
 const AttentionDevice = z.object({
   id: z.string(),
@@ -73,9 +79,9 @@ export const fleetSummary = defineTool({
   name: "fleet_summary",
   title: "Fleet health summary",
   description:
-    "Health of the whole fleet or one space (id or name) in one call: counts by effective status, " +
-    "child space and model; the devices needing attention with their open tickets; active incidents and open " +
-    'tickets. Start here for "what is broken in <site>?".',
+    "Fleet or space (id or name) health in one call: counts by status, child space and model; devices " +
+    "needing attention with their open tickets; active incidents, open tickets. Start here for " +
+    '"what is broken in <site>?"',
   toolset: "workflows",
   input: z.object({
     space: SpaceRef.optional(),
@@ -142,10 +148,7 @@ export const fleetSummary = defineTool({
         model: d.model?.name ?? null,
         space_path: d.space?.full_path ?? null,
         active_incidents: incidentsByDevice.get(d.id) ?? 0,
-        open_tickets: (ticketsByDevice.get(d.id) ?? []).map((t) => {
-          const s = toTicketSummary(t);
-          return { id: s.id, title: s.title, description: s.description };
-        }),
+        open_tickets: (ticketsByDevice.get(d.id) ?? []).map(toTicketBrief),
       })),
       needs_attention_total: attention.length,
       active_incidents: {
@@ -164,13 +167,21 @@ export const fleetSummary = defineTool({
   },
 });
 
+/** An incident as the diagnosis lists it: the device and space are already known. */
+const IncidentBrief = z.object({
+  id: z.string(),
+  title: z.string().nullable(),
+  priority: z.string().nullable(),
+  created_at: z.string().nullable(),
+});
+
 const Finding = z.object({
   severity: z.enum(["critical", "warning", "info"]),
   text: z.string(),
 });
 
 const DiagnoseOutput = z.object({
-  device: DeviceDetail,
+  device: DeviceSummary,
   assessment: z.object({
     health: z.enum(["healthy", "degraded", "down", "never_connected", "unknown"]),
     findings: z.array(Finding),
@@ -179,17 +190,16 @@ const DiagnoseOutput = z.object({
   recent_changes: z.array(StateChangeSchema).describe("Status changes in the window, newest first (max 20)"),
   status_changes_in_window: Count,
   pending_commands: z.array(CommandRow),
-  active_incidents: z.array(IncidentSummarySchema),
-  open_tickets: z.array(TicketSummary),
+  active_incidents: z.array(IncidentBrief),
+  open_tickets: z.array(TicketBrief),
 });
 
 export const diagnoseDevice = defineTool({
   name: "diagnose_device",
   title: "Diagnose a device",
   description:
-    "Everything about one device in one call: its record, status changes over the last days, pending " +
-    "commands, active incidents and open tickets, plus an assessment with findings and next steps. Use before " +
-    "acting on a device that misbehaves.",
+    "One device's full picture in one call: record, recent status changes, pending commands, active " +
+    "incidents, open tickets, and an assessment with next steps. Use before acting on a misbehaving device.",
   toolset: "workflows",
   input: z.object({
     device_id: z.string().min(1).describe("Device id (uuid)"),
@@ -202,7 +212,7 @@ export const diagnoseDevice = defineTool({
       path: { device_id: args.device_id },
       signal: ctx.signal,
     });
-    const device = toDeviceDetail(parseWire(WireDevice, deviceBody, "organization.devices.getDevice"));
+    const device = toDeviceSummary(parseWire(WireDevice, deviceBody, "organization.devices.getDevice"));
     const now = Math.floor(Date.now() / 1000);
     const since = now - args.days * 86_400;
     const [history, commands, incidents, tickets] = await Promise.all([
@@ -220,7 +230,12 @@ export const diagnoseDevice = defineTool({
       recent_changes: history.slice(0, 20),
       status_changes_in_window: history.length,
       pending_commands: pending,
-      active_incidents: incidents,
+      active_incidents: incidents.map((i) => ({
+        id: i.id,
+        title: i.title,
+        priority: i.priority,
+        created_at: i.created_at,
+      })),
       open_tickets: tickets,
     };
   },
@@ -257,7 +272,7 @@ async function activeIncidentsOf(
 
 /** Rule-based assessment: what the data says, worst first, and what to do about it. */
 export function assess(
-  device: DeviceDetail,
+  device: DeviceSummary,
   history: readonly StateChange[],
   pending: readonly CommandRow[],
   incidents: readonly IncidentSummary[],
@@ -273,7 +288,7 @@ export function assess(
   if (status === "never_seen" || device.last_seen_at === null) {
     health = "never_connected";
     findings.push({ severity: "critical", text: "The device has never connected to Xyte." });
-    steps.push("Check power, network and registration on site; compare sn/mac with the claim (get_device).");
+    steps.push("Check power, network and registration on site; compare sn/mac (get_device) with the label.");
   } else if (status === "offline" || status === "disconnected") {
     health = "down";
     findings.push({ severity: "critical", text: `The device is ${status}; last seen ${humanAgo(seenAgo)}.` });

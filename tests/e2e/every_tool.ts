@@ -12,7 +12,7 @@ interface ToolCallResult {
 
 export async function callEveryTool(client: Client): Promise<void> {
   const { tools } = await client.listTools();
-  const core = ["get_organization_info", "list_devices", "get_device", "list_incidents", "list_tickets"];
+  const core = ["fleet_summary", "list_devices", "get_device", "list_incidents", "list_tickets"];
   for (const name of core) assert.ok(tools.some((t) => t.name === name), `${name} is listed by default`);
   const registered = new Set(TOOLS.map((t) => t.name));
   assert.ok(tools.every((t) => registered.has(t.name)), "only registered tools are listed");
@@ -29,10 +29,12 @@ export async function callEveryTool(client: Client): Promise<void> {
     return result;
   };
 
-  const org = await call("get_organization_info", {});
-  assert.notEqual(org.isError, true);
-  const stats = org.structuredContent!.statistics as { devices: number };
-  assert.ok(stats.devices > 100, "the simulated organization has a realistic fleet");
+  const fleet = await call("fleet_summary", {});
+  assert.notEqual(fleet.isError, true);
+  assert.ok(
+    (fleet.structuredContent!.devices as number) > 100,
+    "the simulated organization has a realistic fleet",
+  );
 
   const page = await call("list_devices", { per_page: 5 });
   const devices = page.structuredContent!.devices as { id: string; effective_status: string }[];

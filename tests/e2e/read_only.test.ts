@@ -35,7 +35,12 @@ async function assertReadOnlyServer(hub: SimulatorServer, env: Record<string, st
     assert.deepEqual(writers, [], "no listed tool can write");
     const call = tools.find((t) => t.name === "call_endpoint");
     assert.ok(call, "call_endpoint is listed in read-only mode");
-    assert.equal(call.annotations?.destructiveHint, false);
+    assert.equal(call.annotations?.readOnlyHint, true);
+    assert.equal(
+      call.annotations?.destructiveHint,
+      undefined,
+      "meaningless on a read-only tool, so not published",
+    );
     assert.match(call.description ?? "", /change data are refused/);
 
     const ctx = await scenarioContext(session.client, hub);
