@@ -10,7 +10,7 @@ import { type Toolset, TOOLSET_NAMES } from "../src/toolsets.ts";
 import { listToolsAsClientSees } from "../scripts/tool_listing.ts";
 
 async function measure(toolsets: readonly Toolset[]) {
-  const tools = await listToolsAsClientSees(exposedTools({ readOnly: false, toolsets }));
+  const tools = await listToolsAsClientSees(await exposedTools({ readOnly: false, toolsets }));
   const bytes = new TextEncoder().encode(JSON.stringify({ tools })).length;
   return { tools: tools.length, bytes, tokens: Math.round(bytes / 4) };
 }

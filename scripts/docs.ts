@@ -10,7 +10,10 @@ import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { SETTINGS } from "../src/config.ts";
 import { buildServer } from "../src/mcp/server.ts";
-import { TOOLS } from "../src/registry.ts";
+import { loadTools } from "../src/registry.ts";
+
+/** Every registered tool, from every toolset. */
+const TOOLS = await loadTools();
 import { VERSION } from "../src/version.ts";
 import { XyteClient } from "../src/xyte/client.ts";
 import { listedResourcesAndPrompts, resourcesAndPromptsMarkdown } from "./docs_resources.ts";

@@ -7,7 +7,10 @@
 import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { buildServer } from "../src/mcp/server.ts";
-import { PROMPTS, RESOURCES, TOOLS } from "../src/registry.ts";
+import { loadTools, PROMPTS, RESOURCES } from "../src/registry.ts";
+
+/** Every registered tool, from every toolset. */
+const TOOLS = await loadTools();
 import { LISTED_DEVICES } from "../src/resources/devices.ts";
 import { DIRECTORY_LIMITS } from "../src/resources/directory.ts";
 import { Secret } from "../src/secret.ts";

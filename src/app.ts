@@ -46,7 +46,7 @@ export async function createApp(config: Config): Promise<App> {
   const toolsets = resolveToolsets(config.toolsets, { organization: !!orgApiKey, partner: !!partnerApiKey });
   const deps: ServerDeps = {
     xyte,
-    tools: exposedTools({ readOnly: config.readOnly, toolsets }),
+    tools: await exposedTools({ readOnly: config.readOnly, toolsets }),
     readOnly: config.readOnly,
   };
   log("main").info("tools exposed", { toolsets: toolsets.join(","), tools: deps.tools.length });

@@ -15,43 +15,42 @@ import { incidentsResource } from "./resources/incidents.ts";
 import { organizationResource } from "./resources/organization.ts";
 import { spaceResource } from "./resources/spaces.ts";
 import { ticketResource } from "./resources/tickets.ts";
-import { ASSET_TOOLS } from "./tools/assets.ts";
-import { CATALOG_TOOLS } from "./tools/catalog.ts";
-import { COMMAND_TOOLS } from "./tools/commands.ts";
-import { CONNECTOR_TOOLS } from "./tools/connector.ts";
-import { DEVICE_TOOLS } from "./tools/devices.ts";
-import { INCIDENT_TOOLS } from "./tools/incidents.ts";
-import { ORGANIZATION_TOOLS } from "./tools/organization.ts";
-import { PARTNER_TOOLS } from "./tools/partner.ts";
-import { SPACE_TOOLS } from "./tools/spaces.ts";
-import { TICKET_TOOLS } from "./tools/tickets.ts";
-import { USER_TOOLS } from "./tools/users.ts";
-import { WORKFLOW_TOOLS } from "./tools/workflows.ts";
 import type { Toolset } from "./toolsets.ts";
 
-export const TOOLS: readonly Tool[] = [
-  ...WORKFLOW_TOOLS,
-  ...ORGANIZATION_TOOLS,
-  ...DEVICE_TOOLS,
-  ...COMMAND_TOOLS,
-  ...INCIDENT_TOOLS,
-  ...TICKET_TOOLS,
-  ...SPACE_TOOLS,
-  ...ASSET_TOOLS,
-  ...USER_TOOLS,
-  ...PARTNER_TOOLS,
-  ...CATALOG_TOOLS,
-  ...CONNECTOR_TOOLS,
-];
+/**
+ * Every toolset's tools, in the order clients list them. Each toolset is one module, loaded on first use, so
+ * a server pays start-up time only for the toolsets it exposes.
+ */
+const TOOLSET_MODULES: { readonly [T in Toolset]: () => Promise<readonly Tool[]> } = {
+  workflows: () => import("./tools/workflows.ts").then((m) => m.WORKFLOW_TOOLS),
+  organization: () => import("./tools/organization.ts").then((m) => m.ORGANIZATION_TOOLS),
+  devices: () => import("./tools/devices.ts").then((m) => m.DEVICE_TOOLS),
+  commands: () => import("./tools/commands.ts").then((m) => m.COMMAND_TOOLS),
+  incidents: () => import("./tools/incidents.ts").then((m) => m.INCIDENT_TOOLS),
+  tickets: () => import("./tools/tickets.ts").then((m) => m.TICKET_TOOLS),
+  spaces: () => import("./tools/spaces.ts").then((m) => m.SPACE_TOOLS),
+  assets: () => import("./tools/assets.ts").then((m) => m.ASSET_TOOLS),
+  users: () => import("./tools/users.ts").then((m) => m.USER_TOOLS),
+  partner: () => import("./tools/partner.ts").then((m) => m.PARTNER_TOOLS),
+  catalog: () => import("./tools/catalog.ts").then((m) => m.CATALOG_TOOLS),
+  connector: () => import("./tools/connector.ts").then((m) => m.CONNECTOR_TOOLS),
+};
+
+/** Every tool of these toolsets (default: all), in listing order. */
+export async function loadTools(toolsets?: readonly Toolset[]): Promise<Tool[]> {
+  const order = Object.keys(TOOLSET_MODULES) as Toolset[];
+  const wanted = toolsets ? order.filter((t) => toolsets.includes(t)) : order;
+  return (await Promise.all(wanted.map((t) => TOOLSET_MODULES[t]()))).flat();
+}
 
 /**
  * The tools a server with these settings exposes: chosen toolsets only; read-only mode drops every writer,
  * or exposes its read-only variant (same name, read-only annotations) when it has one.
  */
-export function exposedTools(options: { readOnly: boolean; toolsets: readonly Toolset[] }): Tool[] {
-  const wanted = new Set(options.toolsets);
-  return TOOLS.flatMap((tool) => {
-    if (!wanted.has(tool.toolset)) return [];
+export async function exposedTools(
+  options: { readOnly: boolean; toolsets: readonly Toolset[] },
+): Promise<Tool[]> {
+  return (await loadTools(options.toolsets)).flatMap((tool) => {
     if (!options.readOnly || tool.annotations.readOnlyHint) return [tool];
     const variant = tool.readOnlyVariant;
     return variant?.annotations.readOnlyHint ? [variant] : [];

@@ -3,7 +3,10 @@
  * `structuredContent` validated against the published `outputSchema`. A tool without a scenario fails here.
  */
 import assert from "node:assert/strict";
-import { TOOLS } from "../../src/registry.ts";
+import { loadTools } from "../../src/registry.ts";
+
+/** Every registered tool, from every toolset. */
+const TOOLS = await loadTools();
 import { connectStdio, serverEnv, startHub } from "./harness.ts";
 import { scenarioContext } from "./scenarios/context.ts";
 import { CATALOG_SCENARIOS } from "./scenarios/catalog.ts";

@@ -1,7 +1,10 @@
 /** Calls every tool the way an agent would and checks what it sees; shared by the stdio and HTTP tests. */
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/client";
-import { TOOLS } from "../../src/registry.ts";
+import { loadTools } from "../../src/registry.ts";
+
+/** Every registered tool, from every toolset. */
+const TOOLS = await loadTools();
 import { assertMatchesOutputSchema } from "./harness.ts";
 
 interface ToolCallResult {

@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/client";
 import { mentionedTools } from "../../src/mcp/prompt.ts";
-import { TOOLS } from "../../src/registry.ts";
+import { loadTools } from "../../src/registry.ts";
+
+/** Every registered tool, from every toolset. */
+const TOOLS = await loadTools();
 import type { SimOrganization } from "../../src/simulator/mod.ts";
 import { ENDPOINTS, findEndpoint } from "../../src/xyte/catalog.ts";
 import { connectStdio, ORG_KEY, PARTNER_KEY, serverEnv, startHub } from "./harness.ts";

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import type { ToolContext } from "../../src/mcp/tool.ts";
 import { ToolFailure } from "../../src/mcp/results.ts";
 import { log } from "../../src/observability/log.ts";
-import { exposedTools, TOOLS } from "../../src/registry.ts";
+import { exposedTools, loadTools } from "../../src/registry.ts";
+
+/** Every registered tool, from every toolset. */
+const TOOLS = await loadTools();
 import { Secret } from "../../src/secret.ts";
 import { callEndpoint, capResponse, describeSpec, lookupEndpoint } from "../../src/tools/catalog.ts";
 import { endpoint } from "../../src/xyte/catalog.ts";
@@ -212,18 +215,19 @@ Deno.test("read-only call_endpoint refuses every mutating endpoint and still rea
   assert.deepEqual(sent, ["GET http://hub.test/core/v1/organization/info"]);
 });
 
-Deno.test("read-only mode exposes call_endpoint's read-only variant under the same name", () => {
+Deno.test("read-only mode exposes call_endpoint's read-only variant under the same name", async () => {
   assert.equal(callEndpoint.annotations.readOnlyHint, false);
   assert.equal(callEndpoint.annotations.destructiveHint, true);
   assert.equal(readOnlyCall.name, "call_endpoint");
   assert.equal(readOnlyCall.annotations.readOnlyHint, true);
   assert.equal(readOnlyCall.annotations.destructiveHint, false);
   assert.match(readOnlyCall.description, /refused/);
-  const catalog = exposedTools({ readOnly: true, toolsets: ["catalog"] });
+  const catalog = await exposedTools({ readOnly: true, toolsets: ["catalog"] });
   assert.deepEqual(catalog.map((t) => t.name), ["search_endpoints", "describe_endpoint", "call_endpoint"]);
   assert.equal(catalog.find((t) => t.name === "call_endpoint"), readOnlyCall);
-  const writers = exposedTools({ readOnly: true, toolsets: [...new Set(TOOLS.map((t) => t.toolset))] })
-    .filter((t) => !t.annotations.readOnlyHint);
+  const writers =
+    (await exposedTools({ readOnly: true, toolsets: [...new Set(TOOLS.map((t) => t.toolset))] }))
+      .filter((t) => !t.annotations.readOnlyHint);
   assert.deepEqual(writers, []);
-  assert.equal(exposedTools({ readOnly: false, toolsets: ["catalog"] }).at(-1), callEndpoint);
+  assert.equal((await exposedTools({ readOnly: false, toolsets: ["catalog"] })).at(-1), callEndpoint);
 });

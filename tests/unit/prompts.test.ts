@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { mentionedTools, type PromptDefinition, toolMentions } from "../../src/mcp/prompt.ts";
 import { normalizeArguments } from "../../src/mcp/register_prompts.ts";
-import { PROMPTS, TOOLS } from "../../src/registry.ts";
+import { loadTools, PROMPTS } from "../../src/registry.ts";
+
+/** Every registered tool, from every toolset. */
+const TOOLS = await loadTools();
 
 const REGISTERED = new Set(TOOLS.map((t) => t.name));
 /** Tool names the prompts could plausibly mention, registered or not: none may appear unless exposed. */

@@ -42,7 +42,7 @@ const tools = (toolsets: readonly Toolset[], readOnly = false) => exposedTools({
 Deno.test("exposure: with Xyte unreachable, resources/list still answers with what needs no upstream", async () => {
   const { resources, templates, prompts } = await listed({
     organizationKey: true,
-    tools: tools(DEFAULT_TOOLSETS),
+    tools: await tools(DEFAULT_TOOLSETS),
   });
   assert.equal(templates.length, 6);
   assert.ok(resources.includes("xyte://organization") && resources.includes("xyte://incidents"));
@@ -54,21 +54,21 @@ Deno.test("exposure: with Xyte unreachable, resources/list still answers with wh
 Deno.test("exposure: a partner-only key gets the catalog resource, no organization resources", async () => {
   const { resources, templates } = await listed({
     organizationKey: false,
-    tools: tools(["partner", "catalog"]),
+    tools: await tools(["partner", "catalog"]),
   });
   assert.deepEqual(templates, ["xyte://catalog/{key}"]);
   assert.ok(resources.every((uri) => uri.startsWith("xyte://catalog/")));
 });
 
 Deno.test("exposure: read-only mode drops the reboot prompt (send_command is a writer)", async () => {
-  const { prompts } = await listed({ organizationKey: true, tools: tools(DEFAULT_TOOLSETS, true) });
+  const { prompts } = await listed({ organizationKey: true, tools: await tools(DEFAULT_TOOLSETS, true) });
   assert.ok(!prompts.includes("reboot_device_safely"));
   assert.ok(prompts.includes("troubleshoot_offline_device"));
 });
 
 Deno.test("exposure: a prompt is offered only when its required tools are exposed", async () => {
-  const { prompts } = await listed({ organizationKey: true, tools: tools(["catalog"]) });
+  const { prompts } = await listed({ organizationKey: true, tools: await tools(["catalog"]) });
   assert.deepEqual(prompts, []);
-  const incidentsOnly = await listed({ organizationKey: true, tools: tools(["incidents"]) });
+  const incidentsOnly = await listed({ organizationKey: true, tools: await tools(["incidents"]) });
   assert.deepEqual(incidentsOnly.prompts, ["triage_open_incidents"]);
 });
