@@ -4,18 +4,10 @@
  * matching sections of docs/tools.md. No upstream call is made: templates whose instances come from
  * Xyte (devices, spaces, tickets) list nothing here, exactly as a server that cannot reach Xyte would.
  */
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { buildServer } from "../src/mcp/server.ts";
 import { loadTools, PROMPTS, RESOURCES } from "../src/registry.ts";
-
-/** Every registered tool, from every toolset. */
-const TOOLS = await loadTools();
 import { LISTED_DEVICES } from "../src/resources/devices.ts";
 import { DIRECTORY_LIMITS } from "../src/resources/directory.ts";
-import { Secret } from "../src/secret.ts";
-import { VERSION } from "../src/version.ts";
-import { XyteClient } from "../src/xyte/client.ts";
+import { withOfflineServer } from "./tool_listing.ts";
 
 export interface ListedResource {
   uri: string;
@@ -48,29 +40,11 @@ export interface ListedResourcesAndPrompts {
 
 /** Resources, templates and prompts as a 2025-era client lists them, with every upstream call failing fast. */
 export async function listedResourcesAndPrompts(): Promise<ListedResourcesAndPrompts> {
-  const xyte = new XyteClient({
-    hubUrl: "http://unused.invalid",
-    entryUrl: "http://unused.invalid",
-    // Organization resources are offered only with an organization key; this one is never sent.
-    organizationKey: new Secret("docs-generator-placeholder-key"),
-    timeoutMs: 1000,
-    fetch: () => Promise.reject(new TypeError("the docs generator makes no upstream call")),
-  });
-  const server = buildServer({ xyte, tools: TOOLS, readOnly: false });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "docs", version: VERSION });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
-  try {
-    return {
-      resources: (await client.listResources()).resources as ListedResource[],
-      resourceTemplates: (await client.listResourceTemplates()).resourceTemplates as ListedResourceTemplate[],
-      prompts: (await client.listPrompts()).prompts as ListedPrompt[],
-    };
-  } finally {
-    await client.close();
-    await server.close();
-  }
+  return await withOfflineServer(await loadTools(), async (client) => ({
+    resources: (await client.listResources()).resources as ListedResource[],
+    resourceTemplates: (await client.listResourceTemplates()).resourceTemplates as ListedResourceTemplate[],
+    prompts: (await client.listPrompts()).prompts as ListedPrompt[],
+  }));
 }
 
 /** The "Resources" and "Prompts" sections of docs/tools.md. */

@@ -50,7 +50,7 @@ export interface StdioSession {
 export async function connectStdio(
   env: Record<string, string>,
   args: string[] = [],
-  options: { modern?: boolean } = {},
+  options: ClientOptions = {},
 ): Promise<StdioSession> {
   const transport = new StdioClientTransport({
     command: Deno.execPath(),
@@ -62,16 +62,41 @@ export async function connectStdio(
   transport.stderr?.on("data", (chunk: Uint8Array | string) => {
     stderr += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
   });
-  const client = newClient(options.modern);
+  const client = newClient(options);
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }
 
-function newClient(modern = false): Client {
-  return new Client(
+export interface ClientOptions {
+  /** Negotiate the 2026-07-28 revision (otherwise a 2025-era `initialize` handshake). */
+  modern?: boolean;
+  /** Declare form elicitation and answer every request with this. */
+  onElicit?: (
+    params: { message?: string },
+  ) => Promise<
+    {
+      action: "accept" | "decline" | "cancel";
+      content?: Record<string, string | number | boolean | string[]>;
+    }
+  >;
+}
+
+function newClient(options: ClientOptions = {}): Client {
+  const client = new Client(
     { name: "xyte-mcp-e2e", version: "1.0.0" },
-    modern ? { versionNegotiation: { mode: "auto" } } : {},
+    {
+      ...(options.modern ? { versionNegotiation: { mode: "auto" as const } } : {}),
+      ...(options.onElicit ? { capabilities: { elicitation: { form: {} } } } : {}),
+    },
   );
+  const onElicit = options.onElicit;
+  if (onElicit) {
+    client.setRequestHandler(
+      "elicitation/create",
+      (request) => onElicit(request.params as { message?: string }),
+    );
+  }
+  return client;
 }
 
 export interface HttpServerProcess {
@@ -136,8 +161,8 @@ export async function startHttpServer(
 }
 
 /** Connects a v2 SDK client over Streamable HTTP (2025-era with sessions unless `modern`). */
-export async function connectHttp(url: string, options: { modern?: boolean } = {}): Promise<Client> {
-  const client = newClient(options.modern);
+export async function connectHttp(url: string, options: ClientOptions = {}): Promise<Client> {
+  const client = newClient(options);
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   return client;
 }

@@ -448,3 +448,27 @@ Deno.test("the CLI exits 2 with one stderr line naming XYTE_ORG_API_KEY when no 
   assert.equal(lines.length, 1, stderr);
   assertIncludesAll(lines[0]!, ["xyte-mcp:", "XYTE_ORG_API_KEY"]);
 });
+
+Deno.test("--toolsets takes a comma list, all, or default; XYTE_TOOLSETS is the same setting", async () => {
+  const key = { XYTE_ORG_API_KEY: ORG_KEY };
+  assert.equal((await run([], key)).toolsets, "default");
+  assert.deepEqual((await run(["--toolsets", "catalog"], key)).toolsets, ["catalog"]);
+  assert.deepEqual((await run(["--toolsets", " Devices , tickets,devices"], key)).toolsets, [
+    "devices",
+    "tickets",
+  ]);
+  assert.ok(((await run(["--toolsets", "all"], key)).toolsets as string[]).includes("partner"));
+  assert.deepEqual((await run([], { ...key, XYTE_TOOLSETS: "workflows,catalog" })).toolsets, [
+    "workflows",
+    "catalog",
+  ]);
+});
+
+Deno.test("an unknown toolset is an error naming it and every valid toolset", async () => {
+  const message = await configError(["--toolsets", "devices,gadgets"], { XYTE_ORG_API_KEY: ORG_KEY });
+  assert.match(message, /--toolsets/);
+  assert.match(message, /unknown toolset\(s\): gadgets/);
+  for (const name of ["organization", "devices", "catalog", "connector", "workflows", "partner"]) {
+    assert.match(message, new RegExp(name));
+  }
+});
