@@ -38,14 +38,37 @@ export interface ServeContext {
   serverToClient: boolean;
 }
 
-export const SERVER_INSTRUCTIONS = [
-  "Tools for the Xyte device-management platform: device fleets in a space tree (sites, buildings, rooms),",
-  "their incidents and support tickets. Start with get_organization_info for totals, list_devices to find",
-  "devices (filter by status, space, name or model), get_device for one device, list_incidents and",
-  "list_tickets for problems. Ids from list results are valid inputs to the get tools. A failed call returns",
-  "isError with structuredContent.error = {code, message, status?, hint, retriable}: follow the hint; retry only",
-  "when retriable is true.",
-].join(" ");
+/**
+ * The `instructions` sent at initialize: what the server is for, where to start among the tools actually
+ * exposed, and the error contract. Tools that are not exposed are not named.
+ */
+export function serverInstructions(tools: readonly Tool[]): string {
+  const has = (name: string) => tools.some((t) => t.name === name);
+  const lines = [
+    "Xyte device-management platform: device fleets in a space tree (sites, buildings, floors, rooms), their " +
+    "incidents, support tickets and commands.",
+  ];
+  if (has("fleet_summary")) {
+    lines.push("Start with fleet_summary for the health of the fleet or of one site.");
+  }
+  if (has("diagnose_device")) lines.push("Use diagnose_device before acting on a device that misbehaves.");
+  if (has("list_devices")) {
+    lines.push(
+      "Spaces can be given by id or by name wherever a tool takes `space`; ids from lists feed get tools.",
+    );
+  }
+  if (has("call_endpoint")) {
+    lines.push(
+      "Anything else: search_endpoints, then describe_endpoint, then call_endpoint (dry_run first).",
+    );
+  }
+  lines.push(
+    "Destructive tools need confirm = the target id, after the user agrees. A failed call returns isError with " +
+      "structuredContent.error = {code, message, status?, hint, retriable}: follow the hint; retry only when " +
+      "retriable is true.",
+  );
+  return lines.join(" ");
+}
 
 const toolLog = log("tool");
 const ConfirmAnswer = z.object({ confirm: z.boolean() });
@@ -56,7 +79,7 @@ export function buildServer(
 ): McpServer {
   const server = new McpServer(
     { name: PROGRAM_NAME, title: "Xyte", version: VERSION },
-    { capabilities: { logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { logging: {} }, instructions: serverInstructions(deps.tools) },
   );
   const canElicit = (ctx: ServerContext) => clientCanElicit(server, ctx, serve);
   for (const tool of deps.tools) {
