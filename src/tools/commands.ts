@@ -1,7 +1,7 @@
 /** Device command tools: what was sent to a device, send a command (reboot, …), cancel a pending one. */
 import { z } from "zod";
-import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, WRITE } from "../mcp/tool.ts";
-import { readListPage } from "../xyte/paginate.ts";
+import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, type ToolContext, WRITE } from "../mcp/tool.ts";
+import { type ListPage, readListPage } from "../xyte/paginate.ts";
 import { envelopeOf, parseWire, WireCommand } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import { ConfirmArg, countPhrase, DeviceIdArg } from "./shapes.ts";
@@ -47,6 +47,23 @@ export function commandMatches(status: string | null, filter: string | undefined
   return filter === "open" ? OPEN_COMMAND_STATUSES.includes(status ?? "") : status === filter;
 }
 
+/** One page of a device's commands, newest first, as compact rows. */
+export async function fetchCommandPage(
+  ctx: Pick<ToolContext, "xyte">,
+  deviceId: string,
+  page: number,
+  perPage: number,
+  signal?: AbortSignal,
+): Promise<ListPage<CommandRow>> {
+  const body = await ctx.xyte.call(GET_COMMANDS, {
+    path: { device_id: deviceId },
+    query: { page, per_page: perPage },
+    signal,
+  });
+  const list = readListPage(body, envelopeOf(body), GET_COMMANDS);
+  return { ...list, rows: list.rows.map((row) => toCommandRow(parseWire(WireCommand, row, GET_COMMANDS))) };
+}
+
 export const listCommands = defineTool({
   name: "list_commands",
   title: "List device commands",
@@ -60,16 +77,8 @@ export const listCommands = defineTool({
   output: z.object({ commands: z.array(CommandRow), ...ListMeta }),
   annotations: READ_ONLY,
   async run(args, ctx) {
-    const path = { device_id: args.device_id };
     const { rows, meta } = await listRows({
-      fetchPage: async (page, perPage, signal) => {
-        const body = await ctx.xyte.call(GET_COMMANDS, { path, query: { page, per_page: perPage }, signal });
-        const list = readListPage(body, envelopeOf(body), GET_COMMANDS);
-        return {
-          ...list,
-          rows: list.rows.map((row) => toCommandRow(parseWire(WireCommand, row, GET_COMMANDS))),
-        };
-      },
+      fetchPage: (page, perPage, signal) => fetchCommandPage(ctx, args.device_id, page, perPage, signal),
       accept: args.status ? (c) => commandMatches(c.status, args.status) : undefined,
       args,
       ctx,

@@ -18,10 +18,9 @@ import { LIST_CONCURRENCY, MAX_UPSTREAM_PER_PAGE } from "./listing.ts";
 import { DeviceSummary, type IncidentSummary, toDeviceSummary, toTicketSummary } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
 import { fetchOpenTickets } from "./tickets.ts";
+import { CommandRow, fetchCommandPage, OPEN_COMMAND_STATUSES } from "./commands.ts";
 import {
-  CommandRow,
-  fetchCommands,
-  fetchRecentHistory,
+  fetchStatusChanges,
   type StateChange,
   StateChange as StateChangeSchema,
 } from "./workflow_sources.ts";
@@ -216,14 +215,14 @@ export const diagnoseDevice = defineTool({
     const now = Math.floor(Date.now() / 1000);
     const since = now - args.days * 86_400;
     const [history, commands, incidents, tickets] = await Promise.all([
-      fetchRecentHistory(ctx, args.device_id, since, now),
-      fetchCommands(ctx, args.device_id),
+      fetchStatusChanges(ctx, args.device_id, since, now),
+      fetchCommandPage(ctx, args.device_id, 1, MAX_UPSTREAM_PER_PAGE, ctx.signal),
       activeIncidentsOf(ctx, args.device_id, device.space_id, now - ACTIVE_INCIDENT_WINDOW_DAYS * 86_400),
       fetchOpenTickets(ctx).then((all) =>
         all.filter((t) => t.device_id === args.device_id).map(toTicketSummary)
       ),
     ]);
-    const pending = commands.filter((c) => c.status === "pending" || c.status === "in_progress");
+    const pending = commands.rows.filter((c) => OPEN_COMMAND_STATUSES.includes(c.status ?? ""));
     return {
       device,
       assessment: assess(device, history, pending, incidents, tickets.length, now),
