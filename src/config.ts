@@ -25,6 +25,29 @@ export interface XyteSettings {
   timeoutMs: number;
 }
 
+/** Settings of the Streamable HTTP service. */
+export interface HttpSettings {
+  /** Bearer tokens clients must present (any of them); empty = no inbound auth. */
+  tokens: readonly Secret[];
+  allowUnauthenticated: boolean;
+  /** Host header names accepted; empty = loopback names when bound to loopback, anything otherwise. */
+  allowedHosts: readonly string[];
+  /** Origin header values accepted (browser clients); CORS origins are accepted too. */
+  allowedOrigins: readonly string[];
+  /** Origins CORS is enabled for; empty = CORS off. */
+  corsOrigins: readonly string[];
+  maxBodyBytes: number;
+  sessionIdleTtlSeconds: number;
+  maxSessions: number;
+  /** Token bucket per tenant: refill per minute and bucket size; 0 per minute = no limit. */
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+  shutdownGraceMs: number;
+}
+
+/** Response cache for read calls: seconds per endpoint group, `default` for the rest; 0 = not cached. */
+export type CacheTtls = Readonly<Record<string, number>>;
+
 export interface Config {
   transport: Transport;
   host: string;
@@ -36,6 +59,10 @@ export interface Config {
   toolsets: readonly Toolset[] | "default";
   logLevel: LogLevel;
   xyte: XyteSettings;
+  http: HttpSettings;
+  cacheTtls: CacheTtls;
+  /** Shared state for rate limits and the cache across replicas (`redis://…`); undefined = in memory. */
+  redisUrl: Secret | undefined;
 }
 
 /** What the command line asked for. */
@@ -74,6 +101,19 @@ type SettingId =
   | "hubUrl"
   | "entryUrl"
   | "timeoutMs"
+  | "httpTokens"
+  | "allowUnauthenticated"
+  | "allowedHosts"
+  | "allowedOrigins"
+  | "corsOrigins"
+  | "maxBodyBytes"
+  | "sessionTtl"
+  | "maxSessions"
+  | "rateLimitPerMinute"
+  | "rateLimitBurst"
+  | "shutdownGraceMs"
+  | "cacheTtls"
+  | "redisUrl"
   | "envFile";
 
 export interface SettingSpec {
@@ -97,6 +137,22 @@ const integer = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
 const flag = z.stringbool();
+const list = z.string().transform((v) =>
+  v.split(",").map((item) => item.trim()).filter((item) => item !== "")
+);
+const cacheTtls = z.string().trim().transform((value, ctx): CacheTtls => {
+  if (/^\d+$/.test(value)) return { default: Number(value) };
+  const ttls: Record<string, number> = {};
+  for (const part of value.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const match = /^([a-z_.-]+)=(\d+)$/.exec(part);
+    if (!match) {
+      ctx.addIssue({ code: "custom", message: `cannot read ${JSON.stringify(part)}` });
+      return z.NEVER;
+    }
+    ttls[match[1]!] = Number(match[2]);
+  }
+  return ttls;
+});
 const toolsetList = z.string().trim().toLowerCase().transform(
   (value, ctx): readonly Toolset[] | "default" => {
     if (value === "default") return "default";
@@ -232,6 +288,117 @@ export const SETTINGS: readonly SettingSpec[] = [
     schema: integer(100, 600_000),
   },
   {
+    id: "httpTokens",
+    env: ["MCP_HTTP_TOKEN"],
+    secret: true,
+    accepted: "one or more tokens, comma-separated",
+    description: "Bearer tokens HTTP clients must send (Authorization: Bearer …). Required to listen on a " +
+      "non-loopback address unless --allow-unauthenticated.",
+    schema: list.pipe(z.array(z.string().min(16, "tokens must be at least 16 characters")).min(1)),
+  },
+  {
+    id: "allowUnauthenticated",
+    flag: "allow-unauthenticated",
+    env: ["MCP_ALLOW_UNAUTHENTICATED"],
+    boolean: true,
+    accepted: "true | false",
+    default: "false",
+    description:
+      "Allow HTTP on a non-loopback address without MCP_HTTP_TOKEN (e.g. behind an authenticating proxy).",
+    schema: flag,
+  },
+  {
+    id: "allowedHosts",
+    env: ["MCP_ALLOWED_HOSTS"],
+    accepted: "host names, comma-separated",
+    description:
+      "Host header values accepted (DNS-rebinding protection). Default: loopback names when bound " +
+      "to loopback, any host otherwise.",
+    schema: list,
+  },
+  {
+    id: "allowedOrigins",
+    env: ["MCP_ALLOWED_ORIGINS"],
+    accepted: "origins, comma-separated (e.g. https://app.example.com)",
+    description: "Origin header values accepted from browsers. Default: loopback origins when bound to " +
+      "loopback, none otherwise (requests without Origin are not affected).",
+    schema: list,
+  },
+  {
+    id: "corsOrigins",
+    env: ["MCP_CORS_ORIGINS"],
+    accepted: "origins, comma-separated",
+    description: "Enable CORS for these origins (off by default); they are accepted as origins too.",
+    schema: list,
+  },
+  {
+    id: "maxBodyBytes",
+    env: ["MCP_MAX_BODY_BYTES"],
+    accepted: "an integer from 1024 to 67108864",
+    default: "1048576",
+    description: "Largest HTTP request body accepted (413 above).",
+    schema: integer(1024, 64 * 1024 * 1024),
+  },
+  {
+    id: "sessionTtl",
+    env: ["MCP_SESSION_TTL_S"],
+    accepted: "an integer of seconds from 10 to 86400",
+    default: "1800",
+    description: "Idle time after which a 2025-era HTTP session is closed.",
+    schema: integer(10, 86_400),
+  },
+  {
+    id: "maxSessions",
+    env: ["MCP_MAX_SESSIONS"],
+    accepted: "an integer from 1 to 1000000",
+    default: "10000",
+    description: "Most concurrent HTTP sessions; new ones get 503 beyond it.",
+    schema: integer(1, 1_000_000),
+  },
+  {
+    id: "rateLimitPerMinute",
+    env: ["MCP_RATE_LIMIT_RPM"],
+    accepted: "an integer from 0 to 1000000 (0 = no limit)",
+    default: "600",
+    description: "Sustained MCP requests per minute per tenant (token bucket).",
+    schema: integer(0, 1_000_000),
+  },
+  {
+    id: "rateLimitBurst",
+    env: ["MCP_RATE_LIMIT_BURST"],
+    accepted: "an integer from 1 to 100000",
+    default: "60",
+    description: "Requests a tenant may make at once before the per-minute rate applies.",
+    schema: integer(1, 100_000),
+  },
+  {
+    id: "shutdownGraceMs",
+    env: ["MCP_SHUTDOWN_GRACE_MS"],
+    accepted: "an integer of milliseconds from 0 to 600000",
+    default: "10000",
+    description: "On SIGTERM/SIGINT, how long in-flight calls may finish before the server closes.",
+    schema: integer(0, 600_000),
+  },
+  {
+    id: "cacheTtls",
+    env: ["XYTE_CACHE_TTL_S"],
+    accepted:
+      "seconds for every group (e.g. 10), or group=seconds pairs (e.g. default=10,devices=30,tickets=0)",
+    default: "10",
+    description:
+      "How long read calls are cached, per endpoint group (devices, tickets, spaces, …); 0 = off. " +
+      "Writes invalidate the tenant's cache; a tool call with cache: false bypasses it.",
+    schema: cacheTtls,
+  },
+  {
+    id: "redisUrl",
+    env: ["REDIS_URL"],
+    secret: true,
+    accepted: "a redis:// or rediss:// URL",
+    description: "Redis for rate limits and the cache shared across replicas; in memory when unset.",
+    schema: z.string().trim().regex(/^rediss?:\/\//),
+  },
+  {
     id: "envFile",
     flag: "env-file",
     accepted: "a path to a dotenv file",
@@ -305,14 +472,45 @@ export async function loadConfig(
       entryUrl: values.get("entryUrl") as string,
       timeoutMs: values.get("timeoutMs") as number,
     },
+    http: {
+      tokens: ((values.get("httpTokens") as string[] | undefined) ?? []).map((t) => new Secret(t)),
+      allowUnauthenticated: values.get("allowUnauthenticated") as boolean,
+      allowedHosts: (values.get("allowedHosts") as string[] | undefined) ?? [],
+      allowedOrigins: (values.get("allowedOrigins") as string[] | undefined) ?? [],
+      corsOrigins: (values.get("corsOrigins") as string[] | undefined) ?? [],
+      maxBodyBytes: values.get("maxBodyBytes") as number,
+      sessionIdleTtlSeconds: values.get("sessionTtl") as number,
+      maxSessions: values.get("maxSessions") as number,
+      rateLimitPerMinute: values.get("rateLimitPerMinute") as number,
+      rateLimitBurst: values.get("rateLimitBurst") as number,
+      shutdownGraceMs: values.get("shutdownGraceMs") as number,
+    },
+    cacheTtls: values.get("cacheTtls") as CacheTtls,
+    redisUrl: secretOrUndefined(values.get("redisUrl")),
   };
-  if (!config.demo && !config.xyte.orgApiKey && !config.xyte.partnerApiKey) {
+  // Over HTTP, no server key means multi-tenant mode: every client brings its own key (X-Xyte-Api-Key).
+  if (!config.demo && !config.xyte.orgApiKey && !config.xyte.partnerApiKey && config.transport === "stdio") {
     throw new ConfigError(
       "no Xyte API key: set XYTE_ORG_API_KEY (or XYTE_ORG_API_KEY_FILE; XYTE_PARTNER_API_KEY for partner " +
         "access), or pass --demo to try the built-in simulated organization",
     );
   }
+  if (
+    config.transport === "http" && !isLoopbackAddress(config.host) && config.http.tokens.length === 0 &&
+    !config.http.allowUnauthenticated
+  ) {
+    throw new ConfigError(
+      `refusing to serve HTTP on ${config.host} without authentication: set MCP_HTTP_TOKEN (or ` +
+        "MCP_HTTP_TOKEN_FILE), or pass --allow-unauthenticated if a proxy in front authenticates clients",
+    );
+  }
   return { kind: "run", config };
+}
+
+/** Whether a bind address only accepts connections from this machine. */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "");
+  return bare === "localhost" || bare === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
 /** A summary of the effective configuration that is safe to log: secrets appear only as set / not set. */
@@ -329,6 +527,7 @@ export function configSummary(config: Config): Record<string, unknown> {
     hubUrl: config.xyte.hubUrl,
     entryUrl: config.xyte.entryUrl,
     timeoutMs: config.xyte.timeoutMs,
+    cacheTtls: Object.entries(config.cacheTtls).map(([group, seconds]) => `${group}=${seconds}`).join(","),
     organizationKeySet: config.xyte.orgApiKey !== undefined,
     partnerKeySet: config.xyte.partnerApiKey !== undefined,
   };

@@ -1,0 +1,29 @@
+/**
+ * What the server reports about itself, as an interface the code calls without knowing the backend.
+ * stdio uses the no-op; the HTTP service installs Prometheus metrics (metrics.ts). Label values are bounded:
+ * tool names, endpoint keys, status codes, error codes — never ids, paths or tenants.
+ */
+
+export type ToolOutcome = "ok" | "error";
+export type CacheEvent = "hit" | "miss" | "bypass";
+
+export interface Telemetry {
+  /** One tool call finished. `code` is the error code when the outcome is "error". */
+  toolCall(tool: string, outcome: ToolOutcome, code: string | undefined, seconds: number): void;
+  /** One upstream request finished: `status` is the HTTP status, or the error code when none came back. */
+  upstreamRequest(endpointKey: string, status: number | string, seconds: number): void;
+  /** A read call met the response cache; `group` is the endpoint group (devices, tickets, …). */
+  cache(event: CacheEvent, group: string): void;
+  /** A request was refused by the rate limiter. */
+  rateLimited(): void;
+  /** The number of open HTTP sessions changed. */
+  sessions(open: number): void;
+}
+
+export const NO_TELEMETRY: Telemetry = {
+  toolCall: () => {},
+  upstreamRequest: () => {},
+  cache: () => {},
+  rateLimited: () => {},
+  sessions: () => {},
+};
