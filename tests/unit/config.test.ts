@@ -81,6 +81,7 @@ Deno.test("flags, environment and boolean variables are all read", async () => {
       "--read-only",
       "--log-level",
       "debug",
+      "--allow-unauthenticated",
     ],
     { XYTE_ORG_API_KEY: ORG_KEY, XYTE_TIMEOUT_MS: "2500", XYTE_ENTRY_URL: "http://localhost:9999" },
   );
@@ -471,4 +472,65 @@ Deno.test("an unknown toolset is an error naming it and every valid toolset", as
   for (const name of ["organization", "devices", "catalog", "connector", "workflows", "partner"]) {
     assert.match(message, new RegExp(name));
   }
+});
+
+Deno.test("HTTP on a non-loopback address without MCP_HTTP_TOKEN is refused, naming the variable", async () => {
+  const key = { XYTE_ORG_API_KEY: ORG_KEY };
+  const message = await configError(["--transport", "http", "--host", "0.0.0.0"], key);
+  assert.match(message, /MCP_HTTP_TOKEN/);
+  assert.match(message, /--allow-unauthenticated/);
+  const loopback = await run(["--transport", "http", "--host", "127.0.0.1"], key);
+  assert.equal(loopback.http.tokens.length, 0, "loopback needs no token");
+  const token = "t0ken-with-enough-entropy-1234";
+  const open = await run(["--transport", "http", "--host", "0.0.0.0"], {
+    ...key,
+    MCP_HTTP_TOKEN: `${token}, second-token-abcdefgh`,
+  });
+  assert.deepEqual(open.http.tokens.map((t) => t.reveal()), [token, "second-token-abcdefgh"]);
+  const short = await configError(["--transport", "http"], { ...key, MCP_HTTP_TOKEN: "short" });
+  assert.match(short, /MCP_HTTP_TOKEN/);
+  assert.ok(!short.includes('short"'), "the token itself is not echoed");
+});
+
+Deno.test("over HTTP, no Xyte key means multi-tenant mode; over stdio it is still an error", async () => {
+  const http = await run(["--transport", "http"], {});
+  assert.equal(http.xyte.orgApiKey, undefined);
+  assert.match(await configError([], {}), /XYTE_ORG_API_KEY/);
+});
+
+Deno.test("XYTE_CACHE_TTL_S takes seconds for all groups or group=seconds pairs", async () => {
+  const key = { XYTE_ORG_API_KEY: ORG_KEY };
+  assert.deepEqual((await run([], key)).cacheTtls, { default: 10 });
+  assert.deepEqual((await run([], { ...key, XYTE_CACHE_TTL_S: "0" })).cacheTtls, { default: 0 });
+  assert.deepEqual(
+    (await run([], { ...key, XYTE_CACHE_TTL_S: "default=5, devices=30,tickets=0" })).cacheTtls,
+    {
+      default: 5,
+      devices: 30,
+      tickets: 0,
+    },
+  );
+  assert.match(await configError([], { ...key, XYTE_CACHE_TTL_S: "devices=soon" }), /XYTE_CACHE_TTL_S/);
+});
+
+Deno.test("HTTP lists, limits and REDIS_URL are read and validated", async () => {
+  const config = await run([], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    MCP_ALLOWED_HOSTS: "mcp.example.com, localhost",
+    MCP_CORS_ORIGINS: "https://app.example.com",
+    MCP_RATE_LIMIT_RPM: "0",
+    REDIS_URL: "redis://127.0.0.1:6379/0",
+  });
+  assert.deepEqual(config.http.allowedHosts, ["mcp.example.com", "localhost"]);
+  assert.deepEqual(config.http.corsOrigins, ["https://app.example.com"]);
+  assert.equal(config.http.rateLimitPerMinute, 0);
+  assert.equal(config.redisUrl?.reveal(), "redis://127.0.0.1:6379/0");
+  assert.match(
+    await configError([], { XYTE_ORG_API_KEY: ORG_KEY, REDIS_URL: "localhost:6379" }),
+    /REDIS_URL/,
+  );
+  assert.match(
+    await configError([], { XYTE_ORG_API_KEY: ORG_KEY, MCP_MAX_BODY_BYTES: "12" }),
+    /MCP_MAX_BODY_BYTES/,
+  );
 });
