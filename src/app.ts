@@ -1,29 +1,41 @@
 /**
  * Wires a validated `Config` into running parts: the upstream (real Xyte, or the simulated hub in demo
- * mode), the process-wide Xyte client, and the server factory the transports use.
+ * mode), tenancy (the server's keys, or each client's own over HTTP), the response cache, and — for the HTTP
+ * service — metrics, rate limits, Redis and readiness. Transports receive an `App` and know nothing else.
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "./config.ts";
-import { buildServer, type ServeContext, type ServerDeps } from "./mcp/server.ts";
+import { buildServer, type ServeContext } from "./mcp/server.ts";
 import { log } from "./observability/log.ts";
+import { NO_TELEMETRY, type Telemetry } from "./observability/telemetry.ts";
+import { createReadiness, type Readiness } from "./readiness.ts";
+import { connectRedis, type Redis } from "./redis.ts";
 import { exposedTools } from "./registry.ts";
-import { DEFAULT_TOOLSETS, type Toolset } from "./toolsets.ts";
 import { Secret } from "./secret.ts";
+import { Tenancy, type Tenant } from "./tenancy.ts";
+import { DEFAULT_TOOLSETS, type Toolset } from "./toolsets.ts";
+import { createNoRateLimiter, type RateLimiter } from "./transports/rate_limit.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
+import { type CacheStore, createMemoryCacheStore, createRedisCacheStore } from "./xyte/cache_store.ts";
 import { XyteClient } from "./xyte/client.ts";
 
 export interface App {
-  deps: ServerDeps;
-  /** A fresh MCP server over the shared client (one per connection, session or request). */
-  buildServer(serve: ServeContext): McpServer;
+  tenancy: Tenancy;
+  /** A fresh MCP server for a tenant (one per connection, session or request). */
+  buildServer(tenant: Tenant, serve: ServeContext): McpServer;
+  telemetry: Telemetry;
+  metrics?: { render(): Promise<string>; contentType: string };
+  limiter: RateLimiter;
+  readiness: () => Promise<Readiness>;
   /** Set in demo mode: the simulated hub the client talks to. */
   demoHubUrl?: string;
   close(): Promise<void>;
 }
 
 export async function createApp(config: Config): Promise<App> {
+  const logger = log("main");
+  const closers: (() => Promise<unknown>)[] = [];
   let { hubUrl, entryUrl, orgApiKey, partnerApiKey } = config.xyte;
-  let closeUpstream = () => Promise.resolve();
   let demoHubUrl: string | undefined;
   if (config.demo) {
     // Loaded only in demo mode: production never pays for the simulator.
@@ -32,30 +44,84 @@ export async function createApp(config: Config): Promise<App> {
     hubUrl = entryUrl = demoHubUrl = hub.url;
     orgApiKey = new Secret(sim.DEMO_ORG_KEY);
     partnerApiKey = new Secret(sim.DEMO_PARTNER_KEY);
-    closeUpstream = () => hub.close();
-    log("main").info("demo mode: serving the simulated Xyte organization", { hubUrl: hub.url });
+    closers.push(() => hub.close());
+    logger.info("demo mode: serving the simulated Xyte organization", { hubUrl: hub.url });
   }
-  const xyte = new XyteClient({
-    hubUrl,
-    entryUrl,
-    organizationKey: orgApiKey,
-    partnerKey: partnerApiKey,
-    timeoutMs: config.xyte.timeoutMs,
-    userAgent: `${PROGRAM_NAME}/${VERSION}`,
+
+  const http = config.transport === "http";
+  let telemetry: Telemetry = NO_TELEMETRY;
+  let metrics: App["metrics"];
+  let redis: Redis | undefined;
+  let limiter = createNoRateLimiter();
+  let cacheStore: CacheStore = createMemoryCacheStore();
+  if (http) {
+    const { createMetrics } = await import("./observability/metrics.ts");
+    const created = createMetrics();
+    telemetry = metrics = created;
+    if (config.redisUrl) {
+      redis = await connectRedis(config.redisUrl);
+      const live = redis;
+      closers.push(() => live.quit());
+      cacheStore = createRedisCacheStore(live);
+    }
+    limiter = await rateLimiter(config, redis);
+  }
+  closers.push(() => cacheStore.close(), () => limiter.close());
+
+  const configuredKeys = {
+    ...(orgApiKey ? { organization: orgApiKey } : {}),
+    ...(partnerApiKey ? { partner: partnerApiKey } : {}),
+  };
+  const multiTenant = !orgApiKey && !partnerApiKey;
+  const toolsets = resolveToolsets(config.toolsets, {
+    organization: multiTenant || !!orgApiKey,
+    partner: !!partnerApiKey,
   });
-  const toolsets = resolveToolsets(config.toolsets, { organization: !!orgApiKey, partner: !!partnerApiKey });
-  const deps: ServerDeps = {
-    xyte,
-    tools: await exposedTools({ readOnly: config.readOnly, toolsets }),
+  const tools = await exposedTools({ readOnly: config.readOnly, toolsets });
+  const ttlSeconds = (group: string) => config.cacheTtls[group] ?? config.cacheTtls.default ?? 0;
+  const tenancy = new Tenancy({
+    tools,
     readOnly: config.readOnly,
-  };
-  log("main").info("tools exposed", { toolsets: toolsets.join(","), tools: deps.tools.length });
+    telemetry,
+    configured: configuredKeys,
+    ...(http ? { idOf: (await import("./transports/http_guards.ts")).tenantKeyId } : {}),
+    client: (keys, tenant) =>
+      new XyteClient({
+        hubUrl,
+        entryUrl,
+        organizationKey: keys.organization,
+        partnerKey: keys.partner,
+        timeoutMs: config.xyte.timeoutMs,
+        userAgent: `${PROGRAM_NAME}/${VERSION}`,
+        // Keys clients bring must not outlive their session in a process-wide list.
+        rememberKeys: !multiTenant,
+        telemetry,
+        cache: { store: cacheStore, tenant, ttlSeconds, reads: true },
+      }),
+  });
+  logger.info("tools exposed", { toolsets: toolsets.join(","), tools: tools.length, multiTenant });
+
   return {
-    deps,
-    buildServer: (serve) => buildServer(deps, serve),
+    tenancy,
+    buildServer: (tenant, serve) => buildServer(tenant.deps, serve),
+    telemetry,
+    ...(metrics ? { metrics } : {}),
+    limiter,
+    readiness: createReadiness({ hubUrl, ...(redis ? { redis } : {}) }),
     ...(demoHubUrl ? { demoHubUrl } : {}),
-    close: closeUpstream,
+    async close() {
+      for (const close of closers.reverse()) await close().catch(() => {});
+    },
   };
+}
+
+async function rateLimiter(config: Config, redis: Redis | undefined): Promise<RateLimiter> {
+  const { rateLimitPerMinute: perMinute, rateLimitBurst: burst } = config.http;
+  if (perMinute === 0) return createNoRateLimiter();
+  const limits = await import("./transports/rate_limit.ts");
+  return redis
+    ? limits.createRedisRateLimiter(redis, { perMinute, burst })
+    : limits.createMemoryRateLimiter({ perMinute, burst });
 }
 
 /**

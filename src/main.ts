@@ -40,7 +40,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Each transport is loaded only when chosen, to keep stdio cold start short.
     if (config.transport === "stdio") {
       const { serveOverStdio } = await import("./transports/stdio.ts");
-      const stdio = serveOverStdio(app.buildServer);
+      const tenant = app.tenancy.single;
+      if (!tenant) throw new Error("stdio needs a configured key"); // config.ts guarantees one
+      const stdio = serveOverStdio((serve) => app.buildServer(tenant, serve));
       const reason = await Promise.race([stdio.closed.then(() => "stdin closed"), stopSignal]);
       logger.info("stopping", { reason });
       await stdio.close();
@@ -50,12 +52,19 @@ export async function main(argv: readonly string[]): Promise<number> {
         host: config.host,
         port: config.port,
         stateless: config.stateless,
-        build: (serve) => app.buildServer(serve),
+        settings: config.http,
+        tenancy: app.tenancy,
+        build: app.buildServer,
+        limiter: app.limiter,
+        telemetry: app.telemetry,
+        ...(app.metrics ? { metrics: app.metrics } : {}),
+        readiness: app.readiness,
       });
       if (config.demo) writeOut(demoBanner(http.url));
       const reason = await stopSignal;
-      logger.info("stopping", { reason });
-      await http.close();
+      logger.info("stopping", { reason, graceMs: config.http.shutdownGraceMs });
+      const { drained } = await http.close(config.http.shutdownGraceMs);
+      logger.info("stopped", { drained });
     }
   } finally {
     await app.close();

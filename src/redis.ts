@@ -22,6 +22,8 @@ export async function connectRedis(url: Secret | string, timeoutMs = 5000): Prom
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: timeoutMs,
+    // A Redis that accepts connections but stops answering must not hang calls.
+    commandTimeout: 1000,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
   });
   const logger = log("redis");

@@ -7,8 +7,8 @@
  *
  * Output: every tool result is either the success object or `{error: {...}}` (2025-era SDK clients validate
  * `structuredContent` against `outputSchema` even on `isError` results). The published schema therefore lists
- * `error` among the properties and moves `required` into `anyOf: [{required: success}, {required: [error]}]`,
- * keeping the root `type: "object"` MCP requires.
+ * `error` among the properties and requires nothing at the root (the server itself validates every success
+ * result against the full schema), keeping the root `type: "object"` MCP requires.
  */
 import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
 import { z } from "zod";
@@ -91,9 +91,25 @@ function memoized(cache: WeakMap<z.ZodType, JsonSchema>, schema: z.ZodType, conv
 const inputCache = new WeakMap<z.ZodType, JsonSchema>();
 const outputCache = new WeakMap<z.ZodType, JsonSchema>();
 
+/** The argument every read tool takes to bypass the response cache. */
+export const CACHE_ARGUMENT = "cache";
+const CACHE_ARGUMENT_SCHEMA = { type: "boolean", description: "false: skip the cache" };
+
 /** Publishes `schema` as the tool's input schema while leaving validation to the tool wrapper. */
-export function publishedInput(schema: z.ZodObject): StandardSchemaWithJSON {
-  const json = memoized(inputCache, schema, () => jsonSchemaOf(schema, "input"));
+export function publishedInput(
+  schema: z.ZodObject,
+  options: { cacheArgument?: boolean } = {},
+): StandardSchemaWithJSON {
+  const json = memoized(inputCache, schema, () => {
+    const input = jsonSchemaOf(schema, "input");
+    if (!options.cacheArgument) return input;
+    // Read tools also take `cache: false` (fresh data); the tool wrapper consumes it before validation.
+    const properties = {
+      ...(input.properties as Record<string, unknown>),
+      [CACHE_ARGUMENT]: CACHE_ARGUMENT_SCHEMA,
+    };
+    return { ...input, properties };
+  });
   return {
     "~standard": {
       version: 1,
@@ -136,13 +152,12 @@ const PUBLISHED_ERROR_SCHEMA = {
 /** The JSON Schema published as a tool's `outputSchema` (success shape or `{error}`). */
 export function outputJsonSchema(schema: z.ZodObject): JsonSchema {
   const success = jsonSchemaOf(schema, "output");
-  const { required, properties, ...rest } = success as JsonSchema & {
+  const { required: _required, properties, ...rest } = success as JsonSchema & {
     required?: string[];
     properties?: Record<string, unknown>;
   };
-  return {
-    ...rest,
-    properties: { ...properties, error: PUBLISHED_ERROR_SCHEMA },
-    anyOf: [{ required: required ?? [] }, { required: ["error"] }],
-  };
+  // No `required` list: a result is either the success fields or `{error}`. The server validates every
+  // success result against the full zod schema (required fields included) before sending it, so a client
+  // can rely on the fields without each tool repeating their names in every tools/list.
+  return { ...rest, properties: { ...properties, error: PUBLISHED_ERROR_SCHEMA } };
 }

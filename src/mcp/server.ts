@@ -13,12 +13,13 @@ import {
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { log, newRequestId, withRequestContext } from "../observability/log.ts";
+import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
 import type { XyteClient } from "../xyte/client.ts";
-import { errorResult, invalidArguments, successResult, toErrorPayload } from "./results.ts";
+import { errorResult, invalidArguments, successResult, toErrorPayload, ToolFailure } from "./results.ts";
 import { registerPrompts } from "./register_prompts.ts";
 import { registerResources } from "./register_resources.ts";
-import { publishedInput, publishedOutput } from "./schemas.ts";
+import { CACHE_ARGUMENT, publishedInput, publishedOutput } from "./schemas.ts";
 import type { ConfirmationSpec, Tool, ToolAnnotations, ToolContext } from "./tool.ts";
 
 export interface ServerDeps {
@@ -26,6 +27,8 @@ export interface ServerDeps {
   /** The tools to expose (already filtered for read-only mode and toolsets). */
   tools: readonly Tool[];
   readOnly: boolean;
+  /** Where tool-call metrics go (none by default). */
+  telemetry?: Telemetry;
 }
 
 /** How the transport serving this server instance can reach the client. */
@@ -57,6 +60,7 @@ export function serverInstructions(tools: readonly Tool[]): string {
       "Spaces can be given by id or by name wherever a tool takes `space`; ids from lists feed get tools.",
     );
   }
+  lines.push("Reads may be served from a short cache; pass cache: false to a read tool for fresh data.");
   if (has("call_endpoint")) {
     lines.push(
       "Anything else: search_endpoints, then describe_endpoint, then call_endpoint (dry_run first).",
@@ -88,7 +92,7 @@ export function buildServer(
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: publishedInput(tool.input),
+        inputSchema: publishedInput(tool.input, { cacheArgument: tool.annotations.readOnlyHint }),
         outputSchema: publishedOutput(tool.output),
         annotations: publishedAnnotations(tool.annotations),
       },
@@ -123,7 +127,9 @@ export function runTool(
   const requestId = newRequestId();
   return withRequestContext({ requestId, tool: tool.name }, async () => {
     const started = performance.now();
-    const parsed = tool.input.safeParse(rawArgs ?? {});
+    const { args, useCache, problem } = takeCacheArgument(tool, rawArgs);
+    if (problem) return errorResult(toErrorPayload(problem));
+    const parsed = tool.input.safeParse(args);
     if (!parsed.success) {
       const payload = toErrorPayload(invalidArguments(tool.name, parsed.error));
       toolLog.info("tool call rejected: invalid arguments", { code: payload.code });
@@ -138,19 +144,22 @@ export function runTool(
       }
     }
     const toolContext: ToolContext = {
-      xyte: deps.xyte,
+      xyte: useCache ? deps.xyte : deps.xyte.withoutCachedReads(),
       signal: ctx.mcpReq.signal,
       requestId,
       log: toolLog,
       progress: progressReporter(ctx),
       readOnly: deps.readOnly,
     };
+    const telemetry = deps.telemetry ?? NO_TELEMETRY;
     try {
       const { result, summary } = await tool.execute(parsed.data, toolContext);
       toolLog.info("tool call ok", { ms: elapsed(started) });
+      telemetry.toolCall(tool.name, "ok", undefined, elapsed(started) / 1000);
       return successResult(summary, result, tool.content);
     } catch (error) {
       const payload = toErrorPayload(error);
+      telemetry.toolCall(tool.name, "error", payload.code, elapsed(started) / 1000);
       if (payload.code === "internal") {
         toolLog.error("tool call failed unexpectedly", { ms: elapsed(started), error: describeError(error) });
       } else {
@@ -163,6 +172,34 @@ export function runTool(
       return errorResult(payload);
     }
   });
+}
+
+/**
+ * Read tools take `cache: false` besides their own arguments; it is removed before the tool's schema sees
+ * the arguments. Any other tool gets its arguments untouched (a stray `cache` is then an unknown argument).
+ */
+function takeCacheArgument(
+  tool: Tool,
+  rawArgs: unknown,
+): { args: unknown; useCache: boolean; problem?: ToolFailure } {
+  const args = rawArgs ?? {};
+  if (!tool.annotations.readOnlyHint || typeof args !== "object" || !(CACHE_ARGUMENT in args)) {
+    return { args, useCache: true };
+  }
+  const { [CACHE_ARGUMENT]: cache, ...rest } = args as Record<string, unknown>;
+  if (typeof cache !== "boolean") {
+    return {
+      args: rest,
+      useCache: true,
+      problem: new ToolFailure({
+        code: "invalid_arguments",
+        message: `invalid arguments for ${tool.name}: cache: expected a boolean`,
+        hint: "Pass cache: false for fresh data, or leave it out.",
+        retriable: false,
+      }),
+    };
+  }
+  return { args: rest, useCache: cache };
 }
 
 /**

@@ -1,113 +1,289 @@
 /**
- * MCP over Streamable HTTP on `Deno.serve` + Hono.
+ * The HTTP service on `Deno.serve` + Hono.
  *
- * Routes: `POST|GET|DELETE /mcp` and `GET /healthz`. Two postures:
+ * Routes: `POST|GET|DELETE /mcp` (Streamable HTTP), `GET /sse` + `POST /messages` (the legacy HTTP+SSE
+ * transport of 2024-11-05 clients), `GET /healthz` (liveness), `GET /readyz` (readiness), `GET /metrics`.
+ *
+ * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
+ * shutdown), Host/Origin allow-lists (403), body limit (413), bearer token (401), tenant (401 without a key in
+ * multi-tenant mode), rate limit (429 with Retry-After). Then:
  * - stateful (default): 2025-era clients get sessions (`Mcp-Session-Id`), so server→client requests and
- *   cancellation work; 2026-07-28 clients are served per request (that revision has no sessions).
+ *   cancellation work; 2026-07-28 clients are served per request (that revision has no sessions);
  * - stateless (`--stateless`): every request stands alone, for horizontally scaled deployments.
- * When bound to a loopback address, Host and Origin must be loopback names too (DNS-rebinding protection).
  */
 import {
   createMcpHandler,
-  DEFAULT_MAX_REQUEST_BODY_SIZE,
-  hostHeaderValidationResponse,
   isLegacyRequest,
-  localhostAllowedHostnames,
-  localhostAllowedOrigins,
   type McpServer,
   type McpServerFactory,
-  originValidationResponse,
 } from "@modelcontextprotocol/server";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { type HttpSettings, isLoopbackAddress } from "../config.ts";
 import type { ServeContext } from "../mcp/server.ts";
 import { log } from "../observability/log.ts";
+import type { Telemetry } from "../observability/telemetry.ts";
+import type { Readiness } from "../readiness.ts";
+import { type Tenancy, type Tenant, TENANT_KEY_HEADER, TENANT_PARTNER_KEY_HEADER } from "../tenancy.ts";
 import { VERSION } from "../version.ts";
+import {
+  bearerToken,
+  hostAllowed,
+  LOOPBACK_HOSTNAMES,
+  originAllowed,
+  tokenId,
+  tokenMatches,
+} from "./http_guards.ts";
+import { InFlight } from "./inflight.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
+import { LegacySseEndpoint } from "./legacy_sse.ts";
+import type { RateLimiter } from "./rate_limit.ts";
 import { LegacySessions } from "./sessions.ts";
 
 export interface HttpOptions {
   host: string;
   port: number;
   stateless: boolean;
-  build: (serve: ServeContext) => McpServer;
+  settings: HttpSettings;
+  tenancy: Tenancy;
+  build: (tenant: Tenant, serve: ServeContext) => McpServer;
+  limiter: RateLimiter;
+  telemetry: Telemetry;
+  metrics?: { render(): Promise<string>; contentType: string };
+  readiness: () => Promise<Readiness>;
 }
 
 export interface HttpApp {
   fetch: (request: Request) => Promise<Response>;
-  /** Open 2025-era sessions. */
+  /** Open 2025-era sessions (Streamable HTTP and legacy SSE). */
   sessionCount(): number;
-  close(): Promise<void>;
+  /** Stops accepting MCP requests, lets in-flight ones finish within `graceMs`, closes every session. */
+  drain(graceMs: number): Promise<{ drained: boolean }>;
 }
 
 export interface HttpHandle {
   /** The MCP endpoint, e.g. http://127.0.0.1:8080/mcp */
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** Graceful stop: drain, then close the listener. */
+  close(graceMs?: number): Promise<{ drained: boolean }>;
 }
 
-const LOOPBACK_BINDS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+const MCP_PATHS = ["/mcp", "/sse", "/messages"];
+const CORS_ALLOW_HEADERS = [
+  "content-type",
+  "authorization",
+  "accept",
+  "mcp-session-id",
+  "mcp-protocol-version",
+  "mcp-method",
+  "mcp-name",
+  "last-event-id",
+  TENANT_KEY_HEADER,
+  TENANT_PARTNER_KEY_HEADER,
+];
 
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_BINDS.has(host) || host.startsWith("127.");
-}
+type Env = { Variables: { tenant: Tenant; parsedBody: unknown } };
 
 /** The HTTP application, testable without a socket. */
 export function createHttpApp(options: HttpOptions): HttpApp {
   const logger = log("http");
-  // Per-request instances: a 2025-era client here (stateless mode) cannot receive server→client requests.
-  const factory: McpServerFactory = (ctx) => options.build({ era: ctx.era, serverToClient: false });
-  const modern = createMcpHandler(factory, {
+  const { settings } = options;
+  const loopback = isLoopbackAddress(options.host);
+  const allowedHosts = settings.allowedHosts.length > 0
+    ? settings.allowedHosts
+    : loopback
+    ? LOOPBACK_HOSTNAMES
+    : [];
+  const allowedOrigins = [...settings.allowedOrigins, ...settings.corsOrigins];
+  const inFlight = new InFlight();
+  let draining = false;
+
+  // The modern handler builds a server per request; it finds the request's tenant here.
+  const tenantOf = new WeakMap<Request, Tenant>();
+  const factory: McpServerFactory = (ctx) => {
+    const tenant = ctx.requestInfo ? tenantOf.get(ctx.requestInfo) : undefined;
+    if (!tenant) throw new Error("request reached the MCP handler without a tenant");
+    // Per-request instances: a 2025-era client here (stateless mode) cannot receive server→client requests.
+    return options.build(tenant, { era: ctx.era, serverToClient: false });
+  };
+  const perRequest = createMcpHandler(factory, {
     legacy: options.stateless ? "stateless" : "reject",
     onerror: (error) => logger.debug("mcp handler reported an error", { message: error.message }),
   });
-  const sessions = options.stateless
-    ? undefined
-    : new LegacySessions(() => options.build({ era: "legacy", serverToClient: true }));
-  const checkLoopback = isLoopbackHost(options.host);
-  const allowedHosts = localhostAllowedHostnames();
-  const allowedOrigins = localhostAllowedOrigins();
+  const sessions = options.stateless ? undefined : new LegacySessions({
+    build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
+    idleTtlSeconds: settings.sessionIdleTtlSeconds,
+    maxSessions: settings.maxSessions,
+    telemetry: options.telemetry,
+  });
+  const legacySse = new LegacySseEndpoint({
+    build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
+    messagesPath: "/messages",
+    maxSessions: settings.maxSessions,
+  });
 
-  const app = new Hono();
-  app.get("/healthz", (c) => c.json({ status: "ok", version: VERSION, sessions: sessions?.size ?? 0 }));
+  const app = new Hono<Env>();
+  app.use(
+    "*",
+    secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"] }, crossOriginEmbedderPolicy: false }),
+  );
+  app.get(
+    "/healthz",
+    (c) =>
+      c.json({ status: "ok", version: VERSION, sessions: (sessions?.size ?? 0) + legacySse.size, draining }),
+  );
+  app.get("/readyz", async (c) => {
+    if (draining) return c.json({ ready: false, checks: { draining: { ok: false } } }, 503);
+    const readiness = await options.readiness();
+    return c.json(readiness, readiness.ready ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => {
+    const refused = authenticate(c.req.raw);
+    if (refused) return refused;
+    if (!options.metrics) return c.json({ error: "metrics are not enabled" }, 404);
+    return c.body(await options.metrics.render(), 200, { "content-type": options.metrics.contentType });
+  });
+
+  for (const path of MCP_PATHS) {
+    if (settings.corsOrigins.length > 0) {
+      app.use(
+        path,
+        cors({
+          origin: [...settings.corsOrigins],
+          allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+          allowHeaders: CORS_ALLOW_HEADERS,
+          exposeHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate", "retry-after"],
+          maxAge: 600,
+        }),
+      );
+    }
+    app.use(path, admission);
+    app.use(
+      path,
+      bodyLimit({
+        maxSize: settings.maxBodyBytes,
+        onError: () => jsonRpcError(413, -32600, `Request body larger than ${settings.maxBodyBytes} bytes.`),
+      }),
+    );
+    app.use(path, identify);
+  }
   app.all("/mcp", async (c) => {
     const request = c.req.raw;
-    if (checkLoopback) {
-      const rejected = hostHeaderValidationResponse(request, allowedHosts) ??
-        originValidationResponse(request, allowedOrigins);
-      if (rejected) return rejected;
-    }
     if (!["GET", "POST", "DELETE"].includes(request.method)) {
       return jsonRpcError(405, -32000, "Method not allowed.", { allow: "GET, POST, DELETE" });
     }
-    let parsedBody: unknown = undefined;
-    if (request.method === "POST") {
-      const body = await readJsonBody(request);
-      if (body instanceof Response) return body;
-      parsedBody = body.value;
-    }
+    const tenant = c.get("tenant");
+    const parsedBody = c.get("parsedBody");
     if (sessions && await isLegacyRequest(request, parsedBody)) {
-      return sessions.handle(request, parsedBody);
+      return await sessions.handle(request, parsedBody, tenant);
     }
-    return modern.fetch(request, { parsedBody });
+    tenantOf.set(request, tenant);
+    return await perRequest.fetch(request, { parsedBody });
   });
-  app.notFound((c) => c.json({ error: "not found", endpoints: ["/mcp", "/healthz"] }, 404));
+  app.get("/sse", (c) => legacySse.open(c.req.raw, c.get("tenant")));
+  app.post("/messages", (c) => legacySse.post(c.req.raw, c.get("parsedBody"), c.get("tenant")));
+  app.notFound((c) =>
+    c.json({ error: "not found", endpoints: ["/mcp", "/sse", "/healthz", "/readyz", "/metrics"] }, 404)
+  );
   app.onError((error, c) => {
     logger.error("http handler failed", { error: error.message });
     return c.json({ error: "internal error" }, 500);
   });
 
+  /** Draining, Host and Origin: cheap checks before the body is read. */
+  async function admission(c: Context<Env>, next: () => Promise<void>): Promise<Response | void> {
+    const request = c.req.raw;
+    if (request.method === "OPTIONS") return await next();
+    if (draining) {
+      return jsonRpcError(503, -32000, "The server is shutting down.", {
+        "retry-after": "1",
+        connection: "close",
+      });
+    }
+    if (!hostAllowed(request.headers.get("host"), allowedHosts)) {
+      return jsonRpcError(403, -32000, `Host not allowed: ${request.headers.get("host") ?? "(none)"}`);
+    }
+    if (
+      !originAllowed(
+        request.headers.get("origin"),
+        allowedOrigins,
+        loopback && settings.allowedOrigins.length === 0,
+      )
+    ) {
+      return jsonRpcError(403, -32000, `Origin not allowed: ${request.headers.get("origin")}`);
+    }
+    await next();
+  }
+
+  /** Token, tenant, rate limit and body: who is asking, whether they may, and what they sent. */
+  async function identify(c: Context<Env>, next: () => Promise<void>): Promise<Response | void> {
+    const request = c.req.raw;
+    if (request.method === "OPTIONS") return await next();
+    const refused = authenticate(request);
+    if (refused) return refused;
+    const tenant = options.tenancy.fromRequest(request);
+    if ("missing" in tenant) return jsonRpcError(401, -32001, tenant.missing);
+    c.set("tenant", tenant);
+    if (request.method === "POST") {
+      const decision = await options.limiter.take(rateSubject(request, tenant));
+      if (!decision.allowed) {
+        options.telemetry.rateLimited();
+        return jsonRpcError(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, {
+          "retry-after": String(decision.retryAfterSeconds),
+        });
+      }
+      let text: string;
+      try {
+        text = await request.text();
+      } catch {
+        return jsonRpcError(413, -32600, `Request body larger than ${settings.maxBodyBytes} bytes.`);
+      }
+      try {
+        c.set("parsedBody", JSON.parse(text));
+      } catch {
+        return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
+      }
+      await next();
+      c.res = inFlight.track(c.res);
+      return;
+    }
+    await next();
+  }
+
+  /** 401 unless the request carries one of the configured tokens (when any are configured). */
+  function authenticate(request: Request): Response | undefined {
+    if (settings.tokens.length === 0) return undefined;
+    const token = bearerToken(request.headers.get("authorization"));
+    if (token !== undefined && tokenMatches(token, settings.tokens)) return undefined;
+    return jsonRpcError(401, -32001, "Unauthorized: send Authorization: Bearer <token>.", {
+      "www-authenticate": 'Bearer realm="xyte-mcp"',
+    });
+  }
+
+  /** Rate limits apply per tenant; in single-tenant mode per client token when tokens are configured. */
+  function rateSubject(request: Request, tenant: Tenant): string {
+    if (options.tenancy.multiTenant || settings.tokens.length === 0) return `tenant:${tenant.id}`;
+    return `token:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`;
+  }
+
   return {
     fetch: (request) => Promise.resolve(app.fetch(request)),
-    sessionCount: () => sessions?.size ?? 0,
-    async close() {
-      await sessions?.closeAll();
-      await modern.close();
+    sessionCount: () => (sessions?.size ?? 0) + legacySse.size,
+    async drain(graceMs) {
+      draining = true;
+      // Streamable HTTP calls answer on their own POST; legacy-SSE calls answer on the stream later.
+      const [drained] = await Promise.all([inFlight.waitIdle(graceMs), legacySse.closeAll(graceMs)]);
+      logger.info("draining done", { drained, inFlight: inFlight.count });
+      await Promise.allSettled([sessions?.closeAll(), perRequest.close()]);
+      return { drained };
     },
   };
 }
 
-/** Serves the app on `Deno.serve`; `close()` stops accepting, then closes sessions. */
+/** Serves the app on `Deno.serve`. `close()` drains, then stops the listener. */
 export function serveHttp(options: HttpOptions): Promise<HttpHandle> {
   const logger = log("http");
   const app = createHttpApp(options);
@@ -125,9 +301,11 @@ export function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         resolve({
           url,
           port,
-          async close() {
-            await app.close();
-            await server.shutdown();
+          async close(graceMs = options.settings.shutdownGraceMs) {
+            const result = await app.drain(graceMs);
+            // Everything is drained or cut: the listener closes at once, or within a second at worst.
+            await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 1000))]);
+            return result;
           },
         });
       },
@@ -136,20 +314,4 @@ export function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     reject(error);
   }
   return promise;
-}
-
-async function readJsonBody(request: Request): Promise<{ value: unknown } | Response> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > DEFAULT_MAX_REQUEST_BODY_SIZE) {
-    return jsonRpcError(413, -32600, `Request body larger than ${DEFAULT_MAX_REQUEST_BODY_SIZE} bytes.`);
-  }
-  const text = await request.text();
-  if (text.length > DEFAULT_MAX_REQUEST_BODY_SIZE) {
-    return jsonRpcError(413, -32600, `Request body larger than ${DEFAULT_MAX_REQUEST_BODY_SIZE} bytes.`);
-  }
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
-  }
 }

@@ -1,6 +1,9 @@
 /**
  * Sessions for 2025-era Streamable HTTP clients: one transport and one server per `Mcp-Session-Id`.
- * A session starts with an `initialize` POST and ends on DELETE or when the server closes.
+ *
+ * A session starts with an `initialize` POST and ends on DELETE, after `idleTtlSeconds` without requests
+ * (unless a GET stream is open), on `closeAll()`, or when the server closes. It belongs to the tenant that
+ * opened it: another tenant's requests for it are refused. At most `maxSessions` are open at once.
  */
 import {
   isInitializeRequest,
@@ -8,67 +11,124 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import { log } from "../observability/log.ts";
+import type { Telemetry } from "../observability/telemetry.ts";
+import type { Tenant } from "../tenancy.ts";
+import { onBodyEnd } from "./body_end.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
+  tenantId: string;
+  lastActivity: number;
+  openStreams: number;
+}
+
+export interface SessionOptions {
+  build: (tenant: Tenant) => McpServer;
+  idleTtlSeconds: number;
+  maxSessions: number;
+  telemetry: Telemetry;
+  now?: () => number;
 }
 
 export class LegacySessions {
   readonly #sessions = new Map<string, Session>();
-  readonly #build: () => McpServer;
+  readonly #options: SessionOptions;
   readonly #log = log("http", "session");
+  readonly #now: () => number;
+  readonly #sweeper: ReturnType<typeof setInterval>;
 
-  constructor(build: () => McpServer) {
-    this.#build = build;
+  constructor(options: SessionOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    const every = Math.min(60_000, Math.max(1000, (options.idleTtlSeconds * 1000) / 4));
+    this.#sweeper = setInterval(() => this.sweep(), every);
+    // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
+    Deno.unrefTimer(Number(this.#sweeper));
   }
 
   get size(): number {
     return this.#sessions.size;
   }
 
-  handle(request: Request, parsedBody: unknown): Promise<Response> {
+  async handle(request: Request, parsedBody: unknown, tenant: Tenant): Promise<Response> {
     const sessionId = request.headers.get("mcp-session-id");
     if (sessionId) {
       const session = this.#sessions.get(sessionId);
-      if (!session) {
-        return Promise.resolve(
-          jsonRpcError(404, -32001, "Session not found: start a new one with initialize."),
-        );
+      if (!session) return jsonRpcError(404, -32001, "Session not found: start a new one with initialize.");
+      if (session.tenantId !== tenant.id) {
+        return jsonRpcError(403, -32001, "This session belongs to another Xyte key.");
       }
-      return session.transport.handleRequest(request, { parsedBody });
+      session.lastActivity = this.#now();
+      const response = await session.transport.handleRequest(request, { parsedBody });
+      return request.method === "GET" && response.ok ? this.#trackStream(session, response) : response;
     }
-    if (request.method === "POST" && startsSession(parsedBody)) return this.#open(request, parsedBody);
-    return Promise.resolve(
-      jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header required (initialize first)."),
-    );
+    if (request.method === "POST" && startsSession(parsedBody)) {
+      if (this.#sessions.size >= this.#options.maxSessions) {
+        return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "30" });
+      }
+      return await this.#open(request, parsedBody, tenant);
+    }
+    return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header required (initialize first).");
+  }
+
+  /** Closes sessions idle for longer than the TTL (sessions holding a GET stream are not idle). */
+  async sweep(): Promise<number> {
+    const cutoff = this.#now() - this.#options.idleTtlSeconds * 1000;
+    const idle = [...this.#sessions].filter(([, s]) => s.openStreams === 0 && s.lastActivity < cutoff);
+    for (const [id] of idle) this.#forget(id);
+    await Promise.allSettled(idle.map(([, s]) => s.server.close()));
+    if (idle.length > 0) this.#log.info("idle sessions closed", { closed: idle.length, sessions: this.size });
+    return idle.length;
   }
 
   async closeAll(): Promise<void> {
+    clearInterval(this.#sweeper);
     const open = [...this.#sessions.values()];
     this.#sessions.clear();
+    this.#options.telemetry.sessions(0);
     await Promise.allSettled(open.map((s) => s.server.close()));
   }
 
-  async #open(request: Request, parsedBody: unknown): Promise<Response> {
-    const server = this.#build();
+  async #open(request: Request, parsedBody: unknown, tenant: Tenant): Promise<Response> {
+    const server = this.#options.build(tenant);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       onsessioninitialized: (id) => {
-        this.#sessions.set(id, { transport, server });
-        this.#log.info("session opened", { sessions: this.#sessions.size });
+        this.#sessions.set(id, {
+          transport,
+          server,
+          tenantId: tenant.id,
+          lastActivity: this.#now(),
+          openStreams: 0,
+        });
+        this.#options.telemetry.sessions(this.size);
+        this.#log.info("session opened", { tenant: tenant.id, sessions: this.size });
       },
       onsessionclosed: (id) => {
-        this.#sessions.delete(id);
-        this.#log.info("session closed", { sessions: this.#sessions.size });
+        this.#forget(id);
+        this.#log.info("session closed", { sessions: this.size });
       },
     });
     transport.onclose = () => {
-      if (transport.sessionId) this.#sessions.delete(transport.sessionId);
+      if (transport.sessionId) this.#forget(transport.sessionId);
     };
     await server.connect(transport);
-    return transport.handleRequest(request, { parsedBody });
+    return await transport.handleRequest(request, { parsedBody });
+  }
+
+  #forget(id: string): void {
+    if (this.#sessions.delete(id)) this.#options.telemetry.sessions(this.size);
+  }
+
+  /** Counts an open GET stream against idleness until the client or server ends it. */
+  #trackStream(session: Session, response: Response): Response {
+    session.openStreams++;
+    return onBodyEnd(response, () => {
+      session.openStreams--;
+      session.lastActivity = this.#now();
+    });
   }
 }
 

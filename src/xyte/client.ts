@@ -1,13 +1,18 @@
 /**
- * The process-wide Xyte API client: one `fetch` path for every endpoint of the catalog.
+ * The Xyte API client: one `fetch` path for every endpoint of the catalog.
  *
  * It picks the base URL (hub or entry) and the key (organization, partner or device) from the endpoint's
  * catalog entry, sends JSON, bounds each request by a deadline combined with the caller's AbortSignal,
  * and turns every failure into a typed `XyteError`. Keys are sent raw in `Authorization` (Xyte does not use
- * `Bearer`) and never appear in errors or logs.
+ * `Bearer`) and never appear in errors or logs: the client scrubs its own keys from every message it builds.
+ *
+ * With a response cache, GET calls are served from it for the endpoint group's TTL; the cache belongs to one
+ * tenant, and any write through the client invalidates that tenant's entries.
  */
 import { log } from "../observability/log.ts";
+import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { rememberSecret, type Secret } from "../secret.ts";
+import { cacheKey, type CacheStore } from "./cache_store.ts";
 import { type EndpointKey, type EndpointSpec, fillPath, findEndpoint, missingPathParams } from "./catalog.ts";
 import { authHint, codeForStatus, parseRetryAfter, XyteError } from "./errors.ts";
 
@@ -22,6 +27,24 @@ export interface XyteClientOptions {
   /** Replaceable for tests. */
   fetch?: typeof fetch;
   userAgent?: string;
+  /**
+   * Add the keys to the process-wide scrubber used by every log line (true for the server's configured keys;
+   * false for keys clients bring in multi-tenant mode, which must not outlive their session).
+   */
+  rememberKeys?: boolean;
+  telemetry?: Telemetry;
+  cache?: ClientCache;
+}
+
+/** A tenant's response cache. */
+export interface ClientCache {
+  store: CacheStore;
+  /** Stable id of the tenant (a hash of its key), part of every cache key. */
+  tenant: string;
+  /** Seconds a GET of this endpoint group stays cached; 0 = not cached. */
+  ttlSeconds(group: string): number;
+  /** False: reads go upstream (writes still invalidate). */
+  reads: boolean;
 }
 
 export interface CallOptions {
@@ -53,8 +76,22 @@ export class XyteClient {
   constructor(options: XyteClientOptions) {
     this.#options = options;
     this.#fetch = options.fetch ?? fetch;
-    // Keys are scrubbed from every error message and log line, even when Xyte echoes them back.
-    for (const key of [options.organizationKey, options.partnerKey]) if (key) rememberSecret(key);
+    this.#telemetry = options.telemetry ?? NO_TELEMETRY;
+    if (options.rememberKeys ?? true) {
+      for (const key of [options.organizationKey, options.partnerKey]) if (key) rememberSecret(key);
+    }
+  }
+
+  readonly #telemetry: Telemetry;
+
+  /** The same client, but reads skip the cache (a tool call with `cache: false`). Writes still invalidate. */
+  withoutCachedReads(): XyteClient {
+    if (!this.#options.cache?.reads) return this;
+    return new XyteClient({
+      ...this.#options,
+      rememberKeys: false,
+      cache: { ...this.#options.cache, reads: false },
+    });
   }
 
   /** Which scopes this client holds a key for. */
@@ -77,9 +114,43 @@ export class XyteClient {
     };
   }
 
-  /** Sends one request and returns the parsed JSON body (`null` for an empty body). */
+  /** Sends one request (or answers from the cache) and returns the parsed JSON body (`null` for empty). */
   async call(endpoint: EndpointKey | EndpointSpec, options: CallOptions = {}): Promise<unknown> {
     const spec = this.#spec(endpoint);
+    const cache = this.#options.cache;
+    if (!cache) return await this.#send(spec, options);
+    if (spec.method !== "GET") {
+      try {
+        return await this.#send(spec, options);
+      } finally {
+        // Whatever the outcome (a timed-out write may still have landed), the tenant's reads are stale now.
+        await cache.store.bumpGeneration(cache.tenant);
+      }
+    }
+    const ttl = cache.ttlSeconds(spec.group);
+    if (ttl <= 0 || !cache.reads) {
+      this.#telemetry.cache("bypass", spec.group);
+      return await this.#send(spec, options);
+    }
+    const { url } = this.#build(spec, options, false);
+    const key = await cacheKey({
+      tenant: cache.tenant,
+      generation: await cache.store.generation(cache.tenant),
+      endpointKey: spec.key,
+      url,
+    });
+    const cached = await cache.store.get(key);
+    if (cached !== undefined) {
+      this.#telemetry.cache("hit", spec.group);
+      return JSON.parse(cached);
+    }
+    this.#telemetry.cache("miss", spec.group);
+    const value = await this.#send(spec, options);
+    await cache.store.set(key, JSON.stringify(value), ttl);
+    return value;
+  }
+
+  async #send(spec: EndpointSpec, options: CallOptions): Promise<unknown> {
     const { url, headers, body } = this.#build(spec, options, true);
     const timeout = AbortSignal.timeout(this.#options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -93,22 +164,39 @@ export class XyteClient {
         signal,
       });
     } catch (error) {
-      throw this.#transportError(spec, error, options.signal, timeout);
+      throw this.#failed(spec, this.#transportError(spec, error, options.signal, timeout), started);
     }
     let text: string;
     try {
       text = await response.text();
     } catch (error) {
-      throw this.#transportError(spec, error, options.signal, timeout);
+      throw this.#failed(spec, this.#transportError(spec, error, options.signal, timeout), started);
     }
     const ms = Math.round(performance.now() - started);
+    this.#telemetry.upstreamRequest(spec.key, response.status, ms / 1000);
     this.#log.debug("upstream call", {
       method: spec.method,
       endpointKey: spec.key,
       status: response.status,
       ms,
     });
-    return this.#interpret(spec, response, text);
+    return this.#interpret(spec, response, text, options.deviceKey);
+  }
+
+  /** Records a request that got no HTTP answer, and returns its error. */
+  #failed(spec: EndpointSpec, error: XyteError, started: number): XyteError {
+    this.#telemetry.upstreamRequest(spec.key, error.code, (performance.now() - started) / 1000);
+    return error;
+  }
+
+  /** Removes this client's keys (and the call's device key) from text that may echo them. */
+  #scrub(text: string, deviceKey?: Secret): string {
+    let out = text;
+    for (const key of [this.#options.organizationKey, this.#options.partnerKey, deviceKey]) {
+      const value = key?.reveal();
+      if (value && value.length >= 4) out = out.split(value).join("[redacted]");
+    }
+    return out;
   }
 
   #spec(endpoint: EndpointKey | EndpointSpec): EndpointSpec {
@@ -158,7 +246,6 @@ export class XyteClient {
       : spec.scope === "device"
       ? options.deviceKey
       : undefined;
-    if (key && spec.scope === "device") rememberSecret(key);
     if (!key && spec.scope !== "none") {
       throw new XyteError({
         code: "auth",
@@ -173,7 +260,7 @@ export class XyteClient {
     return key;
   }
 
-  #interpret(spec: EndpointSpec, response: Response, text: string): unknown {
+  #interpret(spec: EndpointSpec, response: Response, text: string, deviceKey?: Secret): unknown {
     const parsed = parseJson(text);
     if (response.ok) {
       if (text.trim() === "") return null;
@@ -182,7 +269,10 @@ export class XyteClient {
         code: "invalid_response",
         status: response.status,
         endpointKey: spec.key,
-        message: `Xyte answered ${spec.key} with a body that is not JSON: ${excerpt(text)}`,
+        message: this.#scrub(
+          `Xyte answered ${spec.key} with a body that is not JSON: ${excerpt(text)}`,
+          deviceKey,
+        ),
       });
     }
     const code = codeForStatus(response.status);
@@ -193,7 +283,7 @@ export class XyteClient {
       code,
       status: response.status,
       endpointKey: spec.key,
-      message,
+      message: this.#scrub(message, deviceKey),
       ...(code === "auth" ? { hint: authHint(spec.scope) } : {}),
       retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
     });

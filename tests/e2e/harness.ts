@@ -24,7 +24,14 @@ export function serverEnv(
   hub: { url: string } | undefined,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  const env: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1", LOG_LEVEL: "debug", NO_COLOR: "1" };
+  // No response cache by default: tests observe upstream effects (faults, writes) call by call. Tests of the
+  // cache set XYTE_CACHE_TTL_S themselves.
+  const env: Record<string, string> = {
+    DENO_NO_UPDATE_CHECK: "1",
+    LOG_LEVEL: "debug",
+    NO_COLOR: "1",
+    XYTE_CACHE_TTL_S: "0",
+  };
   for (const name of ["PATH", "HOME", "DENO_DIR"]) {
     const value = Deno.env.get(name);
     if (value) env[name] = value;

@@ -1,0 +1,146 @@
+/**
+ * Prometheus metrics for the HTTP service: a `Telemetry` backed by a private prom-client registry (never the
+ * global one, so two instances — e.g. two servers in one test process — share nothing).
+ *
+ * Every label value passes a guard that maps anything outside a known, bounded set to "other": tool names
+ * must look like tool names, endpoints must be catalog keys, codes must be documented error codes, groups
+ * must be catalog groups. A bug or a hostile client therefore cannot create unbounded series.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { ERROR_CODES } from "../mcp/error_codes.ts";
+import { ENDPOINTS, findEndpoint } from "../xyte/catalog.ts";
+import type { CacheEvent, Telemetry, ToolOutcome } from "./telemetry.ts";
+
+export interface Metrics extends Telemetry {
+  /** The registry in the Prometheus text exposition format. */
+  render(): Promise<string>;
+  /** The Content-Type to serve `render()` with. */
+  readonly contentType: string;
+}
+
+export const METRICS_PREFIX = "xyte_mcp_";
+
+/** The label value that replaces anything outside the bounded set. */
+export const OTHER = "other";
+
+/** Seconds, from 1 ms to 30 s. */
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const TOOL_NAME = /^[a-z0-9_]+$/;
+const MAX_TOOL_NAME = 64;
+const GROUPS: ReadonlySet<string> = new Set(ENDPOINTS.map((e) => e.group));
+const CACHE_EVENTS: ReadonlySet<string> = new Set<CacheEvent>(["hit", "miss", "bypass"]);
+
+/** A new, independent set of metrics with default process metrics, all named `xyte_mcp_*`. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: METRICS_PREFIX });
+  const registers = [registry];
+  const name = (n: string) => `${METRICS_PREFIX}${n}`;
+
+  const toolCalls = new Counter({
+    name: name("tool_calls_total"),
+    help: "Tool calls by tool, outcome and error code (empty when ok).",
+    labelNames: ["tool", "outcome", "code"] as const,
+    registers,
+  });
+  const toolDuration = new Histogram({
+    name: name("tool_duration_seconds"),
+    help: "Duration of tool calls.",
+    labelNames: ["tool"] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const toolErrors = new Counter({
+    name: name("tool_errors_total"),
+    help: "Tool calls that ended in an error, by tool and error code.",
+    labelNames: ["tool", "code"] as const,
+    registers,
+  });
+  const upstreamRequests = new Counter({
+    name: name("upstream_requests_total"),
+    help: "Requests to the Xyte API by catalog endpoint and HTTP status (or error code when none came back).",
+    labelNames: ["endpoint", "status"] as const,
+    registers,
+  });
+  const upstreamDuration = new Histogram({
+    name: name("upstream_duration_seconds"),
+    help: "Duration of requests to the Xyte API.",
+    labelNames: ["endpoint"] as const,
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const cacheEvents = new Counter({
+    name: name("cache_events_total"),
+    help: "Response cache hits, misses and bypasses by endpoint group.",
+    labelNames: ["event", "group"] as const,
+    registers,
+  });
+  const sessionsActive = new Gauge({
+    name: name("sessions_active"),
+    help: "Open MCP HTTP sessions.",
+    registers,
+  });
+  const rateLimited = new Counter({
+    name: name("rate_limited_total"),
+    help: "Requests refused by the rate limiter.",
+    registers,
+  });
+
+  return {
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    toolCall(tool: string, outcome: ToolOutcome, code: string | undefined, seconds: number): void {
+      const t = toolLabel(tool);
+      const failed = outcome !== "ok";
+      const c = failed ? codeLabel(code) : "";
+      toolCalls.inc({ tool: t, outcome: failed ? "error" : "ok", code: c });
+      if (failed) toolErrors.inc({ tool: t, code: c });
+      if (validSeconds(seconds)) toolDuration.observe({ tool: t }, seconds);
+    },
+    upstreamRequest(endpointKey: string, status: number | string, seconds: number): void {
+      const endpoint = endpointLabel(endpointKey);
+      upstreamRequests.inc({ endpoint, status: statusLabel(status) });
+      if (validSeconds(seconds)) upstreamDuration.observe({ endpoint }, seconds);
+    },
+    cache(event: CacheEvent, group: string): void {
+      cacheEvents.inc({
+        event: CACHE_EVENTS.has(event) ? event : OTHER,
+        group: GROUPS.has(group) ? group : OTHER,
+      });
+    },
+    rateLimited(): void {
+      rateLimited.inc();
+    },
+    sessions(open: number): void {
+      if (Number.isFinite(open) && open >= 0) sessionsActive.set(Math.floor(open));
+    },
+  };
+}
+
+/** A tool name as a label: lower-case letters, digits and underscores, at most 64 characters; else "other". */
+export function toolLabel(tool: string): string {
+  return tool.length <= MAX_TOOL_NAME && TOOL_NAME.test(tool) ? tool : OTHER;
+}
+
+/** A catalog endpoint key as a label; anything the catalog does not know becomes "other". */
+export function endpointLabel(key: string): string {
+  return findEndpoint(key) ? key : OTHER;
+}
+
+/** A documented error code (see `ERROR_CODES`) as a label; "unknown" when missing, else "other". */
+export function codeLabel(code: string | undefined): string {
+  if (code === undefined || code === "") return "unknown";
+  return Object.hasOwn(ERROR_CODES, code) ? code : OTHER;
+}
+
+/** An HTTP status (100–599) or a documented error code as a label; else "other". */
+export function statusLabel(status: number | string): string {
+  if (typeof status === "number") {
+    return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : OTHER;
+  }
+  return /^[1-5]\d\d$/.test(status) ? status : codeLabel(status);
+}
+
+function validSeconds(seconds: number): boolean {
+  return Number.isFinite(seconds) && seconds >= 0;
+}

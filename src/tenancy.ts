@@ -1,0 +1,84 @@
+/**
+ * Who a request acts for.
+ *
+ * - Single tenant: the server's configured keys; one tenant for every client.
+ * - Multi-tenant (HTTP without a configured key): each client sends its own Xyte key in `X-Xyte-Api-Key`
+ *   (and optionally `X-Xyte-Partner-Key`). The key lives only in the Xyte client built for that session or
+ *   request — never in a shared map, never in logs. The tenant is identified by a hash of its keys, which is
+ *   what rate limits, cache entries and logs see.
+ */
+import type { ServerDeps } from "./mcp/server.ts";
+import type { Tool } from "./mcp/tool.ts";
+import type { Telemetry } from "./observability/telemetry.ts";
+import { Secret } from "./secret.ts";
+import type { XyteClient } from "./xyte/client.ts";
+
+export const TENANT_KEY_HEADER = "x-xyte-api-key";
+export const TENANT_PARTNER_KEY_HEADER = "x-xyte-partner-key";
+
+export interface TenantKeys {
+  organization?: Secret;
+  partner?: Secret;
+}
+
+export interface Tenant {
+  /** Hash of the tenant's keys (16 hex chars): safe to log, to key caches and rate limits. */
+  id: string;
+  deps: ServerDeps;
+}
+
+export interface TenancyOptions {
+  tools: readonly Tool[];
+  readOnly: boolean;
+  telemetry?: Telemetry;
+  /** Builds the Xyte client of a tenant. */
+  client(keys: TenantKeys, tenantId: string): XyteClient;
+  /** The server's own keys; none = multi-tenant. */
+  configured: TenantKeys;
+  /**
+   * A stable, non-reversible id for a client's keys (multi-tenant mode). Injected so stdio never loads a
+   * hash implementation it does not need; the single tenant is simply "configured".
+   */
+  idOf?: (keys: TenantKeys) => string;
+}
+
+export class Tenancy {
+  readonly multiTenant: boolean;
+  /** The one tenant of a single-tenant server. */
+  readonly single: Tenant | undefined;
+  readonly #options: TenancyOptions;
+
+  constructor(options: TenancyOptions) {
+    this.#options = options;
+    this.multiTenant = !options.configured.organization && !options.configured.partner;
+    this.single = this.multiTenant ? undefined : this.#tenant(options.configured, "configured");
+  }
+
+  /** The tenant a request acts for, or why it cannot act (multi-tenant mode without a key). */
+  fromRequest(request: Request): Tenant | { missing: string } {
+    if (this.single) return this.single;
+    const organization = request.headers.get(TENANT_KEY_HEADER)?.trim();
+    const partner = request.headers.get(TENANT_PARTNER_KEY_HEADER)?.trim();
+    if (!organization && !partner) {
+      return { missing: `this server is multi-tenant: send your Xyte API key in the X-Xyte-Api-Key header` };
+    }
+    const keys = {
+      ...(organization ? { organization: new Secret(organization) } : {}),
+      ...(partner ? { partner: new Secret(partner) } : {}),
+    };
+    if (!this.#options.idOf) throw new Error("multi-tenant mode needs an idOf function");
+    return this.#tenant(keys, this.#options.idOf(keys));
+  }
+
+  #tenant(keys: TenantKeys, id: string): Tenant {
+    return {
+      id,
+      deps: {
+        xyte: this.#options.client(keys, id),
+        tools: this.#options.tools,
+        readOnly: this.#options.readOnly,
+        ...(this.#options.telemetry ? { telemetry: this.#options.telemetry } : {}),
+      },
+    };
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Per-tenant rate limits for the HTTP transport: a token bucket per subject (a tenant id) holding at most
+ * `burst` tokens, refilled continuously at `perMinute / 60` tokens a second; each request takes one token.
+ *
+ * Two stores: in memory (one process) and Redis (every replica shares one budget per tenant). A
+ * `perMinute` of 0 means no limit, whichever factory is called.
+ */
+import { createHash } from "node:crypto";
+import { log } from "../observability/log.ts";
+import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
+
+export interface RateDecision {
+  allowed: boolean;
+  /** whole seconds until a token is available; 0 when allowed */
+  retryAfterSeconds: number;
+  /** whole tokens left after this request (Infinity when there is no limit) */
+  remaining: number;
+}
+
+export interface RateLimiter {
+  take(subject: string): Promise<RateDecision>;
+  close(): Promise<void>;
+}
+
+/** Buckets kept in memory before idle ones are dropped, unless `maxSubjects` says otherwise. */
+export const DEFAULT_MAX_SUBJECTS = 10_000;
+
+/** Default ceiling on one Redis round trip before the limiter gives up and fails open. */
+export const DEFAULT_REDIS_TIMEOUT_MS = 500;
+
+const SWEEP_INTERVAL_MS = 1000;
+const WARN_INTERVAL_MS = 60_000;
+/** Absorbs float error so that e.g. exactly one second to go is 1, not 2. */
+const EPSILON = 1e-9;
+
+interface Bucket {
+  tokens: number;
+  /** clock reading (ms) when `tokens` was last computed */
+  at: number;
+}
+
+/** A limiter that allows everything (`perMinute` 0). */
+export function createNoRateLimiter(): RateLimiter {
+  const decision: RateDecision = { allowed: true, retryAfterSeconds: 0, remaining: Infinity };
+  return {
+    take: () => Promise.resolve({ ...decision }),
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * A token bucket per subject in this process. `now` (ms, default `Date.now`) is injectable for tests.
+ *
+ * Memory stays bounded: at most `maxSubjects` buckets are kept, in least-recently-used order. When a new
+ * subject arrives at the bound, buckets that have refilled completely are dropped first (a full bucket is
+ * the same as no bucket, so this loses nothing); only if none has, the least recently used bucket is
+ * dropped, which forgives whatever that subject still owed.
+ */
+export function createMemoryRateLimiter(
+  options: { perMinute: number; burst: number; now?: () => number; maxSubjects?: number },
+): RateLimiter {
+  validate(options.perMinute, options.burst);
+  if (options.perMinute === 0) return createNoRateLimiter();
+  const { burst } = options;
+  const now = options.now ?? Date.now;
+  const maxSubjects = options.maxSubjects ?? DEFAULT_MAX_SUBJECTS;
+  if (!Number.isInteger(maxSubjects) || maxSubjects < 1) {
+    throw new RangeError(`maxSubjects must be a positive integer, got ${maxSubjects}`);
+  }
+  const perMs = options.perMinute / 60_000;
+  /** Insertion order is recency order: a bucket is re-inserted on every use. */
+  const buckets = new Map<string, Bucket>();
+  let nextSweepAt = -Infinity;
+
+  const refill = (bucket: Bucket, at: number): void => {
+    const elapsed = Math.max(0, at - bucket.at);
+    bucket.tokens = Math.min(burst, bucket.tokens + elapsed * perMs);
+    bucket.at = at;
+  };
+
+  const makeRoom = (at: number): void => {
+    if (at >= nextSweepAt) {
+      nextSweepAt = at + SWEEP_INTERVAL_MS;
+      for (const [subject, bucket] of buckets) {
+        refill(bucket, at);
+        if (bucket.tokens >= burst) buckets.delete(subject);
+      }
+    }
+    while (buckets.size >= maxSubjects) {
+      const oldest = buckets.keys().next().value as string;
+      buckets.delete(oldest);
+    }
+  };
+
+  return {
+    take(subject: string): Promise<RateDecision> {
+      const at = now();
+      let bucket = buckets.get(subject);
+      if (bucket) {
+        buckets.delete(subject);
+        refill(bucket, at);
+      } else {
+        if (buckets.size >= maxSubjects) makeRoom(at);
+        bucket = { tokens: burst, at };
+      }
+      buckets.set(subject, bucket);
+      return Promise.resolve(decide(bucket, perMs));
+    },
+    close(): Promise<void> {
+      buckets.clear();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Takes a token from a refilled bucket if it has one. */
+function decide(bucket: Bucket, perMs: number): RateDecision {
+  if (bucket.tokens >= 1 - EPSILON) {
+    bucket.tokens = Math.max(0, bucket.tokens - 1);
+    return { allowed: true, retryAfterSeconds: 0, remaining: Math.floor(bucket.tokens + EPSILON) };
+  }
+  const waitMs = (1 - bucket.tokens) / perMs;
+  return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs), remaining: 0 };
+}
+
+/** Whole seconds, rounded up, never below 1 (a refusal always asks the client to wait). */
+function retryAfterSeconds(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs / 1000 - EPSILON));
+}
+
+function validate(perMinute: number, burst: number): void {
+  if (!Number.isFinite(perMinute) || perMinute < 0) {
+    throw new RangeError(`perMinute must be a finite number >= 0, got ${perMinute}`);
+  }
+  if (!Number.isInteger(burst) || burst < 1) {
+    throw new RangeError(`burst must be a positive integer, got ${burst}`);
+  }
+}
+
+/**
+ * One atomic step of the bucket: refill by the time elapsed on the Redis server's clock (so the replicas'
+ * clocks never matter), take a token if there is one, write the bucket back, and let the key expire when
+ * the bucket would be full again (an absent key reads as a full bucket, so the expiry loses nothing).
+ *
+ * KEYS[1] bucket hash (fields `tokens`, `ts` in ms); ARGV[1] tokens per ms; ARGV[2] burst.
+ * Returns { allowed (0|1), whole tokens remaining, ms until the next token (0 when allowed) }.
+ */
+const TAKE_SCRIPT = `
+if redis.replicate_commands then redis.replicate_commands() end
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = burst
+  ts = now
+end
+local elapsed = now - ts
+if elapsed < 0 then elapsed = 0 end
+tokens = math.min(burst, tokens + elapsed * rate)
+local allowed = 0
+local wait = 0
+if tokens >= 1 - 1e-9 then
+  tokens = math.max(0, tokens - 1)
+  allowed = 1
+else
+  wait = math.ceil((1 - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate)))
+return { allowed, math.floor(tokens + 1e-9), wait }
+`;
+
+const TAKE_SCRIPT_SHA = createHash("sha1").update(TAKE_SCRIPT).digest("hex");
+
+/**
+ * A token bucket per subject in Redis, shared by every process using the same Redis and prefix. Keys are
+ * `prefix + subject`, the prefix defaulting to `REDIS_KEY_PREFIX + "rl:"`. Each `take` is one Lua script
+ * (EVALSHA, falling back to EVAL when the server does not have it cached), so concurrent replicas never
+ * double-spend a token.
+ *
+ * Failure policy — fail OPEN: when Redis errors, is unreachable, or does not answer within `timeoutMs`
+ * (default 500), the request is allowed and a warning is logged at most once a minute. The rate limit
+ * protects the service and the upstream API from a noisy tenant; it is not an authorization check, so a
+ * Redis outage should cost us that protection for a while rather than refuse every request and take the
+ * whole service down with it. A fail-open decision reports `remaining: burst - 1`, as a fresh bucket would.
+ *
+ * `close` does not close the connection: it belongs to the caller, who may share it with other features.
+ */
+export function createRedisRateLimiter(
+  redis: Redis,
+  options: { perMinute: number; burst: number; prefix?: string; timeoutMs?: number },
+): RateLimiter {
+  validate(options.perMinute, options.burst);
+  if (options.perMinute === 0) return createNoRateLimiter();
+  const { burst } = options;
+  const prefix = options.prefix ?? `${REDIS_KEY_PREFIX}rl:`;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
+  const rate = String(options.perMinute / 60_000);
+  const logger = log("ratelimit");
+  let lastWarnAt = -Infinity;
+  let suppressed = 0;
+
+  const run = async (key: string): Promise<unknown> => {
+    try {
+      return await redis.evalsha(TAKE_SCRIPT_SHA, 1, key, rate, String(burst));
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      return await redis.eval(TAKE_SCRIPT, 1, key, rate, String(burst));
+    }
+  };
+
+  const failOpen = (error: unknown): RateDecision => {
+    const at = Date.now();
+    if (at - lastWarnAt >= WARN_INTERVAL_MS) {
+      lastWarnAt = at;
+      logger.warning("rate limiter cannot reach Redis; allowing requests unlimited until it recovers", {
+        message: error instanceof Error ? error.message : String(error),
+        suppressed,
+      });
+      suppressed = 0;
+    } else {
+      suppressed++;
+    }
+    return { allowed: true, retryAfterSeconds: 0, remaining: burst - 1 };
+  };
+
+  return {
+    async take(subject: string): Promise<RateDecision> {
+      try {
+        const reply = await withTimeout(run(prefix + subject), timeoutMs);
+        return parseReply(reply);
+      } catch (error) {
+        return failOpen(error);
+      }
+    },
+    close(): Promise<void> {
+      return Promise.resolve();
+    },
+  };
+}
+
+function parseReply(reply: unknown): RateDecision {
+  if (!Array.isArray(reply) || reply.length !== 3 || !reply.every((n) => typeof n === "number")) {
+    throw new Error(`unexpected rate limit script reply: ${JSON.stringify(reply)}`);
+  }
+  const [allowed, remaining, waitMs] = reply as [number, number, number];
+  if (allowed === 1) return { allowed: true, retryAfterSeconds: 0, remaining };
+  return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs), remaining: 0 };
+}
+
+/** Rejects when `promise` has not settled within `ms`; the late result, if any, is ignored. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // a rejection after the timeout must not surface as unhandled
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,208 @@
+/**
+ * Where cached read responses live: in process memory (one replica) or in Redis (shared by replicas).
+ *
+ * Every key carries the tenant's generation; a write bumps the generation, which orphans every earlier entry
+ * of that tenant at once (they expire by TTL). Keys never contain tenants or URLs verbatim, only digests.
+ * A cache must never break a call: the Redis store turns every failure or slow answer into a miss.
+ */
+import { LRUCache } from "lru-cache";
+import { log } from "../observability/log.ts";
+import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
+
+export interface CacheStore {
+  /** JSON text of a cached response, or undefined. */
+  get(key: string): Promise<string | undefined>;
+  /** Stores `value` for `ttlSeconds` (nothing is stored when it is not positive). */
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** A counter per tenant that is part of every cache key; bumping it invalidates all the tenant's entries. */
+  generation(tenant: string): Promise<number>;
+  bumpGeneration(tenant: string): Promise<number>;
+  /** Releases the store. The Redis store leaves the shared connection open: its owner closes it. */
+  close(): Promise<void>;
+}
+
+export interface CacheKeyParts {
+  /** Who the response belongs to (e.g. an id derived from the API key); only its digest enters the key. */
+  tenant: string;
+  generation: number;
+  /** Catalog endpoint key. */
+  endpointKey: string;
+  /** The full request URL, query included; only its digest enters the key. */
+  url: string;
+}
+
+/**
+ * A stable, short cache key: `v1:<tenant digest>:<generation>:<endpoint key>:<URL digest>` (SHA-256, hex).
+ * Async because it uses Web Crypto (node:crypto would add ~25 ms to start-up).
+ */
+export async function cacheKey(parts: CacheKeyParts): Promise<string> {
+  const [tenant, url] = await Promise.all([tenantDigest(parts.tenant), sha256Hex(parts.url)]);
+  return `v1:${tenant}:${parts.generation}:${parts.endpointKey}:${url}`;
+}
+
+export interface MemoryCacheOptions {
+  /** Most entries kept (least recently used go first); default 1000. */
+  maxEntries?: number;
+  /** Most total size, counted in characters of key + value (≈ bytes of JSON text); default 16 MiB. */
+  maxBytes?: number;
+  /** Monotonic clock in milliseconds, for tests; default `performance.now`. */
+  now?: () => number;
+}
+
+const DEFAULT_MAX_ENTRIES = 1000;
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+const MAX_TENANTS = 10_000;
+
+/** A per-process cache: LRU bounded by entry count and total size, with a TTL per entry. */
+export function createMemoryCacheStore(options: MemoryCacheOptions = {}): CacheStore {
+  const perf = options.now ? { now: options.now } : undefined;
+  const entries = new LRUCache<string, string>({
+    max: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+    maxSize: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    sizeCalculation: (value, key) => Math.max(1, key.length + value.length),
+    // 0: read the clock on every check instead of caching it behind a timer (no timers left running).
+    ttlResolution: 0,
+    ...(perf ? { perf } : {}),
+  });
+  const generations = new GenerationCounter();
+  return {
+    get: (key) => Promise.resolve(entries.get(key)),
+    set(key, value, ttlSeconds) {
+      if (ttlSeconds > 0 && Number.isFinite(ttlSeconds)) entries.set(key, value, { ttl: ttlSeconds * 1000 });
+      return Promise.resolve();
+    },
+    generation: (tenant) => Promise.resolve(generations.get(tenant)),
+    bumpGeneration: (tenant) => Promise.resolve(generations.bump(tenant)),
+    close() {
+      entries.clear();
+      return Promise.resolve();
+    },
+  };
+}
+
+export interface RedisCacheOptions {
+  /** Key prefix; default `REDIS_KEY_PREFIX + "cache:"`. */
+  prefix?: string;
+  /** A command not answered within this many milliseconds counts as failed; default 500. */
+  commandTimeoutMs?: number;
+}
+
+const WARN_INTERVAL_MS = 60_000;
+
+/**
+ * A cache shared by replicas: `SET key value EX ttl`, `GET`, and `INCR` for generations. Values live under
+ * `<prefix>v:<cacheKey>`, generations under `<prefix>gen:<tenant digest>`.
+ *
+ * Failures never reach the caller: `get` misses, `set` is dropped, and a warning is logged at most once a
+ * minute. Generations then come from a local counter (the last value seen from Redis, bumped locally):
+ * during an outage replicas do not see each other's bumps, so another replica may serve entries a write
+ * invalidated until their TTL runs out.
+ */
+export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions = {}): CacheStore {
+  const prefix = options.prefix ?? `${REDIS_KEY_PREFIX}cache:`;
+  const timeoutMs = options.commandTimeoutMs ?? 500;
+  const fallback = new GenerationCounter();
+  const logger = log("cache");
+  let lastWarning = -Infinity;
+  let closed = false;
+
+  async function attempt<T>(operation: string, command: () => Promise<T>): Promise<T | typeof FAILED> {
+    if (closed) return FAILED;
+    try {
+      return await withTimeout(command(), timeoutMs);
+    } catch (error) {
+      const now = Date.now();
+      if (now - lastWarning >= WARN_INTERVAL_MS) {
+        lastWarning = now;
+        logger.warning("redis cache unavailable, serving without it: {operation} failed", {
+          operation,
+          message: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return FAILED;
+    }
+  }
+  const generationKey = async (tenant: string) => `${prefix}gen:${await tenantDigest(tenant)}`;
+
+  return {
+    async get(key) {
+      const value = await attempt("get", () => redis.get(`${prefix}v:${key}`));
+      return typeof value === "string" ? value : undefined;
+    },
+    async set(key, value, ttlSeconds) {
+      if (!(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) return;
+      await attempt("set", () => redis.set(`${prefix}v:${key}`, value, "EX", Math.ceil(ttlSeconds)));
+    },
+    async generation(tenant) {
+      const key = await generationKey(tenant);
+      const value = await attempt("generation", () => redis.get(key));
+      if (value === FAILED) return fallback.get(tenant);
+      const n = value === null ? 0 : Number(value);
+      if (!Number.isSafeInteger(n)) return fallback.get(tenant);
+      fallback.remember(tenant, n);
+      return n;
+    },
+    async bumpGeneration(tenant) {
+      const key = await generationKey(tenant);
+      const value = await attempt("bumpGeneration", () => redis.incr(key));
+      if (value === FAILED) return fallback.bump(tenant);
+      fallback.remember(tenant, value);
+      return value;
+    },
+    close() {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}
+
+const FAILED: unique symbol = Symbol("failed");
+
+/**
+ * Generations per tenant, bounded by an LRU. A forgotten tenant restarts above every generation ever
+ * forgotten, so it can never land back on a generation whose entries a later write invalidated.
+ */
+class GenerationCounter {
+  #floor = 0;
+  readonly #values = new LRUCache<string, number>({
+    max: MAX_TENANTS,
+    dispose: (value, _tenant, reason) => {
+      if (reason !== "set") this.#floor = Math.max(this.#floor, value + 1);
+    },
+  });
+
+  get(tenant: string): number {
+    return this.#values.get(tenant) ?? this.#floor;
+  }
+
+  bump(tenant: string): number {
+    const next = this.get(tenant) + 1;
+    this.#values.set(tenant, next);
+    return next;
+  }
+
+  /** Records the authoritative value (read from Redis). */
+  remember(tenant: string, value: number): void {
+    this.#values.set(tenant, value);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const encoder = new TextEncoder();
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** 128 bits of SHA-256: short, and collisions between tenants are out of reach. */
+async function tenantDigest(tenant: string): Promise<string> {
+  return (await sha256Hex(`tenant:${tenant}`)).slice(0, 32);
+}

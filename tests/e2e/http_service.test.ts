@@ -1,0 +1,288 @@
+/**
+ * The production HTTP service, end to end: inbound auth, DNS-rebinding protection, body limit, tenants,
+ * rate limits (across two processes sharing Redis), metrics, readiness, graceful shutdown, stateless calls.
+ */
+import assert from "node:assert/strict";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { startSimulator } from "../../src/simulator/mod.ts";
+import { startTestRedis } from "../helpers/redis.ts";
+import { serverEnv, startHttpServer, startHub } from "./harness.ts";
+
+const TOKEN = "e2e-inbound-token-0123456789abcdef";
+const JSON_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
+const LIST_TOOLS = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+
+/** A 2025-era client over HTTP with extra request headers (token, tenant key). */
+async function connect(url: string, headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: "e2e-service", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+/** A raw request over a socket, to send a Host header fetch() would not. */
+async function rawRequest(url: string, headers: Record<string, string>, body: string): Promise<string> {
+  const { hostname, port, pathname } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const lines = [`POST ${pathname} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  lines.push(`Content-Length: ${new TextEncoder().encode(body).length}`, "Connection: close", "", body);
+  await conn.write(new TextEncoder().encode(lines.join("\r\n")));
+  return await new Response(conn.readable).text();
+}
+
+Deno.test("inbound auth: no token and a wrong token get 401; the right token is served", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_HTTP_TOKEN: TOKEN }));
+  try {
+    for (const authorization of [undefined, "Bearer wrong-token-0000000000000000", `Basic ${TOKEN}`]) {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, ...(authorization ? { authorization } : {}) },
+        body: LIST_TOOLS,
+      });
+      assert.equal(response.status, 401, `authorization ${authorization}`);
+      assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer/);
+      const body = await response.json();
+      assert.equal(body.jsonrpc, "2.0");
+      assert.equal(body.error.code, -32001);
+    }
+    const client = await connect(server.url, { authorization: `Bearer ${TOKEN}` });
+    assert.ok((await client.listTools()).tools.length > 0);
+    await client.close();
+    assert.ok(!server.stderr().includes(TOKEN), "the token is never logged");
+    const health = await fetch(new URL("/healthz", server.url));
+    assert.equal(health.status, 200, "probes need no token");
+    await health.body?.cancel();
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("Host and Origin allow-lists answer 403; an oversize body answers 413", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_MAX_BODY_BYTES: "2048" }));
+  try {
+    const rebound = await rawRequest(server.url, { Host: "evil.example", ...JSON_HEADERS }, LIST_TOOLS);
+    assert.match(rebound, /^HTTP\/1\.1 403/);
+    const foreign = await fetch(server.url, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, origin: "https://evil.example" },
+      body: LIST_TOOLS,
+    });
+    assert.equal(foreign.status, 403);
+    await foreign.body?.cancel();
+    const local = await fetch(new URL("/healthz", server.url), {
+      headers: { origin: "http://localhost:6274" },
+    });
+    assert.equal(local.status, 200);
+    await local.body?.cancel();
+    const huge = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/list",
+      params: { pad: "x".repeat(10_000) },
+    });
+    const tooBig = await fetch(server.url, { method: "POST", headers: JSON_HEADERS, body: huge });
+    assert.equal(tooBig.status, 413);
+    assert.equal((await tooBig.json()).jsonrpc, "2.0");
+    for (const header of ["x-content-type-options", "referrer-policy", "content-security-policy"]) {
+      assert.ok(tooBig.headers.get(header), `security header ${header}`);
+    }
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("multi-tenant: each client's key sees only its organization, in data and in cache", async () => {
+  const keyA = "tenant-a-key-1111111111";
+  const keyB = "tenant-b-key-2222222222";
+  const hub = await startSimulator({
+    organizations: [{ key: keyA, seed: 1, name: "Alpha Corp" }, {
+      key: keyB,
+      seed: 2,
+      name: "Beta Ltd",
+      deviceCount: 40,
+    }],
+  });
+  const env = serverEnv(undefined, {
+    XYTE_HUB_URL: hub.url,
+    XYTE_ENTRY_URL: hub.url,
+    XYTE_CACHE_TTL_S: "60",
+  });
+  const server = await startHttpServer(env);
+  try {
+    const missing = await fetch(server.url, { method: "POST", headers: JSON_HEADERS, body: LIST_TOOLS });
+    assert.equal(missing.status, 401);
+    assert.match((await missing.json()).error.message, /X-Xyte-Api-Key/);
+
+    const alpha = await connect(server.url, { "x-xyte-api-key": keyA });
+    const beta = await connect(server.url, { "x-xyte-api-key": keyB });
+    const idsOf = async (client: Client) => {
+      const result = await client.callTool({ name: "list_devices", arguments: { all: true } });
+      return new Set((result.structuredContent as { devices: { id: string }[] }).devices.map((d) => d.id));
+    };
+    const a1 = await idsOf(alpha);
+    const before = hub.requests.length;
+    const b1 = await idsOf(beta);
+    assert.ok(hub.requests.length > before, "tenant B's first call goes upstream, not to A's cache entry");
+    const a2 = await idsOf(alpha);
+    const b2 = await idsOf(beta);
+    const [orgA, orgB] = hub.state.organizations;
+    assert.deepEqual([...a1].sort(), orgA!.devices.map((d) => d.id).sort());
+    assert.deepEqual([...b1].sort(), orgB!.devices.map((d) => d.id).sort());
+    assert.deepEqual(a2, a1);
+    assert.deepEqual(b2, b1);
+    assert.ok([...a1].every((id) => !b1.has(id)), "no device of A is ever shown to B");
+
+    // A session belongs to the key that opened it.
+    const hijack = await fetch(server.url, {
+      method: "POST",
+      headers: {
+        ...JSON_HEADERS,
+        "x-xyte-api-key": keyB,
+        "mcp-session-id": (alpha.transport as StreamableHTTPClientTransport).sessionId!,
+      },
+      body: LIST_TOOLS,
+    });
+    assert.equal(hijack.status, 403);
+    await hijack.body?.cancel();
+    await alpha.close();
+    await beta.close();
+    const log = server.stderr();
+    assert.ok(!log.includes(keyA) && !log.includes(keyB), "tenant keys never reach the logs");
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("rate limit: 429 with Retry-After, shared by two server processes through Redis", async () => {
+  const redis = await startTestRedis();
+  const hub = await startHub();
+  const limits = { MCP_RATE_LIMIT_RPM: "6", MCP_RATE_LIMIT_BURST: "4" };
+  const env = serverEnv(hub, { ...limits, ...(redis ? { REDIS_URL: redis.url } : {}) });
+  const first = await startHttpServer(env);
+  const second = redis ? await startHttpServer(env) : first;
+  try {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 6; i++) {
+      const target = i % 2 === 0 ? first : second;
+      const response = await fetch(target.url, { method: "POST", headers: JSON_HEADERS, body: LIST_TOOLS });
+      statuses.push(response.status);
+      if (response.status === 429) retryAfter = response.headers.get("retry-after");
+      await response.body?.cancel();
+    }
+    // The burst of 4 is shared: requests 5 and 6 are refused whichever process gets them.
+    assert.deepEqual(statuses.map((s) => s === 429), [false, false, false, false, true, true], `${statuses}`);
+    assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
+    const metrics = await (await fetch(new URL("/metrics", first.url))).text();
+    assert.match(metrics, /xyte_mcp_rate_limited_total \d/);
+  } finally {
+    await first.stop();
+    if (second !== first) await second.stop();
+    await hub.close();
+    await redis?.close();
+  }
+});
+
+Deno.test("/metrics shows tool, upstream, cache and session series after calls", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { XYTE_CACHE_TTL_S: "30" }));
+  try {
+    const client = await connect(server.url, {});
+    await client.callTool({ name: "list_devices", arguments: { per_page: 3 } });
+    await client.callTool({ name: "list_devices", arguments: { per_page: 3 } });
+    await client.callTool({ name: "get_device", arguments: { device_id: "no-such-device" } });
+    const text = await (await fetch(new URL("/metrics", server.url))).text();
+    await client.close();
+    for (
+      const series of [
+        /xyte_mcp_tool_calls_total\{[^}]*tool="list_devices"[^}]*outcome="ok"[^}]*\} 2/,
+        /xyte_mcp_tool_calls_total\{[^}]*tool="get_device"[^}]*outcome="error"[^}]*code="not_found"[^}]*\} 1/,
+        /xyte_mcp_tool_duration_seconds_bucket\{[^}]*tool="list_devices"/,
+        /xyte_mcp_upstream_requests_total\{[^}]*endpoint="organization\.devices\.getDevices"[^}]*status="200"/,
+        /xyte_mcp_cache_events_total\{[^}]*event="hit"[^}]*group="devices"[^}]*\} 1/,
+        /xyte_mcp_sessions_active \d/,
+        /xyte_mcp_process_resident_memory_bytes/,
+      ]
+    ) assert.match(text, series);
+    assert.doesNotMatch(text, /no-such-device/, "labels never carry ids");
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("/readyz turns unready when the upstream is down", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub));
+  try {
+    const ready = await fetch(new URL("/readyz", server.url));
+    assert.equal(ready.status, 200);
+    assert.equal((await ready.json()).ready, true);
+    await hub.close();
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 503; i++) {
+      const response = await fetch(new URL("/readyz", server.url));
+      status = response.status;
+      const body = await response.json();
+      if (status === 503) assert.equal(body.checks.upstream.ok, false);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 503);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("SIGTERM during a slow call lets it finish, then the process exits 0", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub));
+  try {
+    const client = await connect(server.url, {});
+    const device = hub.state.organizations[0]!.devices[0]!;
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 1500 });
+    const call = client.callTool({ name: "get_device", arguments: { device_id: device.id } });
+    await new Promise((r) => setTimeout(r, 400));
+    const stopped = server.stop("SIGTERM");
+    const result = await call;
+    assert.notEqual(result.isError, true, "the in-flight call completed");
+    assert.equal((result.structuredContent as { id: string }).id, device.id);
+    const status = await stopped;
+    assert.equal(status.code, 0);
+    assert.match(server.stderr(), /"drained":true/);
+    await client.close().catch(() => {});
+  } finally {
+    await hub.close();
+  }
+});
+
+Deno.test("stateless mode serves a tools/call without initialize", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub), ["--stateless"]);
+  try {
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "mcp-protocol-version": "2025-06-18" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "list_devices", arguments: { per_page: 2 } },
+      }),
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    const message = JSON.parse(
+      text.startsWith("{") ? text : text.split("\n").find((l) => l.startsWith("data: "))!.slice(6),
+    );
+    assert.equal(message.id, 7);
+    assert.equal(message.result.structuredContent.devices.length, 2);
+    assert.equal(response.headers.get("mcp-session-id"), null);
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
