@@ -27,25 +27,27 @@ export interface App {
   metrics?: { render(): Promise<string>; contentType: string };
   limiter: RateLimiter;
   readiness: () => Promise<Readiness>;
-  /** Set in demo mode: the simulated hub the client talks to. */
-  demoHubUrl?: string;
   close(): Promise<void>;
 }
+
+/** The base URL the demo's in-process simulated hub answers on (never resolved on the network). */
+export const DEMO_HUB_URL = "http://simulated-hub.xyte-mcp.invalid";
 
 export async function createApp(config: Config): Promise<App> {
   const logger = log("main");
   const closers: (() => Promise<unknown>)[] = [];
   let { hubUrl, entryUrl, orgApiKey, partnerApiKey } = config.xyte;
-  let demoHubUrl: string | undefined;
+  let upstreamFetch: typeof fetch | undefined;
   if (config.demo) {
-    // Loaded only in demo mode: production never pays for the simulator.
+    // Loaded only in demo mode: production never pays for the simulator. The simulated hub answers in
+    // process (no socket to open at start-up); requests still go through the client's whole fetch path.
     const sim = await import("./simulator/mod.ts");
-    const hub = await sim.startSimulator();
-    hubUrl = entryUrl = demoHubUrl = hub.url;
+    const hub = sim.createSimulator();
+    hubUrl = entryUrl = DEMO_HUB_URL;
+    upstreamFetch = (input, init) => hub.handle(new Request(input, init));
     orgApiKey = new Secret(sim.DEMO_ORG_KEY);
     partnerApiKey = new Secret(sim.DEMO_PARTNER_KEY);
-    closers.push(() => hub.close());
-    logger.info("demo mode: serving the simulated Xyte organization", { hubUrl: hub.url });
+    logger.info("demo mode: serving the simulated Xyte organization in process");
   }
 
   const http = config.transport === "http";
@@ -73,9 +75,10 @@ export async function createApp(config: Config): Promise<App> {
     ...(partnerApiKey ? { partner: partnerApiKey } : {}),
   };
   const multiTenant = !orgApiKey && !partnerApiKey;
+  // The demo holds a partner key too (for call_endpoint), but shows the default selection users get.
   const toolsets = resolveToolsets(config.toolsets, {
     organization: multiTenant || !!orgApiKey,
-    partner: !!partnerApiKey,
+    partner: !!partnerApiKey && !config.demo,
   });
   const tools = await exposedTools({ readOnly: config.readOnly, toolsets });
   const ttlSeconds = (group: string) => config.cacheTtls[group] ?? config.cacheTtls.default ?? 0;
@@ -93,6 +96,7 @@ export async function createApp(config: Config): Promise<App> {
         partnerKey: keys.partner,
         timeoutMs: config.xyte.timeoutMs,
         userAgent: `${PROGRAM_NAME}/${VERSION}`,
+        ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
         // Keys clients bring must not outlive their session in a process-wide list.
         rememberKeys: !multiTenant,
         telemetry,
@@ -107,8 +111,11 @@ export async function createApp(config: Config): Promise<App> {
     telemetry,
     ...(metrics ? { metrics } : {}),
     limiter,
-    readiness: createReadiness({ hubUrl, ...(redis ? { redis } : {}) }),
-    ...(demoHubUrl ? { demoHubUrl } : {}),
+    readiness: createReadiness({
+      hubUrl,
+      ...(redis ? { redis } : {}),
+      ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
+    }),
     async close() {
       for (const close of closers.reverse()) await close().catch(() => {});
     },

@@ -5,7 +5,6 @@
  * Two stores: in memory (one process) and Redis (every replica shares one budget per tenant). A
  * `perMinute` of 0 means no limit, whichever factory is called.
  */
-import { createHash } from "node:crypto";
 import { log } from "../observability/log.ts";
 import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
 
@@ -174,7 +173,14 @@ redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate)))
 return { allowed, math.floor(tokens + 1e-9), wait }
 `;
 
-const TAKE_SCRIPT_SHA = createHash("sha1").update(TAKE_SCRIPT).digest("hex");
+/** SHA-1 of the script, as EVALSHA wants it; computed on first use with Web Crypto (node:crypto costs start-up). */
+let takeScriptSha: Promise<string> | undefined;
+function scriptSha(): Promise<string> {
+  takeScriptSha ??= crypto.subtle.digest("SHA-1", new TextEncoder().encode(TAKE_SCRIPT)).then((digest) =>
+    [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")
+  );
+  return takeScriptSha;
+}
 
 /**
  * A token bucket per subject in Redis, shared by every process using the same Redis and prefix. Keys are
@@ -206,7 +212,7 @@ export function createRedisRateLimiter(
 
   const run = async (key: string): Promise<unknown> => {
     try {
-      return await redis.evalsha(TAKE_SCRIPT_SHA, 1, key, rate, String(burst));
+      return await redis.evalsha(await scriptSha(), 1, key, rate, String(burst));
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
       return await redis.eval(TAKE_SCRIPT, 1, key, rate, String(burst));
