@@ -1,17 +1,18 @@
 /**
- * How tool schemas are published to MCP clients.
+ * How tools are published to MCP clients: the `tools/list` entry of each tool, computed once per process and
+ * shared by every server instance (servers are built per connection, session or request).
  *
- * Input: the SDK would reject bad arguments itself with a bare text error; we publish the zod schema's JSON
- * Schema but let the value through, so the tool wrapper validates it and answers with a typed
- * `invalid_arguments` error that has a hint.
+ * Input: the zod schema's JSON Schema, plus `cache` for read tools; validation happens in the tool wrapper,
+ * which answers bad arguments with a typed `invalid_arguments` error and a hint.
  *
  * Output: every tool result is either the success object or `{error: {...}}` (2025-era SDK clients validate
  * `structuredContent` against `outputSchema` even on `isError` results). The published schema therefore lists
  * `error` among the properties and requires nothing at the root (the server itself validates every success
  * result against the full schema), keeping the root `type: "object"` MCP requires.
  */
-import type { StandardSchemaWithJSON } from "@modelcontextprotocol/server";
+import type { Tool as McpTool } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import type { Tool, ToolAnnotations } from "./tool.ts";
 
 /** The `error` object of a failed tool call. */
 export const ToolErrorSchema = z.object({
@@ -24,7 +25,6 @@ export const ToolErrorSchema = z.object({
 export type ToolErrorPayload = z.infer<typeof ToolErrorSchema>;
 
 type JsonSchema = Record<string, unknown>;
-type JsonOptions = { readonly target: string };
 
 function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
   const json = compact(z.toJSONSchema(schema, { io, target: "draft-2020-12" }), io) as JsonSchema;
@@ -76,66 +76,52 @@ function mapValues(record: unknown, fn: (value: unknown) => unknown): Record<str
   return Object.fromEntries(Object.entries(record as Record<string, unknown>).map(([k, v]) => [k, fn(v)]));
 }
 
-/**
- * Converts once per schema, on first use: servers are built per connection (or per request when stateless)
- * and `initialize` never needs the JSON Schemas, so neither start-up nor later servers pay for conversion.
- */
-function memoized(cache: WeakMap<z.ZodType, JsonSchema>, schema: z.ZodType, convert: () => JsonSchema) {
-  return (_: JsonOptions): JsonSchema => {
-    let json = cache.get(schema);
-    if (!json) cache.set(schema, json = convert());
-    return json;
-  };
-}
-
-const inputCache = new WeakMap<z.ZodType, JsonSchema>();
-const outputCache = new WeakMap<z.ZodType, JsonSchema>();
-
 /** The argument every read tool takes to bypass the response cache. */
 export const CACHE_ARGUMENT = "cache";
 const CACHE_ARGUMENT_SCHEMA = { type: "boolean", description: "false: skip the cache" };
 
-/** Publishes `schema` as the tool's input schema while leaving validation to the tool wrapper. */
-export function publishedInput(
-  schema: z.ZodObject,
-  options: { cacheArgument?: boolean } = {},
-): StandardSchemaWithJSON {
-  const json = memoized(inputCache, schema, () => {
-    const input = jsonSchemaOf(schema, "input");
-    if (!options.cacheArgument) return input;
-    // Read tools also take `cache: false` (fresh data); the tool wrapper consumes it before validation.
-    const properties = {
-      ...(input.properties as Record<string, unknown>),
-      [CACHE_ARGUMENT]: CACHE_ARGUMENT_SCHEMA,
-    };
-    return { ...input, properties };
-  });
+const listings = new WeakMap<Tool, McpTool>();
+
+/** The `tools/list` entry of a tool, computed on first use and shared afterwards. */
+export function toolListing(tool: Tool): McpTool {
+  let listing = listings.get(tool);
+  if (!listing) {
+    listings.set(
+      tool,
+      listing = {
+        name: tool.name,
+        title: tool.title,
+        description: tool.description,
+        // Both are zod objects converted to JSON Schema, so their root is always `type: "object"`.
+        inputSchema: inputJsonSchema(tool.input, {
+          cacheArgument: tool.annotations.readOnlyHint,
+        }) as McpTool["inputSchema"],
+        outputSchema: outputJsonSchema(tool.output) as McpTool["outputSchema"],
+        annotations: publishedAnnotations(tool.annotations),
+      },
+    );
+  }
+  return listing;
+}
+
+/** The JSON Schema published as a tool's `inputSchema` (with `cache` for read tools). */
+export function inputJsonSchema(schema: z.ZodObject, options: { cacheArgument?: boolean } = {}): JsonSchema {
+  const input = jsonSchemaOf(schema, "input");
+  if (!options.cacheArgument) return input;
+  // Read tools also take `cache: false` (fresh data); the tool wrapper consumes it before validation.
   return {
-    "~standard": {
-      version: 1,
-      vendor: "xyte-mcp",
-      validate: (value: unknown) => ({ value }),
-      jsonSchema: { input: json, output: json },
-    },
+    ...input,
+    properties: { ...(input.properties as JsonSchema), [CACHE_ARGUMENT]: CACHE_ARGUMENT_SCHEMA },
   };
 }
 
-/** Publishes `schema` as the tool's output schema, extended with the `{error}` branch. */
-export function publishedOutput(schema: z.ZodObject): StandardSchemaWithJSON {
-  const json = memoized(outputCache, schema, () => outputJsonSchema(schema));
-  return {
-    "~standard": {
-      version: 1,
-      vendor: "xyte-mcp",
-      validate: (value: unknown) => {
-        const parsed = schema.safeParse(value);
-        return parsed.success ? { value: parsed.data } : {
-          issues: parsed.error.issues.map((i) => ({ message: i.message, path: i.path as PropertyKey[] })),
-        };
-      },
-      jsonSchema: { input: json, output: json },
-    },
-  };
+/**
+ * The annotations as published. For a read-only tool, `destructiveHint` and `idempotentHint` carry no meaning
+ * (MCP defines them only when `readOnlyHint` is false), so they are left out of every `tools/list`.
+ */
+export function publishedAnnotations(annotations: ToolAnnotations): Partial<ToolAnnotations> {
+  if (!annotations.readOnlyHint) return annotations;
+  return { readOnlyHint: true, openWorldHint: annotations.openWorldHint };
 }
 
 /**

@@ -9,6 +9,8 @@ import {
   type InputRequiredResult,
   inputResponse,
   McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
@@ -19,8 +21,8 @@ import type { XyteClient } from "../xyte/client.ts";
 import { errorResult, invalidArguments, successResult, toErrorPayload, ToolFailure } from "./results.ts";
 import { registerPrompts } from "./register_prompts.ts";
 import { registerResources } from "./register_resources.ts";
-import { CACHE_ARGUMENT, publishedInput, publishedOutput } from "./schemas.ts";
-import type { ConfirmationSpec, Tool, ToolAnnotations, ToolContext } from "./tool.ts";
+import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
+import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
 
 export interface ServerDeps {
   xyte: XyteClient;
@@ -86,31 +88,34 @@ export function buildServer(
     { capabilities: { logging: {} }, instructions: serverInstructions(deps.tools) },
   );
   const canElicit = (ctx: ServerContext) => clientCanElicit(server, ctx, serve);
-  for (const tool of deps.tools) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: publishedInput(tool.input, { cacheArgument: tool.annotations.readOnlyHint }),
-        outputSchema: publishedOutput(tool.output),
-        annotations: publishedAnnotations(tool.annotations),
-      },
-      (args: unknown, ctx: ServerContext) => runTool(tool, args, ctx, deps, canElicit),
-    );
-  }
+  registerTools(server, deps, canElicit);
   registerResources(server, deps);
   registerPrompts(server, deps);
   return server;
 }
 
 /**
- * The annotations as published. For a read-only tool, `destructiveHint` and `idempotentHint` carry no meaning
- * (MCP defines them only when `readOnlyHint` is false), so they are left out of every `tools/list`.
+ * Answers `tools/list` and `tools/call` with two handlers on the low-level server instead of registering each
+ * tool with `McpServer.registerTool`: the listing is computed once per tool set and shared by every server
+ * instance, so a session costs a few kilobytes instead of one registration per tool.
  */
-export function publishedAnnotations(annotations: ToolAnnotations): Partial<ToolAnnotations> {
-  if (!annotations.readOnlyHint) return annotations;
-  return { readOnlyHint: true, openWorldHint: annotations.openWorldHint };
+function registerTools(
+  server: McpServer,
+  deps: ServerDeps,
+  canElicit: (ctx: ServerContext) => boolean,
+): void {
+  if (deps.tools.length === 0) return;
+  const byName = new Map(deps.tools.map((tool) => [tool.name, tool]));
+  const listing = { tools: deps.tools.map(toolListing) };
+  server.server.registerCapabilities({ tools: { listChanged: false } });
+  server.server.setRequestHandler("tools/list", () => listing);
+  server.server.setRequestHandler("tools/call", (request, ctx) => {
+    const tool = byName.get(request.params.name);
+    if (!tool) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${request.params.name} not found`);
+    }
+    return runTool(tool, request.params.arguments, ctx, deps, canElicit);
+  });
 }
 
 /**

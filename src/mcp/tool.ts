@@ -141,6 +141,16 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     async execute(args, ctx) {
       const typedArgs = args as z.output<I>;
       const result = await spec.run(typedArgs, ctx);
+      // The published output schema requires nothing (see schemas.ts); the full contract is checked here.
+      const checked = spec.output.safeParse(result);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        throw new Error(
+          `${spec.name} produced output that breaks its schema at ${
+            issue?.path.join(".")
+          }: ${issue?.message}`,
+        );
+      }
       return { result: result as Record<string, unknown>, summary: spec.summarize(result, typedArgs) };
     },
   };

@@ -9,11 +9,12 @@ import {
   ToolFailure,
 } from "../../src/mcp/results.ts";
 import {
+  inputJsonSchema,
   outputJsonSchema,
-  publishedInput,
-  publishedOutput,
   type ToolErrorPayload,
+  toolListing,
 } from "../../src/mcp/schemas.ts";
+import { defineTool, READ_ONLY, type ToolContext } from "../../src/mcp/tool.ts";
 import { rememberSecret } from "../../src/secret.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
 
@@ -167,11 +168,19 @@ Deno.test("outputJsonSchema keeps root type object, adds the error branch and re
   assert.equal("required" in schema, false);
 });
 
-Deno.test("the server-side output check still requires every success field", () => {
-  const published = publishedOutput(Success);
-  const check = (value: unknown) => published["~standard"].validate(value) as { issues?: unknown[] };
-  assert.equal(check({ devices: [], more: false }).issues, undefined);
-  assert.ok(check({ devices: [] }).issues?.length, "a missing required field is caught before sending");
+Deno.test("a tool whose result breaks its output schema fails as an internal error, never sent", async () => {
+  const broken = defineTool({
+    name: "broken_tool",
+    title: "Broken",
+    description: "Returns a result missing a required field.",
+    toolset: "devices",
+    input: z.object({}),
+    output: Success,
+    annotations: READ_ONLY,
+    run: () => Promise.resolve({ devices: [] } as unknown as z.infer<typeof Success>),
+    summarize: () => "never",
+  });
+  await assert.rejects(() => broken.execute({}, {} as ToolContext), /breaks its schema at more/);
 });
 
 Deno.test("the published output schema accepts a success object and {error}, and rejects anything else", () => {
@@ -208,16 +217,24 @@ Deno.test("an errorResult's structuredContent validates against the published ou
   assert.equal(validate(success.structuredContent).valid, true);
 });
 
-Deno.test("publishedOutput exposes the extended JSON schema; publishedInput lets any value through", () => {
-  const output = publishedOutput(Success);
-  const json = output["~standard"].jsonSchema.output({ target: "draft-2020-12" });
-  assert.deepEqual(json, outputJsonSchema(Success));
-  const input = publishedInput(z.object({ device_id: z.string() }));
-  const inputJson = input["~standard"].jsonSchema.input({ target: "draft-2020-12" }) as Record<
-    string,
-    unknown
-  >;
-  assert.equal(inputJson.type, "object");
-  assert.deepEqual(inputJson.required, ["device_id"]);
-  assert.deepEqual(input["~standard"].validate({ device_id: 42 }), { value: { device_id: 42 } });
+Deno.test("a tool's listing: input schema (plus cache for read tools), output schema, meaningful annotations", () => {
+  const tool = defineTool({
+    name: "sample_tool",
+    title: "Sample",
+    description: "A sample.",
+    toolset: "devices",
+    input: z.object({ device_id: z.string() }),
+    output: Success,
+    annotations: READ_ONLY,
+    run: () => Promise.resolve({ devices: [], more: false }),
+    summarize: () => "ok",
+  });
+  const listing = toolListing(tool);
+  assert.equal(toolListing(tool), listing, "computed once and shared");
+  assert.deepEqual(listing.outputSchema, outputJsonSchema(Success));
+  assert.equal(listing.inputSchema.type, "object");
+  assert.deepEqual(listing.inputSchema.required, ["device_id"]);
+  assert.deepEqual(Object.keys(listing.inputSchema.properties ?? {}), ["device_id", "cache"]);
+  assert.deepEqual(listing.annotations, { readOnlyHint: true, openWorldHint: true });
+  assert.deepEqual(inputJsonSchema(z.object({ x: z.string() })).properties, { x: { type: "string" } });
 });

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { McpServer } from "@modelcontextprotocol/server";
+import { NO_TELEMETRY } from "../../src/observability/telemetry.ts";
+import type { Tenant } from "../../src/tenancy.ts";
+import { LegacySessions } from "../../src/transports/sessions.ts";
+
+const HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
+const initialize = (id = 1) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+});
+
+function tenant(id: string): Tenant {
+  return { id, deps: {} as Tenant["deps"] };
+}
+
+async function open(sessions: LegacySessions, owner: Tenant): Promise<Response> {
+  const body = initialize();
+  const response = await sessions.handle(
+    new Request("http://localhost/mcp", { method: "POST", headers: HEADERS, body: JSON.stringify(body) }),
+    body,
+    owner,
+  );
+  await response.body?.cancel();
+  return response;
+}
+
+function listTools(sessionId: string): [Request, unknown] {
+  const body = { jsonrpc: "2.0", id: 2, method: "tools/list" };
+  return [
+    new Request("http://localhost/mcp", {
+      method: "POST",
+      headers: { ...HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+      body: JSON.stringify(body),
+    }),
+    body,
+  ];
+}
+
+Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap refuses new ones with 503", async () => {
+  let now = 0;
+  const opened: string[] = [];
+  const sessions = new LegacySessions({
+    build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
+    idleTtlSeconds: 60,
+    maxSessions: 2,
+    telemetry: { ...NO_TELEMETRY, sessions: (n) => opened.push(String(n)) },
+    now: () => now,
+  });
+  try {
+    const alice = tenant("alice");
+    const first = await open(sessions, alice);
+    const second = await open(sessions, alice);
+    assert.equal(first.status, 200);
+    assert.equal(sessions.size, 2);
+    const third = await open(sessions, alice);
+    assert.equal(third.status, 503, "the cap refuses a third session");
+    assert.equal(third.headers.get("retry-after"), "30");
+
+    now = 50_000;
+    const [request, body] = listTools(second.headers.get("mcp-session-id")!);
+    const touched = await sessions.handle(request, body, alice);
+    await touched.body?.cancel();
+    assert.equal(touched.status, 200);
+
+    now = 70_000; // the first session has been idle 70 s, the second 20 s
+    assert.equal(await sessions.sweep(), 1);
+    assert.equal(sessions.size, 1);
+    const [gone, goneBody] = listTools(first.headers.get("mcp-session-id")!);
+    assert.equal((await sessions.handle(gone, goneBody, alice)).status, 404);
+
+    const [other, otherBody] = listTools(second.headers.get("mcp-session-id")!);
+    assert.equal(
+      (await sessions.handle(other, otherBody, tenant("mallory"))).status,
+      403,
+      "another key is refused",
+    );
+    assert.deepEqual(opened.slice(0, 2), ["1", "2"], "the open-sessions gauge follows");
+  } finally {
+    await sessions.closeAll();
+  }
+  assert.equal(sessions.size, 0);
+});
