@@ -22,9 +22,7 @@ export function registerPrompts(
   const mentions = toolMentions(exposed);
   for (const prompt of prompts) {
     if (!prompt.requires.every((tool) => exposed.has(tool))) continue;
-    const argsSchema = z.object(
-      mapValues(prompt.arguments, (spec) => argumentSchema(spec, deps.xyte, directories)),
-    );
+    const argsSchema = argumentsSchema(prompt, deps.xyte, directories);
     server.registerPrompt(
       prompt.name,
       { title: prompt.title, description: prompt.description, argsSchema },
@@ -37,6 +35,29 @@ export function registerPrompts(
       }),
     );
   }
+}
+
+/**
+ * Argument schemas are built once per Xyte client (their completers query that client) and shared by every
+ * server over it: in single-tenant mode every session reuses them, which keeps a session small.
+ */
+const schemasByClient = new WeakMap<XyteClient, WeakMap<DirectoryCache, Map<string, z.ZodObject>>>();
+
+function argumentsSchema(
+  prompt: PromptDefinition,
+  xyte: XyteClient,
+  directories: DirectoryCache,
+): z.ZodObject {
+  let byDirectories = schemasByClient.get(xyte);
+  if (!byDirectories) schemasByClient.set(xyte, byDirectories = new WeakMap());
+  let byPrompt = byDirectories.get(directories);
+  if (!byPrompt) byDirectories.set(directories, byPrompt = new Map());
+  let schema = byPrompt.get(prompt.name);
+  if (!schema) {
+    schema = z.object(mapValues(prompt.arguments, (spec) => argumentSchema(spec, xyte, directories)));
+    byPrompt.set(prompt.name, schema);
+  }
+  return schema;
 }
 
 function mapValues<T, U>(record: Readonly<Record<string, T>>, f: (value: T) => U): Record<string, U> {
@@ -61,7 +82,7 @@ function argumentSchema(
       message: `must be one of: ${choices.join(", ")}`,
     });
   }
-  // completable() marks this schema instance, so each server builds its own.
+  // completable() marks this schema instance with this client's completer.
   const completed = choices
     ? completable(field, (typed) => choices.filter((c) => c.startsWith(typed.trim().toLowerCase())))
     : spec.complete

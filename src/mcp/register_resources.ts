@@ -27,6 +27,7 @@ import {
   type TemplateResource,
 } from "./resource.ts";
 import { toErrorPayload } from "./results.ts";
+import type { XyteClient } from "../xyte/client.ts";
 import type { ServerDeps } from "./server.ts";
 
 const resourceLog = log("resource");
@@ -58,19 +59,41 @@ export function registerResources(
       );
       continue;
     }
-    const complete = Object.fromEntries(
-      Object.entries(def.variables).map((
-        [name, source],
-      ) => [name, completerFor(source, deps.xyte, directories)]),
-    );
-    const list = def.list ? (ctx: ServerContext) => listInstances(def, context(ctx)) : undefined;
     server.registerResource(
       def.name,
-      new ResourceTemplate(def.uriTemplate, { list, complete }),
+      templateFor(def, deps.xyte, directories),
       metadata,
       (uri, variables, ctx) => readDocument(uri, () => def.read(decodeVariables(variables), context(ctx))),
     );
   }
+}
+
+/**
+ * URI templates (with their list and completion callbacks, which query one Xyte client) are built once per
+ * client and shared by every server over it, so a session costs little more than its transport.
+ */
+const templatesByClient = new WeakMap<XyteClient, WeakMap<DirectoryCache, Map<string, ResourceTemplate>>>();
+
+function templateFor(
+  def: Extract<ResourceDefinition, { kind: "template" }>,
+  xyte: XyteClient,
+  directories: DirectoryCache,
+): ResourceTemplate {
+  let byDirectories = templatesByClient.get(xyte);
+  if (!byDirectories) templatesByClient.set(xyte, byDirectories = new WeakMap());
+  let byName = byDirectories.get(directories);
+  if (!byName) byDirectories.set(directories, byName = new Map());
+  let template = byName.get(def.name);
+  if (!template) {
+    const complete = Object.fromEntries(
+      Object.entries(def.variables).map(([name, source]) => [name, completerFor(source, xyte, directories)]),
+    );
+    const list = def.list
+      ? (ctx: ServerContext) => listInstances(def, { xyte, signal: ctx.mcpReq.signal, directories })
+      : undefined;
+    byName.set(def.name, template = new ResourceTemplate(def.uriTemplate, { list, complete }));
+  }
+  return template;
 }
 
 /** Reads one document as JSON text, or throws the MCP error describing why it cannot be read. */
