@@ -8,16 +8,19 @@
  *
  *   deno run --allow-all bench/http.ts [seconds-per-cell=3]
  */
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startSimulator } from "../src/simulator/mod.ts";
 import { ORG_KEY, serverEnv, startHttpServer } from "../tests/e2e/harness.ts";
 
 const SECONDS = Number(Deno.args[0] ?? 3);
-const CONCURRENCY = [1, 16, 64];
+const CONCURRENCY = Deno.env.get("BENCH_MEMORY_ONLY") ? [] : [1, 16, 64];
 const hub = await startSimulator({ organizations: [{ key: ORG_KEY }] });
 const deviceIds = hub.state.organizations[0]!.devices.map((d) => d.id);
-// The production default log level (info: one line per tool call).
-const env = serverEnv(hub, { LOG_LEVEL: "info", MCP_RATE_LIMIT_RPM: "0", XYTE_CACHE_TTL_S: "0" });
+// The production default log level (info: one line per tool call); V8 flags come from RUN_ARGS (deno task start).
+const env = serverEnv(hub, {
+  LOG_LEVEL: "info",
+  MCP_RATE_LIMIT_RPM: "0",
+  XYTE_CACHE_TTL_S: "0",
+});
 
 interface Cell {
   calls: number;
@@ -48,23 +51,61 @@ const direct = (i: number) =>
     headers: { authorization: ORG_KEY, accept: "application/json" },
   }).then((r) => r.text()).then(() => {});
 
-async function mcpCell(url: string, workers: number): Promise<Cell> {
-  const clients = await Promise.all(Array.from({ length: Math.min(workers, 16) }, async () => {
-    const client = new Client({ name: "bench", version: "1" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-    return client;
-  }));
-  try {
-    return await drive(workers, async (i) => {
-      const result = await clients[i % clients.length]!.callTool({
-        name: "get_device",
-        arguments: { device_id: deviceIds[i % deviceIds.length] },
-      });
-      if (result.isError) throw new Error(JSON.stringify(result.structuredContent));
+const MCP_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
+
+/**
+ * A lean MCP client over plain fetch (what a production host's HTTP stack does, without an SDK's own CPU
+ * cost in this process): `initialize` once for a session, then `tools/call` POSTs; the answer is read from
+ * the JSON body or the SSE `data:` line.
+ */
+async function openSession(url: string, stateless: boolean): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { ...MCP_HEADERS, "mcp-protocol-version": "2025-06-18" };
+  if (stateless) return headers;
+  const init = await fetch(url, {
+    method: "POST",
+    headers: MCP_HEADERS,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "bench", version: "1" },
+      },
+    }),
+  });
+  await init.text();
+  headers["mcp-session-id"] = init.headers.get("mcp-session-id")!;
+  await (await fetch(url, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  })).text();
+  return headers;
+}
+
+async function mcpCell(url: string, workers: number, stateless: boolean): Promise<Cell> {
+  const sessions = await Promise.all(
+    Array.from({ length: Math.min(workers, 16) }, () => openSession(url, stateless)),
+  );
+  return await drive(workers, async (i) => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: sessions[i % sessions.length]!,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: i + 1,
+        method: "tools/call",
+        params: { name: "get_device", arguments: { device_id: deviceIds[i % deviceIds.length] } },
+      }),
     });
-  } finally {
-    await Promise.all(clients.map((c) => c.close()));
-  }
+    const text = await response.text();
+    const json = text.startsWith("{")
+      ? text
+      : text.slice(text.indexOf("data: ") + 6, text.indexOf("\n", text.indexOf("data: ")));
+    if (JSON.parse(json).result?.isError !== undefined) throw new Error(json);
+  });
 }
 
 const rows: Record<string, Record<string, string | number>> = {};
@@ -76,10 +117,10 @@ const fmt = (cell: Cell) => ({
 for (const mode of ["stateful", "stateless"] as const) {
   const server = await startHttpServer(env, mode === "stateless" ? ["--stateless"] : []);
   try {
-    await mcpCell(server.url, 4); // warm-up: JIT, connections, caches
+    await mcpCell(server.url, 4, mode === "stateless"); // warm-up: JIT, connections, caches
     for (const workers of CONCURRENCY) {
       const baseline = await drive(workers, direct);
-      const cell = await mcpCell(server.url, workers);
+      const cell = await mcpCell(server.url, workers, mode === "stateless");
       rows[`direct fetch c=${workers}`] ??= fmt(baseline);
       rows[`${mode} c=${workers}`] = {
         ...fmt(cell),
@@ -101,6 +142,11 @@ try {
     const status = Deno.readTextFileSync(`/proc/${server.child.pid}/status`);
     return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
   };
+  const heapBefore = Number(
+    /xyte_mcp_nodejs_heap_size_used_bytes (\d+)/.exec(
+      await (await fetch(new URL("/metrics", server.url))).text(),
+    )?.[1],
+  ) / 1048576;
   const before = rss();
   const headers = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
   const body = JSON.stringify({
@@ -117,14 +163,20 @@ try {
     }));
   }
   const health = await (await fetch(new URL("/healthz", server.url))).json();
+  // Let the server go idle (V8 collects garbage left by the 1,000 initialize requests), then read.
+  await new Promise((r) => setTimeout(r, 5000));
   const after = rss();
+  const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+  const heapUsed = Number(/xyte_mcp_nodejs_heap_size_used_bytes (\d+)/.exec(metrics)?.[1] ?? NaN) / 1048576;
   // deno-lint-ignore no-console
   console.table({
     "idle sessions": {
       sessions: health.sessions,
       "RSS before MB": before.toFixed(1),
+      "JS heap before MB": heapBefore.toFixed(1),
       "RSS with sessions MB": after.toFixed(1),
-      "KB per session": (((after - before) * 1024) / health.sessions).toFixed(1),
+      "RSS KB per session": (((after - before) * 1024) / health.sessions).toFixed(1),
+      "JS heap used MB": heapUsed.toFixed(1),
     },
   });
 } finally {

@@ -9,8 +9,15 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/
 import { type SimulatorServer, startSimulator } from "../../src/simulator/mod.ts";
 
 export const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
-/** Exactly the permissions `deno task start` grants. */
-export const RUN_ARGS = ["run", "--allow-net", "--allow-env", "--allow-read", MAIN];
+/** Exactly the permissions and V8 flags of `deno task start`. */
+export const RUN_ARGS = [
+  "run",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--v8-flags=--max-semi-space-size=2",
+  MAIN,
+];
 
 export const ORG_KEY = "e2e-org-key-5f1c2a";
 export const PARTNER_KEY = "e2e-partner-key-9b7d3e";
