@@ -17,7 +17,8 @@ import { DEFAULT_TOOLSETS, type Toolset } from "./toolsets.ts";
 import { createNoRateLimiter, type RateLimiter } from "./transports/rate_limit.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
 import { type CacheStore, createMemoryCacheStore, createRedisCacheStore } from "./xyte/cache_store.ts";
-import { XyteClient } from "./xyte/client.ts";
+import { type Breakers, XyteClient } from "./xyte/client.ts";
+import { CircuitBreaker, DEFAULT_RETRY_POLICY, TenantGates } from "./xyte/resilience.ts";
 
 export interface App {
   tenancy: Tenancy;
@@ -82,10 +83,14 @@ export async function createApp(config: Config): Promise<App> {
   });
   const tools = await exposedTools({ readOnly: config.readOnly, toolsets });
   const ttlSeconds = (group: string) => config.cacheTtls[group] ?? config.cacheTtls.default ?? 0;
+  const retry = { ...DEFAULT_RETRY_POLICY, maxRetries: config.xyte.retryMax };
+  const breakers = circuitBreakers(config, telemetry);
+  const gates = new TenantGates(config.xyte.maxConcurrency);
   const tenancy = new Tenancy({
     tools,
     readOnly: config.readOnly,
     telemetry,
+    toolTimeoutMs: config.xyte.toolTimeoutMs,
     configured: configuredKeys,
     ...(http ? { idOf: (await import("./transports/http_guards.ts")).tenantKeyId } : {}),
     client: (keys, tenant) =>
@@ -101,6 +106,9 @@ export async function createApp(config: Config): Promise<App> {
         rememberKeys: !multiTenant,
         telemetry,
         cache: { store: cacheStore, tenant, ttlSeconds, reads: true },
+        retry,
+        breakers,
+        gates: { gates, tenant },
       }),
   });
   logger.info("tools exposed", { toolsets: toolsets.join(","), tools: tools.length, multiTenant });
@@ -118,6 +126,32 @@ export async function createApp(config: Config): Promise<App> {
     }),
     async close() {
       for (const close of closers.reverse()) await close().catch(() => {});
+    },
+  };
+}
+
+/** One circuit breaker per upstream origin (hub, entry), shared by every tenant's client. */
+function circuitBreakers(config: Config, telemetry: Telemetry): Breakers {
+  const byOrigin = new Map<string, CircuitBreaker>();
+  const logger = log("xyte");
+  return {
+    for(origin) {
+      let breaker = byOrigin.get(origin);
+      if (!breaker) {
+        breaker = new CircuitBreaker(new URL(origin).host, {
+          failureThreshold: config.xyte.breakerFailures,
+          cooldownMs: config.xyte.breakerCooldownSeconds * 1000,
+          onChange: (open) => {
+            telemetry.circuit(origin, open);
+            logger.warning(open ? "circuit opened: Xyte calls fail fast" : "circuit closed", {
+              host: new URL(origin).host,
+              cooldownSeconds: config.xyte.breakerCooldownSeconds,
+            });
+          },
+        });
+        byOrigin.set(origin, breaker);
+      }
+      return breaker;
     },
   };
 }

@@ -22,7 +22,17 @@ export interface XyteSettings {
   partnerApiKey: Secret | undefined;
   hubUrl: string;
   entryUrl: string;
+  /** Deadline of one upstream request. */
   timeoutMs: number;
+  /** Retries of an idempotent upstream request. */
+  retryMax: number;
+  /** Upstream requests one tenant may have in flight. */
+  maxConcurrency: number;
+  /** Consecutive host failures that open the circuit breaker, and how long it stays open. */
+  breakerFailures: number;
+  breakerCooldownSeconds: number;
+  /** Deadline of one tool call, retries and pages included. */
+  toolTimeoutMs: number;
 }
 
 /** Settings of the Streamable HTTP service. */
@@ -101,6 +111,11 @@ type SettingId =
   | "hubUrl"
   | "entryUrl"
   | "timeoutMs"
+  | "retryMax"
+  | "maxConcurrency"
+  | "breakerFailures"
+  | "breakerCooldown"
+  | "toolTimeoutMs"
   | "httpTokens"
   | "allowUnauthenticated"
   | "allowedHosts"
@@ -288,6 +303,48 @@ export const SETTINGS: readonly SettingSpec[] = [
     schema: integer(100, 600_000),
   },
   {
+    id: "retryMax",
+    env: ["XYTE_RETRY_MAX"],
+    accepted: "an integer from 0 to 10",
+    default: "3",
+    description: "Retries of an idempotent Xyte request (GET, PUT, DELETE) after 5xx, 429, timeouts or no " +
+      "answer, with exponential backoff and jitter or the server's Retry-After. POST and PATCH are never retried.",
+    schema: integer(0, 10),
+  },
+  {
+    id: "maxConcurrency",
+    env: ["XYTE_MAX_CONCURRENCY"],
+    accepted: "an integer from 1 to 256",
+    default: "8",
+    description: "Requests one tenant may have in flight to Xyte at once; more wait their turn.",
+    schema: integer(1, 256),
+  },
+  {
+    id: "breakerFailures",
+    env: ["XYTE_BREAKER_FAILURES"],
+    accepted: "an integer from 1 to 1000",
+    default: "5",
+    description:
+      "Consecutive failures of a Xyte host (no answer, timeout, 5xx) that open its circuit breaker.",
+    schema: integer(1, 1000),
+  },
+  {
+    id: "breakerCooldown",
+    env: ["XYTE_BREAKER_COOLDOWN_S"],
+    accepted: "an integer of seconds from 1 to 3600",
+    default: "10",
+    description: "How long an open circuit fails fast before one trial request checks the host again.",
+    schema: integer(1, 3600),
+  },
+  {
+    id: "toolTimeoutMs",
+    env: ["MCP_TOOL_TIMEOUT_MS"],
+    accepted: "an integer of milliseconds from 100 to 3600000",
+    default: "60000",
+    description: "Deadline of one tool call, retries and pages included; then it fails with code timeout.",
+    schema: integer(100, 3_600_000),
+  },
+  {
     id: "httpTokens",
     env: ["MCP_HTTP_TOKEN"],
     secret: true,
@@ -471,6 +528,11 @@ export async function loadConfig(
       hubUrl: values.get("hubUrl") as string,
       entryUrl: values.get("entryUrl") as string,
       timeoutMs: values.get("timeoutMs") as number,
+      retryMax: values.get("retryMax") as number,
+      maxConcurrency: values.get("maxConcurrency") as number,
+      breakerFailures: values.get("breakerFailures") as number,
+      breakerCooldownSeconds: values.get("breakerCooldown") as number,
+      toolTimeoutMs: values.get("toolTimeoutMs") as number,
     },
     http: {
       tokens: ((values.get("httpTokens") as string[] | undefined) ?? []).map((t) => new Secret(t)),
@@ -527,6 +589,8 @@ export function configSummary(config: Config): Record<string, unknown> {
     hubUrl: config.xyte.hubUrl,
     entryUrl: config.xyte.entryUrl,
     timeoutMs: config.xyte.timeoutMs,
+    retryMax: config.xyte.retryMax,
+    toolTimeoutMs: config.xyte.toolTimeoutMs,
     cacheTtls: Object.entries(config.cacheTtls).map(([group, seconds]) => `${group}=${seconds}`).join(","),
     organizationKeySet: config.xyte.orgApiKey !== undefined,
     partnerKeySet: config.xyte.partnerApiKey !== undefined,

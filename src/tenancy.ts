@@ -31,6 +31,7 @@ export interface TenancyOptions {
   tools: readonly Tool[];
   readOnly: boolean;
   telemetry?: Telemetry;
+  toolTimeoutMs?: number;
   /** Builds the Xyte client of a tenant. */
   client(keys: TenantKeys, tenantId: string): XyteClient;
   /** The server's own keys; none = multi-tenant. */
@@ -78,6 +79,7 @@ export class Tenancy {
         tools: this.#options.tools,
         readOnly: this.#options.readOnly,
         ...(this.#options.telemetry ? { telemetry: this.#options.telemetry } : {}),
+        ...(this.#options.toolTimeoutMs ? { toolTimeoutMs: this.#options.toolTimeoutMs } : {}),
       },
     };
   }

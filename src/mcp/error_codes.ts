@@ -34,6 +34,8 @@ export const ERROR_CODES: { readonly [C in XyteErrorCode | ToolOnlyCode]: string
   timeout: "Xyte did not answer within the deadline; retriable.",
   network: "Xyte could not be reached; retriable.",
   invalid_response: "Xyte answered with something that is not the expected JSON.",
+  circuit_open:
+    "Xyte failed repeatedly, so calls fail fast for a short cool-down (named in the hint); retriable.",
   cancelled: "The client cancelled the call.",
   internal: "A bug in xyte-mcp; the log line with the request id has details.",
 };

@@ -45,6 +45,12 @@ export function toErrorPayload(error: unknown): ToolErrorPayload {
       retriable: error.retriable,
     });
   }
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return toErrorPayload(new XyteError({ code: "timeout", message: "the tool call ran past its deadline" }));
+  }
+  if (error instanceof DOMException && error.name === "AbortError") {
+    return toErrorPayload(new XyteError({ code: "cancelled", message: "the call was cancelled" }));
+  }
   return {
     code: "internal",
     message: "the server failed while handling this call",

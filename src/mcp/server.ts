@@ -31,6 +31,8 @@ export interface ServerDeps {
   readOnly: boolean;
   /** Where tool-call metrics go (none by default). */
   telemetry?: Telemetry;
+  /** Deadline of one tool call in ms, retries and pages included (none by default). */
+  toolTimeoutMs?: number;
 }
 
 /** How the transport serving this server instance can reach the client. */
@@ -148,9 +150,13 @@ export function runTool(
         return gate;
       }
     }
+    const deadlineAt = deps.toolTimeoutMs === undefined ? undefined : Date.now() + deps.toolTimeoutMs;
     const toolContext: ToolContext = {
-      xyte: useCache ? deps.xyte : deps.xyte.withoutCachedReads(),
-      signal: ctx.mcpReq.signal,
+      xyte: deps.xyte.forCall({ cachedReads: useCache, ...(deadlineAt !== undefined ? { deadlineAt } : {}) }),
+      // Aborted when the client cancels (notifications/cancelled) or the call's deadline passes.
+      signal: deps.toolTimeoutMs === undefined
+        ? ctx.mcpReq.signal
+        : AbortSignal.any([ctx.mcpReq.signal, AbortSignal.timeout(deps.toolTimeoutMs)]),
       requestId,
       log: toolLog,
       progress: progressReporter(ctx),

@@ -69,6 +69,19 @@ export function createMetrics(): Metrics {
     buckets: DURATION_BUCKETS,
     registers,
   });
+  const upstreamRetries = new Counter({
+    name: name("upstream_retries_total"),
+    help:
+      "Idempotent requests to the Xyte API tried again, by catalog endpoint and the failed attempt's error code.",
+    labelNames: ["endpoint", "reason"] as const,
+    registers,
+  });
+  const circuitOpen = new Gauge({
+    name: name("circuit_open"),
+    help: "1 while the circuit breaker of an upstream host is open (requests fail fast), else 0.",
+    labelNames: ["host"] as const,
+    registers,
+  });
   const cacheEvents = new Counter({
     name: name("cache_events_total"),
     help: "Response cache hits, misses and bypasses by endpoint group.",
@@ -102,6 +115,13 @@ export function createMetrics(): Metrics {
       upstreamRequests.inc({ endpoint, status: statusLabel(status) });
       if (validSeconds(seconds)) upstreamDuration.observe({ endpoint }, seconds);
     },
+    upstreamRetry(endpointKey: string, reason: string): void {
+      upstreamRetries.inc({ endpoint: endpointLabel(endpointKey), reason: codeLabel(reason) });
+    },
+    circuit(host: string, open: boolean): void {
+      // Hosts are the configured hub and entry URLs: two values at most.
+      circuitOpen.set({ host: hostLabel(host) }, open ? 1 : 0);
+    },
     cache(event: CacheEvent, group: string): void {
       cacheEvents.inc({
         event: CACHE_EVENTS.has(event) ? event : OTHER,
@@ -125,6 +145,15 @@ export function toolLabel(tool: string): string {
 /** A catalog endpoint key as a label; anything the catalog does not know becomes "other". */
 export function endpointLabel(key: string): string {
   return findEndpoint(key) ? key : OTHER;
+}
+
+/** An upstream origin as a label: its host name only. */
+export function hostLabel(origin: string): string {
+  try {
+    return new URL(origin).hostname || OTHER;
+  } catch {
+    return OTHER;
+  }
 }
 
 /** A documented error code (see `ERROR_CODES`) as a label; "unknown" when missing, else "other". */

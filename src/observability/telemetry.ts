@@ -12,6 +12,10 @@ export interface Telemetry {
   toolCall(tool: string, outcome: ToolOutcome, code: string | undefined, seconds: number): void;
   /** One upstream request finished: `status` is the HTTP status, or the error code when none came back. */
   upstreamRequest(endpointKey: string, status: number | string, seconds: number): void;
+  /** An idempotent upstream request is tried again; `reason` is the error code of the failed attempt. */
+  upstreamRetry(endpointKey: string, reason: string): void;
+  /** The circuit breaker of an upstream host opened or closed. */
+  circuit(host: string, open: boolean): void;
   /** A read call met the response cache; `group` is the endpoint group (devices, tickets, …). */
   cache(event: CacheEvent, group: string): void;
   /** A request was refused by the rate limiter. */
@@ -23,6 +27,8 @@ export interface Telemetry {
 export const NO_TELEMETRY: Telemetry = {
   toolCall: () => {},
   upstreamRequest: () => {},
+  upstreamRetry: () => {},
+  circuit: () => {},
   cache: () => {},
   rateLimited: () => {},
   sessions: () => {},

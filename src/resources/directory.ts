@@ -99,7 +99,7 @@ interface CachedDirectory {
 
 /** Directories per Xyte client, each kept for `ttlMs` after it was fetched. */
 export class DirectoryCache {
-  readonly #byClient = new WeakMap<XyteClient, Map<DirectoryKind, CachedDirectory>>();
+  readonly #byClient = new WeakMap<object, Map<DirectoryKind, CachedDirectory>>();
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #fetch: (xyte: XyteClient, kind: DirectoryKind) => Promise<DirectoryEntry[]>;
@@ -112,10 +112,10 @@ export class DirectoryCache {
 
   /** The directory of `kind` for this client: cached when fresh, fetched otherwise. */
   get(xyte: XyteClient, kind: DirectoryKind): Promise<DirectoryEntry[]> {
-    let perClient = this.#byClient.get(xyte);
+    let perClient = this.#byClient.get(xyte.identity);
     if (!perClient) {
       perClient = new Map();
-      this.#byClient.set(xyte, perClient);
+      this.#byClient.set(xyte.identity, perClient);
     }
     const now = this.#now();
     const cached = perClient.get(kind);

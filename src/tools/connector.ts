@@ -181,17 +181,19 @@ function incidentDoc(i: WireIncident): ConnectorDoc {
  */
 export const CORPUS_TTL_MS = 30_000;
 const NEVER_ABORTED = new AbortController().signal;
-const corpora = new WeakMap<Ctx["xyte"], { at: number; docs: Promise<ConnectorDoc[]> }>();
+/** Keyed by the client's identity: one corpus per tenant, shared by its calls. */
+const corpora = new WeakMap<object, { at: number; docs: Promise<ConnectorDoc[]> }>();
 
 /** The searchable corpus of this client's organization, shared for `CORPUS_TTL_MS`. */
 function corpus(ctx: Ctx): Promise<ConnectorDoc[]> {
-  const cached = corpora.get(ctx.xyte);
+  const key = ctx.xyte.identity;
+  const cached = corpora.get(key);
   if (cached && performance.now() - cached.at < CORPUS_TTL_MS) return cached.docs;
   // Not tied to this caller's cancellation: other searches may be waiting on the same load.
   const entry = { at: performance.now(), docs: loadCorpus({ xyte: ctx.xyte, signal: NEVER_ABORTED }) };
-  corpora.set(ctx.xyte, entry);
+  corpora.set(key, entry);
   entry.docs.catch(() => {
-    if (corpora.get(ctx.xyte) === entry) corpora.delete(ctx.xyte);
+    if (corpora.get(key) === entry) corpora.delete(key);
   });
   return entry.docs;
 }

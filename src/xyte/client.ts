@@ -15,6 +15,15 @@ import { rememberSecret, type Secret } from "../secret.ts";
 import { cacheKey, type CacheStore } from "./cache_store.ts";
 import { type EndpointKey, type EndpointSpec, fillPath, findEndpoint, missingPathParams } from "./catalog.ts";
 import { authHint, codeForStatus, parseRetryAfter, XyteError } from "./errors.ts";
+import {
+  backoffDelayMs,
+  type CircuitBreaker,
+  IDEMPOTENT_METHODS,
+  isHostFailure,
+  type RetryPolicy,
+  sleep,
+  type TenantGates,
+} from "./resilience.ts";
 
 export type QueryValue = string | number | boolean | readonly (string | number)[];
 
@@ -34,6 +43,21 @@ export interface XyteClientOptions {
   rememberKeys?: boolean;
   telemetry?: Telemetry;
   cache?: ClientCache;
+  /** Retries of idempotent requests (GET, HEAD, PUT, DELETE); POST and PATCH are never retried. */
+  retry?: RetryPolicy;
+  /** Circuit breakers per upstream origin, shared by every client of the process. */
+  breakers?: Breakers;
+  /** Bounds the requests one tenant has in flight upstream. */
+  gates?: { gates: TenantGates; tenant: string };
+  /** Absolute time (ms since epoch) after which no request may start or wait; set per tool call. */
+  deadlineAt?: number;
+  /** Randomness for backoff jitter (replaceable in tests). */
+  random?: () => number;
+}
+
+/** Finds the circuit breaker of an upstream origin. */
+export interface Breakers {
+  for(origin: string): CircuitBreaker;
 }
 
 /** A tenant's response cache. */
@@ -73,7 +97,11 @@ export class XyteClient {
   readonly #fetch: typeof fetch;
   readonly #log = log("xyte");
 
-  constructor(options: XyteClientOptions) {
+  /** Stable for a tenant's client and every per-call view of it: key per-tenant caches by this. */
+  readonly identity: object;
+
+  constructor(options: XyteClientOptions, identity: object = {}) {
+    this.identity = identity;
     this.#options = options;
     this.#fetch = options.fetch ?? fetch;
     this.#telemetry = options.telemetry ?? NO_TELEMETRY;
@@ -84,14 +112,20 @@ export class XyteClient {
 
   readonly #telemetry: Telemetry;
 
-  /** The same client, but reads skip the cache (a tool call with `cache: false`). Writes still invalidate. */
-  withoutCachedReads(): XyteClient {
-    if (!this.#options.cache?.reads) return this;
+  /**
+   * The same client for one tool call: no request starts or waits after `deadlineAt`, and with
+   * `cachedReads: false` (a call with `cache: false`) reads skip the cache (writes still invalidate).
+   */
+  forCall(options: { deadlineAt?: number; cachedReads?: boolean }): XyteClient {
+    const cache = this.#options.cache && options.cachedReads === false
+      ? { ...this.#options.cache, reads: false }
+      : this.#options.cache;
     return new XyteClient({
       ...this.#options,
       rememberKeys: false,
-      cache: { ...this.#options.cache, reads: false },
-    });
+      ...(cache ? { cache } : {}),
+      ...(options.deadlineAt !== undefined ? { deadlineAt: options.deadlineAt } : {}),
+    }, this.identity);
   }
 
   /** Which scopes this client holds a key for. */
@@ -118,10 +152,10 @@ export class XyteClient {
   async call(endpoint: EndpointKey | EndpointSpec, options: CallOptions = {}): Promise<unknown> {
     const spec = this.#spec(endpoint);
     const cache = this.#options.cache;
-    if (!cache) return await this.#send(spec, options);
+    if (!cache) return await this.#sendResilient(spec, options);
     if (spec.method !== "GET") {
       try {
-        return await this.#send(spec, options);
+        return await this.#sendResilient(spec, options);
       } finally {
         // Whatever the outcome (a timed-out write may still have landed), the tenant's reads are stale now.
         await cache.store.bumpGeneration(cache.tenant);
@@ -130,7 +164,7 @@ export class XyteClient {
     const ttl = cache.ttlSeconds(spec.group);
     if (ttl <= 0 || !cache.reads) {
       this.#telemetry.cache("bypass", spec.group);
-      return await this.#send(spec, options);
+      return await this.#sendResilient(spec, options);
     }
     const { url } = this.#build(spec, options, false);
     const key = await cacheKey({
@@ -145,14 +179,71 @@ export class XyteClient {
       return JSON.parse(cached);
     }
     this.#telemetry.cache("miss", spec.group);
-    const value = await this.#send(spec, options);
+    const value = await this.#sendResilient(spec, options);
     await cache.store.set(key, JSON.stringify(value), ttl);
     return value;
   }
 
+  /**
+   * Sends with the resilience rules: the tenant's concurrency gate, the host's circuit breaker, and — for
+   * idempotent methods only — retries on failures that may pass (5xx, 429, timeouts, no answer) with
+   * exponential backoff and full jitter, or after the upstream's `Retry-After`, never past the call's
+   * deadline.
+   */
+  async #sendResilient(spec: EndpointSpec, options: CallOptions): Promise<unknown> {
+    const policy = this.#options.retry ?? { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 };
+    const retries = IDEMPOTENT_METHODS.has(spec.method) ? policy.maxRetries : 0;
+    const origin = spec.base === "entry" ? this.#options.entryUrl : this.#options.hubUrl;
+    const breaker = this.#options.breakers?.for(origin);
+    const gates = this.#options.gates;
+    for (let attempt = 0;; attempt++) {
+      breaker?.admit(spec.key);
+      const send = () => this.#send(spec, options);
+      try {
+        const value = await (gates ? gates.gates.run(gates.tenant, options.signal, send) : send());
+        breaker?.success();
+        return value;
+      } catch (error) {
+        if (!(error instanceof XyteError)) throw error;
+        if (isHostFailure(error)) breaker?.failure();
+        else if (error.status !== undefined) breaker?.success(); // the host answered: it is up
+        if (attempt >= retries || !error.retriable || error.code === "circuit_open") throw error;
+        const delayMs = error.retryAfterSeconds !== undefined
+          ? error.retryAfterSeconds * 1000
+          : backoffDelayMs(attempt, policy, this.#options.random);
+        const deadlineAt = this.#options.deadlineAt;
+        if (deadlineAt !== undefined && Date.now() + delayMs >= deadlineAt) throw error;
+        this.#telemetry.upstreamRetry(spec.key, error.code);
+        this.#log.info("upstream retry", {
+          endpointKey: spec.key,
+          attempt: attempt + 1,
+          of: retries,
+          reason: error.code,
+          status: error.status,
+          delayMs,
+        });
+        try {
+          await sleep(delayMs, options.signal);
+        } catch (reason) {
+          throw (reason as { name?: string })?.name === "TimeoutError"
+            ? new XyteError({
+              code: "timeout",
+              endpointKey: spec.key,
+              message: "the tool call ran past its deadline",
+            })
+            : new XyteError({ code: "cancelled", endpointKey: spec.key, message: "the call was cancelled" });
+        }
+      }
+    }
+  }
+
   async #send(spec: EndpointSpec, options: CallOptions): Promise<unknown> {
     const { url, headers, body } = this.#build(spec, options, true);
-    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
+    const deadlineAt = this.#options.deadlineAt;
+    const attemptMs = deadlineAt === undefined
+      ? this.#options.timeoutMs
+      : Math.max(1, Math.min(this.#options.timeoutMs, deadlineAt - Date.now()));
+    const timeout = AbortSignal.timeout(attemptMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const started = performance.now();
     let response: Response;
@@ -290,6 +381,13 @@ export class XyteClient {
   }
 
   #transportError(spec: EndpointSpec, error: unknown, caller: AbortSignal | undefined, timeout: AbortSignal) {
+    if (caller?.aborted && (caller.reason as { name?: string } | undefined)?.name === "TimeoutError") {
+      return new XyteError({
+        code: "timeout",
+        endpointKey: spec.key,
+        message: `the tool call ran past its deadline while waiting for ${spec.key}`,
+      });
+    }
     if (caller?.aborted) {
       return new XyteError({ code: "cancelled", endpointKey: spec.key, message: "the call was cancelled" });
     }
@@ -297,7 +395,8 @@ export class XyteClient {
       return new XyteError({
         code: "timeout",
         endpointKey: spec.key,
-        message: `Xyte did not answer ${spec.key} within ${this.#options.timeoutMs} ms`,
+        message: `Xyte did not answer ${spec.key} in time (request deadline ${this.#options.timeoutMs} ms, ` +
+          "bounded by the tool call's deadline)",
       });
     }
     const reason = error instanceof Error ? error.message : String(error);

@@ -15,6 +15,7 @@ export const XYTE_ERROR_CODES = [
   "timeout",
   "network",
   "invalid_response",
+  "circuit_open",
   "cancelled",
 ] as const;
 export type XyteErrorCode = (typeof XYTE_ERROR_CODES)[number];
@@ -50,7 +51,7 @@ export class XyteError extends Error {
   }
 }
 
-const RETRIABLE = new Set<XyteErrorCode>(["rate_limited", "upstream", "timeout", "network"]);
+const RETRIABLE = new Set<XyteErrorCode>(["rate_limited", "upstream", "timeout", "network", "circuit_open"]);
 
 function defaultHint(code: XyteErrorCode): string {
   switch (code) {
@@ -72,6 +73,8 @@ function defaultHint(code: XyteErrorCode): string {
       return "Xyte could not be reached. Check network access to the hub URL.";
     case "invalid_response":
       return "Xyte answered with something that is not the expected JSON. Retrying may help; report it if it persists.";
+    case "circuit_open":
+      return "Xyte failed repeatedly; requests are paused briefly. Retry after the cool-down.";
     case "cancelled":
       return "The call was cancelled before it finished.";
   }

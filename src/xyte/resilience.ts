@@ -1,0 +1,187 @@
+/**
+ * The pieces that keep upstream trouble from becoming our trouble: retry timing (exponential backoff with
+ * full jitter), a circuit breaker per upstream host, and a concurrency gate per tenant.
+ */
+import { XyteError } from "./errors.ts";
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (0 = never retry). */
+  maxRetries: number;
+  /** First backoff ceiling; doubles per attempt. */
+  baseDelayMs: number;
+  /** Upper bound of any one backoff. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 200, maxDelayMs: 5000 };
+
+/** Methods a retry cannot turn into a second effect. POST and PATCH are never retried. */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+
+/** Full jitter: a uniformly random wait between 0 and the capped exponential ceiling. */
+export function backoffDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export interface BreakerOptions {
+  /** Consecutive failures that open the circuit. */
+  failureThreshold: number;
+  /** How long an open circuit fails fast before letting one trial request through. */
+  cooldownMs: number;
+  now?: () => number;
+  /** Told when the circuit opens or closes (metrics, logs). */
+  onChange?: (open: boolean) => void;
+}
+
+/**
+ * A circuit breaker for one upstream host. Closed: requests pass; `failureThreshold` consecutive failures
+ * (no answer, timeouts, 5xx) open it. Open: requests fail fast with a retriable error naming the cool-down.
+ * After the cool-down one trial request passes (half-open): success closes the circuit, failure reopens it.
+ */
+export class CircuitBreaker {
+  readonly #options: BreakerOptions;
+  readonly #now: () => number;
+  #failures = 0;
+  #openedAt: number | undefined;
+  #trialInFlight = false;
+
+  constructor(readonly host: string, options: BreakerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get isOpen(): boolean {
+    return this.#openedAt !== undefined;
+  }
+
+  /** Throws a `circuit_open` error when the request must not go out now. */
+  admit(endpointKey: string): void {
+    if (this.#openedAt === undefined) return;
+    const remaining = this.#openedAt + this.#options.cooldownMs - this.#now();
+    if (remaining <= 0 && !this.#trialInFlight) {
+      this.#trialInFlight = true; // half-open: this request is the trial
+      return;
+    }
+    const seconds = Math.max(1, Math.ceil(Math.max(remaining, 0) / 1000));
+    throw new XyteError({
+      code: "circuit_open",
+      endpointKey,
+      message: `${this.host} failed ${this.#options.failureThreshold} times in a row; requests are paused`,
+      hint:
+        `Xyte looks unavailable. Retry in about ${seconds} s, when one trial request will check it again.`,
+      retriable: true,
+      retryAfterSeconds: seconds,
+    });
+  }
+
+  success(): void {
+    this.#failures = 0;
+    this.#trialInFlight = false;
+    if (this.#openedAt !== undefined) {
+      this.#openedAt = undefined;
+      this.#options.onChange?.(false);
+    }
+  }
+
+  failure(): void {
+    this.#failures++;
+    const trialFailed = this.#trialInFlight;
+    this.#trialInFlight = false;
+    if (trialFailed || (this.#openedAt === undefined && this.#failures >= this.#options.failureThreshold)) {
+      const wasOpen = this.#openedAt !== undefined;
+      this.#openedAt = this.#now();
+      if (!wasOpen) this.#options.onChange?.(true);
+    }
+  }
+}
+
+/** Whether an error says the host itself is in trouble (as opposed to refusing this request). */
+export function isHostFailure(error: XyteError): boolean {
+  return error.code === "network" || error.code === "timeout" || error.code === "upstream" ||
+    error.code === "invalid_response";
+}
+
+/**
+ * At most `limit` requests in flight; the rest wait their turn in order. Waiting ends early when the
+ * caller's signal aborts.
+ */
+export class Semaphore {
+  #active = 0;
+  readonly #waiting: { grant: () => void }[] = [];
+
+  constructor(readonly limit: number) {}
+
+  get active(): number {
+    return this.#active;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.#active < this.limit) {
+      this.#active++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const entry = {
+        grant: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const index = this.#waiting.indexOf(entry);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiting.push(entry);
+    });
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next.grant(); // the slot passes straight to the next waiter
+    else this.#active--;
+  }
+}
+
+/** One semaphore per tenant, forgotten when idle (bounded memory whatever the number of tenants). */
+export class TenantGates {
+  readonly #gates = new Map<string, Semaphore>();
+
+  constructor(readonly limit: number) {}
+
+  /** Runs `work` inside the tenant's gate. */
+  async run<T>(tenant: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    let gate = this.#gates.get(tenant);
+    if (!gate) this.#gates.set(tenant, gate = new Semaphore(this.limit));
+    await gate.acquire(signal);
+    try {
+      return await work();
+    } finally {
+      gate.release();
+      if (gate.active === 0) this.#gates.delete(tenant);
+    }
+  }
+}
