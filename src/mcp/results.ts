@@ -39,7 +39,8 @@ export function toErrorPayload(error: unknown): ToolErrorPayload {
       code: error.code,
       message: error.message,
       ...(error.status !== undefined ? { status: error.status } : {}),
-      hint: error.retryAfterSeconds !== undefined
+      // A Retry-After from Xyte is news to the agent; the breaker's own wait is already in its hint.
+      hint: error.retryAfterSeconds !== undefined && error.code !== "circuit_open"
         ? `${error.hint} Xyte asked to wait ${error.retryAfterSeconds} s.`
         : error.hint,
       retriable: error.retriable,

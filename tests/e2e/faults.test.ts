@@ -1,0 +1,184 @@
+/**
+ * Upstream faults, injected in the simulated hub, against the real server over stdio: retries of idempotent
+ * requests only, Retry-After, deadlines, cancellation, malformed bodies, no answer at all, the circuit
+ * breaker — and the key never shows up in what the agent or the logs see.
+ */
+import assert from "node:assert/strict";
+import type { Client } from "@modelcontextprotocol/client";
+import { connectStdio, ORG_KEY, PARTNER_KEY, serverEnv, startHub } from "./harness.ts";
+
+interface Outcome {
+  isError?: boolean;
+  content?: { type: string; text?: string }[];
+  structuredContent?: { error?: { code: string; message: string; hint: string; retriable: boolean } };
+}
+
+const seen: string[] = [];
+async function call(client: Client, name: string, args: Record<string, unknown>): Promise<Outcome> {
+  const result = await client.callTool({ name, arguments: args }) as Outcome;
+  seen.push(JSON.stringify(result));
+  return result;
+}
+
+function requestsTo(hub: { requests: { endpointKey: string | null }[] }, key: string): number {
+  return hub.requests.filter((r) => r.endpointKey === key).length;
+}
+
+Deno.test("upstream faults: retries, Retry-After, no POST retries, deadlines, bad bodies", async (t) => {
+  const hub = await startHub();
+  const session = await connectStdio(
+    // The breaker has its own test; here it must not open between steps.
+    serverEnv(hub, {
+      XYTE_RETRY_MAX: "3",
+      XYTE_TIMEOUT_MS: "1000",
+      MCP_TOOL_TIMEOUT_MS: "2500",
+      XYTE_BREAKER_FAILURES: "1000",
+    }),
+  );
+  const { client } = session;
+  const device = hub.state.organizations[0]!.devices[0]!;
+  try {
+    await t.step("a 5xx burst shorter than the retry budget ends in success", async () => {
+      const before = requestsTo(hub, "organization.devices.getDevice");
+      hub.faults.add({ endpointKey: "organization.devices.getDevice", status: 503, times: 2 });
+      hub.faults.add({ endpointKey: "organization.devices.getDevice", status: 502, times: 1 });
+      const result = await call(client, "get_device", { device_id: device.id });
+      assert.notEqual(result.isError, true, JSON.stringify(result.structuredContent));
+      assert.equal(requestsTo(hub, "organization.devices.getDevice") - before, 4, "3 failures + 1 success");
+      hub.faults.clear();
+    });
+
+    await t.step("POST + 503: exactly one request upstream, and an isError result", async () => {
+      const before = requestsTo(hub, "organization.commands.sendCommand");
+      hub.faults.add({ endpointKey: "organization.commands.sendCommand", status: 503, times: 5 });
+      const result = await call(client, "send_command", { device_id: device.id, name: "reboot" });
+      assert.equal(result.isError, true);
+      assert.equal(result.structuredContent?.error?.code, "upstream");
+      assert.equal(result.structuredContent?.error?.retriable, true);
+      assert.equal(requestsTo(hub, "organization.commands.sendCommand") - before, 1, "never retried");
+      hub.faults.clear();
+    });
+
+    await t.step("429 with Retry-After: 1 waits, then succeeds", async () => {
+      hub.faults.add({ endpointKey: "organization.devices.getDevice", status: 429, retryAfter: 1, times: 1 });
+      const started = performance.now();
+      const result = await call(client, "get_device", { device_id: device.id });
+      const elapsed = performance.now() - started;
+      assert.notEqual(result.isError, true);
+      assert.ok(elapsed >= 950, `waited ${elapsed.toFixed(0)} ms`);
+      hub.faults.clear();
+    });
+
+    await t.step("a hung upstream fails with timeout within the deadline plus a small margin", async () => {
+      hub.faults.add({ endpointKey: "organization.devices.getDevice", hang: true });
+      const started = performance.now();
+      const result = await call(client, "get_device", { device_id: device.id });
+      const elapsed = performance.now() - started;
+      assert.equal(result.structuredContent?.error?.code, "timeout");
+      assert.ok(elapsed < 2500 + 750, `answered after ${elapsed.toFixed(0)} ms (deadline 2500 ms)`);
+      hub.faults.clear();
+    });
+
+    await t.step("HTML and truncated JSON bodies are invalid_response", async () => {
+      hub.faults.add({
+        endpointKey: "organization.devices.getDevice",
+        status: 200,
+        contentType: "text/html",
+        body: "<html><body><h1>Gateway</h1></body></html>",
+        times: 1,
+      });
+      const html = await call(client, "get_device", { device_id: device.id });
+      assert.equal(html.structuredContent?.error?.code, "invalid_response");
+      hub.faults.add({
+        endpointKey: "organization.devices.getDevice",
+        status: 200,
+        body: '{"id": "abc", "na',
+        times: 1,
+      });
+      const truncated = await call(client, "get_device", { device_id: device.id });
+      assert.equal(truncated.structuredContent?.error?.code, "invalid_response");
+      hub.faults.clear();
+    });
+
+    await t.step("cancellation aborts the upstream requests and stops the page loop", async () => {
+      hub.faults.add({ endpointKey: "organization.devices.getDevices", delayMs: 600 });
+      const before = hub.requests.length;
+      const controller = new AbortController();
+      const pending = client.callTool({ name: "list_devices", arguments: { all: true } }, {
+        signal: controller.signal,
+      })
+        .catch((error: unknown) => error);
+      await new Promise((r) => setTimeout(r, 300));
+      controller.abort();
+      const cancelledAt = Date.now();
+      const outcome = await pending;
+      assert.ok(
+        outcome instanceof Error || outcome instanceof DOMException,
+        `the client saw its call cancelled: ${JSON.stringify(outcome)}`,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      const during = hub.requests.slice(before).filter((r) =>
+        r.endpointKey === "organization.devices.getDevices"
+      );
+      assert.ok(during.length > 0 && during.length <= 4, `${during.length} page request(s) started`);
+      const late = during.filter((r) => r.at > cancelledAt + 100);
+      assert.deepEqual(late, [], "no page request starts after the cancellation");
+      hub.faults.clear();
+    });
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+  const stderr = session.stderr();
+  for (const secret of [ORG_KEY, PARTNER_KEY]) {
+    assert.ok(!stderr.includes(secret), "the key never reaches stderr");
+    assert.ok(!seen.some((text) => text.includes(secret)), "the key never reaches a tool result");
+  }
+  assert.match(stderr, /"upstream retry"/, "retries are logged");
+});
+
+Deno.test("no answer at all (connection refused) is a network error", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close(); // nothing listens there any more
+  const session = await connectStdio(serverEnv({ url: `http://127.0.0.1:${port}` }, { XYTE_RETRY_MAX: "1" }));
+  try {
+    const result = await call(session.client, "get_device", { device_id: "d-1" });
+    assert.equal(result.structuredContent?.error?.code, "network");
+    assert.equal(result.structuredContent?.error?.retriable, true);
+    assert.ok(!JSON.stringify(result).includes(ORG_KEY));
+  } finally {
+    await session.close();
+  }
+});
+
+Deno.test("the circuit breaker opens after consecutive failures, fails fast naming the cool-down, then recovers", async () => {
+  const hub = await startHub();
+  const session = await connectStdio(
+    serverEnv(hub, { XYTE_RETRY_MAX: "0", XYTE_BREAKER_FAILURES: "3", XYTE_BREAKER_COOLDOWN_S: "1" }),
+  );
+  const device = hub.state.organizations[0]!.devices[0]!;
+  try {
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", status: 500 });
+    for (let i = 0; i < 3; i++) {
+      const failed = await call(session.client, "get_device", { device_id: device.id });
+      assert.equal(failed.structuredContent?.error?.code, "upstream");
+    }
+    const before = hub.requests.length;
+    const open = await call(session.client, "get_device", { device_id: device.id });
+    assert.equal(open.structuredContent?.error?.code, "circuit_open");
+    assert.equal(open.structuredContent?.error?.retriable, true);
+    assert.match(open.structuredContent?.error?.hint ?? "", /Retry in about 1 s/);
+    assert.equal(hub.requests.length, before, "an open circuit sends nothing");
+
+    hub.faults.clear();
+    await new Promise((r) => setTimeout(r, 1100));
+    const trial = await call(session.client, "get_device", { device_id: device.id });
+    assert.notEqual(trial.isError, true, "after the cool-down a trial request goes through and closes it");
+    const after = await call(session.client, "get_device", { device_id: device.id });
+    assert.notEqual(after.isError, true);
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});

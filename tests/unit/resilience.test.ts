@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { XyteError } from "../../src/xyte/errors.ts";
+import {
+  backoffDelayMs,
+  CircuitBreaker,
+  DEFAULT_RETRY_POLICY,
+  IDEMPOTENT_METHODS,
+  Semaphore,
+  sleep,
+  TenantGates,
+} from "../../src/xyte/resilience.ts";
+
+Deno.test("backoff: full jitter under a ceiling that doubles per attempt and is capped", () => {
+  const policy = { maxRetries: 5, baseDelayMs: 100, maxDelayMs: 1000 };
+  assert.equal(backoffDelayMs(0, policy, () => 0.999), 99);
+  assert.equal(backoffDelayMs(2, policy, () => 0.5), 200);
+  assert.equal(backoffDelayMs(10, policy, () => 0.999), 999, "capped at maxDelayMs");
+  assert.equal(backoffDelayMs(3, policy, () => 0), 0, "full jitter can go to zero");
+  assert.ok(
+    IDEMPOTENT_METHODS.has("PUT") && IDEMPOTENT_METHODS.has("DELETE") && IDEMPOTENT_METHODS.has("GET"),
+  );
+  assert.ok(!IDEMPOTENT_METHODS.has("POST") && !IDEMPOTENT_METHODS.has("PATCH"));
+  assert.equal(DEFAULT_RETRY_POLICY.maxRetries, 3);
+});
+
+Deno.test("circuit breaker: opens after N consecutive failures, fails fast, half-opens for one trial", () => {
+  let now = 0;
+  const changes: boolean[] = [];
+  const breaker = new CircuitBreaker("hub.example", {
+    failureThreshold: 3,
+    cooldownMs: 10_000,
+    now: () => now,
+    onChange: (open) => changes.push(open),
+  });
+  breaker.failure();
+  breaker.failure();
+  breaker.success(); // an answer resets the streak
+  breaker.failure();
+  breaker.failure();
+  breaker.admit("k");
+  breaker.failure();
+  assert.equal(breaker.isOpen, true);
+  const refused = (() => {
+    try {
+      breaker.admit("organization.devices.getDevice");
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  })();
+  assert.ok(refused instanceof XyteError);
+  assert.equal(refused.code, "circuit_open");
+  assert.equal(refused.retriable, true);
+  assert.equal(refused.retryAfterSeconds, 10);
+
+  now = 10_000;
+  breaker.admit("k"); // the trial
+  assert.throws(() => breaker.admit("k"), /paused/, "only one trial at a time");
+  breaker.failure(); // the trial failed: open again for a full cool-down
+  now = 15_000;
+  assert.throws(() => breaker.admit("k"), /paused/);
+  now = 20_000;
+  breaker.admit("k");
+  breaker.success();
+  assert.equal(breaker.isOpen, false);
+  breaker.admit("k");
+  assert.deepEqual(changes, [true, false]);
+});
+
+Deno.test("semaphore: at most `limit` in flight, waiters served in order, an aborted waiter leaves the queue", async () => {
+  const gate = new Semaphore(2);
+  const order: string[] = [];
+  await gate.acquire();
+  await gate.acquire();
+  const controller = new AbortController();
+  const a = gate.acquire().then(() => order.push("a"));
+  const b = gate.acquire(controller.signal).then(() => order.push("b"), () => order.push("b aborted"));
+  const c = gate.acquire().then(() => order.push("c"));
+  controller.abort();
+  await b;
+  gate.release();
+  gate.release();
+  await Promise.all([a, c]);
+  assert.deepEqual(order, ["b aborted", "a", "c"]);
+  assert.equal(gate.active, 2);
+});
+
+Deno.test("tenant gates bound each tenant separately and forget idle ones", async () => {
+  const gates = new TenantGates(1);
+  let inFlight = 0;
+  let peak = 0;
+  const work = async () => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await sleep(5);
+    inFlight--;
+  };
+  await Promise.all([
+    gates.run("a", undefined, work),
+    gates.run("a", undefined, work),
+    gates.run("a", undefined, work),
+  ]);
+  assert.equal(peak, 1, "one at a time for tenant a");
+  peak = 0;
+  await Promise.all([gates.run("a", undefined, work), gates.run("b", undefined, work)]);
+  assert.equal(peak, 2, "tenants do not wait for each other");
+});
+
+Deno.test("sleep ends early with the signal's reason", async () => {
+  const controller = new AbortController();
+  const started = performance.now();
+  const waiting = sleep(10_000, controller.signal);
+  controller.abort(new DOMException("stop", "AbortError"));
+  await assert.rejects(waiting, /stop/);
+  assert.ok(performance.now() - started < 1000);
+});
