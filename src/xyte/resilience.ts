@@ -13,7 +13,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 200, maxDelayMs: 5000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 5, baseDelayMs: 200, maxDelayMs: 5000 };
 
 /** Methods a retry cannot turn into a second effect. POST and PATCH are never retried. */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
@@ -116,10 +116,14 @@ export class CircuitBreaker {
   }
 }
 
-/** Whether an error says the host itself is in trouble (as opposed to refusing this request). */
+/**
+ * Whether an error says the host itself is in trouble: no answer, a timeout, a gateway error (502, 503,
+ * 504) or an answer that is not the API's (an HTML error page). A plain 500 is one request failing, not the
+ * host: it must not pause every other endpoint.
+ */
 export function isHostFailure(error: XyteError): boolean {
-  return error.code === "network" || error.code === "timeout" || error.code === "upstream" ||
-    error.code === "invalid_response";
+  if (error.code === "network" || error.code === "timeout" || error.code === "invalid_response") return true;
+  return error.code === "upstream" && (error.status === undefined || [502, 503, 504].includes(error.status));
 }
 
 /**

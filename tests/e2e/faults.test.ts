@@ -159,7 +159,18 @@ Deno.test("the circuit breaker opens after consecutive failures, fails fast nami
   );
   const device = hub.state.organizations[0]!.devices[0]!;
   try {
-    hub.faults.add({ endpointKey: "organization.devices.getDevice", status: 500 });
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", status: 500, times: 3 });
+    for (let i = 0; i < 3; i++) {
+      const failed = await call(session.client, "get_device", { device_id: device.id });
+      assert.equal(failed.structuredContent?.error?.code, "upstream");
+    }
+    const stillClosed = await call(session.client, "get_device", { device_id: device.id });
+    assert.notEqual(
+      stillClosed.isError,
+      true,
+      "a 500 is one request failing, not the host: the circuit stays closed",
+    );
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", status: 503 });
     for (let i = 0; i < 3; i++) {
       const failed = await call(session.client, "get_device", { device_id: device.id });
       assert.equal(failed.structuredContent?.error?.code, "upstream");

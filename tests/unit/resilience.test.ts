@@ -5,6 +5,7 @@ import {
   CircuitBreaker,
   DEFAULT_RETRY_POLICY,
   IDEMPOTENT_METHODS,
+  isHostFailure,
   Semaphore,
   sleep,
   TenantGates,
@@ -20,7 +21,7 @@ Deno.test("backoff: full jitter under a ceiling that doubles per attempt and is 
     IDEMPOTENT_METHODS.has("PUT") && IDEMPOTENT_METHODS.has("DELETE") && IDEMPOTENT_METHODS.has("GET"),
   );
   assert.ok(!IDEMPOTENT_METHODS.has("POST") && !IDEMPOTENT_METHODS.has("PATCH"));
-  assert.equal(DEFAULT_RETRY_POLICY.maxRetries, 3);
+  assert.equal(DEFAULT_RETRY_POLICY.maxRetries, 5);
 });
 
 Deno.test("circuit breaker: opens after N consecutive failures, fails fast, half-opens for one trial", () => {
@@ -113,4 +114,24 @@ Deno.test("sleep ends early with the signal's reason", async () => {
   controller.abort(new DOMException("stop", "AbortError"));
   await assert.rejects(waiting, /stop/);
   assert.ok(performance.now() - started < 1000);
+});
+
+Deno.test("host failures: no answer, timeouts, gateway errors and non-API bodies; not a plain 500 or a 4xx", () => {
+  const error = (code: XyteError["code"], status?: number) =>
+    new XyteError({ code, message: "m", ...(status !== undefined ? { status } : {}) });
+  for (
+    const e of [error("network"), error("timeout"), error("invalid_response", 200), error("upstream", 503)]
+  ) {
+    assert.equal(isHostFailure(e), true, `${e.code} ${e.status}`);
+  }
+  for (
+    const e of [
+      error("upstream", 500),
+      error("not_found", 404),
+      error("rate_limited", 429),
+      error("auth", 401),
+    ]
+  ) {
+    assert.equal(isHostFailure(e), false, `${e.code} ${e.status}`);
+  }
 });
