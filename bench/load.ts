@@ -18,8 +18,8 @@
  *
  * `fault-rate` is the share of upstream requests answered with a transient error; slow answers (400 ms, then
  * the normal response) come on top at a fifth of that rate. `seed` picks the workload (tools, devices,
- * tickets) and the simulated organization's data; which request draws a fault is the simulator's own
- * fixed-seed PRNG, so it depends on arrival order.
+ * tickets), the simulated organization's data and the offset into the simulator's fixed-seed fault PRNG;
+ * which request meets a fault also depends on arrival order, so counts vary a little between runs.
  */
 import { startSimulator } from "../src/simulator/mod.ts";
 import type { FaultSpec, RecordedRequest, SimTicket } from "../src/simulator/mod.ts";
@@ -305,6 +305,15 @@ function faultLabel(spec: FaultSpec): string {
     : `${spec.status} Retry-After: ${spec.retryAfter}`;
 }
 
+const faultsTaken = new Map<string, number>();
+const registry = hub.faultRegistry;
+const take = registry.take.bind(registry);
+registry.take = (target) => {
+  const spec = take(target);
+  if (spec) faultsTaken.set(faultLabel(spec), (faultsTaken.get(faultLabel(spec)) ?? 0) + 1);
+  return spec;
+};
+
 function injectFaults(): void {
   const shares: [number, FaultSpec][] = [
     ...ERROR_MIX.map(([weight, spec]): [number, FaultSpec] => [weight * FAULT_RATE, spec]),
@@ -316,22 +325,20 @@ function injectFaults(): void {
     hub.faults.add({ ...spec, probability: Math.min(1, share / (1 - taken)) });
     taken += share;
   }
+  // The simulator's fault PRNG has a fixed seed; advancing it by a seed-dependent number of draws makes the
+  // seed pick the fault pattern too.
+  for (let i = 0; i < SEED % 997; i++) take({ endpointKey: null, method: "GET", path: "/__bench/seed" });
 }
-
-const faultsTaken = new Map<string, number>();
-const registry = hub.faultRegistry;
-const take = registry.take.bind(registry);
-registry.take = (target) => {
-  const spec = take(target);
-  if (spec) faultsTaken.set(faultLabel(spec), (faultsTaken.get(faultLabel(spec)) ?? 0) + 1);
-  return spec;
-};
 
 // ---------------------------------------------------------------------------------------------------------
 // Metrics of the server (Prometheus text), before and after the run.
 
+/** Metric families the server declares (a labelled counter has no sample before its first increment). */
+const declaredMetrics = new Set<string>();
+
 async function scrape(): Promise<Map<string, number>> {
   const text = await (await fetch(new URL("/metrics", server.url))).text();
+  for (const match of text.matchAll(/^# TYPE (\S+) /gm)) declaredMetrics.add(match[1]!);
   const samples = new Map<string, number>();
   for (const line of text.split("\n")) {
     const match = /^([a-z_:][a-z0-9_:]*(?:\{[^}]*\})?) (\S+)$/i.exec(line);
@@ -520,10 +527,19 @@ const actual = countBy(runRequests, (r) => r.endpointKey ?? "(no route)");
 let beyondFaultFree = 0;
 for (const [endpoint, n] of actual) beyondFaultFree += Math.max(0, n - (expected.get(endpoint) ?? 0));
 
+/** Longest run of consecutive transient faults on one URL: ≥ retry budget + 1 means a request gave up. */
+const TRANSIENT = new Set([429, 502, 503]);
+const streaks = new Map<string, number>();
+let longestStreak = 0;
+for (const r of runRequests) {
+  const key = `${r.method} ${r.path}?${r.query}`;
+  const n = TRANSIENT.has(r.status) ? (streaks.get(key) ?? 0) + 1 : 0;
+  streaks.set(key, n);
+  longestStreak = Math.max(longestStreak, n);
+}
+
 const RETRY_METRIC = "xyte_mcp_upstream_retries_total";
-const hasRetryMetric = [...metricsAfter.keys()].some((s) =>
-  s === RETRY_METRIC || s.startsWith(`${RETRY_METRIC}{`)
-);
+const hasRetryMetric = declaredMetrics.has(RETRY_METRIC);
 const retriesByReason = delta(metricsBefore, metricsAfter, RETRY_METRIC, "reason");
 const retriesTotal = [...retriesByReason.values()].reduce((a, b) => a + b, 0);
 const upstreamPerMetrics = [
@@ -548,6 +564,7 @@ const summary: Record<string, string | number> = {
     : "n/a (the server exposes no retry counter)",
   "requests beyond a fault-free run": beyondFaultFree,
   "faults injected": `${faultsTotal}${faultsTotal > 0 ? ` (${list(faultsTaken)})` : ""}`,
+  "longest fault streak on one URL": longestStreak,
   "writes acknowledged by the hub": acknowledged,
   "acknowledged writes visible in reads": verified,
   "writes failed but applied": failedButApplied,
