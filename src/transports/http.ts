@@ -5,8 +5,8 @@
  * transport of 2024-11-05 clients), `GET /healthz` (liveness), `GET /readyz` (readiness), `GET /metrics`.
  *
  * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
- * shutdown), Host/Origin allow-lists (403), body limit (413), bearer token (401), tenant (401 without a key in
- * multi-tenant mode), rate limit (429 with Retry-After). Then:
+ * shutdown), Host/Origin allow-lists (403), bearer token (401), tenant (401 without a key in multi-tenant
+ * mode), rate limit (429 with Retry-After), body limit (413; an unreadable body is 400). Then:
  * - stateful (default): 2025-era clients get sessions (`Mcp-Session-Id`), so server→client requests and
  *   cancellation work; 2026-07-28 clients are served per request (that revision has no sessions);
  * - stateless (`--stateless`): every request stands alone, for horizontally scaled deployments.
@@ -18,7 +18,6 @@ import {
   type McpServerFactory,
 } from "@modelcontextprotocol/server";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { type HttpSettings, isLoopbackAddress } from "../config.ts";
@@ -36,6 +35,7 @@ import {
   tokenId,
   tokenMatches,
 } from "./http_guards.ts";
+import { readBodyText } from "./body.ts";
 import { InFlight } from "./inflight.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
@@ -161,13 +161,6 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       );
     }
     app.use(path, admission);
-    app.use(
-      path,
-      bodyLimit({
-        maxSize: settings.maxBodyBytes,
-        onError: () => jsonRpcError(413, -32600, `Request body larger than ${settings.maxBodyBytes} bytes.`),
-      }),
-    );
     app.use(path, identify);
   }
   app.all("/mcp", async (c) => {
@@ -235,14 +228,19 @@ export function createHttpApp(options: HttpOptions): HttpApp {
           "retry-after": String(decision.retryAfterSeconds),
         });
       }
-      let text: string;
-      try {
-        text = await request.text();
-      } catch {
+      const body = await readBodyText(request, settings.maxBodyBytes);
+      if ("tooLarge" in body) {
         return jsonRpcError(413, -32600, `Request body larger than ${settings.maxBodyBytes} bytes.`);
       }
+      if ("unreadable" in body) {
+        return jsonRpcError(
+          400,
+          -32700,
+          "Parse error: the request body could not be read (cut short or aborted).",
+        );
+      }
       try {
-        c.set("parsedBody", JSON.parse(text));
+        c.set("parsedBody", JSON.parse(body.text));
       } catch {
         return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
       }

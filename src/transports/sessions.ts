@@ -22,6 +22,8 @@ interface Session {
   tenantId: string;
   lastActivity: number;
   openStreams: number;
+  /** Ids of this session's requests still being answered (JSON-RPC ids must be unique while in flight). */
+  pendingIds: Set<string | number>;
 }
 
 export interface SessionOptions {
@@ -61,8 +63,29 @@ export class LegacySessions {
         return jsonRpcError(403, -32001, "This session belongs to another Xyte key.");
       }
       session.lastActivity = this.#now();
-      const response = await session.transport.handleRequest(request, { parsedBody });
-      return request.method === "GET" && response.ok ? this.#trackStream(session, response) : response;
+      const ids = requestIds(parsedBody);
+      const reused = ids.find((id) => session.pendingIds.has(id));
+      if (reused !== undefined) {
+        return jsonRpcError(
+          400,
+          -32600,
+          `Invalid Request: id ${JSON.stringify(reused)} is already in use by a request of this session.`,
+          {},
+          reused,
+        );
+      }
+      for (const id of ids) session.pendingIds.add(id);
+      let response: Response;
+      try {
+        response = await session.transport.handleRequest(request, { parsedBody });
+      } catch (error) {
+        for (const id of ids) session.pendingIds.delete(id);
+        throw error;
+      }
+      if (request.method === "GET" && response.ok) return this.#trackStream(session, response);
+      return ids.length === 0 ? response : onBodyEnd(response, () => {
+        for (const id of ids) session.pendingIds.delete(id);
+      });
     }
     if (request.method === "POST" && startsSession(parsedBody)) {
       if (this.#sessions.size >= this.#options.maxSessions) {
@@ -102,6 +125,7 @@ export class LegacySessions {
           tenantId: tenant.id,
           lastActivity: this.#now(),
           openStreams: 0,
+          pendingIds: new Set(),
         });
         this.#options.telemetry.sessions(this.size);
         this.#log.info("session opened", { tenant: tenant.id, sessions: this.size });
@@ -130,6 +154,18 @@ export class LegacySessions {
       session.lastActivity = this.#now();
     });
   }
+}
+
+/** Ids of the JSON-RPC requests (not notifications or responses) in a POST body. */
+function requestIds(body: unknown): (string | number)[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.flatMap((m) => {
+    const message = m as { id?: unknown; method?: unknown } | null;
+    const id = message?.id;
+    return typeof message?.method === "string" && (typeof id === "string" || typeof id === "number")
+      ? [id]
+      : [];
+  });
 }
 
 function startsSession(body: unknown): boolean {

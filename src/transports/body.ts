@@ -1,0 +1,36 @@
+/**
+ * Reads a request body as text with a size limit, telling apart the two ways it can fail: too large (413,
+ * from the declared length or while streaming) and unreadable (400: cut short, aborted, broken chunking).
+ */
+
+export type BodyRead = { text: string } | { tooLarge: true } | { unreadable: string };
+
+export async function readBodyText(request: Request, maxBytes: number): Promise<BodyRead> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) return { tooLarge: true };
+  if (!request.body) return { text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return { tooLarge: true };
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    return { unreadable: error instanceof Error ? error.message.split("\n")[0]! : String(error) };
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { text: new TextDecoder().decode(bytes) };
+}
