@@ -93,6 +93,10 @@ export function buildServer(
   registerTools(server, deps, canElicit);
   registerResources(server, deps);
   registerPrompts(server, deps);
+  // The SDK announces list changes for prompts and resources by default; ours are fixed per server.
+  const capabilities = server.server.getCapabilities();
+  if (capabilities.prompts) server.server.registerCapabilities({ prompts: { listChanged: false } });
+  if (capabilities.resources) server.server.registerCapabilities({ resources: { listChanged: false } });
   return server;
 }
 
