@@ -1,0 +1,227 @@
+/**
+ * The Kubernetes manifests in deploy/ against the server they run: every file parses; probes, ports and the
+ * security context match the server and the image; every variable they set is one `SETTINGS` reads; secrets
+ * arrive as files the binary may read (or secret references), never inline; selectors and references agree.
+ */
+import assert from "node:assert/strict";
+import { parseAllDocuments } from "yaml";
+import { DEFAULT_READ_PATHS } from "../../scripts/compile.ts";
+import { SETTINGS } from "../../src/config.ts";
+import { argsOf, envOf, parseDockerfile } from "../helpers/dockerfile.ts";
+
+// deno-lint-ignore no-explicit-any
+type Manifest = Record<string, any>;
+
+const ROOT = new URL("../../", import.meta.url);
+const DEPLOY = new URL("deploy/", ROOT);
+
+const FILES = new Map<string, Manifest[]>();
+for await (const entry of Deno.readDir(DEPLOY)) {
+  if (!entry.isFile || !/\.ya?ml$/.test(entry.name)) continue;
+  const text = await Deno.readTextFile(new URL(entry.name, DEPLOY));
+  // YAML 1.1, as Kubernetes reads manifests (e.g. `defaultMode: 0440` is octal).
+  const documents = parseAllDocuments(text, { version: "1.1" });
+  const list = Array.isArray(documents) ? documents : [documents];
+  for (const doc of list) {
+    assert.deepEqual(doc.errors.map((e) => e.message), [], `${entry.name} parses`);
+  }
+  FILES.set(entry.name, list.map((d) => d.toJS() as Manifest).filter((m) => m !== null));
+}
+const ALL = [...FILES.entries()].flatMap(([file, docs]) => docs.map((doc) => ({ file, doc })));
+
+function find(kind: string, name: string): Manifest {
+  const found = ALL.find(({ doc }) => doc.kind === kind && doc.metadata?.name === name);
+  assert.ok(found, `${kind}/${name} exists in deploy/`);
+  return found.doc;
+}
+
+const SETTINGS_VARIABLES = new Set(
+  SETTINGS.flatMap((s) => (s.env ?? []).flatMap((n) => (s.secret ? [n, `${n}_FILE`] : [n]))),
+);
+const SECRET_VARIABLES = new Set(SETTINGS.filter((s) => s.secret).flatMap((s) => s.env ?? []));
+const FLAGS = new Set(SETTINGS.filter((s) => s.flag).map((s) => `--${s.flag}`));
+const HTTP_SOURCE = await Deno.readTextFile(new URL("src/transports/http.ts", ROOT));
+const DOCKERFILE = parseDockerfile(await Deno.readTextFile(new URL("Dockerfile", ROOT)));
+const RUNTIME = DOCKERFILE.stages.at(-1)!;
+const IMAGE_PORT = Number(envOf(RUNTIME).get("MCP_PORT"));
+
+const deployment = find("Deployment", "xyte-mcp");
+const pod = deployment.spec.template.spec;
+const container = pod.containers.find((c: Manifest) => c.name === "xyte-mcp");
+const secret = find("Secret", "xyte-mcp");
+const configMap = find("ConfigMap", "xyte-mcp");
+
+/** A probe's or Service's port (a number or a container port name) as a number. */
+function portNumber(port: number | string, of: Manifest): number {
+  if (typeof port === "number") return port;
+  const named = (of.ports ?? []).find((p: Manifest) => p.name === port);
+  assert.ok(named, `port ${port} is named on container ${of.name}`);
+  return named.containerPort;
+}
+
+Deno.test("deploy/: every file parses to manifests with apiVersion and kind; kustomization lists existing files", () => {
+  assert.ok(FILES.size >= 7, [...FILES.keys()].join(", "));
+  for (const { file, doc } of ALL) {
+    assert.equal(typeof doc.apiVersion, "string", `${file}: apiVersion`);
+    assert.equal(typeof doc.kind, "string", `${file}: kind`);
+    if (doc.kind !== "Kustomization") assert.equal(typeof doc.metadata?.name, "string", `${file}: name`);
+  }
+  const kustomization = ALL.find(({ doc }) => doc.kind === "Kustomization")?.doc;
+  assert.ok(kustomization);
+  for (const resource of kustomization.resources) assert.ok(FILES.has(resource), `${resource} exists`);
+  for (
+    const kind of ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap"]
+  ) {
+    assert.ok(
+      kustomization.resources.some((r: string) => FILES.get(r)?.some((d) => d.kind === kind)),
+      `kustomization includes the ${kind}`,
+    );
+  }
+  for (const { file, doc } of ALL) {
+    for (const c of doc.spec?.template?.spec?.containers ?? []) {
+      assert.match(c.image, /^[^:@]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, `${file}: ${c.image} pinned`);
+      assert.ok(!c.image.endsWith(":latest"), `${file}: ${c.image} not latest`);
+    }
+  }
+});
+
+Deno.test("deploy/: probes and ports match the server: /healthz, /readyz, 8080", () => {
+  assert.match(HTTP_SOURCE, /app\.get\(\s*"\/healthz"/, "the server serves /healthz");
+  assert.match(HTTP_SOURCE, /app\.get\(\s*"\/readyz"/, "the server serves /readyz");
+  const port = SETTINGS.find((s) => s.id === "port")?.default;
+  assert.equal(IMAGE_PORT, 8080);
+  assert.equal(String(IMAGE_PORT), port, "the image listens on the server's default port");
+  assert.deepEqual(
+    container.ports.map((p: Manifest) => [p.name, p.containerPort]),
+    [["http", IMAGE_PORT]],
+  );
+  assert.equal(container.livenessProbe.httpGet.path, "/healthz");
+  assert.equal(container.readinessProbe.httpGet.path, "/readyz");
+  assert.equal(container.startupProbe?.httpGet.path ?? "/healthz", "/healthz");
+  for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+    if (!container[probe]) continue;
+    assert.equal(portNumber(container[probe].httpGet.port, container), IMAGE_PORT, `${probe} port`);
+  }
+  const service = find("Service", "xyte-mcp");
+  const [servicePort] = service.spec.ports;
+  assert.equal(portNumber(servicePort.targetPort, container), IMAGE_PORT, "the Service reaches the server");
+  const env = new Map(
+    (container.env ?? []).map((e: Manifest) => [e.name, e.value]).concat(
+      Object.entries(configMap.data ?? {}),
+    ),
+  );
+  assert.ok(!env.has("MCP_PORT") || env.get("MCP_PORT") === String(IMAGE_PORT), "MCP_PORT stays 8080");
+  assert.ok(!env.has("MCP_HOST") || env.get("MCP_HOST") === "0.0.0.0", "MCP_HOST stays the baked bind");
+});
+
+Deno.test("deploy/: non-root, read-only, no privilege escalation, all capabilities dropped", () => {
+  const image = RUNTIME.instructions.filter((i) => i.keyword === "USER").at(-1)!.value.split(":");
+  for (const { file, doc } of ALL) {
+    const spec = doc.spec?.template?.spec;
+    if (!spec) continue;
+    assert.equal(spec.securityContext?.runAsNonRoot, true, `${file}: pod runAsNonRoot`);
+    assert.equal(spec.securityContext?.seccompProfile?.type, "RuntimeDefault", `${file}: seccomp`);
+    assert.equal(spec.automountServiceAccountToken, false, `${file}: no service account token`);
+    for (const c of spec.containers) {
+      const ctx = c.securityContext ?? {};
+      assert.equal(ctx.allowPrivilegeEscalation, false, `${file}/${c.name}: allowPrivilegeEscalation`);
+      assert.equal(ctx.readOnlyRootFilesystem, true, `${file}/${c.name}: readOnlyRootFilesystem`);
+      assert.deepEqual(ctx.capabilities?.drop, ["ALL"], `${file}/${c.name}: capabilities`);
+      assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory, `${file}/${c.name}: requests`);
+      assert.ok(c.resources?.limits?.memory, `${file}/${c.name}: memory limit`);
+    }
+  }
+  assert.equal(String(pod.securityContext.runAsUser), image[0], "the image's user");
+  assert.equal(String(pod.securityContext.runAsGroup), image[1] ?? image[0], "the image's group");
+});
+
+Deno.test("deploy/: --stateless, and every variable set is one SETTINGS reads; secrets come from files or refs", () => {
+  assert.ok(container.args.includes("--stateless"), "stateless for scale-out");
+  for (const arg of container.args) assert.ok(FLAGS.has(arg), `${arg} is a flag of the server`);
+  for (const key of Object.keys(configMap.data)) {
+    assert.ok(SETTINGS_VARIABLES.has(key), `ConfigMap ${key} is a setting`);
+    assert.ok(!SECRET_VARIABLES.has(key) && !key.endsWith("_FILE"), `ConfigMap ${key}: no secrets there`);
+  }
+  assert.ok(
+    container.envFrom.some((e: Manifest) => e.configMapRef?.name === configMap.metadata.name),
+    "the Deployment loads the ConfigMap",
+  );
+  const mounts = new Map<string, Manifest>(
+    container.volumeMounts.map((
+      m: Manifest,
+    ) => [m.mountPath, pod.volumes.find((v: Manifest) => v.name === m.name)]),
+  );
+  const secretKeys = new Set(Object.keys(secret.stringData ?? secret.data ?? {}));
+  for (const env of container.env) {
+    assert.ok(SETTINGS_VARIABLES.has(env.name), `env ${env.name} is a setting`);
+    if (SECRET_VARIABLES.has(env.name)) {
+      assert.ok(env.value === undefined, `${env.name}: no inline secret value`);
+      const ref = env.valueFrom?.secretKeyRef;
+      assert.ok(ref, `${env.name} comes from a Secret`);
+      assert.equal(ref.name, secret.metadata.name);
+      assert.ok(secretKeys.has(ref.key), `${env.name}: the Secret example has ${ref.key}`);
+    }
+    if (env.name.endsWith("_FILE")) {
+      const path: string = env.value;
+      assert.ok(
+        DEFAULT_READ_PATHS.some((dir) => path.startsWith(`${dir}/`)),
+        `${env.name}=${path} is readable by the binary (--allow-read ${DEFAULT_READ_PATHS.join(",")})`,
+      );
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      const volume = mounts.get(dir);
+      assert.equal(volume?.secret?.secretName, secret.metadata.name, `${env.name}: ${dir} mounts the Secret`);
+      assert.ok(secretKeys.has(path.slice(dir.length + 1)), `${env.name}: the Secret example has the file`);
+      const mount = container.volumeMounts.find((m: Manifest) => m.mountPath === dir);
+      assert.equal(mount.readOnly, true, `${dir} is mounted read-only`);
+    }
+  }
+  const secretVolume = pod.volumes.find((v: Manifest) => v.secret?.secretName === secret.metadata.name);
+  const mode: number = secretVolume.secret.defaultMode ?? 0o644;
+  const groupReadable = pod.securityContext.fsGroup === pod.securityContext.runAsGroup &&
+    (mode & 0o040) !== 0;
+  assert.ok(
+    groupReadable || (mode & 0o004) !== 0,
+    `secret files (mode ${mode.toString(8)}) readable by the server`,
+  );
+  assert.equal(mode & 0o002, 0, "secret files are not writable by others");
+  const names = new Set(container.env.map((e: Manifest) => e.name));
+  assert.ok(names.has("MCP_HTTP_TOKEN_FILE"), "the inbound token is required on 0.0.0.0");
+  for (const [key, value] of Object.entries(secret.stringData as Record<string, string>)) {
+    assert.match(value, /^replace-with-|^redis:\/\//, `Secret example ${key} holds a placeholder`);
+  }
+  const grace = Number(configMap.data.MCP_SHUTDOWN_GRACE_MS ?? 10_000);
+  assert.ok(pod.terminationGracePeriodSeconds * 1000 > grace, "the pod outlives the drain");
+});
+
+Deno.test("deploy/: Service, HPA and PDB select the Deployment; the optional Redis matches REDIS_URL and the image", () => {
+  const labels = deployment.spec.template.metadata.labels;
+  const matches = (selector: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+  assert.ok(matches(deployment.spec.selector.matchLabels));
+  assert.ok(matches(find("Service", "xyte-mcp").spec.selector), "Service selects the pods");
+  const pdb = find("PodDisruptionBudget", "xyte-mcp");
+  assert.ok(matches(pdb.spec.selector.matchLabels), "PDB selects the pods");
+  const hpa = find("HorizontalPodAutoscaler", "xyte-mcp");
+  assert.deepEqual(
+    [hpa.spec.scaleTargetRef.kind, hpa.spec.scaleTargetRef.name],
+    ["Deployment", deployment.metadata.name],
+  );
+  assert.ok(hpa.spec.minReplicas >= 2 && hpa.spec.minReplicas <= hpa.spec.maxReplicas);
+  assert.ok(pdb.spec.minAvailable < hpa.spec.minReplicas, "a node drain can proceed");
+
+  const redisUrl = new URL(secret.stringData["redis-url"]);
+  const redisService = find("Service", redisUrl.hostname);
+  assert.equal(Number(redisUrl.port), redisService.spec.ports[0].port);
+  const redis = find("Deployment", redisUrl.hostname);
+  const redisLabels = redis.spec.template.metadata.labels;
+  assert.ok(Object.entries(redisService.spec.selector).every(([k, v]) => redisLabels[k] === v));
+  const redisContainer = redis.spec.template.spec.containers[0];
+  assert.equal(portNumber(redisService.spec.ports[0].targetPort, redisContainer), 6379);
+  assert.equal(
+    argsOf(DOCKERFILE.stages[0]!.instructions).get("REDIS"),
+    redisUrl.host,
+    "the image may connect to the Redis the manifests deploy (baked --allow-net)",
+  );
+  const redisEnv = container.env.find((e: Manifest) => e.name === "REDIS_URL");
+  assert.equal(redisEnv.valueFrom.secretKeyRef.optional, true, "Redis is optional");
+});
