@@ -740,6 +740,10 @@ async function readEnvFile(path: string, sources: ConfigSources): Promise<Record
 function describeFsError(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotCapable) {
+    return "outside the paths this server's --allow-read allows; the released binaries and image read " +
+      "/run/secrets and /etc/xyte-mcp";
+  }
   if (error instanceof Deno.errors.IsADirectory) return "is a directory";
   return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }

@@ -6,6 +6,7 @@ import { createApp } from "./app.ts";
 import { ConfigError, configSummary, loadConfig } from "./config.ts";
 import { demoBanner } from "./demo.ts";
 import { log, setupLogging, stopLogging } from "./observability/log.ts";
+import { deniedNetNeed, netNeeds } from "./permissions.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
 
 const encoder = new TextEncoder();
@@ -30,6 +31,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const { config } = request;
+  const denied = deniedNetNeed(netNeeds(config));
+  if (denied) {
+    writeErr(`${PROGRAM_NAME}: ${denied}`);
+    return 2;
+  }
   await setupLogging(config.logLevel);
   const logger = log("main");
   logger.info("starting", { program: PROGRAM_NAME, version: VERSION, ...configSummary(config) });

@@ -33,6 +33,7 @@ export const ERROR_CODES: { readonly [C in XyteErrorCode | ToolOnlyCode]: string
   upstream: "Xyte failed (5xx); retriable.",
   timeout: "Xyte did not answer within the deadline; retriable.",
   network: "Xyte could not be reached; retriable.",
+  host_not_allowed: "The server's network permission does not include the Xyte host; not retriable.",
   invalid_response: "Xyte answered with something that is not the expected JSON.",
   circuit_open:
     "Xyte failed repeatedly, so calls fail fast for a short cool-down (named in the hint); retriable.",

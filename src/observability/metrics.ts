@@ -36,6 +36,7 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: METRICS_PREFIX });
   const registers = [registry];
   const name = (n: string) => `${METRICS_PREFIX}${n}`;
+  replaceProcFsMetrics(registry, name);
 
   const toolCalls = new Counter({
     name: name("tool_calls_total"),
@@ -172,4 +173,25 @@ export function statusLabel(status: number | string): string {
 
 function validSeconds(seconds: number): boolean {
   return Number.isFinite(seconds) && seconds >= 0;
+}
+
+/**
+ * prom-client reads these from /proc/self, which Deno refuses short of --allow-all, so they would report 0
+ * under the scoped permissions we ship. Resident memory comes from `Deno.memoryUsage()` (no permission
+ * needed); the others have no Deno source and are left out rather than reported wrong.
+ */
+function replaceProcFsMetrics(registry: Registry, name: (n: string) => string): void {
+  for (
+    const metric of ["resident_memory_bytes", "virtual_memory_bytes", "heap_bytes", "open_fds", "max_fds"]
+  ) {
+    registry.removeSingleMetric(name(`process_${metric}`));
+  }
+  new Gauge({
+    name: name("process_resident_memory_bytes"),
+    help: "Resident memory size in bytes.",
+    registers: [registry],
+    collect() {
+      this.set(Deno.memoryUsage().rss);
+    },
+  });
 }

@@ -400,6 +400,13 @@ export class XyteClient {
       });
     }
     const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof Deno.errors.NotCapable) {
+      return new XyteError({
+        code: "host_not_allowed",
+        endpointKey: spec.key,
+        message: `${spec.key}: ${reason.split(", run again")[0]}`,
+      });
+    }
     return new XyteError({
       code: "network",
       endpointKey: spec.key,

@@ -14,6 +14,7 @@ export const XYTE_ERROR_CODES = [
   "upstream",
   "timeout",
   "network",
+  "host_not_allowed",
   "invalid_response",
   "circuit_open",
   "cancelled",
@@ -71,6 +72,9 @@ function defaultHint(code: XyteErrorCode): string {
       return "Xyte did not answer in time. Retry, or narrow the request (smaller page, fewer items).";
     case "network":
       return "Xyte could not be reached. Check network access to the hub URL.";
+    case "host_not_allowed":
+      return "This server's permissions (--allow-net) do not include that host; retrying cannot help. Point " +
+        "XYTE_HUB_URL/XYTE_ENTRY_URL at an allowed host, or widen the permission (see docs/running.md).";
     case "invalid_response":
       return "Xyte answered with something that is not the expected JSON. Retrying may help; report it if it persists.";
     case "circuit_open":

@@ -11,7 +11,6 @@ import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { type BuildOptions, netEntry, runArgs, settingsEnvVariables } from "../../scripts/compile.ts";
-import { ERROR_CODES } from "../../src/mcp/error_codes.ts";
 import { platformEnv } from "../helpers/platform_env.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 import { connectHttp, ORG_KEY, PARTNER_KEY, serverEnv, startHub } from "./harness.ts";
@@ -253,9 +252,9 @@ Deno.test("scoped HTTP: probes and a tool call with net to the hub and the liste
   });
 });
 
-Deno.test("a Xyte host outside --allow-net is refused: a typed error, nothing reaches it, the server keeps serving", async () => {
+Deno.test("a Xyte host or listen address outside --allow-net: exit 2 naming the setting, nothing reaches the host", async () => {
   const hub = await startHub();
-  // A live hub the allow-list does not name: without the permission check the call would succeed here.
+  // A live hub the allow-list does not name: without the permission check a call would reach it.
   const other = await startHub();
   const port = freePort();
   const options: BuildOptions = {
@@ -265,26 +264,27 @@ Deno.test("a Xyte host outside --allow-net is refused: a typed error, nothing re
     redis: [],
     read: [],
   };
-  const env = serverEnv(hub, { ...platformEnv(), XYTE_HUB_URL: other.url, XYTE_RETRY_MAX: "0" });
-  const server = await startScopedHttp(options, env, port);
+  const run = async (extraArgs: string[], env: Record<string, string>) => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [...runArgs(options), "--transport", "http", ...extraArgs],
+      env: serverEnv(hub, { ...platformEnv(), ...env }),
+      clearEnv: true,
+      stdin: "null",
+    }).output();
+    return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+  };
   try {
-    const client = await connectHttp(server.url);
-    const result = await client.callTool({ name: "list_devices", arguments: {} });
-    assert.equal(result.isError, true);
-    const error = (result.structuredContent as { error: { code: string; message: string } }).error;
-    assert.ok(error.code in ERROR_CODES && error.code !== "internal", `a documented code, got ${error.code}`);
-    assert.match(error.message, new RegExp(`net access to "${new URL(other.url).host}"`));
-    // deno-lint-ignore no-console
-    console.log(`denied host → code ${error.code}: ${error.message}`);
+    const otherHost = new URL(other.url).host;
+    const hubDenied = await run(["--port", String(port)], { XYTE_HUB_URL: other.url });
+    assert.equal(hubDenied.code, 2, hubDenied.stderr);
+    assert.match(hubDenied.stderr, new RegExp(`XYTE_HUB_URL: .*--allow-net does not include ${otherHost}`));
+    assert.doesNotMatch(hubDenied.stderr, /\n\s+at /, "no stack trace");
     assert.equal(other.requests.length, 0, "nothing reached the host outside the allow-list");
-    assert.ok((await client.listTools()).tools.length > 0, "the server keeps answering");
-    await client.close();
-    const ready = await fetch(new URL("/readyz", server.url));
-    assert.equal(ready.status, 503, "readiness reports Xyte unreachable");
-    await ready.body?.cancel();
-    assert.ok(server.running(), "no crash");
+
+    const portDenied = await run(["--port", String(port + 1)], {});
+    assert.equal(portDenied.code, 2, portDenied.stderr);
+    assert.match(portDenied.stderr, new RegExp(`MCP_HOST/MCP_PORT .*127\\.0\\.0\\.1:${port + 1}`));
   } finally {
-    await server.stop();
     await other.close();
     await hub.close();
   }
@@ -312,7 +312,8 @@ Deno.test("a secret file outside --allow-read: exit 2 naming the variable, nothi
     }).output();
     const stderr = new TextDecoder().decode(output.stderr);
     assert.equal(output.code, 2, stderr);
-    assert.match(stderr, /XYTE_ORG_API_KEY_FILE: cannot read .*org-key/);
+    assert.match(stderr, /XYTE_ORG_API_KEY_FILE: cannot read .*org-key \(outside the paths .*--allow-read/);
+    assert.doesNotMatch(stderr, /run again with/, "no advice that a compiled binary cannot follow");
     assert.ok(!stderr.includes(ORG_KEY));
   });
 });

@@ -4,6 +4,7 @@ import { rememberSecret, Secret } from "../../src/secret.ts";
 import { type CallOptions, XyteClient, type XyteClientOptions } from "../../src/xyte/client.ts";
 import type { EndpointKey } from "../../src/xyte/catalog.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
+import { isHostFailure } from "../../src/xyte/resilience.ts";
 
 const HUB = "https://hub.test.example";
 const ENTRY = "https://entry.test.example";
@@ -286,6 +287,29 @@ Deno.test("a fetch rejection is a retriable network error", async () => {
   assert.equal(error.code, "network");
   assert.equal(error.retriable, true);
   assert.ok(error.message.includes("connection refused"), error.message);
+});
+
+Deno.test("a host outside --allow-net is host_not_allowed: not retried, not a host failure", async () => {
+  let attempts = 0;
+  const { xyte } = client(() => {
+    attempts++;
+    return Promise.reject(
+      new Deno.errors.NotCapable(
+        'Requires net access to "hub.test.example:443", run again with the --allow-net flag',
+      ),
+    );
+  }, { retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 1 } });
+  const error = await xyte.call("organization.devices.getDevice", { path: { device_id: "d1" } }).then(
+    () => assert.fail("expected a failure"),
+    (e: unknown) => e as XyteError,
+  );
+  assert.equal(error.code, "host_not_allowed");
+  assert.equal(error.retriable, false);
+  assert.equal(attempts, 1, "a permission denial is not retried");
+  assert.equal(isHostFailure(error), false, "it does not count toward the circuit breaker");
+  assert.match(error.message, /net access to "hub\.test\.example:443"/);
+  assert.doesNotMatch(error.message, /run again/, "no advice that does not apply to a compiled binary");
+  assert.match(error.hint, /XYTE_HUB_URL/);
 });
 
 Deno.test("no answer within timeoutMs is a retriable timeout error", async () => {

@@ -92,9 +92,17 @@ Deno.test("metrics: default process metrics carry the prefix; content type is Pr
   const m = createMetrics();
   const names = new Set(parse(await m.render()).map((s) => s.name));
   assert.ok(names.has("xyte_mcp_process_cpu_seconds_total"));
-  assert.ok(names.has("xyte_mcp_process_resident_memory_bytes"));
   assert.ok([...names].every((n) => n.startsWith("xyte_mcp_")), "no unprefixed series");
   assert.match(m.contentType, /^text\/plain; version=0\.0\.4/);
+});
+
+Deno.test("metrics: resident memory is measured without /proc access; /proc-only gauges are left out", async () => {
+  const samples = parse(await createMetrics().render());
+  const rss = samples.find((s) => s.name === "xyte_mcp_process_resident_memory_bytes");
+  assert.ok(rss && rss.value > 1_000_000, `resident memory reported: ${JSON.stringify(rss)}`);
+  for (const gone of ["virtual_memory_bytes", "heap_bytes", "open_fds", "max_fds"]) {
+    assert.ok(!samples.some((s) => s.name === `xyte_mcp_process_${gone}`), `${gone} is not reported`);
+  }
 });
 
 Deno.test("metrics: two instances share no state", async () => {
