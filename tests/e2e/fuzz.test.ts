@@ -20,7 +20,15 @@ import {
   fuzzStdio,
   JSON_RPC_HEADERS,
 } from "../fuzz/generators.ts";
-import { ORG_KEY, PARTNER_KEY, RUN_ARGS, serverEnv, startHttpServer, startHub } from "./harness.ts";
+import {
+  type HttpServerProcess,
+  ORG_KEY,
+  PARTNER_KEY,
+  RUN_ARGS,
+  serverEnv,
+  startHttpServer,
+  startHub,
+} from "./harness.ts";
 
 function envNumber(name: string, fallback: number): number {
   const value = Number(Deno.env.get(name));
@@ -156,10 +164,11 @@ async function rawStdioServer(env: Record<string, string>) {
 }
 
 Deno.test({
-  // BUG (src/transports/stdio.ts, the SDK's StdioServerTransport it uses): a line that is JSON but fails the
-  // JSON-RPC message schema is dropped with only a log line ("stdio transport error"), so a client waiting
-  // on that id waits forever. JSON-RPC 2.0 §5 requires an Invalid Request error (-32600, the id or null);
-  // a line that is not JSON should get a Parse error (-32700, id null). HTTP answers all of these with 400.
+  // Regression, found by fuzzing (src/transports/stdio.ts, the SDK's StdioServerTransport it uses): a line
+  // that is JSON but fails the JSON-RPC message schema is dropped with only a log line ("stdio transport
+  // error"), so a client waiting on that id waits forever. JSON-RPC 2.0 §5 requires an Invalid Request error
+  // (-32600, the id or null); a line that is not JSON should get a Parse error (-32700, id null). HTTP
+  // answers all of these with 400. Fixed: src/transports/stdio_wire.ts answers them.
   name: "fuzz stdio: malformed messages that carry an id get an Invalid Request error, not silence",
   async fn() {
     const hub = await startHub();
@@ -197,11 +206,11 @@ Deno.test({
 });
 
 Deno.test({
-  // BUG (src/transports/stdio.ts: `new StdioServerTransport()` keeps the SDK's 10 MiB read buffer): one
-  // line longer than 10 MiB makes the transport throw "ReadBuffer exceeded maximum size of 10485760 bytes"
-  // and close itself; src/main.ts then logs `"reason":"stdin closed"` and exits 0 while the client still
-  // has stdin open. Expected: that one message is refused (an error with id null) and the server keeps
-  // serving; the process ends only on EOF or a signal.
+  // Regression, found by fuzzing (src/transports/stdio.ts: `new StdioServerTransport()` keeps the SDK's 10
+  // MiB read buffer): one line longer than 10 MiB makes the transport throw "ReadBuffer exceeded maximum size
+  // of 10485760 bytes" and close itself; src/main.ts then logs `"reason":"stdin closed"` and exits 0 while
+  // the client still has stdin open. Fixed: that one message is refused (an error with id null) and the
+  // server keeps serving; the process ends only on EOF or a signal.
   name: "fuzz stdio: a line over the 10 MiB read buffer is refused and the server keeps serving",
   async fn() {
     const hub = await startHub();
@@ -223,6 +232,18 @@ Deno.test({
     assert.equal(code, 0);
   },
 });
+
+/** A real HTTP server (and its simulated hub) for `fn`, stopped afterwards. */
+async function withHttpServer(fn: (server: HttpServerProcess) => Promise<void>): Promise<void> {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, FUZZ_ENV));
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+}
 
 /** One request over a raw socket; half-closes after `bytes` (a truncated upload), returns the response text. */
 async function rawRequest(url: string, bytes: string): Promise<string> {
@@ -266,16 +287,14 @@ async function openSession(url: string): Promise<Record<string, string>> {
 }
 
 Deno.test({
-  // BUG (src/transports/http.ts, `bodyLimit(...)` on the MCP paths, ~line 166): for a chunked body (no
-  // Content-Length) hono's bodyLimit reads the stream itself without catching read errors; when the upload
-  // is cut off mid-chunk the read rejects ("Cannot read request body as underlying resource unavailable"),
-  // app.onError logs "http handler failed" and answers 500 {"error":"internal error"}. Expected: a 4xx
-  // (400 for a truncated body) with a JSON-RPC error, like identify() does for Content-Length bodies.
+  // Regression, found by fuzzing (src/transports/http.ts, `bodyLimit(...)` on the MCP paths, ~line 166): for
+  // a chunked body (no Content-Length) hono's bodyLimit reads the stream itself without catching read errors;
+  // when the upload is cut off mid-chunk the read rejects ("Cannot read request body as underlying resource
+  // unavailable"), app.onError logs "http handler failed" and answers 500 {"error":"internal error"}. Fixed:
+  // a 4xx (400 for a truncated body) with a JSON-RPC error, like identify() does for Content-Length bodies.
   name: "fuzz http: a chunked body cut off mid-chunk gets a 4xx, never a 500",
-  async fn() {
-    const hub = await startHub();
-    const server = await startHttpServer(serverEnv(hub, FUZZ_ENV));
-    try {
+  fn: () =>
+    withHttpServer(async (server) => {
       const { host } = new URL(server.url);
       const response = await rawRequest(
         server.url,
@@ -285,23 +304,18 @@ Deno.test({
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
       assert.ok(status === 0 || (status >= 400 && status < 500), `got ${response.slice(0, 200)}`);
       assert.doesNotMatch(server.stderr(), /http handler failed/);
-    } finally {
-      await server.stop();
-      await hub.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
-  // BUG (minor; src/transports/http.ts identify(), the catch around `request.text()`): every body read
-  // failure is answered 413 "Request body larger than 1048576 bytes." — also a 17-byte body cut short of
-  // its Content-Length (client disconnect), which tells the client to shrink a body that was not too large.
-  // Expected: 400 (the body could not be read); 413 only when the limit was exceeded.
+  // Regression, found by fuzzing (minor; src/transports/http.ts identify(), the catch around
+  // `request.text()`): every body read failure is answered 413 "Request body larger than 1048576 bytes." —
+  // also a 17-byte body cut short of its Content-Length (client disconnect), which tells the client to shrink
+  // a body that was not too large. Fixed: 400 (the body could not be read); 413 only when the limit was
+  // exceeded.
   name: "fuzz http: a body shorter than its Content-Length gets 400, not 413 'larger than the limit'",
-  async fn() {
-    const hub = await startHub();
-    const server = await startHttpServer(serverEnv(hub, FUZZ_ENV));
-    try {
+  fn: () =>
+    withHttpServer(async (server) => {
       const { host } = new URL(server.url);
       const response = await rawRequest(
         server.url,
@@ -309,26 +323,20 @@ Deno.test({
           `Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{"jsonrpc":"2.0",`,
       );
       assert.match(response, /^HTTP\/1\.1 400 /);
-    } finally {
-      await server.stop();
-      await hub.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
-  // BUG (src/transports/sessions.ts → the SDK's WebStandardStreamableHTTPServerTransport): two POSTs in one
-  // session with the same request id, in flight together, share one id→stream slot; one of them never gets a
-  // response and its HTTP request stays open until the client gives up (a held connection per duplicate).
-  // Seen when the first request is still running as the second (faster) one completes, e.g. tools/call then
-  // ping with id 7: ping is answered, the tools/call POST never is.
-  // Reusing an id is a client error, but the server must still answer: a result, or an error such as
-  // -32600 "duplicate request id". Over stdio both requests are answered.
+  // Regression, found by fuzzing (src/transports/sessions.ts → the SDK's
+  // WebStandardStreamableHTTPServerTransport): two POSTs in one session with the same request id, in flight
+  // together, share one id→stream slot; one of them never gets a response and its HTTP request stays open
+  // until the client gives up (a held connection per duplicate). Seen when the first request is still running
+  // as the second (faster) one completes, e.g. tools/call then ping with id 7: ping is answered, the
+  // tools/call POST never is. Reusing an id is a client error, but the server must still answer: a result, or
+  // an error such as -32600 "duplicate request id". Over stdio both requests are answered.
   name: "fuzz http: a request reusing an in-flight id is refused with that id and the first still completes",
-  async fn() {
-    const hub = await startHub();
-    const server = await startHttpServer(serverEnv(hub, FUZZ_ENV));
-    try {
+  fn: () =>
+    withHttpServer(async (server) => {
       const headers = await openSession(server.url);
       const post = (body: unknown) =>
         fetch(server.url, {
@@ -351,9 +359,5 @@ Deno.test({
       assert.match(ping, /already in use/, `ping: ${ping.slice(0, 200)}`);
       assert.match(callText, /"id":7/, `tools/call: ${callText.slice(0, 200)}`);
       assert.match(callText, /"result"/, `tools/call: ${callText.slice(0, 200)}`);
-    } finally {
-      await server.stop();
-      await hub.close();
-    }
-  },
+    }),
 });
