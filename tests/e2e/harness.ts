@@ -123,12 +123,23 @@ export interface HttpServerProcess {
 }
 
 /** Spawns the server with `--transport http --port 0` and waits for its "serving MCP over HTTP" log line. */
-export async function startHttpServer(
+export function startHttpServer(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<HttpServerProcess> {
+  return spawnHttpServer([...RUN_ARGS, "--transport", "http", "--port", "0", ...args], env);
+}
+
+/**
+ * Runs `deno <args>` (a server command line that serves HTTP) with exactly `env`, and waits for its
+ * "serving MCP over HTTP" log line; kills the process when it does not get there within 20 s.
+ */
+export async function spawnHttpServer(
+  args: string[],
+  env: Record<string, string>,
+): Promise<HttpServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...RUN_ARGS, "--transport", "http", "--port", "0", ...args],
+    args,
     env,
     clearEnv: true,
     stdin: "null",
@@ -151,24 +162,21 @@ export async function startHttpServer(
   const stdoutDone = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
     new WritableStream({ write: (chunk) => void (stdout += chunk) }),
   );
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+    const status = await child.status;
+    await stdoutDone.catch(() => {});
+    return status;
+  };
   try {
-    const found = await url;
-    return {
-      url: found,
-      child,
-      stdout: () => stdout,
-      stderr: () => stderr,
-      async stop(signal: Deno.Signal = "SIGTERM") {
-        try {
-          child.kill(signal);
-        } catch {
-          // already gone
-        }
-        const status = await child.status;
-        await stdoutDone.catch(() => {});
-        return status;
-      },
-    };
+    return { url: await url, child, stdout: () => stdout, stderr: () => stderr, stop };
+  } catch (error) {
+    await stop("SIGKILL");
+    throw error;
   } finally {
     clearTimeout(timer);
   }

@@ -13,7 +13,15 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { type BuildOptions, netEntry, runArgs, settingsEnvVariables } from "../../scripts/compile.ts";
 import { platformEnv } from "../helpers/platform_env.ts";
 import { startTestRedis } from "../helpers/redis.ts";
-import { connectHttp, ORG_KEY, PARTNER_KEY, serverEnv, startHub } from "./harness.ts";
+import {
+  connectHttp,
+  type HttpServerProcess,
+  ORG_KEY,
+  PARTNER_KEY,
+  serverEnv,
+  spawnHttpServer,
+  startHub,
+} from "./harness.ts";
 
 /**
  * Variables read by dependencies, outside `SETTINGS`; `--ignore-env` answers them "unset". DEBUG: the `debug`
@@ -94,64 +102,13 @@ function freePort(): number {
   return port;
 }
 
-interface ScopedHttp {
-  url: string;
-  stderr(): string;
-  running(): boolean;
-  stop(): Promise<Deno.CommandStatus>;
-}
-
 /** The server over HTTP with exactly `runArgs(options)`, on `port`. */
-async function startScopedHttp(
+function startScopedHttp(
   options: BuildOptions,
   env: Record<string, string>,
   port: number,
-): Promise<ScopedHttp> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...runArgs(options), "--transport", "http", "--port", String(port)],
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let stderr = "";
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  const { promise, resolve, reject } = Promise.withResolvers<string>();
-  const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000);
-  const drained = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of child.stderr) {
-      stderr += decoder.decode(chunk, { stream: true });
-      const line = stderr.split("\n").find((l) => l.includes("serving MCP over HTTP"));
-      if (line) resolve(JSON.parse(line).url);
-    }
-    reject(new Error(`server exited before listening:\n${stderr}`));
-  })();
-  try {
-    const url = await promise;
-    return {
-      url,
-      stderr: () => stderr,
-      running: () => !exited,
-      async stop() {
-        if (!exited) child.kill("SIGTERM");
-        const result = await status;
-        await drained.catch(() => {});
-        return result;
-      },
-    };
-  } catch (error) {
-    if (!exited) child.kill("SIGKILL");
-    await status;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+): Promise<HttpServerProcess> {
+  return spawnHttpServer([...runArgs(options), "--transport", "http", "--port", String(port)], env);
 }
 
 Deno.test("scoped stdio: initialize and a tool call with net to the hub only, the key from a _FILE, env from SETTINGS only", async () => {
