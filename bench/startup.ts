@@ -1,10 +1,12 @@
 /**
  * Cold start over stdio: spawn `src/main.ts --demo` (same permissions as `deno task start`) → first byte of the
  * `initialize` result on stdout. One warm-up run (fills Deno's module and code caches), then N measured runs.
- * The same is measured for an SDK server with no tools (the floor any SDK v2 server on Deno pays).
+ * The same is measured for an SDK server with no tools (the floor any SDK v2 server on Deno pays), and for the
+ * compiled binary of this machine's target when `deno task compile --target host` has built one in dist/.
  *
  *   deno run --allow-all bench/startup.ts [runs=20]
  */
+import { hostTarget, outputPath } from "../scripts/compile.ts";
 import { RUN_ARGS } from "../tests/e2e/harness.ts";
 
 const runs = Number(Deno.args[0] ?? 20);
@@ -17,9 +19,9 @@ const initialize = JSON.stringify({
 
 const FLOOR = new URL("./fixtures/minimal_server.ts", import.meta.url).pathname;
 
-async function once(args: string[]): Promise<number> {
+async function once(args: string[], command = Deno.execPath()): Promise<number> {
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(command, {
     args,
     env: { DENO_NO_UPDATE_CHECK: "1" },
     stdin: "piped",
@@ -41,10 +43,10 @@ async function once(args: string[]): Promise<number> {
   return elapsed;
 }
 
-async function measure(args: string[]) {
-  await once(args);
+async function measure(args: string[], command?: string) {
+  await once(args, command);
   const samples: number[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await once(args));
+  for (let i = 0; i < runs; i++) samples.push(await once(args, command));
   samples.sort((a, b) => a - b);
   const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
   const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
@@ -60,8 +62,30 @@ async function measure(args: string[]) {
   };
 }
 
-// deno-lint-ignore no-console
-console.table({
+/** The compiled binary of this machine, when one was built and is a real build (not a REPL-only test build). */
+async function compiledBinary(): Promise<{ path: string } | { skipped: string }> {
+  const path = new URL(`../${outputPath(hostTarget(), "dist")}`, import.meta.url).pathname;
+  try {
+    Deno.statSync(path);
+  } catch {
+    return { skipped: `no ${path}; build it with deno task compile --target host (needs a denort)` };
+  }
+  const version = await new Deno.Command(path, { args: ["--version"], stdin: "null", stderr: "null" })
+    .output().catch(() => undefined);
+  const text = version ? new TextDecoder().decode(version.stdout) : "";
+  if (!text.startsWith("xyte-mcp ")) return { skipped: `${path} is not a runnable build (--version: ${text})` };
+  return { path };
+}
+
+const rows: Record<string, unknown> = {
   "xyte-mcp --demo (stdio)": await measure([...RUN_ARGS, "--demo", "--log-level", "error"]),
   "floor: SDK server, no tools": await measure(["run", FLOOR]),
-});
+};
+const binary = await compiledBinary();
+if ("path" in binary) {
+  rows["compiled binary --demo (stdio)"] = await measure(["--demo", "--log-level", "error"], binary.path);
+}
+// deno-lint-ignore no-console
+console.table(rows);
+// deno-lint-ignore no-console
+if ("skipped" in binary) console.log(`compiled binary: skipped: ${binary.skipped}`);
