@@ -73,7 +73,9 @@ async function compiledBinary(): Promise<{ path: string } | { skipped: string }>
   const version = await new Deno.Command(path, { args: ["--version"], stdin: "null", stderr: "null" })
     .output().catch(() => undefined);
   const text = version ? new TextDecoder().decode(version.stdout) : "";
-  if (!text.startsWith("xyte-mcp ")) return { skipped: `${path} is not a runnable build (--version: ${text})` };
+  if (!text.startsWith("xyte-mcp ")) {
+    return { skipped: `${path} is not a runnable build (--version: ${text})` };
+  }
   return { path };
 }
 
