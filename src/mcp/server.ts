@@ -12,6 +12,7 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   type ServerContext,
+  type Tool as McpTool,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { log, newRequestId, withRequestContext } from "../observability/log.ts";
@@ -112,9 +113,13 @@ function registerTools(
 ): void {
   if (deps.tools.length === 0) return;
   const byName = new Map(deps.tools.map((tool) => [tool.name, tool]));
-  const listing = { tools: deps.tools.map(toolListing) };
+  // Converting the schemas (once per process) is the largest part of building a server: it is left out of
+  // the initialize answer and done right after it, while the client reads that answer.
+  let listing: { tools: McpTool[] } | undefined;
+  const toolList = () => listing ??= { tools: deps.tools.map(toolListing) };
+  setTimeout(toolList, 0);
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler("tools/list", () => listing);
+  server.server.setRequestHandler("tools/list", toolList);
   server.server.setRequestHandler("tools/call", (request, ctx) => {
     const tool = byName.get(request.params.name);
     if (!tool) {
