@@ -26,11 +26,17 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
   } catch (error) {
     return { unreadable: error instanceof Error ? error.message.split("\n")[0]! : String(error) };
   }
-  const bytes = new Uint8Array(total);
+  return { text: new TextDecoder().decode(concatBytes(chunks, total)) };
+}
+
+/** The chunks as one array of `length` bytes (the chunk itself when there is only one). */
+export function concatBytes(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {
-    bytes.set(chunk, offset);
+    out.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return { text: new TextDecoder().decode(bytes) };
+  return out;
 }

@@ -7,7 +7,8 @@
  *   server keeps serving (the SDK's reader closes the whole connection instead).
  * stdout carries these answers and the server's messages only, one JSON object per line, in order.
  */
-import { deserializeMessage, type JSONRPCMessage, type Transport } from "@modelcontextprotocol/server";
+import { type JSONRPCMessage, parseJSONRPCMessage, type Transport } from "@modelcontextprotocol/server";
+import { concatBytes } from "./body.ts";
 
 export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 
@@ -29,6 +30,8 @@ export class LineStdioTransport implements Transport {
   readonly #maxLineBytes: number;
   readonly #onRefused: (reason: string) => void;
   readonly #encoder = new TextEncoder();
+  // A byte-order mark is kept (and makes the line invalid JSON), as the SDK's own reader does.
+  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #closed = false;
   #writes: Promise<void> = Promise.resolve();
@@ -73,7 +76,7 @@ export class LineStdioTransport implements Transport {
           const piece = value.subarray(start, newline);
           if (discarding) discarding = false;
           else if (pendingBytes + piece.byteLength > this.#maxLineBytes) this.#tooLong();
-          else this.#line(concat([...pending, piece], pendingBytes + piece.byteLength));
+          else this.#line(concatBytes([...pending, piece], pendingBytes + piece.byteLength));
           pending = [];
           pendingBytes = 0;
           start = newline + 1;
@@ -98,8 +101,7 @@ export class LineStdioTransport implements Transport {
   }
 
   #line(bytes: Uint8Array): void {
-    // A byte-order mark is kept (and makes the line invalid JSON), as the SDK's own reader does.
-    const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes).replace(/\r$/, "");
+    const text = this.#decoder.decode(bytes).replace(/\r$/, "");
     if (text.trim() === "") return;
     let value: unknown;
     try {
@@ -110,8 +112,8 @@ export class LineStdioTransport implements Transport {
     }
     let message: JSONRPCMessage;
     try {
-      // The SDK's own stdio reading of a line, so valid messages mean exactly what they mean there.
-      message = deserializeMessage(text);
+      // The check the SDK's stdio reader makes, so valid messages mean exactly what they mean there.
+      message = parseJSONRPCMessage(value);
     } catch {
       const object = typeof value === "object" && value !== null && !Array.isArray(value)
         ? value as Record<string, unknown>
@@ -154,15 +156,4 @@ export class LineStdioTransport implements Transport {
     this.#writes = this.#writes.then(() => this.#writer.write(bytes));
     return this.#writes;
   }
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
