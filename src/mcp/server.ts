@@ -12,7 +12,6 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   type ServerContext,
-  type Tool as McpTool,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { log, newRequestId, withRequestContext } from "../observability/log.ts";
@@ -113,13 +112,9 @@ function registerTools(
 ): void {
   if (deps.tools.length === 0) return;
   const byName = new Map(deps.tools.map((tool) => [tool.name, tool]));
-  // Converting the schemas (once per process) is the largest part of building a server: it is left out of
-  // the initialize answer and done right after it, while the client reads that answer.
-  let listing: { tools: McpTool[] } | undefined;
-  const toolList = () => listing ??= { tools: deps.tools.map(toolListing) };
-  setTimeout(toolList, 0);
+  warmToolListings(deps.tools);
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler("tools/list", toolList);
+  server.server.setRequestHandler("tools/list", () => ({ tools: deps.tools.map(toolListing) }));
   server.server.setRequestHandler("tools/call", (request, ctx) => {
     const tool = byName.get(request.params.name);
     if (!tool) {
@@ -127,6 +122,19 @@ function registerTools(
     }
     return runTool(tool, request.params.arguments, ctx, deps, canElicit);
   });
+}
+
+let listingsWarmed = false;
+
+/**
+ * Converting the tool schemas (once per process, `toolListing` keeps them) is the largest part of building
+ * the first server: it is left out of the first initialize answer and done right after it, while the client
+ * reads that answer.
+ */
+function warmToolListings(tools: readonly Tool[]): void {
+  if (listingsWarmed) return;
+  listingsWarmed = true;
+  setTimeout(() => tools.forEach(toolListing), 0);
 }
 
 /**
