@@ -8,11 +8,53 @@ import type {
   EffectiveStatus,
   JsonObject,
   SimDevice,
+  SimModel,
   SimOrganization,
   SimState,
 } from "./types.ts";
 import { isPlainObject, parseIsoTime } from "./validate.ts";
 import { spaceDataVersion } from "./views.ts";
+
+/** What a caller says about a device it creates; the rest starts empty. */
+export type NewDeviceFields =
+  & Pick<
+    SimDevice,
+    "name" | "sn" | "mac" | "cloudId" | "firmwareVersion" | "subModel" | "details" | "parentId" | "spaceId"
+  >
+  & Partial<
+    Pick<
+      SimDevice,
+      "status" | "effectiveStatus" | "lastSeenAtMs" | "proxyId" | "hostAddress" | "customParameters"
+    >
+  >;
+
+/** A device record of `model` created now through the API (registration, edge claim): never seen unless told. */
+export function newDevice(runtime: SimRuntime, model: SimModel, fields: NewDeviceFields): SimDevice {
+  const nowMs = runtime.nowMs();
+  return {
+    id: runtime.uuid(),
+    modelId: model.id,
+    status: "offline",
+    effectiveStatus: "never_seen",
+    lastSeenAtMs: null,
+    state: {},
+    accessKey: `dak_${runtime.hex(32)}`,
+    proxyId: null,
+    hostAddress: null,
+    customParameters: null,
+    mergedInto: null,
+    incidentsSuspended: false,
+    config: { version: 1, lastUpdatedMs: nowMs, values: {} },
+    infoVersion: 1,
+    cloudSettings: {},
+    commands: [],
+    telemetries: [],
+    events: [],
+    dumps: [],
+    createdAtMs: nowMs,
+    ...fields,
+  };
+}
 
 const MAC_PATTERNS = [
   /^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i,

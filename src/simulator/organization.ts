@@ -18,21 +18,23 @@ import type {
   SimUser,
 } from "./types.ts";
 
-interface OrganizationCollections {
-  spaces: SimSpace[];
-  devices: SimDevice[];
-  incidents: SimIncident[];
-  tickets: SimTicket[];
-  users: SimUser[];
-  groups: SimGroup[];
-  assets: SimAsset[];
-  assetLabels: Record<AssetLabelCategory, SimLabel[]>;
-  licenses: SimLicense[];
-  deviceNotes: SimDeviceNote[];
-  spaceNotes: SimSpaceNote[];
-  files: SimFile[];
-  edgeJobs: SimEdgeJob[];
-}
+/** The collections of an organization, materialized (and seeded) on first access. */
+type OrganizationCollections = Pick<
+  SimOrganization,
+  | "spaces"
+  | "devices"
+  | "incidents"
+  | "tickets"
+  | "users"
+  | "groups"
+  | "assets"
+  | "assetLabels"
+  | "licenses"
+  | "deviceNotes"
+  | "spaceNotes"
+  | "files"
+  | "edgeJobs"
+>;
 
 export interface OrganizationIdentity {
   id: string;

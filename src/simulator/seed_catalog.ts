@@ -1,20 +1,8 @@
 /** Static reference data the seed draws from: device models, sites, room kits, names and templates. */
-import type { IncidentPriority, SimCustomParameterDefinition } from "./types.ts";
+import type { IncidentPriority, SimCustomParameterDefinition, SimModel } from "./types.ts";
 
-export interface ModelTemplate {
-  id: string;
-  name: string;
-  vendor: string;
-  category: string;
-  subModels: string[];
-  authentication: "mac_sn" | "cloud_id";
-  apiVersion: string;
-  hardwareKey: string;
-  firmwareVersions: string[];
-  isEdgeProxy: boolean;
-  edgeManaged: boolean;
-  customParameters: SimCustomParameterDefinition[];
-  commands: { name: string; friendlyName: string }[];
+/** A device model as the seed defines it: the model's fields plus how to generate devices of it. */
+export interface ModelTemplate extends Omit<SimModel, "createdAtMs"> {
   /** Short label used in generated device names, e.g. "Touch Panel". */
   deviceLabel: string;
   /** Prefix of generated serial numbers. */

@@ -10,10 +10,10 @@ import {
   type RequestContext,
   type RouteDefinition,
 } from "../context.ts";
-import { deleteDeviceEverywhere, normalizeMac } from "../device_ops.ts";
+import { deleteDeviceEverywhere, newDevice, normalizeMac } from "../device_ops.ts";
 import { jsonResponse, success, unprocessable } from "../http.ts";
 import { allDevices, locateDevice } from "../lookup.ts";
-import type { JsonObject, SimDevice, SimModel } from "../types.ts";
+import type { JsonObject, SimDevice } from "../types.ts";
 import { bodyObject, isPlainObject, optionalObject, optionalString, requireString } from "../validate.ts";
 import { deviceSelfView } from "../views.ts";
 
@@ -29,43 +29,6 @@ function registrationAnswer(ctx: RequestContext, device: SimDevice): JsonObject 
     hub_url: ctx.url.origin,
     hub_url_static_cert: ctx.url.origin,
     mqtt_hub_url: `mqtts://${ctx.url.hostname}:8883`,
-  };
-}
-
-function newDevice(ctx: RequestContext, model: SimModel, fields: {
-  name: string;
-  sn: string;
-  mac: string | null;
-  cloudId: string | null;
-  firmwareVersion: string;
-  subModel: string | null;
-  details: JsonObject | null;
-  parentId: string | null;
-  spaceId: number | null;
-}): SimDevice {
-  const nowMs = ctx.runtime.nowMs();
-  return {
-    id: ctx.runtime.uuid(),
-    ...fields,
-    modelId: model.id,
-    status: "offline",
-    effectiveStatus: "never_seen",
-    lastSeenAtMs: null,
-    state: {},
-    accessKey: `dak_${ctx.runtime.hex(32)}`,
-    proxyId: null,
-    hostAddress: null,
-    customParameters: null,
-    mergedInto: null,
-    incidentsSuspended: false,
-    config: { version: 1, lastUpdatedMs: nowMs, values: {} },
-    infoVersion: 1,
-    cloudSettings: {},
-    commands: [],
-    telemetries: [],
-    events: [],
-    dumps: [],
-    createdAtMs: nowMs,
   };
 }
 
@@ -100,7 +63,7 @@ function register(ctx: RequestContext, raw: unknown): SimDevice {
   const parentId = optionalString(body, "parent_id") ?? null;
   const parent = parentId ? locateDevice(ctx.state, parentId) : null;
   if (parentId && !parent) throw unprocessable("parent_id is not a registered device");
-  const device = newDevice(ctx, model, {
+  const device = newDevice(ctx.runtime, model, {
     name: optionalString(body, "name") || `${model.name} ${sn}`,
     sn,
     mac,
@@ -154,7 +117,7 @@ function registerChildDevice(ctx: RequestContext, parent: LocatedDevice): Respon
   if (siblings.some((d) => d.parentId === parent.device.id && d.sn === sn && d.modelId === model.id)) {
     throw unprocessable("Child device already registered");
   }
-  const child = newDevice(ctx, model, {
+  const child = newDevice(ctx.runtime, model, {
     name: optionalString(body, "name") || `${model.name} ${sn}`,
     sn,
     mac: null,

@@ -3,7 +3,7 @@
  * address (10/8, 172.16/12, 192.168/16; not .0/.255) or a hostname, and a claim creates the device at once.
  */
 import { organizationRoute, type RequestContext, type RouteDefinition } from "../context.ts";
-import { normalizeMac } from "../device_ops.ts";
+import { newDevice, normalizeMac } from "../device_ops.ts";
 import { organizationList } from "../envelopes.ts";
 import { jsonResponse, noContent, SimHttpError, success, unprocessable } from "../http.ts";
 import { requireOrgDevice, SpaceDirectory } from "../lookup.ts";
@@ -135,14 +135,12 @@ function startClaim(ctx: RequestContext, org: SimOrganization): Response {
   }
   const customPartner = optionalString(body, "custom_partner_name");
   const customModel = optionalString(body, "custom_model_name");
-  org.devices.push({
-    id: ctx.runtime.uuid(),
+  org.devices.push(newDevice(ctx.runtime, model, {
     name: displayName || `${model.name} (${ip})`,
     // Conflict in the sources: catalog (a) says a missing sn defaults to a generated UUID; we follow it.
     sn: optionalString(body, "sn") || ctx.runtime.uuid(),
     mac,
     cloudId: null,
-    modelId: model.id,
     subModel: null,
     firmwareVersion: model.firmwareVersions[model.firmwareVersions.length - 1],
     status: "online",
@@ -153,24 +151,12 @@ function startClaim(ctx: RequestContext, org: SimOrganization): Response {
       ...(customPartner ? { custom_partner_name: customPartner } : {}),
       ...(customModel ? { custom_model_name: customModel } : {}),
     },
-    state: {},
     spaceId,
-    accessKey: `dak_${ctx.runtime.hex(32)}`,
     parentId: null,
     proxyId: proxy.id,
     hostAddress: ip,
     customParameters,
-    mergedInto: null,
-    incidentsSuspended: false,
-    config: { version: 1, lastUpdatedMs: nowMs, values: {} },
-    infoVersion: 1,
-    cloudSettings: {},
-    commands: [],
-    telemetries: [],
-    events: [],
-    dumps: [],
-    createdAtMs: nowMs,
-  });
+  }));
   org.edgeJobs.push({
     kind: "claim",
     proxyId: proxy.id,
