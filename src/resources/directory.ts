@@ -8,8 +8,8 @@
 import { fetchDevicePage } from "../tools/devices.ts";
 import { fetchOpenTickets } from "../tools/tickets.ts";
 import type { XyteClient } from "../xyte/client.ts";
-import { fetchAllPages, readListPage } from "../xyte/paginate.ts";
-import { parseWire, WireSpace } from "../xyte/wire.ts";
+import { fetchAllPages } from "../xyte/paginate.ts";
+import { readWirePage, WireSpace } from "../xyte/wire.ts";
 
 export type DirectoryKind = "devices" | "spaces" | "open_tickets";
 
@@ -61,8 +61,7 @@ async function fetchSpaceDirectory(xyte: XyteClient): Promise<DirectoryEntry[]> 
   const { rows } = await fetchAllPages(
     async (page, pageSignal) => {
       const body = await xyte.call(GET_SPACES, { query: { page, per_page: PER_PAGE }, signal: pageSignal });
-      const list = readListPage(body, "items", GET_SPACES);
-      return { ...list, rows: list.rows.map((row) => parseWire(WireSpace, row, GET_SPACES)) };
+      return readWirePage(body, "items", WireSpace, GET_SPACES);
     },
     PER_PAGE,
     { limit: DIRECTORY_LIMITS.spaces, maxPages: DIRECTORY_LIMITS.spaces / PER_PAGE },

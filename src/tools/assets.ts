@@ -2,8 +2,7 @@
 import { z } from "zod";
 import { ToolFailure } from "../mcp/results.ts";
 import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, WRITE, WRITE_IDEMPOTENT } from "../mcp/tool.ts";
-import { readListPage } from "../xyte/paginate.ts";
-import { parseWire, WireAsset } from "../xyte/wire.ts";
+import { parseWire, readWirePage, WireAsset } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import { ConfirmArg, Deleted, IdArg, numericId } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
@@ -126,8 +125,7 @@ export const listAssets = defineTool({
           query: { ...query, page, per_page: perPage },
           signal,
         });
-        const list = readListPage(body, "items", GET_ASSETS);
-        return { ...list, rows: list.rows.map((row) => toAssetRow(parseWire(WireAsset, row, GET_ASSETS))) };
+        return readWirePage(body, "items", WireAsset, GET_ASSETS, toAssetRow);
       },
       args,
       ctx,

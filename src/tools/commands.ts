@@ -1,8 +1,8 @@
 /** Device command tools: what was sent to a device, send a command (reboot, …), cancel a pending one. */
 import { z } from "zod";
 import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, type ToolContext, WRITE } from "../mcp/tool.ts";
-import { type ListPage, readListPage } from "../xyte/paginate.ts";
-import { envelopeOf, parseWire, WireCommand } from "../xyte/wire.ts";
+import { type ListPage } from "../xyte/paginate.ts";
+import { envelopeOf, parseWire, readWirePage, WireCommand } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import { ConfirmArg, countPhrase, DeviceIdArg } from "./shapes.ts";
 
@@ -60,8 +60,7 @@ export async function fetchCommandPage(
     query: { page, per_page: perPage },
     signal,
   });
-  const list = readListPage(body, envelopeOf(body), GET_COMMANDS);
-  return { ...list, rows: list.rows.map((row) => toCommandRow(parseWire(WireCommand, row, GET_COMMANDS))) };
+  return readWirePage(body, envelopeOf(body), WireCommand, GET_COMMANDS, toCommandRow);
 }
 
 export const listCommands = defineTool({

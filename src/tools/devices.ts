@@ -14,7 +14,7 @@ import {
   WRITE_IDEMPOTENT,
 } from "../mcp/tool.ts";
 import { type ListPage, readListPage } from "../xyte/paginate.ts";
-import { envelopeOf, parseWire, WireDevice, WireHistoryRow, WireNote } from "../xyte/wire.ts";
+import { envelopeOf, parseWire, readWirePage, WireDevice, WireHistoryRow, WireNote } from "../xyte/wire.ts";
 import { containsText, ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import {
   ConfirmArg,
@@ -71,8 +71,7 @@ export async function fetchDevicePage(
     query: { page, per_page: perPage, space_id: spaceId },
     signal,
   });
-  const list = readListPage(body, "items", GET_DEVICES);
-  return { ...list, rows: list.rows.map((row) => parseWire(WireDevice, row, GET_DEVICES)) };
+  return readWirePage(body, "items", WireDevice, GET_DEVICES);
 }
 
 export const listDevices = defineTool({
@@ -219,8 +218,7 @@ export const getDeviceHistory = defineTool({
           query: { ...query, page, per_page: perPage },
           signal,
         });
-        const list = readListPage(body, "items", GET_HISTORIES);
-        return { ...list, rows: list.rows.map((row) => parseWire(WireHistoryRow, row, GET_HISTORIES)) };
+        return readWirePage(body, "items", WireHistoryRow, GET_HISTORIES);
       },
       args,
       ctx,

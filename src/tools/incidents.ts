@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { ToolFailure } from "../mcp/results.ts";
 import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, type ToolContext } from "../mcp/tool.ts";
-import { type ListPage, readListPage } from "../xyte/paginate.ts";
-import { parseWire, WireIncident } from "../xyte/wire.ts";
+import { type ListPage } from "../xyte/paginate.ts";
+import { readWirePage, WireIncident } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import { ConfirmArg, countPhrase, Deleted, IncidentSummary, toIncidentSummary } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
@@ -50,11 +50,7 @@ export async function fetchIncidentPage(
     },
     signal,
   });
-  const list = readListPage(body, "items", GET_INCIDENTS);
-  return {
-    ...list,
-    rows: list.rows.map((row) => toIncidentSummary(parseWire(WireIncident, row, GET_INCIDENTS))),
-  };
+  return readWirePage(body, "items", WireIncident, GET_INCIDENTS, toIncidentSummary);
 }
 
 export const listIncidents = defineTool({

@@ -1,8 +1,15 @@
 /** Organization tools: profile and totals, licenses, device models (and the commands each accepts). */
 import { z } from "zod";
 import { defineTool, READ_ONLY, type Tool } from "../mcp/tool.ts";
-import { fetchAllPages, readListPage } from "../xyte/paginate.ts";
-import { envelopeOf, parseWire, WireLicense, WireModel, WireOrganization } from "../xyte/wire.ts";
+import { fetchAllPages } from "../xyte/paginate.ts";
+import {
+  envelopeOf,
+  parseWire,
+  readWirePage,
+  WireLicense,
+  WireModel,
+  WireOrganization,
+} from "../xyte/wire.ts";
 import {
   LIST_CONCURRENCY,
   ListArgs,
@@ -151,11 +158,7 @@ export const listLicenses = defineTool({
           query: { ...query, page, per_page: perPage },
           signal,
         });
-        const list = readListPage(body, "next_page", GET_LICENSES);
-        return {
-          ...list,
-          rows: list.rows.map((row) => toLicenseRow(parseWire(WireLicense, row, GET_LICENSES))),
-        };
+        return readWirePage(body, "next_page", WireLicense, GET_LICENSES, toLicenseRow);
       },
       args,
       ctx,
@@ -208,8 +211,7 @@ export const listDeviceModels = defineTool({
           query: { search: args.search, page, per_page: MAX_UPSTREAM_PER_PAGE },
           signal,
         });
-        const list = readListPage(body, envelopeOf(body), GET_MODELS);
-        return { ...list, rows: list.rows.map((row) => toModelRow(parseWire(WireModel, row, GET_MODELS))) };
+        return readWirePage(body, envelopeOf(body), WireModel, GET_MODELS, toModelRow);
       },
       MAX_UPSTREAM_PER_PAGE,
       { limit: MAX_MODELS, concurrency: LIST_CONCURRENCY, signal: ctx.signal },

@@ -5,7 +5,14 @@
 import { z } from "zod";
 import { defineTool, READ_ONLY, type Tool, WRITE, WRITE_IDEMPOTENT } from "../mcp/tool.ts";
 import { readListPage } from "../xyte/paginate.ts";
-import { envelopeOf, parseWire, WireHistoryRow, WirePartnerDevice, WireTicketDetail } from "../xyte/wire.ts";
+import {
+  envelopeOf,
+  parseWire,
+  readWirePage,
+  WireHistoryRow,
+  WirePartnerDevice,
+  WireTicketDetail,
+} from "../xyte/wire.ts";
 import { EffectiveStatusFilter } from "./devices.ts";
 import { containsText, ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import {
@@ -98,11 +105,7 @@ export const partnerListDevices = defineTool({
     const { rows, meta } = await listRows({
       fetchPage: async (page, perPage, signal) => {
         const body = await ctx.xyte.call(GET_DEVICES, { query: { page, per_page: perPage }, signal });
-        const list = readListPage(body, "data", GET_DEVICES);
-        return {
-          ...list,
-          rows: list.rows.map((row) => toPartnerDeviceRow(parseWire(WirePartnerDevice, row, GET_DEVICES))),
-        };
+        return readWirePage(body, "data", WirePartnerDevice, GET_DEVICES, toPartnerDeviceRow);
       },
       accept: filtered ? (d) => partnerDeviceMatches(d, args) : undefined,
       args,
@@ -174,8 +177,7 @@ export const partnerDeviceHistory = defineTool({
           query: { from: window.from, to: window.to, page, per_page: perPage },
           signal,
         });
-        const list = readListPage(body, envelopeOf(body), GET_HISTORY);
-        return { ...list, rows: list.rows.map((row) => parseWire(WireHistoryRow, row, GET_HISTORY)) };
+        return readWirePage(body, envelopeOf(body), WireHistoryRow, GET_HISTORY);
       },
       args,
       ctx,
@@ -237,8 +239,7 @@ export const partnerListTickets = defineTool({
     const { rows, meta } = await listRows({
       fetchPage: async (page, perPage, signal) => {
         const body = await ctx.xyte.call(GET_TICKETS, { query: { status, page, per_page: perPage }, signal });
-        const list = readListPage(body, envelopeOf(body), GET_TICKETS);
-        return { ...list, rows: list.rows.map((row) => parseWire(WireTicketDetail, row, GET_TICKETS)) };
+        return readWirePage(body, envelopeOf(body), WireTicketDetail, GET_TICKETS);
       },
       // The status filter is applied here too: the reference lists no query parameters for this endpoint.
       accept: filtered

@@ -9,8 +9,8 @@ import {
   type ToolContext,
   WRITE_IDEMPOTENT,
 } from "../mcp/tool.ts";
-import { type ListPage, readListPage } from "../xyte/paginate.ts";
-import { parseWire, WireSpace } from "../xyte/wire.ts";
+import { type ListPage } from "../xyte/paginate.ts";
+import { parseWire, readWirePage, WireSpace } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import { ConfirmArg, countPhrase, Deleted, numericId, SPACE_TYPES, SpaceRow, toSpaceRow } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
@@ -40,8 +40,7 @@ async function fetchSpacePage(
   signal?: AbortSignal,
 ): Promise<ListPage<WireSpace>> {
   const body = await ctx.xyte.call(GET_SPACES, { query: { ...query, page, per_page: perPage }, signal });
-  const list = readListPage(body, "items", GET_SPACES);
-  return { ...list, rows: list.rows.map((row) => parseWire(WireSpace, row, GET_SPACES)) };
+  return readWirePage(body, "items", WireSpace, GET_SPACES);
 }
 
 export const listSpaces = defineTool({

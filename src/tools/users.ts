@@ -10,8 +10,8 @@ import {
   WRITE,
   WRITE_IDEMPOTENT,
 } from "../mcp/tool.ts";
-import { fetchAllPages, readListPage } from "../xyte/paginate.ts";
-import { parseWire, WireGroup, WireUser } from "../xyte/wire.ts";
+import { fetchAllPages } from "../xyte/paginate.ts";
+import { parseWire, readWirePage, WireGroup, WireUser } from "../xyte/wire.ts";
 import {
   containsText,
   LIST_CONCURRENCY,
@@ -72,8 +72,7 @@ async function allUsers(ctx: ToolContext): Promise<WireUser[]> {
         query: { page, per_page: MAX_UPSTREAM_PER_PAGE },
         signal,
       });
-      const list = readListPage(body, "items", GET_USERS);
-      return { ...list, rows: list.rows.map((row) => parseWire(WireUser, row, GET_USERS)) };
+      return readWirePage(body, "items", WireUser, GET_USERS);
     },
     MAX_UPSTREAM_PER_PAGE,
     { limit: MAX_DIRECTORY, concurrency: LIST_CONCURRENCY, signal: ctx.signal },
@@ -88,8 +87,7 @@ async function allGroups(ctx: ToolContext): Promise<WireGroup[]> {
         query: { page, per_page: MAX_UPSTREAM_PER_PAGE },
         signal,
       });
-      const list = readListPage(body, "items", GET_GROUPS);
-      return { ...list, rows: list.rows.map((row) => parseWire(WireGroup, row, GET_GROUPS)) };
+      return readWirePage(body, "items", WireGroup, GET_GROUPS);
     },
     MAX_UPSTREAM_PER_PAGE,
     { limit: MAX_DIRECTORY, concurrency: LIST_CONCURRENCY, signal: ctx.signal },
@@ -116,8 +114,7 @@ export const listUsers = defineTool({
     const { rows, meta } = await listRows({
       fetchPage: async (page, perPage, signal) => {
         const body = await ctx.xyte.call(GET_USERS, { query: { page, per_page: perPage }, signal });
-        const list = readListPage(body, "items", GET_USERS);
-        return { ...list, rows: list.rows.map((row) => parseWire(WireUser, row, GET_USERS)) };
+        return readWirePage(body, "items", WireUser, GET_USERS);
       },
       accept: filters.length > 0 ? (u) => filters.every((f) => f(u)) : undefined,
       args,
@@ -168,8 +165,7 @@ export const listGroups = defineTool({
     const { rows, meta } = await listRows({
       fetchPage: async (page, perPage, signal) => {
         const body = await ctx.xyte.call(GET_GROUPS, { query: { page, per_page: perPage }, signal });
-        const list = readListPage(body, "items", GET_GROUPS);
-        return { ...list, rows: list.rows.map((row) => toGroupRow(parseWire(WireGroup, row, GET_GROUPS))) };
+        return readWirePage(body, "items", WireGroup, GET_GROUPS, toGroupRow);
       },
       args,
       ctx,

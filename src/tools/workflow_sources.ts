@@ -1,8 +1,8 @@
 /** Upstream reads the workflow tools combine that no single tool returns as is. */
 import { z } from "zod";
 import type { ToolContext } from "../mcp/tool.ts";
-import { fetchAllPages, readListPage } from "../xyte/paginate.ts";
-import { parseWire, WireHistoryRow } from "../xyte/wire.ts";
+import { fetchAllPages } from "../xyte/paginate.ts";
+import { readWirePage, WireHistoryRow } from "../xyte/wire.ts";
 
 const GET_HISTORIES = "organization.devices.getHistories";
 const HISTORY_PER_PAGE = 1000;
@@ -23,8 +23,7 @@ export async function fetchStatusChanges(
         query: { device_id: deviceId, from, to, page, per_page: HISTORY_PER_PAGE },
         signal,
       });
-      const list = readListPage(body, "items", GET_HISTORIES);
-      return { ...list, rows: list.rows.map((row) => parseWire(WireHistoryRow, row, GET_HISTORIES)) };
+      return readWirePage(body, "items", WireHistoryRow, GET_HISTORIES);
     },
     HISTORY_PER_PAGE,
     { concurrency: 2, signal: ctx.signal },

@@ -3,7 +3,9 @@
  * fields nullable) but a body without the fields we rely on is an `invalid_response`, not a crash.
  */
 import { z } from "zod";
+import type { ListEnvelope } from "./catalog_types.ts";
 import { XyteError } from "./errors.ts";
+import { type ListPage, readListPage } from "./paginate.ts";
 
 const id = z.union([z.string(), z.number()]).transform(String);
 const text = z.string().nullish().transform((v) => v ?? null);
@@ -97,6 +99,34 @@ export function parseWire<S extends z.ZodType>(schema: S, body: unknown, endpoin
     endpointKey,
     message: `unexpected response shape from ${endpointKey}${where}: ${issue?.message ?? "invalid"}`,
   });
+}
+
+/**
+ * One list page (any envelope) whose rows are parsed with `schema`, and projected with `project` when given;
+ * a row that does not match is `invalid_response` naming the endpoint.
+ */
+export function readWirePage<S extends z.ZodType>(
+  body: unknown,
+  envelope: ListEnvelope,
+  schema: S,
+  endpointKey: string,
+): ListPage<z.output<S>>;
+export function readWirePage<S extends z.ZodType, R>(
+  body: unknown,
+  envelope: ListEnvelope,
+  schema: S,
+  endpointKey: string,
+  project: (row: z.output<S>) => R,
+): ListPage<R>;
+export function readWirePage<S extends z.ZodType>(
+  body: unknown,
+  envelope: ListEnvelope,
+  schema: S,
+  endpointKey: string,
+  project: (row: z.output<S>) => unknown = (row) => row,
+): ListPage<unknown> {
+  const page = readListPage(body, envelope, endpointKey);
+  return { ...page, rows: page.rows.map((row) => project(parseWire(schema, row, endpointKey))) };
 }
 
 export const WireSpace = z.looseObject({
