@@ -9,7 +9,13 @@
  *   deno run --allow-all bench/http.ts [seconds-per-cell=3]
  */
 import { startSimulator } from "../src/simulator/mod.ts";
-import { ORG_KEY, serverEnv, startHttpServer } from "../tests/e2e/harness.ts";
+import {
+  JSON_RPC_HEADERS,
+  openRawSession,
+  ORG_KEY,
+  serverEnv,
+  startHttpServer,
+} from "../tests/e2e/harness.ts";
 
 const SECONDS = Number(Deno.args[0] ?? 3);
 const CONCURRENCY = Deno.env.get("BENCH_MEMORY_ONLY") ? [] : [1, 16, 64];
@@ -51,38 +57,14 @@ const direct = (i: number) =>
     headers: { authorization: ORG_KEY, accept: "application/json" },
   }).then((r) => r.text()).then(() => {});
 
-const MCP_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
-
 /**
  * A lean MCP client over plain fetch (what a production host's HTTP stack does, without an SDK's own CPU
  * cost in this process): `initialize` once for a session, then `tools/call` POSTs; the answer is read from
  * the JSON body or the SSE `data:` line.
  */
-async function openSession(url: string, stateless: boolean): Promise<Record<string, string>> {
-  const headers: Record<string, string> = { ...MCP_HEADERS, "mcp-protocol-version": "2025-06-18" };
-  if (stateless) return headers;
-  const init = await fetch(url, {
-    method: "POST",
-    headers: MCP_HEADERS,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "bench", version: "1" },
-      },
-    }),
-  });
-  await init.text();
-  headers["mcp-session-id"] = init.headers.get("mcp-session-id")!;
-  await (await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-  })).text();
-  return headers;
+function openSession(url: string, stateless: boolean): Promise<Record<string, string>> {
+  if (stateless) return Promise.resolve({ ...JSON_RPC_HEADERS, "mcp-protocol-version": "2025-06-18" });
+  return openRawSession(url, "bench");
 }
 
 async function mcpCell(url: string, workers: number, stateless: boolean): Promise<Cell> {

@@ -25,7 +25,7 @@ import { startSimulator } from "../src/simulator/mod.ts";
 import type { FaultSpec, RecordedRequest, SimTicket } from "../src/simulator/mod.ts";
 import { mixSeed, Prng } from "../src/simulator/prng.ts";
 import { SimulatorImpl } from "../src/simulator/simulator.ts";
-import { ORG_KEY, serverEnv, startHttpServer } from "../tests/e2e/harness.ts";
+import { openRawSession, ORG_KEY, serverEnv, startHttpServer } from "../tests/e2e/harness.ts";
 
 function numberArg(index: number, name: string, fallback: number, valid: (n: number) => boolean): number {
   const raw = Deno.args[index];
@@ -178,8 +178,6 @@ const server = await startHttpServer(serverEnv(hub, { LOG_LEVEL: "info", MCP_RAT
 // ---------------------------------------------------------------------------------------------------------
 // A lean MCP client over plain fetch (as in bench/http.ts): one stateful session, then tools/call POSTs.
 
-const MCP_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
-
 type Answer =
   | { kind: "result"; isError: boolean; structured: Record<string, unknown> | undefined }
   | { kind: "failure"; message: string };
@@ -189,30 +187,7 @@ class McpSession {
   private constructor(readonly url: string, readonly headers: Record<string, string>) {}
 
   static async open(url: string): Promise<McpSession> {
-    const init = await fetch(url, {
-      method: "POST",
-      headers: MCP_HEADERS,
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 0,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "bench-load", version: "1" },
-        },
-      }),
-    });
-    await init.text();
-    const id = init.headers.get("mcp-session-id");
-    if (!id) throw new Error(`initialize: HTTP ${init.status}, no session id`);
-    const headers = { ...MCP_HEADERS, "mcp-protocol-version": "2025-06-18", "mcp-session-id": id };
-    await (await fetch(url, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-    })).text();
-    return new McpSession(url, headers);
+    return new McpSession(url, await openRawSession(url, "bench-load"));
   }
 
   async call(name: string, args: Record<string, unknown>): Promise<Answer> {

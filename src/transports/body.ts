@@ -30,7 +30,10 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
 }
 
 /** The chunks as one array of `length` bytes (the chunk itself when there is only one). */
-export function concatBytes(chunks: readonly Uint8Array[], length: number): Uint8Array {
+export function concatBytes(
+  chunks: readonly Uint8Array[],
+  length = chunks.reduce((n, chunk) => n + chunk.byteLength, 0),
+): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(length);
   let offset = 0;

@@ -13,15 +13,10 @@
  * The bugs the fuzzer found (see the git history) each have their own regression test below.
  */
 import assert from "node:assert/strict";
-import {
-  describeFailures,
-  fuzzHttp,
-  type FuzzReport,
-  fuzzStdio,
-  JSON_RPC_HEADERS,
-} from "../fuzz/generators.ts";
+import { describeFailures, fuzzHttp, type FuzzReport, fuzzStdio } from "../fuzz/generators.ts";
 import {
   type HttpServerProcess,
+  openRawSession,
   ORG_KEY,
   PARTNER_KEY,
   RUN_ARGS,
@@ -261,31 +256,6 @@ async function rawRequest(url: string, bytes: string): Promise<string> {
   }
 }
 
-async function openSession(url: string): Promise<Record<string, string>> {
-  const init = await fetch(url, {
-    method: "POST",
-    headers: JSON_RPC_HEADERS,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "fuzz", version: "1" } },
-    }),
-  });
-  await init.text();
-  const headers = {
-    ...JSON_RPC_HEADERS,
-    "mcp-session-id": init.headers.get("mcp-session-id")!,
-    "mcp-protocol-version": "2025-06-18",
-  };
-  await (await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-  })).text();
-  return headers;
-}
-
 Deno.test({
   // Regression, found by fuzzing (src/transports/http.ts, `bodyLimit(...)` on the MCP paths, ~line 166): for
   // a chunked body (no Content-Length) hono's bodyLimit reads the stream itself without catching read errors;
@@ -337,7 +307,7 @@ Deno.test({
   name: "fuzz http: a request reusing an in-flight id is refused with that id and the first still completes",
   fn: () =>
     withHttpServer(async (server) => {
-      const headers = await openSession(server.url);
+      const headers = await openRawSession(server.url, "fuzz");
       const post = (body: unknown) =>
         fetch(server.url, {
           method: "POST",

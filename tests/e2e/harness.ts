@@ -182,6 +182,43 @@ export async function spawnHttpServer(
   }
 }
 
+/** Headers of a JSON-RPC POST to /mcp that accepts either a JSON or an SSE answer. */
+export const JSON_RPC_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  "accept": "application/json, text/event-stream",
+};
+
+/**
+ * Opens a 2025-era session with plain fetch (`initialize`, then `notifications/initialized`), for clients
+ * that measure or fuzz the server without an SDK; returns the headers every later request sends.
+ */
+export async function openRawSession(url: string | URL, clientName: string): Promise<Record<string, string>> {
+  const init = await fetch(url, {
+    method: "POST",
+    headers: JSON_RPC_HEADERS,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: clientName, version: "1" },
+      },
+    }),
+  });
+  await init.text();
+  const id = init.headers.get("mcp-session-id");
+  if (!init.ok || !id) throw new Error(`initialize: HTTP ${init.status}, no session id`);
+  const headers = { ...JSON_RPC_HEADERS, "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
+  await (await fetch(url, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  })).text();
+  return headers;
+}
+
 /** Connects a v2 SDK client over Streamable HTTP (2025-era with sessions unless `modern`). */
 export async function connectHttp(url: string, options: ClientOptions = {}): Promise<Client> {
   const client = newClient(options);

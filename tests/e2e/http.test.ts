@@ -3,9 +3,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/client";
 import { exampleToolCall } from "../../src/demo.ts";
 import { callEveryTool } from "./every_tool.ts";
-import { connectHttp, ORG_KEY, serverEnv, startHttpServer, startHub } from "./harness.ts";
-
-const MCP_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
+import { connectHttp, JSON_RPC_HEADERS, ORG_KEY, serverEnv, startHttpServer, startHub } from "./harness.ts";
 
 /** One POST over a raw socket with the given Host header; returns the whole response text. */
 async function rawPost(url: string, host: string, body: string): Promise<string> {
@@ -87,13 +85,13 @@ Deno.test("http: healthz, unknown session, bad JSON, foreign Host and Origin are
 
     const unknownSession = await fetch(server.url, {
       method: "POST",
-      headers: { ...MCP_HEADERS, "mcp-session-id": "no-such-session" },
+      headers: { ...JSON_RPC_HEADERS, "mcp-session-id": "no-such-session" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     assert.equal(unknownSession.status, 404);
     assert.equal((await unknownSession.json()).error.code, -32001);
 
-    const garbage = await fetch(server.url, { method: "POST", headers: MCP_HEADERS, body: "{not json" });
+    const garbage = await fetch(server.url, { method: "POST", headers: JSON_RPC_HEADERS, body: "{not json" });
     assert.equal(garbage.status, 400);
     assert.equal((await garbage.json()).error.code, -32700);
 
@@ -107,7 +105,7 @@ Deno.test("http: healthz, unknown session, bad JSON, foreign Host and Origin are
 
     const foreignOrigin = await fetch(server.url, {
       method: "POST",
-      headers: { ...MCP_HEADERS, origin: "https://attacker.example" },
+      headers: { ...JSON_RPC_HEADERS, origin: "https://attacker.example" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     assert.equal(foreignOrigin.status, 403);

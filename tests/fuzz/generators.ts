@@ -13,6 +13,8 @@
  * The second half of this module holds the drivers that send cases to the real server (one process per
  * transport) and check its answers; `tests/e2e/fuzz.test.ts` and `bench/fuzz.ts` share them.
  */
+import { concatBytes } from "../../src/transports/body.ts";
+import { JSON_RPC_HEADERS, openRawSession } from "../e2e/harness.ts";
 
 // ---------------------------------------------------------------------------------------------------------
 // PRNG
@@ -1147,11 +1149,6 @@ export interface HttpGeneratorOptions extends GeneratorOptions {
   oversizeCases?: number;
 }
 
-export const JSON_RPC_HEADERS: Readonly<Record<string, string>> = {
-  "content-type": "application/json",
-  "accept": "application/json, text/event-stream",
-};
-
 const HTTP_LANES: (readonly [number, HttpLane])[] = [
   [45, "session"],
   [15, "modern"],
@@ -1804,16 +1801,6 @@ function drainText(
   return { done, tail: () => tail, leaks: () => leaks, saw: (m) => markers.has(m) || tail.includes(m) };
 }
 
-function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 function isJsonRpcObject(value: unknown): value is Record<string, unknown> {
   return isPlainObject(value) && value.jsonrpc === "2.0" &&
     ("method" in value || "result" in value || "error" in value);
@@ -2302,27 +2289,12 @@ interface HttpSession {
 }
 
 async function openHttpSession(url: URL): Promise<{ session: HttpSession; tools: ToolInfo[] }> {
-  const init = await fetch(url, {
-    method: "POST",
-    headers: JSON_RPC_HEADERS,
-    body: JSON.stringify(request(0, "initialize", {
-      protocolVersion: LEGACY_PROTOCOL,
-      capabilities: {},
-      clientInfo: { name: "fuzz", version: "1" },
-    })),
-  });
-  await init.text();
-  const id = init.headers.get("mcp-session-id");
-  if (!init.ok || !id) throw new Error(`initialize failed: HTTP ${init.status}`);
-  const headers = { ...JSON_RPC_HEADERS, "mcp-session-id": id, "mcp-protocol-version": LEGACY_PROTOCOL };
-  await (await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(notification("notifications/initialized")),
-  }))
-    .text();
+  const headers = await openRawSession(url, "fuzz");
   const listed = await sessionCall(url, headers, request("fuzz-tools-before", "tools/list"));
-  return { session: { id, headers }, tools: (listed?.result as ToolsListing).tools };
+  return {
+    session: { id: headers["mcp-session-id"]!, headers },
+    tools: (listed?.result as ToolsListing).tools,
+  };
 }
 
 /** One request in a session; its response message, or undefined. */
