@@ -304,12 +304,20 @@ export function parseDocId(id: string): { kind: DocKind; value: string } {
   return { kind: match[1] as DocKind, value: match[2]! };
 }
 
-function metadataOf(entries: Record<string, string | number | null | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
+/**
+ * The answer to `fetch`: the document's id, title and url, its text, and metadata (its kind, and the given
+ * entries that have a value).
+ */
+function fetchedDoc(
+  doc: ConnectorDoc,
+  text: string,
+  entries: Record<string, string | number | null | undefined>,
+): FetchedDoc {
+  const metadata: Record<string, string> = { kind: doc.kind };
   for (const [k, v] of Object.entries(entries)) {
-    if (v !== null && v !== undefined && v !== "") out[k] = String(v);
+    if (v !== null && v !== undefined && v !== "") metadata[k] = String(v);
   }
-  return out;
+  return { id: doc.id, title: doc.title, text, url: doc.url, metadata };
 }
 
 function lines(entries: [string, string | null | undefined][]): string {
@@ -372,20 +380,13 @@ async function fetchDevice(ctx: Ctx, deviceId: string): Promise<FetchedDoc> {
         ),
     ),
   ].join("\n\n");
-  return {
-    id: doc.id,
-    title: doc.title,
-    text,
-    url: doc.url,
-    metadata: metadataOf({
-      kind: "device",
-      status: d.status,
-      effective_status: d.effective_status,
-      model: d.model?.name,
-      space: d.space?.full_path,
-      last_seen_at: d.last_seen_at,
-    }),
-  };
+  return fetchedDoc(doc, text, {
+    status: d.status,
+    effective_status: d.effective_status,
+    model: d.model?.name,
+    space: d.space?.full_path,
+    last_seen_at: d.last_seen_at,
+  });
 }
 
 async function fetchSpace(ctx: Ctx, spaceId: string): Promise<FetchedDoc> {
@@ -428,18 +429,11 @@ async function fetchSpace(ctx: Ctx, spaceId: string): Promise<FetchedDoc> {
     ]),
     deviceText,
   ].join("\n\n");
-  return {
-    id: doc.id,
-    title: doc.title,
-    text,
-    url: doc.url,
-    metadata: metadataOf({
-      kind: "space",
-      path: s.full_path,
-      type: s.space_type,
-      devices: typeof devices === "string" ? null : devices.length,
-    }),
-  };
+  return fetchedDoc(doc, text, {
+    path: s.full_path,
+    type: s.space_type,
+    devices: typeof devices === "string" ? null : devices.length,
+  });
 }
 
 const WireComment = z.looseObject({
@@ -472,18 +466,11 @@ async function fetchTicket(ctx: Ctx, ticketId: string): Promise<FetchedDoc> {
     `Description:\n${t.description ?? "(none)"}`,
     comments.length > 0 ? `Messages:\n${comments.join("\n")}` : "Messages: none",
   ].join("\n\n");
-  return {
-    id: doc.id,
-    title: doc.title,
-    text,
-    url: doc.url,
-    metadata: metadataOf({
-      kind: "ticket",
-      status: t.status,
-      device_id: t.device_id,
-      created_at: t.created_at,
-    }),
-  };
+  return fetchedDoc(doc, text, {
+    status: t.status,
+    device_id: t.device_id,
+    created_at: t.created_at,
+  });
 }
 
 async function fetchIncident(ctx: Ctx, id: string): Promise<FetchedDoc> {
@@ -512,19 +499,12 @@ async function fetchIncident(ctx: Ctx, id: string): Promise<FetchedDoc> {
     ]),
     `Description:\n${incident.description ?? "(none)"}`,
   ].join("\n\n");
-  return {
-    id: doc.id,
-    title: doc.title,
-    text,
-    url: doc.url,
-    metadata: metadataOf({
-      kind: "incident",
-      status: incident.status,
-      priority: incident.priority,
-      device_id: incident.device_id,
-      created_at: incident.created_at,
-    }),
-  };
+  return fetchedDoc(doc, text, {
+    status: incident.status,
+    priority: incident.priority,
+    device_id: incident.device_id,
+    created_at: incident.created_at,
+  });
 }
 
 // Tools --------------------------------------------------------------------------------------------------
