@@ -30,16 +30,47 @@ const SECRET_FIELDS = [/api[_-]?key/i, /authorization/i, /token/i, /secret/i, /p
 export type LineWriter = (line: string) => void;
 
 const encoder = new TextEncoder();
-const stderrWriter: LineWriter = (line) => {
-  try {
-    Deno.stderr.writeSync(encoder.encode(line));
-  } catch {
-    // stderr closed: nothing useful left to do with a log line.
-  }
-};
+
+/**
+ * Writes log lines to stderr in batches: a line is queued and the queue goes out in one write at the next
+ * turn of the event loop, so a busy server makes one system call per batch instead of one per line, and
+ * the write happens after the answer it logs has been handed back. `flush()` writes the queue at once;
+ * `stopLogging()` and the process's unload event call it, so no line is lost on a normal exit.
+ */
+class BatchedStderr {
+  #queue: string[] = [];
+  #timer: number | undefined;
+
+  readonly write: LineWriter = (line) => {
+    this.#queue.push(line);
+    if (this.#timer === undefined) {
+      // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
+      this.#timer = Number(setTimeout(this.flush, 0));
+      Deno.unrefTimer(this.#timer);
+    }
+  };
+
+  readonly flush = (): void => {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#queue.length === 0) return;
+    const bytes = encoder.encode(this.#queue.join(""));
+    this.#queue = [];
+    try {
+      for (let written = 0; written < bytes.length;) {
+        written += Deno.stderr.writeSync(bytes.subarray(written));
+      }
+    } catch {
+      // stderr closed: nothing useful left to do with a log line.
+    }
+  };
+}
+
+const stderrLines = new BatchedStderr();
+globalThis.addEventListener("unload", stderrLines.flush);
 
 /** Configures logging for the process. Call once at start; `write` is replaceable for tests. */
-export async function setupLogging(level: LogLevel, write: LineWriter = stderrWriter): Promise<void> {
+export async function setupLogging(level: LogLevel, write: LineWriter = stderrLines.write): Promise<void> {
   const format = getJsonLinesFormatter({ properties: "flatten", message: "rendered" });
   const lineSink: Sink = (record: LogRecord) => write(scrubSecrets(format(record)));
   await configure({
@@ -53,9 +84,10 @@ export async function setupLogging(level: LogLevel, write: LineWriter = stderrWr
   });
 }
 
-/** Stops logging (flushes nothing: the sink is synchronous). */
+/** Stops logging and writes out every queued line. */
 export async function stopLogging(): Promise<void> {
   await reset();
+  stderrLines.flush();
 }
 
 /** A logger under the product's root category, e.g. `log("http")`. */

@@ -151,10 +151,17 @@ export async function spawnHttpServer(
   const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 20_000);
   (async () => {
     const decoder = new TextDecoder();
+    let listening = false;
     for await (const chunk of child.stderr) {
       stderr += decoder.decode(chunk, { stream: true });
+      // Scan only until the listening line: a busy server logs a line per call, and re-splitting the
+      // whole log on every chunk would cost this process time quadratic in the log's length.
+      if (listening) continue;
       const line = stderr.split("\n").find((l) => l.includes("serving MCP over HTTP"));
-      if (line) resolve(JSON.parse(line).url);
+      if (line) {
+        listening = true;
+        resolve(JSON.parse(line).url);
+      }
     }
     reject(new Error(`server exited before listening:\n${stderr}`));
   })();

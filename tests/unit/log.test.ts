@@ -144,3 +144,33 @@ Deno.test("nothing is written after stopLogging", async () => {
   log("t").info("after");
   assert.equal(lines.length, 1);
 });
+
+/** Runs a child Deno process that logs `count` lines to the real stderr, then ends as `ending` says. */
+async function childLog(count: number, ending: "Deno.exit" | "return"): Promise<string[]> {
+  const logModule = new URL("../../src/observability/log.ts", import.meta.url).href;
+  const script = `
+    import { log, setupLogging, stopLogging } from ${JSON.stringify(logModule)};
+    await setupLogging("info");
+    for (let i = 0; i < ${count}; i++) log("t").info("line", { i, pad: "x".repeat(200) });
+    ${ending === "Deno.exit" ? "await stopLogging(); Deno.exit(0);" : ""}
+  `;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script],
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.equal(output.stdout.length, 0, "logs never go to stdout");
+  return new TextDecoder().decode(output.stderr).trimEnd().split("\n");
+}
+
+// main.ts ends with stopLogging() then Deno.exit(), which skips timers and the unload event.
+for (const ending of ["Deno.exit", "return"] as const) {
+  Deno.test(`stderr gets every line, whole and in order, in batches (process ends by ${ending})`, async () => {
+    // 2,000 lines of ~300 bytes: far more than one pipe buffer, so batches need several writes each.
+    const lines = await childLog(2000, ending);
+    assert.equal(lines.length, 2000);
+    lines.forEach((line, i) => assert.equal((JSON.parse(line) as { i: number }).i, i));
+  });
+}
