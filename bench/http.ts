@@ -4,7 +4,8 @@
  * endpoint in the same run; then the server's resident memory with 1,000 idle sessions.
  *
  * The response cache is off (every call reaches the simulator) and the rate limit is off, so the difference
- * to direct fetch is what the MCP layer adds.
+ * to direct fetch is what the MCP layer adds. A third server, `sdk_floor_server.ts` (the MCP SDK alone with one
+ * bare tool, none of xyte-mcp), shows how much of that the SDK itself costs on the same machine.
  *
  *   deno run --allow-all bench/http.ts [seconds-per-cell=3]
  */
@@ -13,7 +14,9 @@ import {
   JSON_RPC_HEADERS,
   openRawSession,
   ORG_KEY,
+  RUN_ARGS,
   serverEnv,
+  spawnHttpServer,
   startHttpServer,
 } from "../tests/e2e/harness.ts";
 
@@ -96,13 +99,24 @@ const fmt = (cell: Cell) => ({
   "p50 ms": cell.p50.toFixed(2),
   "p99 ms": cell.p99.toFixed(2),
 });
-for (const mode of ["stateful", "stateless"] as const) {
-  const server = await startHttpServer(env, mode === "stateless" ? ["--stateless"] : []);
+const MODES = {
+  stateful: () => startHttpServer(env),
+  stateless: () => startHttpServer(env, ["--stateless"]),
+  // Same runtime flags as the real server; only the script differs.
+  "SDK alone, stateful": () =>
+    spawnHttpServer(
+      [...RUN_ARGS.slice(0, -1), new URL("./sdk_floor_server.ts", import.meta.url).pathname],
+      env,
+    ),
+};
+for (const [mode, start] of Object.entries(MODES)) {
+  const stateless = mode === "stateless";
+  const server = await start();
   try {
-    await mcpCell(server.url, 4, mode === "stateless"); // warm-up: JIT, connections, caches
+    await mcpCell(server.url, 4, stateless); // warm-up: JIT, connections, caches
     for (const workers of CONCURRENCY) {
       const baseline = await drive(workers, direct);
-      const cell = await mcpCell(server.url, workers, mode === "stateless");
+      const cell = await mcpCell(server.url, workers, stateless);
       rows[`direct fetch c=${workers}`] ??= fmt(baseline);
       rows[`${mode} c=${workers}`] = {
         ...fmt(cell),

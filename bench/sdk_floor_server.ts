@@ -1,0 +1,56 @@
+/**
+ * The floor `bench/http.ts` compares against: the MCP SDK alone, with none of xyte-mcp. One stateful
+ * Streamable HTTP session per `initialize` on a bare `Deno.serve`, and one `get_device` tool that fetches
+ * the device from the hub and returns the body as text. No auth, Host/Origin checks, rate limit, logging,
+ * metrics, retries, validation of the upstream answer or structured output.
+ *
+ *   XYTE_HUB_URL=http://127.0.0.1:PORT XYTE_ORG_API_KEY=KEY deno run -A bench/sdk_floor_server.ts
+ *
+ * Prints `{"msg":"serving MCP over HTTP","url":…}` on stderr when it listens (as the real server logs).
+ */
+import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { z } from "zod";
+
+function required(name: string): string {
+  const value = Deno.env.get(name);
+  if (!value) throw new Error(`set ${name}`);
+  return value;
+}
+const hub = required("XYTE_HUB_URL");
+const key = required("XYTE_ORG_API_KEY");
+
+function floorServer(): McpServer {
+  const server = new McpServer({ name: "sdk-floor", version: "1.0.0" });
+  server.registerTool(
+    "get_device",
+    { description: "One device by id.", inputSchema: z.object({ device_id: z.string() }) },
+    async ({ device_id }) => {
+      const response = await fetch(`${hub}/core/v1/organization/devices/${encodeURIComponent(device_id)}`, {
+        headers: { authorization: key },
+      });
+      return { content: [{ type: "text", text: await response.text() }] };
+    },
+  );
+  return server;
+}
+
+const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+
+Deno.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  onListen: ({ port }) =>
+    // deno-lint-ignore no-console
+    console.error(JSON.stringify({ msg: "serving MCP over HTTP", url: `http://127.0.0.1:${port}/mcp` })),
+}, async (request) => {
+  const parsedBody = request.method === "POST" ? await request.json() : undefined;
+  const sessionId = request.headers.get("mcp-session-id");
+  const known = sessionId ? sessions.get(sessionId) : undefined;
+  if (known) return await known.handleRequest(request, { parsedBody });
+  const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: () => crypto.randomUUID(),
+    onsessioninitialized: (id) => void sessions.set(id, transport),
+  });
+  await floorServer().connect(transport);
+  return await transport.handleRequest(request, { parsedBody });
+});
