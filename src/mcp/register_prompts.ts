@@ -1,94 +1,172 @@
 /**
- * Registers the prompts of the registry on one `McpServer`: each prompt whose required tools are exposed,
- * with completable arguments, rendered against the exposed tools.
+ * Serves the prompts of the registry on one MCP server: each prompt whose required tools are exposed, with
+ * validated, completable arguments, rendered against the exposed tools.
+ *
+ * The table is built once per Xyte client and tool selection and shared: a session adds two request
+ * handlers, not one registration object per prompt.
  */
-import { completable, type GetPromptResult, type McpServer } from "@modelcontextprotocol/server";
+import {
+  type GetPromptResult,
+  type McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { PROMPTS } from "../registry.ts";
-import { completerFor } from "../resources/completers.ts";
+import { type Completer, completerFor } from "../resources/completers.ts";
 import { type DirectoryCache, LIVE_DIRECTORIES } from "../resources/directory.ts";
 import type { XyteClient } from "../xyte/client.ts";
-import { type PromptArgumentSpec, type PromptDefinition, toolMentions } from "./prompt.ts";
+import { type PromptArgumentSpec, type PromptDefinition, type ToolMentions, toolMentions } from "./prompt.ts";
 import type { ServerDeps } from "./server.ts";
+import type { Tool } from "./tool.ts";
+import { weakMemo } from "./weak_memo.ts";
 
-/** Registers every prompt whose required tools this server exposes. `directories` is replaceable for tests. */
+interface ServedPrompt {
+  def: PromptDefinition;
+  /** Validates the arguments of prompts/get. */
+  schema: z.ZodObject;
+  listing: {
+    name: string;
+    title: string;
+    description: string;
+    arguments: { name: string; description: string; required: boolean }[];
+  };
+  completers: Readonly<Record<string, Completer>>;
+}
+
+/** The prompts one server exposes: built once per Xyte client and tool selection. */
+export interface PromptTable {
+  readonly prompts: ReadonlyMap<string, ServedPrompt>;
+  /** The exposed tools, as prompt texts name them. */
+  readonly mentions: ToolMentions;
+  /** The completer of a prompt argument; "none" for a known prompt whose argument does not complete. */
+  completer(prompt: string, argument: string): Completer | "none" | undefined;
+}
+
+const GetParams = z.looseObject({
+  name: z.string(),
+  arguments: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * Serves every prompt whose required tools this server exposes; returns the table, for completion.
+ * `prompts` and `directories` are replaceable for tests.
+ */
 export function registerPrompts(
   server: McpServer,
   deps: ServerDeps,
   prompts: readonly PromptDefinition[] = PROMPTS,
   directories: DirectoryCache = LIVE_DIRECTORIES,
-): void {
-  const exposed = new Set(deps.tools.map((t) => t.name));
-  const mentions = toolMentions(exposed);
-  for (const prompt of prompts) {
-    if (!prompt.requires.every((tool) => exposed.has(tool))) continue;
-    const argsSchema = argumentsSchema(prompt, deps.xyte, directories);
-    server.registerPrompt(
-      prompt.name,
-      { title: prompt.title, description: prompt.description, argsSchema },
-      (args): GetPromptResult => ({
-        description: prompt.description,
-        messages: [{
-          role: "user",
-          content: { type: "text", text: prompt.render(normalizeArguments(prompt, args), mentions) },
-        }],
-      }),
-    );
-  }
+): PromptTable | undefined {
+  const table = promptTable(deps.xyte, deps.tools, prompts, directories);
+  if (table.prompts.size === 0) return undefined;
+  const low = server.server;
+  low.registerCapabilities({ prompts: { listChanged: false } });
+  const listing = { prompts: [...table.prompts.values()].map((p) => p.listing) };
+  low.setRequestHandler("prompts/list", () => listing);
+  // Parameters validated here, so a malformed get is -32602 (invalid params), not an internal error.
+  low.setRequestHandler("prompts/get", { params: GetParams }, (params): GetPromptResult => {
+    const served = table.prompts.get(params.name);
+    if (!served) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${params.name} not found`);
+    const parsed = served.schema.safeParse(params.arguments ?? {});
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) =>
+        issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
+      );
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Invalid arguments for prompt ${params.name}: ${problems.join("; ")}`,
+      );
+    }
+    return {
+      description: served.def.description,
+      messages: [{
+        role: "user",
+        content: {
+          type: "text",
+          text: served.def.render(normalizeArguments(served.def, parsed.data), table.mentions),
+        },
+      }],
+    };
+  });
+  return table;
 }
 
-/**
- * Argument schemas are built once per Xyte client (their completers query that client) and shared by every
- * server over it: in single-tenant mode every session reuses them, which keeps a session small.
- */
-const schemasByClient = new WeakMap<XyteClient, WeakMap<DirectoryCache, Map<string, z.ZodObject>>>();
+const promptTable = weakMemo(
+  (
+    xyte: XyteClient,
+    tools: readonly Tool[],
+    prompts: readonly PromptDefinition[],
+    directories: DirectoryCache,
+  ): PromptTable => {
+    const exposed = new Set(tools.map((t) => t.name));
+    const served = new Map<string, ServedPrompt>();
+    for (const def of prompts) {
+      if (!def.requires.every((tool) => exposed.has(tool))) continue;
+      const specs = Object.entries(def.arguments);
+      const completers: Record<string, Completer> = {};
+      for (const [name, spec] of specs) {
+        const completer = argumentCompleter(spec, xyte, directories);
+        if (completer) completers[name] = completer;
+      }
+      served.set(def.name, {
+        def,
+        schema: z.object(Object.fromEntries(specs.map(([name, spec]) => [name, argumentSchema(spec)]))),
+        listing: {
+          name: def.name,
+          title: def.title,
+          description: def.description,
+          arguments: specs.map(([name, spec]) => ({
+            name,
+            description: argumentDescription(spec),
+            required: spec.required,
+          })),
+        },
+        completers,
+      });
+    }
+    return {
+      prompts: served,
+      mentions: toolMentions(exposed),
+      completer(prompt, argument) {
+        const found = served.get(prompt);
+        return found ? found.completers[argument] ?? "none" : undefined;
+      },
+    };
+  },
+);
 
-function argumentsSchema(
-  prompt: PromptDefinition,
-  xyte: XyteClient,
-  directories: DirectoryCache,
-): z.ZodObject {
-  let byDirectories = schemasByClient.get(xyte);
-  if (!byDirectories) schemasByClient.set(xyte, byDirectories = new WeakMap());
-  let byPrompt = byDirectories.get(directories);
-  if (!byPrompt) byDirectories.set(directories, byPrompt = new Map());
-  let schema = byPrompt.get(prompt.name);
-  if (!schema) {
-    schema = z.object(mapValues(prompt.arguments, (spec) => argumentSchema(spec, xyte, directories)));
-    byPrompt.set(prompt.name, schema);
-  }
-  return schema;
-}
-
-function mapValues<T, U>(record: Readonly<Record<string, T>>, f: (value: T) => U): Record<string, U> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
+function argumentDescription(spec: PromptArgumentSpec): string {
+  return spec.choices ? `${spec.description} (one of: ${spec.choices.join(", ")})` : spec.description;
 }
 
 /**
  * The schema of one argument. Prompt arguments are strings; an optional one left empty ("" from forms)
  * counts as absent, so emptiness is checked here rather than with a `min(1)` that would reject it.
  */
-function argumentSchema(
-  spec: PromptArgumentSpec,
-  xyte: XyteClient,
-  directories: DirectoryCache,
-): z.ZodType {
+function argumentSchema(spec: PromptArgumentSpec): z.ZodType {
   const choices = spec.choices;
-  const description = choices ? `${spec.description} (one of: ${choices.join(", ")})` : spec.description;
-  let field = z.string().describe(description);
+  let field = z.string();
   if (spec.required) field = field.refine((v) => v.trim() !== "", { message: "must not be empty" });
   if (choices) {
     field = field.refine((v) => v.trim() === "" || choices.includes(v.trim().toLowerCase()), {
       message: `must be one of: ${choices.join(", ")}`,
     });
   }
-  // completable() marks this schema instance with this client's completer.
-  const completed = choices
-    ? completable(field, (typed) => choices.filter((c) => c.startsWith(typed.trim().toLowerCase())))
-    : spec.complete
-    ? completable(field, completerFor(spec.complete, xyte, directories))
-    : field;
-  return spec.required ? completed : completed.optional();
+  return spec.required ? field : field.optional();
+}
+
+/** Choices complete by prefix; other arguments from live data or the catalog when they say so. */
+function argumentCompleter(
+  spec: PromptArgumentSpec,
+  xyte: XyteClient,
+  directories: DirectoryCache,
+): Completer | undefined {
+  const choices = spec.choices;
+  if (choices) {
+    return (typed) => Promise.resolve(choices.filter((c) => c.startsWith(typed.trim().toLowerCase())));
+  }
+  return spec.complete ? completerFor(spec.complete, xyte, directories) : undefined;
 }
 
 /** Validated values as `render` takes them: trimmed, empty ones absent, choices in lower case. */

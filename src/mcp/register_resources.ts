@@ -1,100 +1,158 @@
 /**
- * Registers the resources of the registry on one `McpServer`: fixed resources, templates with their
- * list and completion callbacks. Failures become MCP errors here and only here: an unknown id is a
+ * Serves the resources of the registry on one MCP server: fixed resources, and templates with their list and
+ * completion callbacks. Failures become MCP errors here and only here: an unknown id is a
  * resource-not-found error naming the URI, an upstream failure an error carrying the code, hint and
  * whether retrying helps. Every message and document passes through the secret scrubber.
+ *
+ * The table of what a client can read is built once per Xyte client and shared: a session adds three
+ * request handlers, not one registration object per resource.
  */
 import {
   type ListResourcesResult,
+  type ListResourceTemplatesResult,
   type McpServer,
   ProtocolError,
   ProtocolErrorCode,
   type ReadResourceResult,
+  type Resource,
   ResourceNotFoundError,
-  ResourceTemplate,
   type ServerContext,
+  UriTemplate,
   type Variables,
 } from "@modelcontextprotocol/server";
+import { z } from "zod";
 import { log, newRequestId, withRequestContext } from "../observability/log.ts";
 import { RESOURCES } from "../registry.ts";
-import { completerFor } from "../resources/completers.ts";
+import { type Completer, completerFor } from "../resources/completers.ts";
 import { type DirectoryCache, LIVE_DIRECTORIES } from "../resources/directory.ts";
 import { scrubSecrets } from "../secret.ts";
 import {
+  type FixedResource,
   RESOURCE_MIME_TYPE,
   type ResourceContext,
   type ResourceDefinition,
   type TemplateResource,
 } from "./resource.ts";
 import { toErrorPayload } from "./results.ts";
+import { weakMemo } from "./weak_memo.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import type { ServerDeps } from "./server.ts";
 
 const resourceLog = log("resource");
 
+/** What one Xyte client can read: built once per client, shared by every server over it. */
+export interface ResourceTable {
+  readonly fixed: ReadonlyMap<string, FixedResource>;
+  readonly templates: readonly {
+    def: TemplateResource;
+    template: UriTemplate;
+    complete: Readonly<Record<string, Completer>>;
+  }[];
+  /** The fixed resources as resources/list shows them. */
+  readonly fixedListing: readonly Resource[];
+  readonly templateListing: ListResourceTemplatesResult;
+  /** The completer of a template variable; "none" for a known URI without completable variables. */
+  completer(uri: string, variable: string): Completer | "none" | undefined;
+}
+
+const ReadParams = z.looseObject({ uri: z.string() });
+
 /**
- * Registers every resource the client's keys can read (organization resources need an organization key;
- * the catalog needs none). `directories` is replaceable for tests.
+ * Serves every resource the client's keys can read (organization resources need an organization key; the
+ * catalog needs none). Returns the table, for completion. `resources` and `directories` are replaceable for
+ * tests.
  */
 export function registerResources(
   server: McpServer,
   deps: ServerDeps,
   resources: readonly ResourceDefinition[] = RESOURCES,
   directories: DirectoryCache = LIVE_DIRECTORIES,
-): void {
+): ResourceTable | undefined {
+  const table = resourceTable(deps.xyte, resources, directories);
+  if (table.fixed.size === 0 && table.templates.length === 0) return undefined;
+  const low = server.server;
+  low.registerCapabilities({ resources: { listChanged: false } });
   const context = (ctx: ServerContext): ResourceContext => ({
     xyte: deps.xyte,
     signal: ctx.mcpReq.signal,
     directories,
   });
-  for (const def of resources) {
-    if (def.scope === "organization" && !deps.xyte.hasKeyFor("organization")) continue;
-    const metadata = { title: def.title, description: def.description, mimeType: RESOURCE_MIME_TYPE };
-    if (def.kind === "fixed") {
-      server.registerResource(
-        def.name,
-        def.uri,
-        metadata,
-        (uri, ctx) => readDocument(uri, () => def.read(context(ctx))),
-      );
-      continue;
+  low.setRequestHandler("resources/list", async (_request, ctx): Promise<ListResourcesResult> => {
+    const listed = await Promise.all(
+      table.templates.filter((t) => t.def.list).map((t) => listInstances(t.def, context(ctx))),
+    );
+    return { resources: [...table.fixedListing, ...listed.flat()] };
+  });
+  low.setRequestHandler("resources/templates/list", () => table.templateListing);
+  // Parameters validated here, so a malformed read is -32602 (invalid params), not an internal error.
+  low.setRequestHandler("resources/read", { params: ReadParams }, async (params, ctx) => {
+    let uri: URL;
+    try {
+      uri = new URL(params.uri);
+    } catch {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI ${params.uri} is invalid`, {
+        uri: params.uri,
+        reason: "invalid_uri",
+      });
     }
-    server.registerResource(
-      def.name,
-      templateFor(def, deps.xyte, directories),
-      metadata,
-      (uri, variables, ctx) => readDocument(uri, () => def.read(decodeVariables(variables), context(ctx))),
-    );
-  }
+    const fixed = table.fixed.get(uri.href);
+    if (fixed) return await readDocument(uri, () => fixed.read(context(ctx)));
+    for (const { def, template } of table.templates) {
+      const variables = template.match(uri.href);
+      if (variables) return await readDocument(uri, () => def.read(decodeVariables(variables), context(ctx)));
+    }
+    throw new ResourceNotFoundError(params.uri);
+  });
+  return table;
 }
 
-/**
- * URI templates (with their list and completion callbacks, which query one Xyte client) are built once per
- * client and shared by every server over it, so a session costs little more than its transport.
- */
-const templatesByClient = new WeakMap<XyteClient, WeakMap<DirectoryCache, Map<string, ResourceTemplate>>>();
-
-function templateFor(
-  def: Extract<ResourceDefinition, { kind: "template" }>,
-  xyte: XyteClient,
-  directories: DirectoryCache,
-): ResourceTemplate {
-  let byDirectories = templatesByClient.get(xyte);
-  if (!byDirectories) templatesByClient.set(xyte, byDirectories = new WeakMap());
-  let byName = byDirectories.get(directories);
-  if (!byName) byDirectories.set(directories, byName = new Map());
-  let template = byName.get(def.name);
-  if (!template) {
-    const complete = Object.fromEntries(
-      Object.entries(def.variables).map(([name, source]) => [name, completerFor(source, xyte, directories)]),
+const resourceTable = weakMemo(
+  (
+    xyte: XyteClient,
+    resources: readonly ResourceDefinition[],
+    directories: DirectoryCache,
+  ): ResourceTable => {
+    const readable = resources.filter((def) =>
+      def.scope !== "organization" || xyte.hasKeyFor("organization")
     );
-    const list = def.list
-      ? (ctx: ServerContext) => listInstances(def, { xyte, signal: ctx.mcpReq.signal, directories })
-      : undefined;
-    byName.set(def.name, template = new ResourceTemplate(def.uriTemplate, { list, complete }));
-  }
-  return template;
-}
+    const metadata = (def: ResourceDefinition) => ({
+      title: def.title,
+      description: def.description,
+      mimeType: RESOURCE_MIME_TYPE,
+    });
+    const fixed = new Map<string, FixedResource>();
+    const templates: ResourceTable["templates"][number][] = [];
+    for (const def of readable) {
+      if (def.kind === "fixed") {
+        fixed.set(new URL(def.uri).href, def);
+        continue;
+      }
+      const complete = Object.fromEntries(
+        Object.entries(def.variables).map((
+          [name, source],
+        ) => [name, completerFor(source, xyte, directories)]),
+      );
+      templates.push({ def, template: new UriTemplate(def.uriTemplate), complete });
+    }
+    return {
+      fixed,
+      templates,
+      fixedListing: [...fixed.values()].map((def) => ({ uri: def.uri, name: def.name, ...metadata(def) })),
+      templateListing: {
+        resourceTemplates: templates.map(({ def }) => ({
+          name: def.name,
+          uriTemplate: def.uriTemplate,
+          ...metadata(def),
+        })),
+      },
+      completer(uri, variable) {
+        const match = templates.find((t) => t.def.uriTemplate === uri);
+        if (match) return match.complete[variable] ?? "none";
+        return fixed.has(uri) ? "none" : undefined;
+      },
+    };
+  },
+);
 
 /** Reads one document as JSON text, or throws the MCP error describing why it cannot be read. */
 async function readDocument(uri: URL, read: () => Promise<unknown>): Promise<ReadResourceResult> {
@@ -138,16 +196,19 @@ export function resourceError(uri: string, error: unknown): ProtocolError {
  * A template's instances for resources/list. Listing is discovery: when Xyte cannot be read, the template
  * announces nothing (and the log says why) instead of failing the whole list.
  */
-async function listInstances(def: TemplateResource, ctx: ResourceContext): Promise<ListResourcesResult> {
+async function listInstances(def: TemplateResource, ctx: ResourceContext): Promise<Resource[]> {
   try {
     const listed = await def.list!(ctx);
-    return {
-      resources: listed.map((r) => ({ ...r, title: r.title ?? r.name, mimeType: RESOURCE_MIME_TYPE })),
-    };
+    return listed.map((r) => ({
+      description: def.description,
+      ...r,
+      title: r.title ?? r.name,
+      mimeType: RESOURCE_MIME_TYPE,
+    }));
   } catch (error) {
     const payload = toErrorPayload(error);
     resourceLog.warning("resource list unavailable", { template: def.uriTemplate, code: payload.code });
-    return { resources: [] };
+    return [];
   }
 }
 

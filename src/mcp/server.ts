@@ -19,6 +19,7 @@ import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import { errorResult, invalidArguments, successResult, toErrorPayload, ToolFailure } from "./results.ts";
+import { registerCompletion } from "./register_completion.ts";
 import { registerPrompts } from "./register_prompts.ts";
 import { registerResources } from "./register_resources.ts";
 import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
@@ -91,12 +92,10 @@ export function buildServer(
   );
   const canElicit = (ctx: ServerContext) => clientCanElicit(server, ctx, serve);
   registerTools(server, deps, canElicit);
-  registerResources(server, deps);
-  registerPrompts(server, deps);
-  // The SDK announces list changes for prompts and resources by default; ours are fixed per server.
-  const capabilities = server.server.getCapabilities();
-  if (capabilities.prompts) server.server.registerCapabilities({ prompts: { listChanged: false } });
-  if (capabilities.resources) server.server.registerCapabilities({ resources: { listChanged: false } });
+  registerCompletion(server, {
+    resources: registerResources(server, deps),
+    prompts: registerPrompts(server, deps),
+  });
   return server;
 }
 

@@ -21,3 +21,66 @@ Deno.test("capabilities promise no list-change notifications: tools, prompts and
   assert.ok(capabilities.completions, "completions are offered");
   assert.equal("subscribe" in (capabilities.resources ?? {}), false, "no subscriptions are promised");
 });
+
+Deno.test("malformed resources/read, prompts/get and completion/complete params are -32602 (invalid params)", async () => {
+  const { InMemoryTransport } = await import("@modelcontextprotocol/server");
+  const xyte = new XyteClient({
+    hubUrl: "http://hub.invalid",
+    entryUrl: "http://entry.invalid",
+    timeoutMs: 1000,
+    organizationKey: new Secret("capabilities-test-key"),
+    rememberKeys: false,
+  });
+  const tools = await exposedTools({ readOnly: false, toolsets: DEFAULT_TOOLSETS });
+  const server = buildServer({ xyte, tools, readOnly: false });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const answers = new Map<number, { error?: { code: number; message: string } }>();
+  clientSide.onmessage = (message) => {
+    const m = message as { id?: number; error?: { code: number; message: string } };
+    if (typeof m.id === "number") answers.set(m.id, m);
+  };
+  await server.connect(serverSide);
+  await clientSide.start();
+  let id = 0;
+  const call = async (method: string, params: unknown) => {
+    const mine = ++id;
+    await clientSide.send({ jsonrpc: "2.0", id: mine, method, params } as never);
+    for (let i = 0; i < 100 && !answers.has(mine); i++) await new Promise((r) => setTimeout(r, 5));
+    return answers.get(mine);
+  };
+  try {
+    await call("initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "t", version: "1" },
+    });
+    await clientSide.send({ jsonrpc: "2.0", method: "notifications/initialized" } as never);
+    for (
+      const [method, params] of [
+        ["resources/read", {}],
+        ["resources/read", { uri: 42 }],
+        ["prompts/get", { arguments: {} }],
+        ["completion/complete", { ref: { type: "ref/prompt", name: "triage_open_incidents" } }],
+      ] as const
+    ) {
+      const answer = await call(method, params);
+      assert.equal(
+        answer?.error?.code,
+        -32602,
+        `${method} ${JSON.stringify(params)}: ${JSON.stringify(answer)}`,
+      );
+    }
+    // Well-formed requests for things that do not exist are -32602 too, naming what is missing.
+    assert.match(
+      (await call("prompts/get", { name: "nope" }))?.error?.message ?? "",
+      /Prompt nope not found/,
+    );
+    const unknown = await call("completion/complete", {
+      ref: { type: "ref/resource", uri: "xyte://nope/{x}" },
+      argument: { name: "x", value: "" },
+    });
+    assert.equal(unknown?.error?.code, -32602);
+  } finally {
+    await server.close();
+  }
+});
