@@ -14,6 +14,7 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { deadline } from "../deadline.ts";
 import { log, newRequestId, withRequestContext } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
@@ -167,12 +168,14 @@ export function runTool(
       }
     }
     const deadlineAt = deps.toolTimeoutMs === undefined ? undefined : Date.now() + deps.toolTimeoutMs;
+    // Aborted when the client cancels (notifications/cancelled) or the call's deadline passes; released
+    // when the call ends.
+    using callDeadline = deps.toolTimeoutMs === undefined
+      ? undefined
+      : deadline(deps.toolTimeoutMs, ctx.mcpReq.signal);
     const toolContext: ToolContext = {
       xyte: deps.xyte.forCall({ cachedReads: useCache, ...(deadlineAt !== undefined ? { deadlineAt } : {}) }),
-      // Aborted when the client cancels (notifications/cancelled) or the call's deadline passes.
-      signal: deps.toolTimeoutMs === undefined
-        ? ctx.mcpReq.signal
-        : AbortSignal.any([ctx.mcpReq.signal, AbortSignal.timeout(deps.toolTimeoutMs)]),
+      signal: callDeadline?.signal ?? ctx.mcpReq.signal,
       requestId,
       log: toolLog,
       progress: progressReporter(ctx),

@@ -9,6 +9,7 @@
  * With a response cache, GET calls are served from it for the endpoint group's TTL; the cache belongs to one
  * tenant, and any write through the client invalidates that tenant's entries.
  */
+import { deadline } from "../deadline.ts";
 import { log } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { rememberSecret, type Secret } from "../secret.ts";
@@ -243,8 +244,7 @@ export class XyteClient {
     const attemptMs = deadlineAt === undefined
       ? this.#options.timeoutMs
       : Math.max(1, Math.min(this.#options.timeoutMs, deadlineAt - Date.now()));
-    const timeout = AbortSignal.timeout(attemptMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    using attempt = deadline(attemptMs, options.signal);
     const started = performance.now();
     let response: Response;
     try {
@@ -252,16 +252,16 @@ export class XyteClient {
         method: spec.method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
+        signal: attempt.signal,
       });
     } catch (error) {
-      throw this.#failed(spec, this.#transportError(spec, error, options.signal, timeout), started);
+      throw this.#failed(spec, this.#transportError(spec, error, options.signal, attempt.timedOut), started);
     }
     let text: string;
     try {
       text = await response.text();
     } catch (error) {
-      throw this.#failed(spec, this.#transportError(spec, error, options.signal, timeout), started);
+      throw this.#failed(spec, this.#transportError(spec, error, options.signal, attempt.timedOut), started);
     }
     const ms = Math.round(performance.now() - started);
     this.#telemetry.upstreamRequest(spec.key, response.status, ms / 1000);
@@ -380,7 +380,7 @@ export class XyteClient {
     });
   }
 
-  #transportError(spec: EndpointSpec, error: unknown, caller: AbortSignal | undefined, timeout: AbortSignal) {
+  #transportError(spec: EndpointSpec, error: unknown, caller: AbortSignal | undefined, timedOut: boolean) {
     if (caller?.aborted && (caller.reason as { name?: string } | undefined)?.name === "TimeoutError") {
       return new XyteError({
         code: "timeout",
@@ -391,7 +391,7 @@ export class XyteClient {
     if (caller?.aborted) {
       return new XyteError({ code: "cancelled", endpointKey: spec.key, message: "the call was cancelled" });
     }
-    if (timeout.aborted) {
+    if (timedOut) {
       return new XyteError({
         code: "timeout",
         endpointKey: spec.key,
