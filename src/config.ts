@@ -49,6 +49,8 @@ export interface HttpSettings {
   maxBodyBytes: number;
   sessionIdleTtlSeconds: number;
   maxSessions: number;
+  /** How long a session keeps its SSE events for clients resuming with Last-Event-ID; 0 = not resumable. */
+  sseReplaySeconds: number;
   /** Token bucket per tenant: refill per minute and bucket size; 0 per minute = no limit. */
   rateLimitPerMinute: number;
   rateLimitBurst: number;
@@ -124,6 +126,7 @@ type SettingId =
   | "maxBodyBytes"
   | "sessionTtl"
   | "maxSessions"
+  | "sseReplay"
   | "rateLimitPerMinute"
   | "rateLimitBurst"
   | "shutdownGraceMs"
@@ -416,6 +419,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     schema: integer(1, 1_000_000),
   },
   {
+    id: "sseReplay",
+    env: ["MCP_SSE_REPLAY_S"],
+    accepted: "an integer of seconds from 0 to 3600",
+    default: "60",
+    description:
+      "How long a 2025-era HTTP session keeps the events it sent (at most 4 MiB), so a client whose stream " +
+      "dropped resumes with Last-Event-ID and still gets its result; 0 turns resumption off.",
+    schema: integer(0, 3600),
+  },
+  {
     id: "rateLimitPerMinute",
     env: ["MCP_RATE_LIMIT_RPM"],
     accepted: "an integer from 0 to 1000000 (0 = no limit)",
@@ -546,6 +559,7 @@ export async function loadConfig(
       maxBodyBytes: values.get("maxBodyBytes") as number,
       sessionIdleTtlSeconds: values.get("sessionTtl") as number,
       maxSessions: values.get("maxSessions") as number,
+      sseReplaySeconds: values.get("sseReplay") as number,
       rateLimitPerMinute: values.get("rateLimitPerMinute") as number,
       rateLimitBurst: values.get("rateLimitBurst") as number,
       shutdownGraceMs: values.get("shutdownGraceMs") as number,

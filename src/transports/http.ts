@@ -117,6 +117,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     idleTtlSeconds: settings.sessionIdleTtlSeconds,
     maxSessions: settings.maxSessions,
+    replaySeconds: settings.sseReplaySeconds,
     telemetry: options.telemetry,
   });
   const legacySse = new LegacySseEndpoint({

@@ -15,6 +15,12 @@ import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
 import { onBodyEnd } from "./body_end.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
+import { ReplayWindow } from "./replay_window.ts";
+
+/** Most bytes of SSE events one session keeps for resumption (oldest streams are forgotten first). */
+export const REPLAY_MAX_BYTES = 4 * 1024 * 1024;
+/** The SSE `retry` hint: how soon a client whose stream dropped should reconnect, in ms. */
+const RECONNECT_AFTER_MS = 1000;
 
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
@@ -24,12 +30,16 @@ interface Session {
   openStreams: number;
   /** Ids of this session's requests still being answered (JSON-RPC ids must be unique while in flight). */
   pendingIds: Set<string | number>;
+  /** The events kept for resumption, when resumable. */
+  replay: ReplayWindow | undefined;
 }
 
 export interface SessionOptions {
   build: (tenant: Tenant) => McpServer;
   idleTtlSeconds: number;
   maxSessions: number;
+  /** How long SSE events are kept for clients resuming with Last-Event-ID; 0 = not resumable. */
+  replaySeconds: number;
   telemetry: Telemetry;
   now?: () => number;
 }
@@ -96,8 +106,12 @@ export class LegacySessions {
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header required (initialize first).");
   }
 
-  /** Closes sessions idle for longer than the TTL (sessions holding a GET stream are not idle). */
+  /**
+   * Closes sessions idle for longer than the TTL (sessions holding a GET stream are not idle), and forgets
+   * SSE events older than the replay window.
+   */
   async sweep(): Promise<number> {
+    for (const session of this.#sessions.values()) session.replay?.expire();
     const cutoff = this.#now() - this.#options.idleTtlSeconds * 1000;
     const idle = [...this.#sessions].filter(([, s]) => s.openStreams === 0 && s.lastActivity < cutoff);
     for (const [id] of idle) this.#forget(id);
@@ -116,8 +130,16 @@ export class LegacySessions {
 
   async #open(request: Request, parsedBody: unknown, tenant: Tenant): Promise<Response> {
     const server = this.#options.build(tenant);
+    const replay = this.#options.replaySeconds > 0
+      ? new ReplayWindow({
+        windowMs: this.#options.replaySeconds * 1000,
+        maxBytes: REPLAY_MAX_BYTES,
+        now: this.#now,
+      })
+      : undefined;
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
+      ...(replay ? { eventStore: replay, retryInterval: RECONNECT_AFTER_MS } : {}),
       onsessioninitialized: (id) => {
         this.#sessions.set(id, {
           transport,
@@ -126,6 +148,7 @@ export class LegacySessions {
           lastActivity: this.#now(),
           openStreams: 0,
           pendingIds: new Set(),
+          replay,
         });
         this.#options.telemetry.sessions(this.size);
         this.#log.info("session opened", { tenant: tenant.id, sessions: this.size });

@@ -46,6 +46,7 @@ Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap 
     build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
     idleTtlSeconds: 60,
     maxSessions: 2,
+    replaySeconds: 60,
     telemetry: { ...NO_TELEMETRY, sessions: (n) => opened.push(String(n)) },
     now: () => now,
   });

@@ -1,0 +1,92 @@
+/**
+ * Resumable SSE streams for one Streamable HTTP session. Every event the session sends carries an id and is
+ * kept for a short window, so a client whose connection dropped mid-call reconnects (GET with
+ * `Last-Event-ID`) and receives what it missed, the tool result included, instead of losing the call.
+ *
+ * Bounded twice: a stream's events are forgotten `windowMs` after its last event, and when a session holds
+ * more than `maxBytes` of events its oldest streams go first (the newest stream is always kept whole).
+ * Ids are `<stream id>/<sequence number>`.
+ */
+import type { EventId, EventStore, JSONRPCMessage, StreamId } from "@modelcontextprotocol/server";
+
+interface KeptStream {
+  events: { seq: number; text: string }[];
+  bytes: number;
+  lastAt: number;
+}
+
+export interface ReplayWindowOptions {
+  windowMs: number;
+  maxBytes: number;
+  now?: () => number;
+}
+
+export class ReplayWindow implements EventStore {
+  /** Oldest stream first: a stream moves to the end whenever it gets an event. */
+  readonly #streams = new Map<StreamId, KeptStream>();
+  readonly #options: ReplayWindowOptions;
+  readonly #now: () => number;
+  #bytes = 0;
+  #seq = 0;
+
+  constructor(options: ReplayWindowOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Bytes of events kept. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    this.expire();
+    const seq = ++this.#seq;
+    const text = JSON.stringify(message);
+    const stream = this.#streams.get(streamId) ?? { events: [], bytes: 0, lastAt: 0 };
+    this.#streams.delete(streamId);
+    this.#streams.set(streamId, stream);
+    stream.events.push({ seq, text });
+    stream.bytes += text.length;
+    stream.lastAt = this.#now();
+    this.#bytes += text.length;
+    for (const [id, oldest] of this.#streams) {
+      if (this.#bytes <= this.#options.maxBytes || id === streamId) break;
+      this.#forget(id, oldest);
+    }
+    return Promise.resolve(`${streamId}/${seq}`);
+  }
+
+  getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
+    const streamId = eventId.slice(0, eventId.lastIndexOf("/"));
+    return Promise.resolve(this.#streams.has(streamId) ? streamId : undefined);
+  }
+
+  async replayEventsAfter(
+    lastEventId: EventId,
+    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<StreamId> {
+    const cut = lastEventId.lastIndexOf("/");
+    const streamId = lastEventId.slice(0, cut);
+    const after = Number(lastEventId.slice(cut + 1));
+    for (const { seq, text } of this.#streams.get(streamId)?.events ?? []) {
+      // Priming events (`{}`, sent first so the client holds an id) carry no message to replay.
+      if (seq > after && text !== "{}") await send(`${streamId}/${seq}`, JSON.parse(text));
+    }
+    return streamId;
+  }
+
+  /** Forgets streams whose last event is older than the window. */
+  expire(): void {
+    const cutoff = this.#now() - this.#options.windowMs;
+    for (const [id, stream] of this.#streams) {
+      if (stream.lastAt >= cutoff) break;
+      this.#forget(id, stream);
+    }
+  }
+
+  #forget(id: StreamId, stream: KeptStream): void {
+    this.#streams.delete(id);
+    this.#bytes -= stream.bytes;
+  }
+}

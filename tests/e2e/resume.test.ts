@@ -1,0 +1,115 @@
+/** SSE resumption: a client whose stream dropped mid-call reconnects with Last-Event-ID and gets its result. */
+import assert from "node:assert/strict";
+import { JSON_RPC_HEADERS, serverEnv, startHttpServer, startHub } from "./harness.ts";
+
+const VERSION = "2025-11-25";
+
+/** Opens a session at a protocol version that supports resumption; returns the headers later requests send. */
+async function openSession(url: string): Promise<Record<string, string>> {
+  const init = await fetch(url, {
+    method: "POST",
+    headers: JSON_RPC_HEADERS,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: "resume", version: "1" } },
+    }),
+  });
+  await init.text();
+  const headers = {
+    ...JSON_RPC_HEADERS,
+    "mcp-session-id": init.headers.get("mcp-session-id")!,
+    "mcp-protocol-version": VERSION,
+  };
+  await (await fetch(url, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  })).body?.cancel();
+  return headers;
+}
+
+/** Reads SSE text from `body` until `done(text)` holds or the stream ends. */
+async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) => boolean): Promise<string> {
+  let text = "";
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  while (!done(text)) {
+    const { value, done: ended } = await reader.read();
+    if (ended) break;
+    text += value;
+  }
+  await reader.cancel();
+  return text;
+}
+
+function callGetDevice(url: string, headers: Record<string, string>, deviceId: string, signal?: AbortSignal) {
+  return fetch(url, {
+    method: "POST",
+    headers,
+    signal,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "get_device", arguments: { device_id: deviceId } },
+    }),
+  });
+}
+
+Deno.test("a tool result survives a dropped stream: GET with Last-Event-ID replays it", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub));
+  try {
+    const device = hub.state.organizations[0]!.devices[5]!;
+    const headers = await openSession(server.url);
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 800, times: 1 });
+    const dropped = new AbortController();
+    const response = await callGetDevice(server.url, headers, device.id, dropped.signal);
+    // The first event primes the stream with an id (and a retry hint); then the connection drops.
+    const primed = await readUntil(response.body!, (text) => text.includes("\n\n"));
+    const lastEventId = /^id: (.+)$/m.exec(primed)?.[1];
+    assert.ok(lastEventId, `a priming event with an id: ${JSON.stringify(primed)}`);
+    assert.match(primed, /^retry: \d+$/m);
+    assert.ok(!primed.includes('"result"'), "the result was not sent before the drop");
+    dropped.abort();
+
+    const resumed = await fetch(server.url, {
+      method: "GET",
+      headers: { ...headers, accept: "text/event-stream", "last-event-id": lastEventId },
+    });
+    assert.equal(resumed.status, 200);
+    const replayed = await readUntil(resumed.body!, (text) => text.includes('"id":7'));
+    const data = /^data: (\{.*"id":7.*\})$/m.exec(replayed)?.[1];
+    assert.ok(data, `the result arrives on the resumed stream: ${replayed.slice(0, 300)}`);
+    const message = JSON.parse(data) as { result: { structuredContent: { id: string; name: string } } };
+    assert.equal(message.result.structuredContent.id, device.id);
+    assert.equal(message.result.structuredContent.name, device.name);
+
+    // An id the session does not know is refused, not answered with another stream's events.
+    const unknown = await fetch(server.url, {
+      method: "GET",
+      headers: { ...headers, accept: "text/event-stream", "last-event-id": "no-such-stream/1" },
+    });
+    assert.equal(unknown.status, 400);
+    await unknown.body?.cancel();
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("with MCP_SSE_REPLAY_S=0 streams carry no event ids: nothing to resume", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_SSE_REPLAY_S: "0" }));
+  try {
+    const headers = await openSession(server.url);
+    const response = await callGetDevice(server.url, headers, hub.state.organizations[0]!.devices[0]!.id);
+    const text = await response.text();
+    assert.match(text, /"result"/);
+    assert.doesNotMatch(text, /^id: /m);
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});

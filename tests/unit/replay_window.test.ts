@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
+import { ReplayWindow } from "../../src/transports/replay_window.ts";
+
+const progress = (n: number): JSONRPCMessage => ({
+  jsonrpc: "2.0",
+  method: "notifications/progress",
+  params: { progressToken: 1, progress: n },
+});
+const result = (id: number, text: string): JSONRPCMessage => ({
+  jsonrpc: "2.0",
+  id,
+  result: { content: [{ type: "text", text }] },
+});
+
+async function replay(window: ReplayWindow, after: string): Promise<[string, JSONRPCMessage][]> {
+  const sent: [string, JSONRPCMessage][] = [];
+  await window.replayEventsAfter(after, {
+    send: (id, message) => Promise.resolve(void sent.push([id, message])),
+  });
+  return sent;
+}
+
+Deno.test("replay: a client resuming after an event gets the later events of that stream only, in order", async () => {
+  const window = new ReplayWindow({ windowMs: 60_000, maxBytes: 1 << 20 });
+  const priming = await window.storeEvent("call-a", {} as JSONRPCMessage);
+  const first = await window.storeEvent("call-a", progress(1));
+  await window.storeEvent("call-b", result(9, "other call"));
+  await window.storeEvent("call-a", progress(2));
+  const answer = await window.storeEvent("call-a", result(1, "the device"));
+  assert.equal(await window.getStreamIdForEventId(first), "call-a");
+  const afterPriming = await replay(window, priming);
+  assert.deepEqual(afterPriming.map(([, m]) => m), [progress(1), progress(2), result(1, "the device")]);
+  const afterFirst = await replay(window, first);
+  assert.deepEqual(afterFirst.map(([, m]) => m), [progress(2), result(1, "the device")]);
+  assert.equal(afterFirst.at(-1)![0], answer, "replayed events keep their ids");
+  assert.deepEqual(await replay(window, answer), []);
+});
+
+Deno.test("replay: streams are forgotten after the window, and unknown ids resolve to no stream", async () => {
+  let now = 0;
+  const window = new ReplayWindow({ windowMs: 60_000, maxBytes: 1 << 20, now: () => now });
+  const old = await window.storeEvent("old", result(1, "x"));
+  now = 30_000;
+  const recent = await window.storeEvent("recent", result(2, "y"));
+  now = 61_000;
+  window.expire();
+  assert.equal(await window.getStreamIdForEventId(old), undefined);
+  assert.equal(await window.getStreamIdForEventId(recent), "recent");
+  assert.equal(await window.getStreamIdForEventId("no-such-stream/1"), undefined);
+  now = 91_000;
+  window.expire();
+  assert.equal(window.bytes, 0);
+});
+
+Deno.test("replay: over the byte cap the oldest streams go first, never the one being written", async () => {
+  const window = new ReplayWindow({ windowMs: 60_000, maxBytes: 1000 });
+  const a = await window.storeEvent("a", result(1, "a".repeat(400)));
+  const b = await window.storeEvent("b", result(2, "b".repeat(400)));
+  const c = await window.storeEvent("c", result(3, "c".repeat(400)));
+  assert.equal(await window.getStreamIdForEventId(a), undefined, "the oldest stream made room");
+  assert.equal(await window.getStreamIdForEventId(b), "b");
+  assert.equal(await window.getStreamIdForEventId(c), "c");
+  assert.ok(window.bytes <= 1000);
+  const huge = await window.storeEvent("huge", result(4, "h".repeat(5000)));
+  assert.equal(
+    await window.getStreamIdForEventId(huge),
+    "huge",
+    "a stream larger than the cap is kept whole",
+  );
+  assert.equal(await window.getStreamIdForEventId(c), undefined);
+});
