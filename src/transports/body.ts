@@ -5,10 +5,20 @@
 
 export type BodyRead = { text: string } | { tooLarge: true } | { unreadable: string };
 
+const decoder = new TextDecoder();
+
 export async function readBodyText(request: Request, maxBytes: number): Promise<BodyRead> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) return { tooLarge: true };
   if (!request.body) return { text: "" };
+  // A declared length within the limit bounds the body (the HTTP server reads no further): read it whole.
+  if (declared !== null) {
+    try {
+      return { text: await request.text() };
+    } catch (error) {
+      return { unreadable: firstLine(error) };
+    }
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -24,9 +34,13 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
       chunks.push(value);
     }
   } catch (error) {
-    return { unreadable: error instanceof Error ? error.message.split("\n")[0]! : String(error) };
+    return { unreadable: firstLine(error) };
   }
-  return { text: new TextDecoder().decode(concatBytes(chunks, total)) };
+  return { text: decoder.decode(concatBytes(chunks, total)) };
+}
+
+function firstLine(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }
 
 /** The chunks as one array of `length` bytes (the chunk itself when there is only one). */
