@@ -54,3 +54,6 @@ Deno.serve({
   await floorServer().connect(transport);
   return await transport.handleRequest(request, { parsedBody });
 });
+
+// Exit normally on SIGTERM (as the real server does), so `--cpu-prof` and the like can write their output.
+Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
