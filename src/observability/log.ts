@@ -31,21 +31,30 @@ export type LineWriter = (line: string) => void;
 
 const encoder = new TextEncoder();
 
+/** How long a log line may wait for others to share its write, in ms. */
+const FLUSH_AFTER_MS = 20;
+/** Queued characters that trigger a write at once. */
+const FLUSH_AT_CHARS = 64 * 1024;
+
 /**
- * Writes log lines to stderr in batches: a line is queued and the queue goes out in one write at the next
- * turn of the event loop, so a busy server makes one system call per batch instead of one per line, and
- * the write happens after the answer it logs has been handed back. `flush()` writes the queue at once;
+ * Writes log lines to stderr in batches: a line is queued and the queue goes out in one write at most
+ * `FLUSH_AFTER_MS` later (at once past `FLUSH_AT_CHARS`), so the server makes one system call per batch
+ * instead of one per line, off the path of the answer it logs. `flush()` writes the queue at once;
  * `stopLogging()` and the process's unload event call it, so no line is lost on a normal exit.
  */
 class BatchedStderr {
   #queue: string[] = [];
+  #queued = 0;
   #timer: number | undefined;
 
   readonly write: LineWriter = (line) => {
     this.#queue.push(line);
-    if (this.#timer === undefined) {
+    this.#queued += line.length;
+    if (this.#queued >= FLUSH_AT_CHARS) {
+      this.flush();
+    } else if (this.#timer === undefined) {
       // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
-      this.#timer = Number(setTimeout(this.flush, 0));
+      this.#timer = Number(setTimeout(this.flush, FLUSH_AFTER_MS));
       Deno.unrefTimer(this.#timer);
     }
   };
@@ -56,6 +65,7 @@ class BatchedStderr {
     if (this.#queue.length === 0) return;
     const bytes = encoder.encode(this.#queue.join(""));
     this.#queue = [];
+    this.#queued = 0;
     try {
       for (let written = 0; written < bytes.length;) {
         written += Deno.stderr.writeSync(bytes.subarray(written));
