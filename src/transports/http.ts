@@ -99,6 +99,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     : [];
   const allowedOrigins = [...settings.allowedOrigins, ...settings.corsOrigins];
   const inFlight = new InFlight();
+  const inFlightRequests = new WeakMap<Request, ReturnType<InFlight["begin"]>>();
   let draining = false;
 
   // The modern handler builds a server per request; it finds the request's tenant here.
@@ -245,8 +246,10 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       } catch {
         return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
       }
+      // Counted from here until the answer's body has been sent; `fetch` below ends the count. (Setting
+      // `c.res` here would make Hono copy the response and its headers once more.)
+      inFlightRequests.set(request, inFlight.begin());
       await next();
-      c.res = inFlight.track(c.res);
       return;
     }
     await next();
@@ -269,7 +272,16 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   }
 
   return {
-    fetch: (request) => Promise.resolve(app.fetch(request)),
+    async fetch(request) {
+      let response: Response;
+      try {
+        response = await app.fetch(request);
+      } catch (error) {
+        inFlightRequests.get(request)?.abandon();
+        throw error;
+      }
+      return inFlightRequests.get(request)?.end(response) ?? response;
+    },
     sessionCount: () => (sessions?.size ?? 0) + legacySse.size,
     async drain(graceMs) {
       draining = true;

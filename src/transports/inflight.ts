@@ -12,10 +12,16 @@ export class InFlight {
     return this.#count;
   }
 
-  /** Tracks `response` until its body ends; returns the response to send in its place. */
-  track(response: Response): Response {
+  /** Counts a request from now; `end` stops counting it when its response body ends. */
+  begin(): { end(response: Response): Response; abandon(): void } {
     this.#count++;
-    return onBodyEnd(response, () => this.#done());
+    let counted = true;
+    const done = () => {
+      if (!counted) return;
+      counted = false;
+      this.#done();
+    };
+    return { end: (response) => onBodyEnd(response, done), abandon: done };
   }
 
   /** Resolves when nothing is in flight, or after `timeoutMs`; true when it drained in time. */
