@@ -199,7 +199,11 @@ export const JSON_RPC_HEADERS: Readonly<Record<string, string>> = {
  * Opens a 2025-era session with plain fetch (`initialize`, then `notifications/initialized`), for clients
  * that measure or fuzz the server without an SDK; returns the headers every later request sends.
  */
-export async function openRawSession(url: string | URL, clientName: string): Promise<Record<string, string>> {
+export async function openRawSession(
+  url: string | URL,
+  clientName: string,
+  protocolVersion = "2025-06-18",
+): Promise<Record<string, string>> {
   const init = await fetch(url, {
     method: "POST",
     headers: JSON_RPC_HEADERS,
@@ -207,17 +211,13 @@ export async function openRawSession(url: string | URL, clientName: string): Pro
       jsonrpc: "2.0",
       id: 0,
       method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: clientName, version: "1" },
-      },
+      params: { protocolVersion, capabilities: {}, clientInfo: { name: clientName, version: "1" } },
     }),
   });
   await init.text();
   const id = init.headers.get("mcp-session-id");
   if (!init.ok || !id) throw new Error(`initialize: HTTP ${init.status}, no session id`);
-  const headers = { ...JSON_RPC_HEADERS, "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
+  const headers = { ...JSON_RPC_HEADERS, "mcp-session-id": id, "mcp-protocol-version": protocolVersion };
   await (await fetch(url, {
     method: "POST",
     headers,

@@ -1,34 +1,9 @@
 /** SSE resumption: a client whose stream dropped mid-call reconnects with Last-Event-ID and gets its result. */
 import assert from "node:assert/strict";
-import { JSON_RPC_HEADERS, serverEnv, startHttpServer, startHub } from "./harness.ts";
+import { openRawSession, serverEnv, startHttpServer, startHub } from "./harness.ts";
 
-const VERSION = "2025-11-25";
-
-/** Opens a session at a protocol version that supports resumption; returns the headers later requests send. */
-async function openSession(url: string): Promise<Record<string, string>> {
-  const init = await fetch(url, {
-    method: "POST",
-    headers: JSON_RPC_HEADERS,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: "resume", version: "1" } },
-    }),
-  });
-  await init.text();
-  const headers = {
-    ...JSON_RPC_HEADERS,
-    "mcp-session-id": init.headers.get("mcp-session-id")!,
-    "mcp-protocol-version": VERSION,
-  };
-  await (await fetch(url, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-  })).body?.cancel();
-  return headers;
-}
+/** Opens a session at a protocol version that supports resumption (event ids, a priming event). */
+const openSession = (url: string) => openRawSession(url, "resume", "2025-11-25");
 
 /** Reads SSE text from `body` until `done(text)` holds or the stream ends. */
 async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) => boolean): Promise<string> {

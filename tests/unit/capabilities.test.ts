@@ -5,7 +5,8 @@ import { Secret } from "../../src/secret.ts";
 import { DEFAULT_TOOLSETS } from "../../src/toolsets.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
 
-Deno.test("capabilities promise no list-change notifications: tools, prompts and resources are fixed per server", async () => {
+/** A server's inputs with an organization key (never used: nothing here reaches Xyte) and the default tools. */
+async function defaultSelection() {
   const xyte = new XyteClient({
     hubUrl: "http://hub.invalid",
     entryUrl: "http://entry.invalid",
@@ -13,7 +14,11 @@ Deno.test("capabilities promise no list-change notifications: tools, prompts and
     organizationKey: new Secret("capabilities-test-key"),
     rememberKeys: false,
   });
-  const tools = await exposedTools({ readOnly: false, toolsets: DEFAULT_TOOLSETS });
+  return { xyte, tools: await exposedTools({ readOnly: false, toolsets: DEFAULT_TOOLSETS }) };
+}
+
+Deno.test("capabilities promise no list-change notifications: tools, prompts and resources are fixed per server", async () => {
+  const { xyte, tools } = await defaultSelection();
   const capabilities = buildServer({ xyte, tools, readOnly: false }).server.getCapabilities();
   assert.deepEqual(capabilities.tools, { listChanged: false });
   assert.deepEqual(capabilities.prompts, { listChanged: false });
@@ -24,14 +29,7 @@ Deno.test("capabilities promise no list-change notifications: tools, prompts and
 
 Deno.test("malformed resources/read, prompts/get and completion/complete params are -32602 (invalid params)", async () => {
   const { InMemoryTransport } = await import("@modelcontextprotocol/server");
-  const xyte = new XyteClient({
-    hubUrl: "http://hub.invalid",
-    entryUrl: "http://entry.invalid",
-    timeoutMs: 1000,
-    organizationKey: new Secret("capabilities-test-key"),
-    rememberKeys: false,
-  });
-  const tools = await exposedTools({ readOnly: false, toolsets: DEFAULT_TOOLSETS });
+  const { xyte, tools } = await defaultSelection();
   const server = buildServer({ xyte, tools, readOnly: false });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const answers = new Map<number, { error?: { code: number; message: string } }>();
