@@ -176,10 +176,10 @@ function registerTools(server: McpServer, serve: ServeContext): void {
     async ({ prompt }, ctx) => {
       if (!serve.serverToClient) return unreachableClient("sampling");
       try {
-        const result = await ctx.mcpReq.requestSampling({
-          messages: [{ role: "user", content: text(prompt) }],
-          maxTokens: 100,
-        });
+        const result = await ctx.mcpReq.requestSampling(
+          { messages: [{ role: "user", content: text(prompt) }], maxTokens: 100 },
+          relatedTo(ctx),
+        );
         const content = Array.isArray(result.content) ? result.content[0] : result.content;
         const reply = content?.type === "text" ? content.text : "No response";
         return { content: [text(`LLM response: ${reply}`)] };
@@ -312,6 +312,15 @@ function registerTools(server: McpServer, serve: ServeContext): void {
   );
 }
 
+/**
+ * Sends a server→client request on the stream of the call that needs it. Without `relatedRequestId` the SDK
+ * sends it on the session's standalone GET stream, and drops it when the client has not opened that stream
+ * yet: a race the client loses when the tool runs faster than its GET arrives (the call then times out).
+ */
+function relatedTo(ctx: ServerContext): { relatedRequestId: ServerContext["mcpReq"]["id"] } {
+  return { relatedRequestId: ctx.mcpReq.id };
+}
+
 async function elicit(
   ctx: ServerContext,
   serve: ServeContext,
@@ -320,7 +329,7 @@ async function elicit(
 ): Promise<{ content: { type: "text"; text: string }[] }> {
   if (!serve.serverToClient) return unreachableClient("elicitation");
   try {
-    const result = await ctx.mcpReq.elicitInput(params as ElicitRequestFormParams);
+    const result = await ctx.mcpReq.elicitInput(params as ElicitRequestFormParams, relatedTo(ctx));
     return {
       content: [text(`${label}: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`)],
     };
