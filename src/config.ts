@@ -424,8 +424,9 @@ export const SETTINGS: readonly SettingSpec[] = [
     accepted: "an integer of seconds from 0 to 3600",
     default: "60",
     description:
-      "How long a 2025-era HTTP session keeps the events it sent (at most 4 MiB), so a client whose stream " +
-      "dropped resumes with Last-Event-ID and still gets its result; 0 turns resumption off.",
+      "How long a 2025-era HTTP session keeps the events it sent (at most 4 MiB a session, 256 MiB in all), " +
+      "so a client whose stream dropped resumes with Last-Event-ID and still gets its result; 0 turns " +
+      "resumption off.",
     schema: integer(0, 3600),
   },
   {

@@ -3,8 +3,10 @@
  * kept for a short window, so a client whose connection dropped mid-call reconnects (GET with
  * `Last-Event-ID`) and receives what it missed, the tool result included, instead of losing the call.
  *
- * Bounded twice: a stream's events are forgotten `windowMs` after its last event, and when a session holds
- * more than `maxBytes` of events its oldest streams go first (the newest stream is always kept whole).
+ * Bounded three times: a stream's events are forgotten `windowMs` after its last event; when a session holds
+ * more than `maxBytes` of events its oldest streams go first (the newest stream is kept whole); and all
+ * sessions together keep at most `budget.limitBytes`: past it, a session gives up its older streams, and an
+ * event that still does not fit is sent without being kept (that stream then cannot be resumed past it).
  * Ids are `<stream id>/<sequence number>`.
  */
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from "@modelcontextprotocol/server";
@@ -15,9 +17,16 @@ interface KeptStream {
   lastAt: number;
 }
 
+/** The bytes every session's window may keep together, shared by the windows of one server. */
+export class ReplayBudget {
+  usedBytes = 0;
+  constructor(readonly limitBytes: number) {}
+}
+
 export interface ReplayWindowOptions {
   windowMs: number;
   maxBytes: number;
+  budget?: ReplayBudget;
   now?: () => number;
 }
 
@@ -42,19 +51,27 @@ export class ReplayWindow implements EventStore {
   storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
     this.expire();
     const seq = ++this.#seq;
+    const eventId = `${streamId}/${seq}`;
     const text = JSON.stringify(message);
+    const budget = this.#options.budget;
+    const overBudget = () => budget !== undefined && budget.usedBytes + text.length > budget.limitBytes;
+    for (const [id, oldest] of this.#streams) {
+      if (!overBudget() || id === streamId) break;
+      this.#forget(id, oldest);
+    }
+    if (overBudget()) return Promise.resolve(eventId);
     const stream = this.#streams.get(streamId) ?? { events: [], bytes: 0, lastAt: 0 };
     this.#streams.delete(streamId);
     this.#streams.set(streamId, stream);
     stream.events.push({ seq, text });
     stream.bytes += text.length;
     stream.lastAt = this.#now();
-    this.#bytes += text.length;
+    this.#account(text.length);
     for (const [id, oldest] of this.#streams) {
       if (this.#bytes <= this.#options.maxBytes || id === streamId) break;
       this.#forget(id, oldest);
     }
-    return Promise.resolve(`${streamId}/${seq}`);
+    return Promise.resolve(eventId);
   }
 
   getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
@@ -85,8 +102,18 @@ export class ReplayWindow implements EventStore {
     }
   }
 
+  /** Forgets every event (the session has ended). */
+  clear(): void {
+    for (const [id, stream] of this.#streams) this.#forget(id, stream);
+  }
+
   #forget(id: StreamId, stream: KeptStream): void {
     this.#streams.delete(id);
-    this.#bytes -= stream.bytes;
+    this.#account(-stream.bytes);
+  }
+
+  #account(bytes: number): void {
+    this.#bytes += bytes;
+    if (this.#options.budget) this.#options.budget.usedBytes += bytes;
   }
 }

@@ -15,10 +15,12 @@ import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
 import { onBodyEnd } from "./body_end.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
-import { ReplayWindow } from "./replay_window.ts";
+import { ReplayBudget, ReplayWindow } from "./replay_window.ts";
 
 /** Most bytes of SSE events one session keeps for resumption (oldest streams are forgotten first). */
 export const REPLAY_MAX_BYTES = 4 * 1024 * 1024;
+/** Most bytes of SSE events all sessions keep together (past it, events are sent without being kept). */
+export const REPLAY_BUDGET_BYTES = 256 * 1024 * 1024;
 /** The SSE `retry` hint: how soon a client whose stream dropped should reconnect, in ms. */
 const RECONNECT_AFTER_MS = 1000;
 
@@ -50,6 +52,7 @@ export class LegacySessions {
   readonly #log = log("http", "session");
   readonly #now: () => number;
   readonly #sweeper: ReturnType<typeof setInterval>;
+  readonly #replayBudget = new ReplayBudget(REPLAY_BUDGET_BYTES);
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -134,6 +137,7 @@ export class LegacySessions {
       ? new ReplayWindow({
         windowMs: this.#options.replaySeconds * 1000,
         maxBytes: REPLAY_MAX_BYTES,
+        budget: this.#replayBudget,
         now: this.#now,
       })
       : undefined;
@@ -166,6 +170,7 @@ export class LegacySessions {
   }
 
   #forget(id: string): void {
+    this.#sessions.get(id)?.replay?.clear();
     if (this.#sessions.delete(id)) this.#options.telemetry.sessions(this.size);
   }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
-import { ReplayWindow } from "../../src/transports/replay_window.ts";
+import { ReplayBudget, ReplayWindow } from "../../src/transports/replay_window.ts";
 
 const progress = (n: number): JSONRPCMessage => ({
   jsonrpc: "2.0",
@@ -69,4 +69,25 @@ Deno.test("replay: over the byte cap the oldest streams go first, never the one 
     "a stream larger than the cap is kept whole",
   );
   assert.equal(await window.getStreamIdForEventId(c), undefined);
+});
+
+Deno.test("replay: sessions share one budget; past it events are sent unkept, and an ended session gives back its share", async () => {
+  const budget = new ReplayBudget(1500);
+  const alice = new ReplayWindow({ windowMs: 60_000, maxBytes: 1 << 20, budget });
+  const bob = new ReplayWindow({ windowMs: 60_000, maxBytes: 1 << 20, budget });
+  const first = await alice.storeEvent("a1", result(1, "a".repeat(600)));
+  await alice.storeEvent("a2", result(2, "a".repeat(600)));
+  assert.ok(budget.usedBytes > 1200 && budget.usedBytes <= 1500);
+  const refused = await bob.storeEvent("b1", result(3, "b".repeat(600)));
+  assert.equal(await bob.getStreamIdForEventId(refused), undefined, "no room left: sent, but not kept");
+  assert.equal(bob.bytes, 0);
+  // A session over the budget gives up its own older streams first.
+  const third = await alice.storeEvent("a3", result(4, "a".repeat(600)));
+  assert.equal(await alice.getStreamIdForEventId(first), undefined);
+  assert.equal(await alice.getStreamIdForEventId(third), "a3");
+  alice.clear();
+  assert.equal(budget.usedBytes, 0, "an ended session gives its bytes back");
+  const kept = await bob.storeEvent("b2", result(5, "b".repeat(600)));
+  assert.equal(await bob.getStreamIdForEventId(kept), "b2");
+  assert.equal(budget.usedBytes, bob.bytes);
 });
