@@ -94,6 +94,7 @@ async function mcpCell(url: string, workers: number, stateless: boolean): Promis
 }
 
 const rows: Record<string, Record<string, string | number>> = {};
+const shareOfDirect = new Map<string, number>();
 const fmt = (cell: Cell) => ({
   "calls/s": Math.round(cell.perSecond),
   "p50 ms": cell.p50.toFixed(2),
@@ -118,6 +119,7 @@ for (const [mode, start] of Object.entries(MODES)) {
       const baseline = await drive(workers, direct);
       const cell = await mcpCell(server.url, workers, stateless);
       rows[`direct fetch c=${workers}`] ??= fmt(baseline);
+      shareOfDirect.set(`${mode} c=${workers}`, cell.perSecond / baseline.perSecond);
       rows[`${mode} c=${workers}`] = {
         ...fmt(cell),
         "added p50 ms": (cell.p50 - baseline.p50).toFixed(2),
@@ -127,6 +129,13 @@ for (const [mode, start] of Object.entries(MODES)) {
   } finally {
     await server.stop();
   }
+}
+// Throughput against the SDK alone at the same concurrency, each as its share of the direct fetch measured
+// next to it (the direct baseline moves between cells).
+for (const [row, share] of shareOfDirect) {
+  const workers = row.slice(row.lastIndexOf(" c=") + 3);
+  const sdk = shareOfDirect.get(`SDK alone, stateful c=${workers}`);
+  if (sdk && !row.startsWith("SDK alone")) rows[row]!["vs SDK alone"] = `${Math.round((share / sdk) * 100)}%`;
 }
 // deno-lint-ignore no-console
 console.table(rows);
