@@ -20,8 +20,8 @@ export const MAX_COMPLETION_VALUES = 100;
 /**
  * Ids of the candidates matching what the user typed, best first: id prefix, then label prefix (or the
  * start of a label word or path segment), then id or label containing the text; case-insensitive.
- * Empty input returns every candidate in directory order. The SDK answers with the first 100 values and
- * reports the total and `hasMore`, so the full list is returned here.
+ * Empty input returns every candidate in directory order. The completion handler (register_completion.ts)
+ * answers with the first 100 values and reports the total and `hasMore`, so the full list is returned here.
  */
 export function matchCompletions(candidates: readonly CompletionCandidate[], typed: string): string[] {
   const needle = typed.trim().toLowerCase();

@@ -37,6 +37,8 @@ interface ServedPrompt {
 /** The prompts one server exposes: built once per Xyte client and tool selection. */
 export interface PromptTable {
   readonly prompts: ReadonlyMap<string, ServedPrompt>;
+  /** The answer to prompts/list. */
+  readonly listing: { prompts: ServedPrompt["listing"][] };
   /** The exposed tools, as prompt texts name them. */
   readonly mentions: ToolMentions;
   /** The completer of a prompt argument; "none" for a known prompt whose argument does not complete. */
@@ -62,8 +64,7 @@ export function registerPrompts(
   if (table.prompts.size === 0) return undefined;
   const low = server.server;
   low.registerCapabilities({ prompts: { listChanged: false } });
-  const listing = { prompts: [...table.prompts.values()].map((p) => p.listing) };
-  low.setRequestHandler("prompts/list", () => listing);
+  low.setRequestHandler("prompts/list", () => table.listing);
   // Parameters validated here, so a malformed get is -32602 (invalid params), not an internal error.
   low.setRequestHandler("prompts/get", { params: GetParams }, (params): GetPromptResult => {
     const served = table.prompts.get(params.name);
@@ -127,6 +128,7 @@ const promptTable = weakMemo(
     }
     return {
       prompts: served,
+      listing: { prompts: [...served.values()].map((p) => p.listing) },
       mentions: toolMentions(exposed),
       completer(prompt, argument) {
         const found = served.get(prompt);
