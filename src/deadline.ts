@@ -6,6 +6,8 @@
  */
 export interface Deadline extends Disposable {
   readonly signal: AbortSignal;
+  /** When the time runs out (epoch ms). */
+  readonly at: number;
   /** Whether the time ran out (rather than the parent aborting). */
   readonly timedOut: boolean;
 }
@@ -24,6 +26,7 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
   else parent?.addEventListener("abort", onParentAbort, { once: true });
   return {
     signal: controller.signal,
+    at: Date.now() + ms,
     get timedOut() {
       return timedOut;
     },

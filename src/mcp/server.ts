@@ -167,14 +167,16 @@ export function runTool(
         return gate;
       }
     }
-    const deadlineAt = deps.toolTimeoutMs === undefined ? undefined : Date.now() + deps.toolTimeoutMs;
     // Aborted when the client cancels (notifications/cancelled) or the call's deadline passes; released
-    // when the call ends.
+    // when the call ends. Upstream retries stop at the same moment.
     using callDeadline = deps.toolTimeoutMs === undefined
       ? undefined
       : deadline(deps.toolTimeoutMs, ctx.mcpReq.signal);
     const toolContext: ToolContext = {
-      xyte: deps.xyte.forCall({ cachedReads: useCache, ...(deadlineAt !== undefined ? { deadlineAt } : {}) }),
+      xyte: deps.xyte.forCall({
+        cachedReads: useCache,
+        ...(callDeadline ? { deadlineAt: callDeadline.at } : {}),
+      }),
       signal: callDeadline?.signal ?? ctx.mcpReq.signal,
       requestId,
       log: toolLog,

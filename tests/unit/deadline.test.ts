@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { deadline } from "../../src/deadline.ts";
 
 Deno.test("deadline: aborts with a TimeoutError when the time runs out", async () => {
+  const before = Date.now();
   using d = deadline(10);
+  assert.ok(d.at >= before + 10 && d.at <= Date.now() + 10, "at is when the time runs out");
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(d.signal.aborted, true);
   assert.equal((d.signal.reason as DOMException).name, "TimeoutError");
