@@ -26,15 +26,16 @@ import {
   DeviceIdArg,
   DeviceRow,
   EFFECTIVE_STATUSES,
-  HistoryRow,
+  HistoryArgs,
+  HistoryList,
   numericId,
   toDeviceDetail,
   toDeviceRow,
   toDeviceSummary,
-  toHistoryRow,
+  toHistoryList,
 } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
-import { isoFromEpoch, isoTime } from "./time.ts";
+import { isoTime } from "./time.ts";
 import { historyWindow } from "./window.ts";
 
 const GET_DEVICES = "organization.devices.getDevices";
@@ -195,12 +196,10 @@ export const getDeviceHistory = defineTool({
     device_id: DeviceIdArg.optional(),
     space: SpaceRef.optional(),
     status: z.enum(HISTORY_STATUSES).optional().describe("Devices whose current status is this"),
-    since: isoTime.optional().describe("ISO-8601; default until - 7 days"),
-    until: isoTime.optional().describe("ISO-8601; default now"),
-    verbose: z.boolean().default(false).describe("Add reported state"),
+    ...HistoryArgs,
     ...ListArgs,
   }).strict(),
-  output: z.object({ rows: z.array(HistoryRow), from: z.string(), to: z.string(), ...ListMeta }),
+  output: HistoryList,
   annotations: READ_ONLY,
   async run(args, ctx) {
     const window = historyWindow(args.since, args.until);
@@ -223,12 +222,7 @@ export const getDeviceHistory = defineTool({
       args,
       ctx,
     });
-    return {
-      rows: rows.map((r) => toHistoryRow(r, args.verbose)),
-      from: isoFromEpoch(window.from),
-      to: isoFromEpoch(window.to),
-      ...meta,
-    };
+    return toHistoryList(rows, window, meta, args.verbose);
   },
   summarize(result, args) {
     if (result.rows.length === 0) return `No history rows from ${result.from} to ${result.to}.`;

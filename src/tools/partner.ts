@@ -19,14 +19,14 @@ import {
   countPhrase,
   DEVICE_STATUSES,
   DeviceIdArg,
-  HistoryRow,
+  HistoryArgs,
+  HistoryList,
   TicketDetail,
-  toHistoryRow,
+  toHistoryList,
   toTicketDetail,
   toTicketSummary,
 } from "./shapes.ts";
 import { TicketAction, ticketDetailLine } from "./tickets.ts";
-import { isoFromEpoch, isoTime } from "./time.ts";
 import { historyWindow } from "./window.ts";
 
 const GET_DEVICES = "partner.devices.getDevices";
@@ -161,12 +161,10 @@ export const partnerDeviceHistory = defineTool({
   toolset: "partner",
   input: z.object({
     device_id: DeviceIdArg,
-    since: isoTime.optional().describe("ISO-8601; default until - 7 days"),
-    until: isoTime.optional().describe("ISO-8601; default now"),
-    verbose: z.boolean().default(false).describe("Add reported state"),
+    ...HistoryArgs,
     ...ListArgs,
   }).strict(),
-  output: z.object({ rows: z.array(HistoryRow), from: z.string(), to: z.string(), ...ListMeta }),
+  output: HistoryList,
   annotations: READ_ONLY,
   async run(args, ctx) {
     const window = historyWindow(args.since, args.until);
@@ -182,12 +180,7 @@ export const partnerDeviceHistory = defineTool({
       args,
       ctx,
     });
-    return {
-      rows: rows.map((r) => toHistoryRow(r, args.verbose)),
-      from: isoFromEpoch(window.from),
-      to: isoFromEpoch(window.to),
-      ...meta,
-    };
+    return toHistoryList(rows, window, meta, args.verbose);
   },
   summarize(r, args) {
     if (r.rows.length === 0) return `No history rows from ${r.from} to ${r.to}.`;

@@ -11,6 +11,9 @@ import type {
   WireTicket,
   WireTicketDetail,
 } from "../xyte/wire.ts";
+import { ListMeta, type ListMeta as ListMetaValues } from "./listing.ts";
+import { isoFromEpoch, isoTime } from "./time.ts";
+import type { TimeWindow } from "./window.ts";
 
 export const DEVICE_STATUSES = ["online", "offline", "error"] as const;
 export const EFFECTIVE_STATUSES = [
@@ -211,6 +214,36 @@ export function toHistoryRow(r: WireHistoryRow, withState: boolean): HistoryRow 
     device_name: r.name,
     status: r.status,
     ...(withState ? { state: r.state } : {}),
+  };
+}
+
+/** The window and detail arguments every history tool takes. */
+export const HistoryArgs = {
+  since: isoTime.optional().describe("ISO-8601; default until - 7 days"),
+  until: isoTime.optional().describe("ISO-8601; default now"),
+  verbose: z.boolean().default(false).describe("Add reported state"),
+};
+
+/** What a history tool returns: the rows of one window (ISO times) and the paging facts. */
+export const HistoryList = z.object({
+  rows: z.array(HistoryRow),
+  from: z.string(),
+  to: z.string(),
+  ...ListMeta,
+});
+export type HistoryList = z.infer<typeof HistoryList>;
+
+export function toHistoryList(
+  rows: readonly WireHistoryRow[],
+  window: TimeWindow,
+  meta: ListMetaValues,
+  withState: boolean,
+): HistoryList {
+  return {
+    rows: rows.map((r) => toHistoryRow(r, withState)),
+    from: isoFromEpoch(window.from),
+    to: isoFromEpoch(window.to),
+    ...meta,
   };
 }
 
