@@ -6,6 +6,7 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "./config.ts";
 import { buildServer, type ServeContext } from "./mcp/server.ts";
+import { ResourceWatches } from "./mcp/subscriptions.ts";
 import { log } from "./observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "./observability/telemetry.ts";
 import { createReadiness, type Readiness } from "./readiness.ts";
@@ -86,11 +87,17 @@ export async function createApp(config: Config): Promise<App> {
   const retry = { ...DEFAULT_RETRY_POLICY, maxRetries: config.xyte.retryMax };
   const breakers = circuitBreakers(config, telemetry);
   const gates = new TenantGates(config.xyte.maxConcurrency);
+  const watches = new ResourceWatches({
+    pollSeconds: config.subscriptionPollSeconds,
+    readTimeoutMs: config.xyte.toolTimeoutMs,
+  });
+  closers.push(() => Promise.resolve(watches.close()));
   const tenancy = new Tenancy({
     tools,
     readOnly: config.readOnly,
     telemetry,
     toolTimeoutMs: config.xyte.toolTimeoutMs,
+    watches,
     configured: configuredKeys,
     ...(http ? { idOf: (await import("./transports/http_guards.ts")).tenantKeyId } : {}),
     client: (keys, tenant) =>

@@ -73,6 +73,8 @@ export interface Config {
   xyte: XyteSettings;
   http: HttpSettings;
   cacheTtls: CacheTtls;
+  /** Seconds between two reads of a resource a client subscribed to; 0 = only after the tenant's writes. */
+  subscriptionPollSeconds: number;
   /** Shared state for rate limits and the cache across replicas (`redis://…`); undefined = in memory. */
   redisUrl: Secret | undefined;
 }
@@ -118,6 +120,7 @@ type SettingId =
   | "breakerFailures"
   | "breakerCooldown"
   | "toolTimeoutMs"
+  | "subscriptionPoll"
   | "httpTokens"
   | "allowUnauthenticated"
   | "allowedHosts"
@@ -351,6 +354,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     schema: integer(100, 3_600_000),
   },
   {
+    id: "subscriptionPoll",
+    env: ["MCP_SUBSCRIPTION_POLL_S"],
+    accepted: "an integer of seconds from 0 to 3600",
+    default: "30",
+    description:
+      "How often a resource a client subscribed to is read again to see whether it changed (it is also read " +
+      "right after the tenant's own writes); 0 reads it only after those writes.",
+    schema: integer(0, 3600),
+  },
+  {
     id: "httpTokens",
     env: ["MCP_HTTP_TOKEN"],
     secret: true,
@@ -566,6 +579,7 @@ export async function loadConfig(
       shutdownGraceMs: values.get("shutdownGraceMs") as number,
     },
     cacheTtls: values.get("cacheTtls") as CacheTtls,
+    subscriptionPollSeconds: values.get("subscriptionPoll") as number,
     redisUrl: secretOrUndefined(values.get("redisUrl")),
   };
   // Over HTTP, no server key means multi-tenant mode: every client brings its own key (X-Xyte-Api-Key).

@@ -9,6 +9,7 @@
  */
 import type { ServerDeps } from "./mcp/server.ts";
 import type { Tool } from "./mcp/tool.ts";
+import type { ResourceWatches } from "./mcp/subscriptions.ts";
 import type { Telemetry } from "./observability/telemetry.ts";
 import { Secret } from "./secret.ts";
 import type { XyteClient } from "./xyte/client.ts";
@@ -32,6 +33,8 @@ export interface TenancyOptions {
   readOnly: boolean;
   telemetry?: Telemetry;
   toolTimeoutMs?: number;
+  /** Resource subscriptions of the process (none: not offered). */
+  watches?: ResourceWatches;
   /** Builds the Xyte client of a tenant. */
   client(keys: TenantKeys, tenantId: string): XyteClient;
   /** The server's own keys; none = multi-tenant. */
@@ -80,6 +83,7 @@ export class Tenancy {
         readOnly: this.#options.readOnly,
         ...(this.#options.telemetry ? { telemetry: this.#options.telemetry } : {}),
         ...(this.#options.toolTimeoutMs ? { toolTimeoutMs: this.#options.toolTimeoutMs } : {}),
+        ...(this.#options.watches ? { watches: this.#options.watches } : {}),
       },
     };
   }

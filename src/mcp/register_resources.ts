@@ -5,7 +5,9 @@
  * whether retrying helps. Every message and document passes through the secret scrubber.
  *
  * The table of what a client can read is built once per Xyte client and shared: a session adds three
- * request handlers, not one registration object per resource.
+ * request handlers, not one registration object per resource. Where the transport can reach the client
+ * between requests (stdio, a 2025-era HTTP session), a session may also subscribe to resources
+ * (subscriptions.ts).
  */
 import {
   type ListResourcesResult,
@@ -34,6 +36,7 @@ import {
   type TemplateResource,
 } from "./resource.ts";
 import { toErrorPayload } from "./results.ts";
+import type { ResourceWatches } from "./subscriptions.ts";
 import { weakMemo } from "./weak_memo.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import type { ServerDeps } from "./server.ts";
@@ -53,25 +56,39 @@ export interface ResourceTable {
   readonly templateListing: ListResourceTemplatesResult;
   /** The completer of a template variable; "none" for a known URI without completable variables. */
   completer(uri: string, variable: string): Completer | "none" | undefined;
+  /** How to read the resource at `uri`; undefined when no resource of the table has that URI. */
+  reader(uri: URL): ((ctx: ResourceContext) => Promise<unknown>) | undefined;
 }
 
-const ReadParams = z.looseObject({ uri: z.string() });
+const UriParams = z.looseObject({ uri: z.string() });
+
+/** Most resources one session may subscribe to at once. */
+export const MAX_SUBSCRIPTIONS_PER_SESSION = 100;
+
+export interface RegisterResourcesOptions {
+  /** Serve resources/subscribe with these watches (only where the client can be notified between requests). */
+  watches?: ResourceWatches;
+  /** Replaceable for tests. */
+  resources?: readonly ResourceDefinition[];
+  directories?: DirectoryCache;
+}
 
 /**
  * Serves every resource the client's keys can read (organization resources need an organization key; the
- * catalog needs none). Returns the table, for completion. `resources` and `directories` are replaceable for
- * tests.
+ * catalog needs none). Returns the table, for completion.
  */
 export function registerResources(
   server: McpServer,
   deps: ServerDeps,
-  resources: readonly ResourceDefinition[] = RESOURCES,
-  directories: DirectoryCache = LIVE_DIRECTORIES,
+  options: RegisterResourcesOptions = {},
 ): ResourceTable | undefined {
-  const table = resourceTable(deps.xyte, resources, directories);
+  const directories = options.directories ?? LIVE_DIRECTORIES;
+  const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
   if (table.fixed.size === 0 && table.templates.length === 0) return undefined;
   const low = server.server;
-  low.registerCapabilities({ resources: { listChanged: false } });
+  low.registerCapabilities({
+    resources: { listChanged: false, ...(options.watches ? { subscribe: true } : {}) },
+  });
   const context = (ctx: ServerContext): ResourceContext => ({
     xyte: deps.xyte,
     signal: ctx.mcpReq.signal,
@@ -85,25 +102,88 @@ export function registerResources(
   });
   low.setRequestHandler("resources/templates/list", () => table.templateListing);
   // Parameters validated here, so a malformed read is -32602 (invalid params), not an internal error.
-  low.setRequestHandler("resources/read", { params: ReadParams }, async (params, ctx) => {
-    let uri: URL;
-    try {
-      uri = new URL(params.uri);
-    } catch {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI ${params.uri} is invalid`, {
-        uri: params.uri,
-        reason: "invalid_uri",
-      });
-    }
-    const fixed = table.fixed.get(uri.href);
-    if (fixed) return await readDocument(uri, () => fixed.read(context(ctx)));
-    for (const { def, template } of table.templates) {
-      const variables = template.match(uri.href);
-      if (variables) return await readDocument(uri, () => def.read(decodeVariables(variables), context(ctx)));
-    }
-    throw new ResourceNotFoundError(params.uri);
+  low.setRequestHandler("resources/read", { params: UriParams }, async (params, ctx) => {
+    const uri = parseResourceUri(params.uri);
+    const read = table.reader(uri);
+    if (!read) throw new ResourceNotFoundError(params.uri);
+    return await readDocument(uri, () => read(context(ctx)));
   });
+  if (options.watches) serveSubscriptions(server, deps, table, options.watches, directories);
   return table;
+}
+
+/** The URI of a request, or -32602 naming it when it is not a URI. */
+function parseResourceUri(raw: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource URI ${raw} is invalid`, {
+      uri: raw,
+      reason: "invalid_uri",
+    });
+  }
+}
+
+/**
+ * resources/subscribe and resources/unsubscribe for one session. Subscribing reads the resource (unless the
+ * tenant already watches it), so a URI that cannot be read is refused with the same error a read gets. The
+ * session's subscriptions end with it.
+ */
+function serveSubscriptions(
+  server: McpServer,
+  deps: ServerDeps,
+  table: ResourceTable,
+  watches: ResourceWatches,
+  directories: DirectoryCache,
+): void {
+  const low = server.server;
+  /** Unsubscribe functions by normalized URI. */
+  const subscribed = new Map<string, () => void>();
+  low.setRequestHandler("resources/subscribe", { params: UriParams }, async (params) => {
+    const uri = parseResourceUri(params.uri);
+    const read = table.reader(uri);
+    if (!read) throw new ResourceNotFoundError(params.uri);
+    if (subscribed.has(uri.href)) return {};
+    if (subscribed.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `Cannot subscribe to ${params.uri}: this session already has ${MAX_SUBSCRIPTIONS_PER_SESSION} ` +
+          "subscriptions. Unsubscribe from one first.",
+        { uri: params.uri, reason: "too_many_subscriptions" },
+      );
+    }
+    const notify = () =>
+      void low.sendResourceUpdated({ uri: params.uri }).catch((error: Error) =>
+        resourceLog.debug("resource update not delivered", { message: error.message })
+      );
+    let unwatch: () => void;
+    try {
+      unwatch = await watches.watch(deps.xyte.identity, uri.href, (limit) =>
+        read({
+          xyte: deps.xyte.forCall({ cachedReads: false, deadlineAt: limit.at }),
+          signal: limit.signal,
+          directories,
+        }), notify);
+    } catch (error) {
+      throw resourceError(uri.href, error);
+    }
+    // Two subscribes to one URI in flight at once: keep the first.
+    if (subscribed.has(uri.href)) unwatch();
+    else subscribed.set(uri.href, unwatch);
+    return {};
+  });
+  low.setRequestHandler("resources/unsubscribe", { params: UriParams }, (params) => {
+    const uri = parseResourceUri(params.uri);
+    subscribed.get(uri.href)?.();
+    subscribed.delete(uri.href);
+    return {};
+  });
+  const previousOnClose = low.onclose;
+  low.onclose = () => {
+    previousOnClose?.();
+    for (const unwatch of subscribed.values()) unwatch();
+    subscribed.clear();
+  };
 }
 
 const resourceTable = weakMemo(
@@ -149,6 +229,15 @@ const resourceTable = weakMemo(
         const match = templates.find((t) => t.def.uriTemplate === uri);
         if (match) return match.complete[variable] ?? "none";
         return fixed.has(uri) ? "none" : undefined;
+      },
+      reader(uri) {
+        const found = fixed.get(uri.href);
+        if (found) return (ctx) => found.read(ctx);
+        for (const { def, template } of templates) {
+          const variables = template.match(uri.href);
+          if (variables) return (ctx) => def.read(decodeVariables(variables), ctx);
+        }
+        return undefined;
       },
     };
   },

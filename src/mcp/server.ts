@@ -24,6 +24,7 @@ import { registerCompletion } from "./register_completion.ts";
 import { registerPrompts } from "./register_prompts.ts";
 import { registerResources } from "./register_resources.ts";
 import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
+import type { ResourceWatches } from "./subscriptions.ts";
 import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
 
 export interface ServerDeps {
@@ -35,6 +36,8 @@ export interface ServerDeps {
   telemetry?: Telemetry;
   /** Deadline of one tool call in ms, retries and pages included (none by default). */
   toolTimeoutMs?: number;
+  /** Resource subscriptions of the process; none = resources/subscribe is not offered. */
+  watches?: ResourceWatches;
 }
 
 /** How the transport serving this server instance can reach the client. */
@@ -93,8 +96,11 @@ export function buildServer(
   );
   const canElicit = (ctx: ServerContext) => clientCanElicit(server, ctx, serve);
   registerTools(server, deps, canElicit);
+  // A subscriber is notified between requests: stdio and 2025-era HTTP sessions can carry that, a
+  // per-request server cannot (2026-07-28 clients would use subscriptions/listen, not served yet).
+  const notifiable = serve.era === "legacy" && serve.serverToClient;
   registerCompletion(server, {
-    resources: registerResources(server, deps),
+    resources: registerResources(server, deps, notifiable && deps.watches ? { watches: deps.watches } : {}),
     prompts: registerPrompts(server, deps),
   });
   return server;
@@ -202,6 +208,9 @@ export function runTool(
         });
       }
       return errorResult(payload);
+    } finally {
+      // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
+      if (!tool.annotations.readOnlyHint) deps.watches?.recheck(deps.xyte.identity);
     }
   });
 }

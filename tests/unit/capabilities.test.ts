@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { buildServer } from "../../src/mcp/server.ts";
+import { buildServer, type ServeContext } from "../../src/mcp/server.ts";
+import { ResourceWatches } from "../../src/mcp/subscriptions.ts";
 import { exposedTools } from "../../src/registry.ts";
 import { Secret } from "../../src/secret.ts";
 import { DEFAULT_TOOLSETS } from "../../src/toolsets.ts";
@@ -24,7 +25,18 @@ Deno.test("capabilities promise no list-change notifications: tools, prompts and
   assert.deepEqual(capabilities.prompts, { listChanged: false });
   assert.deepEqual(capabilities.resources, { listChanged: false });
   assert.ok(capabilities.completions, "completions are offered");
-  assert.equal("subscribe" in (capabilities.resources ?? {}), false, "no subscriptions are promised");
+  assert.equal("subscribe" in (capabilities.resources ?? {}), false, "no subscriptions without watches");
+});
+
+Deno.test("subscriptions are promised only where a notification can reach the client between requests", async () => {
+  const { xyte, tools } = await defaultSelection();
+  const watches = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1000 });
+  const offered = (serve: ServeContext) =>
+    buildServer({ xyte, tools, readOnly: false, watches }, serve).server.getCapabilities().resources
+      ?.subscribe;
+  assert.equal(offered({ era: "legacy", serverToClient: true }), true, "stdio and 2025-era sessions");
+  assert.equal(offered({ era: "legacy", serverToClient: false }), undefined, "a stateless 2025-era request");
+  assert.equal(offered({ era: "modern", serverToClient: false }), undefined, "a 2026-07-28 request");
 });
 
 Deno.test("malformed resources/read, prompts/get and completion/complete params are -32602 (invalid params)", async () => {

@@ -1,0 +1,177 @@
+/**
+ * Resource subscriptions (2025-era `resources/subscribe`): a client that subscribed to a resource URI gets
+ * `notifications/resources/updated` when the document a read would return has changed.
+ *
+ * Xyte does not push changes, so a watched resource is re-read, past the response cache, every poll interval
+ * and right after any tool call of the same tenant that may write. A notification goes out only when the
+ * document differs from the last one read (compared by SHA-256, the document itself is not kept). One watch
+ * serves every session of a tenant subscribed to the same URI: ten sessions watching one device cost one
+ * upstream read per interval. The tenant is the Xyte client's identity, so tenants never share a watch.
+ */
+import { type Deadline, deadline } from "../deadline.ts";
+import { log } from "../observability/log.ts";
+import { toErrorPayload } from "./results.ts";
+
+const subscriptionLog = log("subscription");
+
+/** Reads a resource document afresh (never from the response cache) within `limit`. */
+export type DocumentReader = (limit: Deadline) => Promise<unknown>;
+
+export interface ResourceWatchesOptions {
+  /** Seconds between two reads of a watched resource; 0 = read again only after the tenant's writes. */
+  pollSeconds: number;
+  /** Deadline of one read, retries included. */
+  readTimeoutMs: number;
+}
+
+/** What a resource looks like when it is gone: a change like any other (a read now fails as not found). */
+const GONE = "not_found";
+
+/** One resource of one tenant, read on an interval and after writes. */
+class Watch {
+  readonly listeners = new Set<() => void>();
+  /** Subscribers waiting for the first read; the watch is not dropped while there are any. */
+  pending = 0;
+  /** Resolves after the first read, or rejects with why the resource cannot be read. */
+  ready: Promise<void> | undefined;
+  #fingerprint: string | undefined;
+  #reading: Promise<void> | undefined;
+  #readAgain = false;
+  #timer: number | undefined;
+  #problem: string | undefined;
+
+  constructor(
+    readonly uri: string,
+    readonly read: DocumentReader,
+    readonly options: ResourceWatchesOptions,
+  ) {}
+
+  /** The first read: what later reads are compared with. Throws when the resource cannot be read. */
+  async start(): Promise<void> {
+    this.#fingerprint = await this.#fingerprintNow();
+    if (this.options.pollSeconds <= 0) return;
+    // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
+    const timer = Number(setInterval(() => this.recheck(), this.options.pollSeconds * 1000));
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** Reads the resource again soon; a read already under way is followed by exactly one more. */
+  recheck(): void {
+    if (this.#fingerprint === undefined) return;
+    if (this.#reading) {
+      this.#readAgain = true;
+      return;
+    }
+    this.#reading = this.#compare().finally(() => {
+      this.#reading = undefined;
+      if (this.#readAgain) {
+        this.#readAgain = false;
+        this.recheck();
+      }
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #compare(): Promise<void> {
+    let next: string;
+    try {
+      next = await this.#fingerprintNow();
+    } catch (error) {
+      const { code } = toErrorPayload(error);
+      if (code !== "not_found") {
+        // Nothing is known to have changed; say so once per kind of failure, not on every interval.
+        if (this.#problem !== code) {
+          subscriptionLog.warning("watched resource unreadable", { uri: this.uri, code });
+        }
+        this.#problem = code;
+        return;
+      }
+      next = GONE;
+    }
+    this.#problem = undefined;
+    if (next === this.#fingerprint) return;
+    this.#fingerprint = next;
+    subscriptionLog.info("watched resource changed", { uri: this.uri, subscribers: this.listeners.size });
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  async #fingerprintNow(): Promise<string> {
+    using limit = deadline(this.options.readTimeoutMs);
+    const text = JSON.stringify(await this.read(limit));
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+}
+
+/** Every watched resource of the process, by tenant and URI. */
+export class ResourceWatches {
+  readonly #byTenant = new WeakMap<object, Map<string, Watch>>();
+  readonly #all = new Set<Watch>();
+  readonly #options: ResourceWatchesOptions;
+
+  constructor(options: ResourceWatchesOptions) {
+    this.#options = options;
+  }
+
+  /** Resources watched right now (all tenants). */
+  get size(): number {
+    return this.#all.size;
+  }
+
+  /**
+   * Calls `listener` whenever the resource at `uri` changes for `tenant`, until the returned function is
+   * called. Reads the resource first when nobody watches it yet, and throws (the read's error) when it
+   * cannot be read.
+   */
+  async watch(tenant: object, uri: string, read: DocumentReader, listener: () => void): Promise<() => void> {
+    let watches = this.#byTenant.get(tenant);
+    if (!watches) this.#byTenant.set(tenant, watches = new Map());
+    let watch = watches.get(uri);
+    if (!watch) {
+      const created = watch = new Watch(uri, read, this.#options);
+      watches.set(uri, created);
+      this.#all.add(created);
+      created.ready = created.start().catch((error) => {
+        this.#drop(tenant, created);
+        throw error;
+      });
+    }
+    watch.pending++;
+    try {
+      await watch.ready;
+    } finally {
+      watch.pending--;
+    }
+    watch.listeners.add(listener);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      watch.listeners.delete(listener);
+      if (watch.listeners.size === 0 && watch.pending === 0) this.#drop(tenant, watch);
+    };
+  }
+
+  /** Reads every resource `tenant` watches again: called after a tool call that may have written. */
+  recheck(tenant: object): void {
+    for (const watch of this.#byTenant.get(tenant)?.values() ?? []) watch.recheck();
+  }
+
+  /** Stops every watch (shutdown). */
+  close(): void {
+    for (const watch of this.#all) watch.stop();
+    this.#all.clear();
+  }
+
+  #drop(tenant: object, watch: Watch): void {
+    watch.stop();
+    this.#all.delete(watch);
+    const watches = this.#byTenant.get(tenant);
+    if (watches?.get(watch.uri) === watch) watches.delete(watch.uri);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Resource subscriptions end to end: a client subscribed to a resource hears when it changes, whether the
+ * change came through the server's own tools or from elsewhere (seen by polling), and hears nothing after
+ * unsubscribing; tenants never hear of each other's changes; per-request servers do not offer subscriptions.
+ */
+import assert from "node:assert/strict";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { MAX_SUBSCRIPTIONS_PER_SESSION } from "../../src/mcp/register_resources.ts";
+import { catalogUri } from "../../src/resources/catalog.ts";
+import { startSimulator } from "../../src/simulator/mod.ts";
+import { ENDPOINTS } from "../../src/xyte/catalog.ts";
+import { connectStdio, serverEnv, startHttpServer, startHub } from "./harness.ts";
+
+const deviceUri = (id: string) => `xyte://devices/${id}`;
+
+/** Collects the URIs of `notifications/resources/updated` a client receives. */
+function collectUpdates(client: Client): string[] {
+  const updated: string[] = [];
+  client.setNotificationHandler("notifications/resources/updated", (notification) => {
+    updated.push(notification.params.uri);
+  });
+  return updated;
+}
+
+async function waitFor(what: string, condition: () => boolean, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function subscribeFails(client: Client, uri: string): Promise<{ code: number; message: string }> {
+  try {
+    await client.subscribeResource({ uri });
+  } catch (error) {
+    return error as { code: number; message: string };
+  }
+  throw new Error(`subscribing to ${uri} was expected to fail`);
+}
+
+Deno.test("stdio: subscribed resources notify after the server's writes and after changes made elsewhere", async (t) => {
+  const hub = await startHub();
+  const session = await connectStdio(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1" }));
+  const client = session.client;
+  const updated = collectUpdates(client);
+  const org = hub.state.organizations[0]!;
+  const [a, b, c, quiet] = org.devices;
+  const count = (uri: string) => updated.filter((u) => u === uri).length;
+  try {
+    await t.step("the server offers subscriptions", () => {
+      assert.equal(client.getServerCapabilities()?.resources?.subscribe, true);
+    });
+    for (const device of [a!, b!, c!, quiet!]) await client.subscribeResource({ uri: deviceUri(device.id) });
+
+    await t.step("a write through a tool notifies its resource at once, and only that one", async () => {
+      const result = await client.callTool({
+        name: "update_device",
+        arguments: { device_id: a!.id, name: "Renamed by the subscription test" },
+      });
+      assert.ok(!result.isError, JSON.stringify(result.structuredContent));
+      await waitFor("the update of device a", () => count(deviceUri(a!.id)) === 1, 900);
+    });
+
+    await t.step("a change made outside the server is seen by polling", async () => {
+      b!.name = "Renamed in the Xyte portal";
+      await waitFor("the update of device b", () => count(deviceUri(b!.id)) === 1);
+    });
+
+    await t.step("a deleted resource notifies too (a read now answers not found)", async () => {
+      org.devices = org.devices.filter((d) => d !== c);
+      await waitFor("the update of device c", () => count(deviceUri(c!.id)) === 1);
+    });
+
+    await t.step("after unsubscribing, changes are no longer announced", async () => {
+      await client.unsubscribeResource({ uri: deviceUri(a!.id) });
+      await client.callTool({
+        name: "update_device",
+        arguments: { device_id: a!.id, name: "Renamed again" },
+      });
+      await pause(1_500);
+      assert.equal(count(deviceUri(a!.id)), 1);
+      assert.equal(count(deviceUri(quiet!.id)), 0, "an unchanged resource never notifies");
+      assert.equal(count(deviceUri(b!.id)), 1, "one change, one notification");
+    });
+
+    await t.step("unknown resources and malformed URIs are refused like reads", async () => {
+      const missing = await subscribeFails(client, deviceUri("no-such-device"));
+      assert.equal(missing.code, -32602);
+      assert.match(missing.message, /no-such-device/);
+      const unknown = await subscribeFails(client, "xyte://nothing-here");
+      assert.equal(unknown.code, -32602);
+      const malformed = await subscribeFails(client, "not a uri");
+      assert.equal(malformed.code, -32602);
+      assert.match(malformed.message, /invalid/);
+    });
+
+    await t.step("a session holds at most 100 subscriptions", async () => {
+      // Three devices are still subscribed; the catalog's documents are built in (no upstream reads).
+      const keys = ENDPOINTS.slice(0, MAX_SUBSCRIPTIONS_PER_SESSION - 3).map((e) => e.key);
+      for (const key of keys) await client.subscribeResource({ uri: catalogUri(key) });
+      const refused = await subscribeFails(client, catalogUri(ENDPOINTS.at(-1)!.key));
+      assert.equal(refused.code, -32600);
+      assert.match(refused.message, /already has 100 subscriptions/);
+      await client.subscribeResource({ uri: catalogUri(keys[0]!) }); // already subscribed: fine
+      await client.unsubscribeResource({ uri: catalogUri(keys[0]!) });
+      await client.subscribeResource({ uri: catalogUri(ENDPOINTS.at(-1)!.key) });
+    });
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});
+
+/** A 2025-era HTTP client with extra request headers (a tenant key). */
+async function connect(url: string, headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: "e2e-subscriptions", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+Deno.test("HTTP sessions: a tenant hears of its own changes only", async () => {
+  const keyA = "subscription-tenant-a-1111";
+  const keyB = "subscription-tenant-b-2222";
+  const hub = await startSimulator({
+    organizations: [{ key: keyA, seed: 1, name: "Alpha Corp" }, { key: keyB, seed: 2, name: "Beta Ltd" }],
+  });
+  // No polling: only writes through the server trigger a fresh read.
+  const server = await startHttpServer(serverEnv(undefined, {
+    XYTE_HUB_URL: hub.url,
+    XYTE_ENTRY_URL: hub.url,
+    MCP_SUBSCRIPTION_POLL_S: "0",
+  }));
+  const alpha = await connect(server.url, { "x-xyte-api-key": keyA });
+  const beta = await connect(server.url, { "x-xyte-api-key": keyB });
+  try {
+    const alphaUpdates = collectUpdates(alpha);
+    const betaUpdates = collectUpdates(beta);
+    // The same URI for both: each names its own organization.
+    await alpha.subscribeResource({ uri: "xyte://organization" });
+    await beta.subscribeResource({ uri: "xyte://organization" });
+
+    const [orgA, orgB] = hub.state.organizations;
+    const deleteFirstDevice = (client: Client, deviceId: string) =>
+      client.callTool({ name: "delete_device", arguments: { device_id: deviceId, confirm: deviceId } });
+    const deleted = await deleteFirstDevice(alpha, orgA!.devices[0]!.id);
+    assert.ok(!deleted.isError, JSON.stringify(deleted.structuredContent));
+    await waitFor("alpha's organization update", () => alphaUpdates.length === 1);
+    await pause(300);
+    assert.deepEqual(betaUpdates, [], "beta's organization did not change");
+
+    await deleteFirstDevice(beta, orgB!.devices[0]!.id);
+    await waitFor("beta's organization update", () => betaUpdates.length === 1);
+    await pause(300);
+    assert.deepEqual(alphaUpdates, ["xyte://organization"]);
+    const log = server.stderr();
+    assert.ok(!log.includes(keyA) && !log.includes(keyB), "tenant keys never reach the logs");
+  } finally {
+    await alpha.close();
+    await beta.close();
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("HTTP sessions: when a session ends, its subscriptions stop reading upstream", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1" }));
+  const client = await connect(server.url, {});
+  const deviceReads = () =>
+    hub.requests.filter((r) => r.endpointKey === "organization.devices.getDevice").length;
+  try {
+    await client.subscribeResource({ uri: deviceUri(hub.state.organizations[0]!.devices[0]!.id) });
+    const subscribed = deviceReads();
+    await waitFor("two polls", () => deviceReads() >= subscribed + 2, 4_000);
+    await (client.transport as StreamableHTTPClientTransport).terminateSession();
+    await pause(200);
+    const ended = deviceReads();
+    await pause(2_200);
+    assert.equal(deviceReads(), ended, "no reads for a session that is gone");
+  } finally {
+    await client.close();
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("stateless HTTP: no subscriptions offered (nothing could carry the notification)", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub), ["--stateless"]);
+  const client = await connect(server.url, {});
+  try {
+    assert.equal(client.getServerCapabilities()?.resources?.subscribe, undefined);
+    const refused = await subscribeFails(client, "xyte://organization");
+    assert.equal(refused.code, -32601);
+  } finally {
+    await client.close();
+    await server.stop();
+    await hub.close();
+  }
+});

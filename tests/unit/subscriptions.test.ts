@@ -1,0 +1,151 @@
+/**
+ * ResourceWatches: one read per tenant and URI however many subscribers, a notification only when the
+ * document changed (or is gone), nothing on transient failures, and no reads once nobody listens.
+ */
+import assert from "node:assert/strict";
+import { ResourceWatches } from "../../src/mcp/subscriptions.ts";
+import { XyteError } from "../../src/xyte/errors.ts";
+
+/** A resource whose document (or failure) the test sets; counts its reads. */
+function fakeResource(initial: unknown) {
+  const state = { document: initial, failure: undefined as Error | undefined, reads: 0 };
+  return {
+    state,
+    read: () => {
+      state.reads++;
+      return state.failure ? Promise.reject(state.failure) : Promise.resolve(structuredClone(state.document));
+    },
+  };
+}
+
+/** Lets pending reads and digests settle. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+const URI = "xyte://devices/d1";
+
+function watches() {
+  return new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1_000 });
+}
+
+Deno.test("subscribers of one tenant and URI share one watch: one read per check, each told once", async () => {
+  const registry = watches();
+  const tenant = {};
+  const resource = fakeResource({ name: "Projector" });
+  const heard: string[] = [];
+  await registry.watch(tenant, URI, resource.read, () => heard.push("first"));
+  await registry.watch(tenant, URI, resource.read, () => heard.push("second"));
+  assert.equal(resource.state.reads, 1, "the second subscriber reuses the first read");
+  assert.equal(registry.size, 1);
+
+  registry.recheck(tenant);
+  await settle();
+  assert.equal(resource.state.reads, 2);
+  assert.deepEqual(heard, [], "an unchanged document notifies nobody");
+
+  resource.state.document = { name: "Projector (lobby)" };
+  registry.recheck(tenant);
+  await settle();
+  assert.deepEqual(heard.sort(), ["first", "second"]);
+});
+
+Deno.test("tenants never share a watch, and a recheck reads only the tenant's own resources", async () => {
+  const registry = watches();
+  const [alpha, beta] = [{}, {}];
+  const alphaResource = fakeResource({ devices: 3 });
+  const betaResource = fakeResource({ devices: 7 });
+  let betaHeard = 0;
+  await registry.watch(alpha, URI, alphaResource.read, () => {});
+  await registry.watch(beta, URI, betaResource.read, () => betaHeard++);
+  assert.equal(registry.size, 2);
+
+  alphaResource.state.document = { devices: 2 };
+  registry.recheck(alpha);
+  await settle();
+  assert.equal(alphaResource.state.reads, 2);
+  assert.equal(betaResource.state.reads, 1, "beta's resource is not read for alpha's write");
+  assert.equal(betaHeard, 0);
+});
+
+Deno.test("a transient failure notifies nobody; a resource that is gone notifies once", async () => {
+  const registry = watches();
+  const tenant = {};
+  const resource = fakeResource({ status: "online" });
+  let heard = 0;
+  await registry.watch(tenant, URI, resource.read, () => heard++);
+
+  resource.state.failure = new XyteError({ code: "upstream", message: "Xyte answered 503", status: 503 });
+  registry.recheck(tenant);
+  await settle();
+  assert.equal(heard, 0, "a failed read says nothing about the resource");
+  resource.state.failure = undefined;
+  registry.recheck(tenant);
+  await settle();
+  assert.equal(heard, 0, "the same document after the failure is no change");
+
+  resource.state.failure = new XyteError({ code: "not_found", message: "Device not found", status: 404 });
+  registry.recheck(tenant);
+  await settle();
+  assert.equal(heard, 1, "deletion is a change");
+  registry.recheck(tenant);
+  await settle();
+  assert.equal(heard, 1, "still gone: no second notification");
+});
+
+Deno.test("a resource that cannot be read is refused, and a later subscribe tries again", async () => {
+  const registry = watches();
+  const tenant = {};
+  const resource = fakeResource({});
+  resource.state.failure = new XyteError({ code: "not_found", message: "Device not found", status: 404 });
+  await assert.rejects(registry.watch(tenant, URI, resource.read, () => {}), /Device not found/);
+  assert.equal(registry.size, 0, "a refused subscription leaves nothing behind");
+  resource.state.failure = undefined;
+  await registry.watch(tenant, URI, resource.read, () => {});
+  assert.equal(resource.state.reads, 2);
+  assert.equal(registry.size, 1);
+});
+
+Deno.test("when the last subscriber leaves, the resource is no longer read", async () => {
+  const registry = watches();
+  const tenant = {};
+  const resource = fakeResource({});
+  const first = await registry.watch(tenant, URI, resource.read, () => {});
+  const second = await registry.watch(tenant, URI, resource.read, () => {});
+  first();
+  first(); // twice is harmless
+  registry.recheck(tenant);
+  await settle();
+  assert.equal(resource.state.reads, 2, "one subscriber left: still read");
+  second();
+  assert.equal(registry.size, 0);
+  registry.recheck(tenant);
+  await settle();
+  assert.equal(resource.state.reads, 2, "nobody left: not read any more");
+});
+
+Deno.test("rechecks during a read are folded into one more read", async () => {
+  const registry = watches();
+  const tenant = {};
+  let release: () => void = () => {};
+  let reads = 0;
+  let document = { v: 1 };
+  const read = async () => {
+    reads++;
+    if (reads > 1) await new Promise<void>((resolve) => release = resolve);
+    return document;
+  };
+  let heard = 0;
+  await registry.watch(tenant, URI, read, () => heard++);
+  registry.recheck(tenant); // starts read 2, which waits
+  document = { v: 2 };
+  registry.recheck(tenant);
+  registry.recheck(tenant);
+  registry.recheck(tenant);
+  await settle();
+  assert.equal(reads, 2, "one read at a time");
+  release();
+  await settle();
+  release();
+  await settle();
+  assert.equal(reads, 3, "three rechecks during the read become one more read");
+  assert.equal(heard, 1);
+});
