@@ -90,6 +90,7 @@ export async function createApp(config: Config): Promise<App> {
   const watches = new ResourceWatches({
     pollSeconds: config.subscriptionPollSeconds,
     readTimeoutMs: config.xyte.toolTimeoutMs,
+    telemetry,
   });
   closers.push(() => Promise.resolve(watches.close()));
   const tenancy = new Tenancy({

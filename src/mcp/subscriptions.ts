@@ -10,6 +10,7 @@
  */
 import { type Deadline, deadline } from "../deadline.ts";
 import { log } from "../observability/log.ts";
+import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { toErrorPayload } from "./results.ts";
 
 const subscriptionLog = log("subscription");
@@ -22,6 +23,8 @@ export interface ResourceWatchesOptions {
   pollSeconds: number;
   /** Deadline of one read, retries included. */
   readTimeoutMs: number;
+  /** Where the number of watched resources goes (none by default). */
+  telemetry?: Telemetry;
 }
 
 /** What a resource looks like when it is gone: a change like any other (a read now fails as not found). */
@@ -136,6 +139,7 @@ export class ResourceWatches {
       const created = watch = new Watch(uri, read, this.#options);
       watches.set(uri, created);
       this.#all.add(created);
+      this.#counted();
       created.ready = created.start().catch((error) => {
         this.#drop(tenant, created);
         throw error;
@@ -166,11 +170,17 @@ export class ResourceWatches {
   close(): void {
     for (const watch of this.#all) watch.stop();
     this.#all.clear();
+    this.#counted();
+  }
+
+  #counted(): void {
+    (this.#options.telemetry ?? NO_TELEMETRY).watches(this.#all.size);
   }
 
   #drop(tenant: object, watch: Watch): void {
     watch.stop();
     this.#all.delete(watch);
+    this.#counted();
     const watches = this.#byTenant.get(tenant);
     if (watches?.get(watch.uri) === watch) watches.delete(watch.uri);
   }

@@ -94,6 +94,11 @@ export function createMetrics(): Metrics {
     help: "Open MCP HTTP sessions.",
     registers,
   });
+  const resourceWatches = new Gauge({
+    name: name("resource_watches"),
+    help: "Resources re-read for subscribed clients (one per tenant and URI).",
+    registers,
+  });
   const rateLimited = new Counter({
     name: name("rate_limited_total"),
     help: "Requests refused by the rate limiter.",
@@ -134,6 +139,9 @@ export function createMetrics(): Metrics {
     },
     sessions(open: number): void {
       if (Number.isFinite(open) && open >= 0) sessionsActive.set(Math.floor(open));
+    },
+    watches(watched: number): void {
+      if (Number.isFinite(watched) && watched >= 0) resourceWatches.set(Math.floor(watched));
     },
   };
 }

@@ -22,6 +22,8 @@ export interface Telemetry {
   rateLimited(): void;
   /** The number of open HTTP sessions changed. */
   sessions(open: number): void;
+  /** The number of resources re-read for subscribed clients (one per tenant and URI) changed. */
+  watches(watched: number): void;
 }
 
 export const NO_TELEMETRY: Telemetry = {
@@ -32,4 +34,5 @@ export const NO_TELEMETRY: Telemetry = {
   cache: () => {},
   rateLimited: () => {},
   sessions: () => {},
+  watches: () => {},
 };

@@ -165,6 +165,10 @@ Deno.test("HTTP sessions: a tenant hears of its own changes only", async () => {
   }
 });
 
+async function metricsText(mcpUrl: string): Promise<string> {
+  return await (await fetch(new URL("/metrics", mcpUrl))).text();
+}
+
 Deno.test("HTTP sessions: when a session ends, its subscriptions stop reading upstream", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1" }));
@@ -174,9 +178,11 @@ Deno.test("HTTP sessions: when a session ends, its subscriptions stop reading up
   try {
     await client.subscribeResource({ uri: deviceUri(hub.state.organizations[0]!.devices[0]!.id) });
     const subscribed = deviceReads();
+    assert.match(await metricsText(server.url), /^xyte_mcp_resource_watches 1$/m);
     await waitFor("two polls", () => deviceReads() >= subscribed + 2, 4_000);
     await (client.transport as StreamableHTTPClientTransport).terminateSession();
     await pause(200);
+    assert.match(await metricsText(server.url), /^xyte_mcp_resource_watches 0$/m);
     const ended = deviceReads();
     await pause(2_200);
     assert.equal(deviceReads(), ended, "no reads for a session that is gone");

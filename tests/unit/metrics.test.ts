@@ -82,6 +82,8 @@ Deno.test("metrics: upstream requests by catalog endpoint and status, cache even
   m.sessions(3);
   m.sessions(2);
   assert.equal(await value(m, "xyte_mcp_sessions_active"), 2);
+  m.watches(4);
+  assert.equal(await value(m, "xyte_mcp_resource_watches"), 4);
   assert.equal(await value(m, "xyte_mcp_rate_limited_total"), 0);
   m.rateLimited();
   m.rateLimited();
@@ -159,9 +161,11 @@ Deno.test("metrics: label values stay bounded", async () => {
   // Non-finite durations and session counts are ignored rather than corrupting the series.
   m.toolCall("get_device", "ok", undefined, Number.NaN);
   m.sessions(-1);
+  m.watches(Number.NaN);
   assert.equal(
     await value(m, "xyte_mcp_tool_calls_total", { tool: "get_device", outcome: "ok", code: "" }),
     1,
   );
   assert.equal(await value(m, "xyte_mcp_sessions_active"), 0);
+  assert.equal(await value(m, "xyte_mcp_resource_watches"), 0);
 });
