@@ -5,6 +5,7 @@
 import { createApp } from "./app.ts";
 import { ConfigError, configSummary, loadConfig } from "./config.ts";
 import { demoBanner } from "./demo.ts";
+import { resourceWatcher } from "./mcp/register_resources.ts";
 import { log, setupLogging, stopLogging } from "./observability/log.ts";
 import { deniedNetNeed, netNeeds } from "./permissions.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
@@ -48,7 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { serveOverStdio } = await import("./transports/stdio.ts");
       const tenant = app.tenancy.single;
       if (!tenant) throw new Error("stdio needs a configured key"); // config.ts guarantees one
-      const stdio = serveOverStdio((serve) => app.buildServer(tenant, serve));
+      const { watches } = tenant.deps;
+      const stdio = serveOverStdio(
+        (serve) => app.buildServer(tenant, serve),
+        watches ? { watch: resourceWatcher(tenant.deps, watches) } : {},
+      );
       const reason = await Promise.race([stdio.closed.then(() => "stdin closed"), stopSignal]);
       logger.info("stopping", { reason });
       await stdio.close();

@@ -79,6 +79,7 @@ export class Tenancy {
       id,
       deps: {
         xyte: this.#options.client(keys, id),
+        tenant: id,
         tools: this.#options.tools,
         readOnly: this.#options.readOnly,
         ...(this.#options.telemetry ? { telemetry: this.#options.telemetry } : {}),

@@ -66,8 +66,11 @@ const UriParams = z.looseObject({ uri: z.string() });
 export const MAX_SUBSCRIPTIONS_PER_SESSION = 100;
 
 export interface RegisterResourcesOptions {
-  /** Serve resources/subscribe with these watches (only where the client can be notified between requests). */
-  watches?: ResourceWatches;
+  /**
+   * Offer subscriptions over these watches: through resources/subscribe (2025-era sessions), or through
+   * `subscriptions/listen`, which the serving entry answers (2026-07-28; see listen.ts).
+   */
+  subscriptions?: { watches: ResourceWatches; via: "subscribe" | "listen" };
   /** Replaceable for tests. */
   resources?: readonly ResourceDefinition[];
   directories?: DirectoryCache;
@@ -87,7 +90,7 @@ export function registerResources(
   if (table.fixed.size === 0 && table.templates.length === 0) return undefined;
   const low = server.server;
   low.registerCapabilities({
-    resources: { listChanged: false, ...(options.watches ? { subscribe: true } : {}) },
+    resources: { listChanged: false, ...(options.subscriptions ? { subscribe: true } : {}) },
   });
   const context = (ctx: ServerContext): ResourceContext => ({
     xyte: deps.xyte,
@@ -108,7 +111,9 @@ export function registerResources(
     if (!read) throw new ResourceNotFoundError(params.uri);
     return await readDocument(uri, () => read(context(ctx)));
   });
-  if (options.watches) serveSubscriptions(server, deps, table, options.watches, directories);
+  if (options.subscriptions?.via === "subscribe") {
+    serveSubscriptions(server, resourceWatcher(deps, options.subscriptions.watches, options));
+  }
   return table;
 }
 
@@ -125,25 +130,48 @@ function parseResourceUri(raw: string): URL {
 }
 
 /**
- * resources/subscribe and resources/unsubscribe for one session. Subscribing reads the resource (unless the
- * tenant already watches it), so a URI that cannot be read is refused with the same error a read gets. The
- * session's subscriptions end with it.
+ * Starts watching the resource at `uri` for `onChange`; returns how to stop. Reads the resource first
+ * (unless the tenant already watches it), so a URI that cannot be read is refused with the MCP error a read
+ * gets: -32602 for a malformed or unknown URI.
  */
-function serveSubscriptions(
-  server: McpServer,
+export type ResourceWatcher = (uri: string, onChange: () => void) => Promise<() => void>;
+
+/** The watcher of one client's resources (the registry's, unless a test replaces them). */
+export function resourceWatcher(
   deps: ServerDeps,
-  table: ResourceTable,
   watches: ResourceWatches,
-  directories: DirectoryCache,
-): void {
+  options: { resources?: readonly ResourceDefinition[]; directories?: DirectoryCache } = {},
+): ResourceWatcher {
+  const directories = options.directories ?? LIVE_DIRECTORIES;
+  const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
+  return async (raw, onChange) => {
+    const uri = parseResourceUri(raw);
+    const read = table.reader(uri);
+    if (!read) throw new ResourceNotFoundError(raw);
+    try {
+      return await watches.watch(deps.tenant ?? deps.xyte.identity, uri.href, (limit) =>
+        read({
+          xyte: deps.xyte.forCall({ cachedReads: false, deadlineAt: limit.at }),
+          signal: limit.signal,
+          directories,
+        }), onChange);
+    } catch (error) {
+      throw resourceError(uri.href, error);
+    }
+  };
+}
+
+/**
+ * resources/subscribe and resources/unsubscribe (2025-era) for one session. The session's subscriptions
+ * end with it.
+ */
+function serveSubscriptions(server: McpServer, watch: ResourceWatcher): void {
   const low = server.server;
   /** Unsubscribe functions by normalized URI. */
   const subscribed = new Map<string, () => void>();
   low.setRequestHandler("resources/subscribe", { params: UriParams }, async (params) => {
-    const uri = parseResourceUri(params.uri);
-    const read = table.reader(uri);
-    if (!read) throw new ResourceNotFoundError(params.uri);
-    if (subscribed.has(uri.href)) return {};
+    const key = parseResourceUri(params.uri).href;
+    if (subscribed.has(key)) return {};
     if (subscribed.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidRequest,
@@ -152,30 +180,22 @@ function serveSubscriptions(
         { uri: params.uri, reason: "too_many_subscriptions" },
       );
     }
-    const notify = () =>
-      void low.sendResourceUpdated({ uri: params.uri }).catch((error: Error) =>
-        resourceLog.debug("resource update not delivered", { message: error.message })
-      );
-    let unwatch: () => void;
-    try {
-      unwatch = await watches.watch(deps.xyte.identity, uri.href, (limit) =>
-        read({
-          xyte: deps.xyte.forCall({ cachedReads: false, deadlineAt: limit.at }),
-          signal: limit.signal,
-          directories,
-        }), notify);
-    } catch (error) {
-      throw resourceError(uri.href, error);
-    }
+    const unwatch = await watch(
+      params.uri,
+      () =>
+        void low.sendResourceUpdated({ uri: params.uri }).catch((error: Error) =>
+          resourceLog.debug("resource update not delivered", { message: error.message })
+        ),
+    );
     // Two subscribes to one URI in flight at once: keep the first.
-    if (subscribed.has(uri.href)) unwatch();
-    else subscribed.set(uri.href, unwatch);
+    if (subscribed.has(key)) unwatch();
+    else subscribed.set(key, unwatch);
     return {};
   });
   low.setRequestHandler("resources/unsubscribe", { params: UriParams }, (params) => {
-    const uri = parseResourceUri(params.uri);
-    subscribed.get(uri.href)?.();
-    subscribed.delete(uri.href);
+    const key = parseResourceUri(params.uri).href;
+    subscribed.get(key)?.();
+    subscribed.delete(key);
     return {};
   });
   const previousOnClose = low.onclose;

@@ -22,13 +22,15 @@ import type { XyteClient } from "../xyte/client.ts";
 import { errorResult, invalidArguments, successResult, toErrorPayload, ToolFailure } from "./results.ts";
 import { registerCompletion } from "./register_completion.ts";
 import { registerPrompts } from "./register_prompts.ts";
-import { registerResources } from "./register_resources.ts";
+import { registerResources, type RegisterResourcesOptions } from "./register_resources.ts";
 import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
 import type { ResourceWatches } from "./subscriptions.ts";
 import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
 
 export interface ServerDeps {
   xyte: XyteClient;
+  /** Stable id of the tenant (a hash of its keys); absent, the Xyte client's identity stands for it. */
+  tenant?: string;
   /** The tools to expose (already filtered for read-only mode and toolsets). */
   tools: readonly Tool[];
   readOnly: boolean;
@@ -48,6 +50,11 @@ export interface ServeContext {
    * clients receive elicitation inside the tool result, so this does not matter for them.
    */
   serverToClient: boolean;
+  /**
+   * 2026-07-28: whether the serving entry answers `subscriptions/listen` by watching the listened resources
+   * (listen.ts), so this server may promise resource subscriptions.
+   */
+  listens?: boolean;
 }
 
 /**
@@ -96,14 +103,25 @@ export function buildServer(
   );
   const canElicit = (ctx: ServerContext) => clientCanElicit(server, ctx, serve);
   registerTools(server, deps, canElicit);
-  // A subscriber is notified between requests: stdio and 2025-era HTTP sessions can carry that, a
-  // per-request server cannot (2026-07-28 clients would use subscriptions/listen, not served yet).
-  const notifiable = serve.era === "legacy" && serve.serverToClient;
   registerCompletion(server, {
-    resources: registerResources(server, deps, notifiable && deps.watches ? { watches: deps.watches } : {}),
+    resources: registerResources(server, deps, subscriptionsFor(deps, serve)),
     prompts: registerPrompts(server, deps),
   });
   return server;
+}
+
+/**
+ * How this server offers resource subscriptions, if at all. A subscriber is notified between its requests:
+ * 2025-era clients over stdio or an HTTP session subscribe with resources/subscribe; 2026-07-28 clients
+ * listen (subscriptions/listen) where the entry serves that; a stateless 2025-era request has nowhere to
+ * receive a notification.
+ */
+function subscriptionsFor(deps: ServerDeps, serve: ServeContext): RegisterResourcesOptions {
+  if (!deps.watches) return {};
+  if (serve.era === "legacy") {
+    return serve.serverToClient ? { subscriptions: { watches: deps.watches, via: "subscribe" } } : {};
+  }
+  return serve.listens ? { subscriptions: { watches: deps.watches, via: "listen" } } : {};
 }
 
 /**
@@ -210,7 +228,7 @@ export function runTool(
       return errorResult(payload);
     } finally {
       // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
-      if (!tool.annotations.readOnlyHint) deps.watches?.recheck(deps.xyte.identity);
+      if (!tool.annotations.readOnlyHint) deps.watches?.recheck(deps.tenant ?? deps.xyte.identity);
     }
   });
 }

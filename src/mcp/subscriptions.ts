@@ -6,7 +6,8 @@
  * and right after any tool call of the same tenant that may write. A notification goes out only when the
  * document differs from the last one read (compared by SHA-256, the document itself is not kept). One watch
  * serves every session of a tenant subscribed to the same URI: ten sessions watching one device cost one
- * upstream read per interval. The tenant is the Xyte client's identity, so tenants never share a watch.
+ * upstream read per interval. Watches are kept per tenant, so tenants never share one, and a write rechecks
+ * what every session of its tenant watches.
  */
 import { type Deadline, deadline } from "../deadline.ts";
 import { log } from "../observability/log.ts";
@@ -14,6 +15,9 @@ import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { toErrorPayload } from "./results.ts";
 
 const subscriptionLog = log("subscription");
+
+/** Who a watch belongs to: the tenant's id (a hash of its keys), or its Xyte client's identity. */
+export type TenantKey = string | object;
 
 /** Reads a resource document afresh (never from the response cache) within `limit`. */
 export type DocumentReader = (limit: Deadline) => Promise<unknown>;
@@ -113,7 +117,7 @@ class Watch {
 
 /** Every watched resource of the process, by tenant and URI. */
 export class ResourceWatches {
-  readonly #byTenant = new WeakMap<object, Map<string, Watch>>();
+  readonly #byTenant = new Map<TenantKey, Map<string, Watch>>();
   readonly #all = new Set<Watch>();
   readonly #options: ResourceWatchesOptions;
 
@@ -131,7 +135,12 @@ export class ResourceWatches {
    * called. Reads the resource first when nobody watches it yet, and throws (the read's error) when it
    * cannot be read.
    */
-  async watch(tenant: object, uri: string, read: DocumentReader, listener: () => void): Promise<() => void> {
+  async watch(
+    tenant: TenantKey,
+    uri: string,
+    read: DocumentReader,
+    listener: () => void,
+  ): Promise<() => void> {
     let watches = this.#byTenant.get(tenant);
     if (!watches) this.#byTenant.set(tenant, watches = new Map());
     let watch = watches.get(uri);
@@ -162,7 +171,7 @@ export class ResourceWatches {
   }
 
   /** Reads every resource `tenant` watches again: called after a tool call that may have written. */
-  recheck(tenant: object): void {
+  recheck(tenant: TenantKey): void {
     for (const watch of this.#byTenant.get(tenant)?.values() ?? []) watch.recheck();
   }
 
@@ -177,11 +186,12 @@ export class ResourceWatches {
     (this.#options.telemetry ?? NO_TELEMETRY).watches(this.#all.size);
   }
 
-  #drop(tenant: object, watch: Watch): void {
+  #drop(tenant: TenantKey, watch: Watch): void {
     watch.stop();
     this.#all.delete(watch);
     this.#counted();
     const watches = this.#byTenant.get(tenant);
     if (watches?.get(watch.uri) === watch) watches.delete(watch.uri);
+    if (watches?.size === 0) this.#byTenant.delete(tenant);
   }
 }

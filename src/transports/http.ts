@@ -21,6 +21,8 @@ import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { type HttpSettings, isLoopbackAddress } from "../config.ts";
+import { listenedResourceUris, ListenEventBus } from "../mcp/listen.ts";
+import { resourceWatcher } from "../mcp/register_resources.ts";
 import type { ServeContext } from "../mcp/server.ts";
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
@@ -108,9 +110,12 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     const tenant = ctx.requestInfo ? tenantOf.get(ctx.requestInfo) : undefined;
     if (!tenant) throw new Error("request reached the MCP handler without a tenant");
     // Per-request instances: a 2025-era client here (stateless mode) cannot receive server→client requests.
-    return options.build(tenant, { era: ctx.era, serverToClient: false });
+    // 2026-07-28 clients listen for resource changes through the handler's bus.
+    return options.build(tenant, { era: ctx.era, serverToClient: false, listens: ctx.era === "modern" });
   };
+  const listenBus = new ListenEventBus();
   const perRequest = createMcpHandler(factory, {
+    bus: listenBus,
     legacy: options.stateless ? "stateless" : "reject",
     onerror: (error) => logger.debug("mcp handler reported an error", { message: error.message }),
   });
@@ -176,6 +181,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       return await sessions.handle(request, parsedBody, tenant);
     }
     tenantOf.set(request, tenant);
+    const listened = listenedResourceUris(parsedBody);
+    if (listened?.length && tenant.deps.watches) {
+      const scope = { uris: listened, watch: resourceWatcher(tenant.deps, tenant.deps.watches) };
+      return await listenBus.serve(scope, () => perRequest.fetch(request, { parsedBody }));
+    }
     return await perRequest.fetch(request, { parsedBody });
   });
   app.get("/sse", (c) => legacySse.open(c.req.raw, c.get("tenant")));

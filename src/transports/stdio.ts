@@ -4,6 +4,8 @@
  * line transport, which answers malformed and oversize messages instead of dropping them (stdio_wire.ts).
  */
 import type { McpServer } from "@modelcontextprotocol/server";
+import { StdioListens } from "../mcp/listen.ts";
+import type { ResourceWatcher } from "../mcp/register_resources.ts";
 import type { ServeContext } from "../mcp/server.ts";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { log } from "../observability/log.ts";
@@ -15,20 +17,49 @@ export interface StdioHandle {
   close(): Promise<void>;
 }
 
-export function serveOverStdio(build: (serve: ServeContext) => McpServer): StdioHandle {
+export interface StdioOptions {
+  /** Watches resources for 2026-07-28 clients that listen (subscriptions/listen); none = not offered. */
+  watch?: ResourceWatcher;
+}
+
+export function serveOverStdio(
+  build: (serve: ServeContext) => McpServer,
+  options: StdioOptions = {},
+): StdioHandle {
   const logger = log("stdio");
   const wire = new LineStdioTransport({
     onRefused: (reason) => logger.warning("stdio message refused", { reason }),
   });
   const { promise: closed, resolve } = Promise.withResolvers<void>();
-  const handle = serveStdio((ctx) => build({ era: ctx.era, serverToClient: true }), {
+  // The server a 2026-07-28 client is served by: listen streams hear of changes through its notifications.
+  let modernServer: McpServer | undefined;
+  const handle = serveStdio((ctx) => {
+    const server = build({ era: ctx.era, serverToClient: true, listens: options.watch !== undefined });
+    if (ctx.era === "modern") modernServer = server;
+    return server;
+  }, {
     transport: wire,
     onerror: (error) => logger.warning("stdio transport error", { message: error.message }),
   });
-  // serveStdio installs its own onclose; chain ours after it so stdin EOF ends the process.
+  const listens = options.watch &&
+    new StdioListens(
+      options.watch,
+      (uri) =>
+        void modernServer?.server.sendResourceUpdated({ uri }).catch((error: Error) =>
+          logger.debug("resource update not delivered", { message: error.message })
+        ),
+    );
+  // serveStdio installs its own onmessage and onclose; chain ours around them: listen requests are seen
+  // before the entry serves them, and stdin EOF ends the process.
+  const entryOnMessage = wire.onmessage;
+  wire.onmessage = (message) => {
+    listens?.inspect(message);
+    entryOnMessage?.(message);
+  };
   const entryOnClose = wire.onclose;
   wire.onclose = () => {
     entryOnClose?.();
+    listens?.close();
     resolve();
   };
   logger.info("serving MCP over stdio");
@@ -36,6 +67,7 @@ export function serveOverStdio(build: (serve: ServeContext) => McpServer): Stdio
     closed,
     async close() {
       await handle.close();
+      listens?.close();
       resolve();
     },
   };

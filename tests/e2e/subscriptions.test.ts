@@ -207,3 +207,87 @@ Deno.test("stateless HTTP: no subscriptions offered (nothing could carry the not
     await hub.close();
   }
 });
+
+Deno.test("2026-07-28 over stdio: a listen stream hears of its URIs until it is closed", async () => {
+  const hub = await startHub();
+  const session = await connectStdio(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "0" }), [], { modern: true });
+  const client = session.client;
+  const updated = collectUpdates(client);
+  const [a, b] = hub.state.organizations[0]!.devices;
+  const rename = (id: string, name: string) =>
+    client.callTool({ name: "update_device", arguments: { device_id: id, name } });
+  try {
+    const stream = await client.listen({ resourceSubscriptions: [deviceUri(a!.id)] });
+    assert.deepEqual(stream.honoredFilter.resourceSubscriptions, [deviceUri(a!.id)]);
+    await pause(200); // the watch takes its first look in the background
+    await rename(b!.id, "Not listened to");
+    await rename(a!.id, "Listened to");
+    await waitFor("the update of device a", () => updated.length === 1);
+    assert.deepEqual(updated, [deviceUri(a!.id)]);
+
+    await stream.close();
+    await pause(200);
+    await rename(a!.id, "After the stream closed");
+    await pause(500);
+    assert.deepEqual(updated, [deviceUri(a!.id)], "a closed stream hears nothing");
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});
+
+Deno.test("2026-07-28 over HTTP: listen streams hear of their own tenant's changes only", async () => {
+  const keyA = "listen-tenant-a-11111111";
+  const keyB = "listen-tenant-b-22222222";
+  const hub = await startSimulator({
+    organizations: [{ key: keyA, seed: 1, name: "Alpha Corp" }, { key: keyB, seed: 2, name: "Beta Ltd" }],
+  });
+  const server = await startHttpServer(serverEnv(undefined, {
+    XYTE_HUB_URL: hub.url,
+    XYTE_ENTRY_URL: hub.url,
+    MCP_SUBSCRIPTION_POLL_S: "0",
+  }));
+  const modern = async (key: string) => {
+    const client = new Client({ name: "e2e-listen", version: "1" }, { versionNegotiation: { mode: "auto" } });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.url), {
+        requestInit: { headers: { "x-xyte-api-key": key } },
+      }),
+    );
+    return client;
+  };
+  const alpha = await modern(keyA);
+  const beta = await modern(keyB);
+  try {
+    const alphaUpdates = collectUpdates(alpha);
+    const betaUpdates = collectUpdates(beta);
+    assert.equal(alpha.getServerCapabilities()?.resources?.subscribe, true);
+    const streams = [
+      await alpha.listen({ resourceSubscriptions: ["xyte://organization"] }),
+      await beta.listen({ resourceSubscriptions: ["xyte://organization"] }),
+    ];
+    await pause(300);
+    const [orgA] = hub.state.organizations;
+    const deviceId = orgA!.devices[0]!.id;
+    const deleted = await alpha.callTool({
+      name: "delete_device",
+      arguments: { device_id: deviceId, confirm: deviceId },
+    });
+    assert.ok(!deleted.isError, JSON.stringify(deleted.structuredContent));
+    await waitFor("alpha's organization update", () => alphaUpdates.length === 1);
+    await pause(300);
+    assert.deepEqual(betaUpdates, [], "beta listens to the same URI, for its own organization");
+    for (const stream of streams) await stream.close();
+    await pause(200);
+    assert.match(
+      await metricsText(server.url),
+      /^xyte_mcp_resource_watches 0$/m,
+      "closed streams stop watching",
+    );
+  } finally {
+    await alpha.close();
+    await beta.close();
+    await server.stop();
+    await hub.close();
+  }
+});

@@ -36,7 +36,8 @@ Deno.test("subscriptions are promised only where a notification can reach the cl
       ?.subscribe;
   assert.equal(offered({ era: "legacy", serverToClient: true }), true, "stdio and 2025-era sessions");
   assert.equal(offered({ era: "legacy", serverToClient: false }), undefined, "a stateless 2025-era request");
-  assert.equal(offered({ era: "modern", serverToClient: false }), undefined, "a 2026-07-28 request");
+  assert.equal(offered({ era: "modern", serverToClient: false }), undefined, "2026-07-28, no listen served");
+  assert.equal(offered({ era: "modern", serverToClient: false, listens: true }), true, "2026-07-28 listen");
 });
 
 Deno.test("malformed resources/read, prompts/get and completion/complete params are -32602 (invalid params)", async () => {
