@@ -182,6 +182,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     }
     tenantOf.set(request, tenant);
     const listened = listenedResourceUris(parsedBody);
+    if (listened !== undefined) {
+      // A listen stream stays open until its client or the shutdown ends it: not a call a drain waits for.
+      inFlightRequests.get(request)?.abandon();
+      inFlightRequests.delete(request);
+    }
     if (listened?.length && tenant.deps.watches) {
       const scope = { uris: listened, watch: resourceWatcher(tenant.deps, tenant.deps.watches) };
       return await listenBus.serve(scope, () => perRequest.fetch(request, { parsedBody }));

@@ -291,3 +291,24 @@ Deno.test("2026-07-28 over HTTP: listen streams hear of their own tenant's chang
     await hub.close();
   }
 });
+
+Deno.test("2026-07-28 over HTTP: an open listen stream does not hold up a graceful shutdown", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_SHUTDOWN_GRACE_MS: "10000" }));
+  const client = new Client({ name: "e2e-listen", version: "1" }, { versionNegotiation: { mode: "auto" } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  try {
+    const stream = await client.listen({ resourceSubscriptions: ["xyte://organization"] });
+    await pause(200);
+    const started = performance.now();
+    const status = await server.stop("SIGTERM");
+    assert.equal(status.code, 0);
+    assert.ok(performance.now() - started < 5_000, "the drain does not wait out the grace period for it");
+    assert.equal(await stream.closed, "graceful", "the server ends the stream with its final answer");
+    assert.match(server.stderr(), /"draining done".*"drained":true/);
+  } finally {
+    await client.close();
+    await server.stop();
+    await hub.close();
+  }
+});
