@@ -36,7 +36,7 @@ import {
   type TemplateResource,
 } from "./resource.ts";
 import { toErrorPayload } from "./results.ts";
-import type { ResourceWatches } from "./subscriptions.ts";
+import { type ResourceWatches, WatchLimitError } from "./subscriptions.ts";
 import { weakMemo } from "./weak_memo.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import type { ServerDeps } from "./server.ts";
@@ -156,6 +156,12 @@ export function resourceWatcher(
           directories,
         }), onChange);
     } catch (error) {
+      if (error instanceof WatchLimitError) {
+        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Cannot watch ${raw}: ${error.message}.`, {
+          uri: raw,
+          reason: "too_many_watches",
+        });
+      }
       throw resourceError(uri.href, error);
     }
   };

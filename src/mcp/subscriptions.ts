@@ -29,6 +29,15 @@ export interface ResourceWatchesOptions {
   readTimeoutMs: number;
   /** Where the number of watched resources goes (none by default). */
   telemetry?: Telemetry;
+  /** Most resources one tenant may have watched at once (default 500): bounds the upstream reads it causes. */
+  maxPerTenant?: number;
+}
+
+export const DEFAULT_MAX_WATCHES_PER_TENANT = 500;
+
+/** A tenant already watches as many resources as it may. */
+export class WatchLimitError extends Error {
+  override readonly name = "WatchLimitError";
 }
 
 /** What a resource looks like when it is gone: a change like any other (a read now fails as not found). */
@@ -144,6 +153,12 @@ export class ResourceWatches {
     let watches = this.#byTenant.get(tenant);
     if (!watches) this.#byTenant.set(tenant, watches = new Map());
     let watch = watches.get(uri);
+    const limit = this.#options.maxPerTenant ?? DEFAULT_MAX_WATCHES_PER_TENANT;
+    if (!watch && watches.size >= limit) {
+      throw new WatchLimitError(
+        `the ${limit} resources this tenant may watch at once are all watched; unsubscribe from some first`,
+      );
+    }
     if (!watch) {
       const created = watch = new Watch(uri, read, this.#options);
       watches.set(uri, created);

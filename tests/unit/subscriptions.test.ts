@@ -3,7 +3,7 @@
  * document changed (or is gone), nothing on transient failures, and no reads once nobody listens.
  */
 import assert from "node:assert/strict";
-import { ResourceWatches } from "../../src/mcp/subscriptions.ts";
+import { ResourceWatches, WatchLimitError } from "../../src/mcp/subscriptions.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
 
 /** A resource whose document (or failure) the test sets; counts its reads. */
@@ -148,4 +148,18 @@ Deno.test("rechecks during a read are folded into one more read", async () => {
   await settle();
   assert.equal(reads, 3, "three rechecks during the read become one more read");
   assert.equal(heard, 1);
+});
+
+Deno.test("a tenant watches at most maxPerTenant resources; other tenants and already watched URIs are unaffected", async () => {
+  const registry = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1_000, maxPerTenant: 2 });
+  const [alpha, beta] = ["tenant-alpha", "tenant-beta"];
+  const read = fakeResource({}).read;
+  const first = await registry.watch(alpha, "xyte://devices/1", read, () => {});
+  await registry.watch(alpha, "xyte://devices/2", read, () => {});
+  await assert.rejects(registry.watch(alpha, "xyte://devices/3", read, () => {}), WatchLimitError);
+  await registry.watch(alpha, "xyte://devices/2", read, () => {}); // shares the existing watch
+  await registry.watch(beta, "xyte://devices/3", read, () => {});
+  first();
+  await registry.watch(alpha, "xyte://devices/3", read, () => {});
+  assert.equal(registry.size, 3);
 });
