@@ -115,13 +115,21 @@ Deno.test("stdio: subscribed resources notify after the server's writes and afte
 });
 
 /** A 2025-era HTTP client with extra request headers (a tenant key). */
-async function connect(url: string, headers: Record<string, string>): Promise<Client> {
-  const client = new Client({ name: "e2e-subscriptions", version: "1" });
+async function connect(
+  url: string,
+  headers: Record<string, string>,
+  options: { modern?: boolean } = {},
+): Promise<Client> {
+  const client = new Client(
+    { name: "e2e-subscriptions", version: "1" },
+    options.modern ? { versionNegotiation: { mode: "auto" } } : {},
+  );
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }
 
-Deno.test("HTTP sessions: a tenant hears of its own changes only", async () => {
+/** A simulator holding two organizations, and a multi-tenant server over it that never polls. */
+async function twoTenants() {
   const keyA = "subscription-tenant-a-1111";
   const keyB = "subscription-tenant-b-2222";
   const hub = await startSimulator({
@@ -133,6 +141,11 @@ Deno.test("HTTP sessions: a tenant hears of its own changes only", async () => {
     XYTE_ENTRY_URL: hub.url,
     MCP_SUBSCRIPTION_POLL_S: "0",
   }));
+  return { hub, server, keyA, keyB };
+}
+
+Deno.test("HTTP sessions: a tenant hears of its own changes only", async () => {
+  const { hub, server, keyA, keyB } = await twoTenants();
   const alpha = await connect(server.url, { "x-xyte-api-key": keyA });
   const beta = await connect(server.url, { "x-xyte-api-key": keyB });
   try {
@@ -237,27 +250,9 @@ Deno.test("2026-07-28 over stdio: a listen stream hears of its URIs until it is 
 });
 
 Deno.test("2026-07-28 over HTTP: listen streams hear of their own tenant's changes only", async () => {
-  const keyA = "listen-tenant-a-11111111";
-  const keyB = "listen-tenant-b-22222222";
-  const hub = await startSimulator({
-    organizations: [{ key: keyA, seed: 1, name: "Alpha Corp" }, { key: keyB, seed: 2, name: "Beta Ltd" }],
-  });
-  const server = await startHttpServer(serverEnv(undefined, {
-    XYTE_HUB_URL: hub.url,
-    XYTE_ENTRY_URL: hub.url,
-    MCP_SUBSCRIPTION_POLL_S: "0",
-  }));
-  const modern = async (key: string) => {
-    const client = new Client({ name: "e2e-listen", version: "1" }, { versionNegotiation: { mode: "auto" } });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(server.url), {
-        requestInit: { headers: { "x-xyte-api-key": key } },
-      }),
-    );
-    return client;
-  };
-  const alpha = await modern(keyA);
-  const beta = await modern(keyB);
+  const { hub, server, keyA, keyB } = await twoTenants();
+  const alpha = await connect(server.url, { "x-xyte-api-key": keyA }, { modern: true });
+  const beta = await connect(server.url, { "x-xyte-api-key": keyB }, { modern: true });
   try {
     const alphaUpdates = collectUpdates(alpha);
     const betaUpdates = collectUpdates(beta);
@@ -295,8 +290,7 @@ Deno.test("2026-07-28 over HTTP: listen streams hear of their own tenant's chang
 Deno.test("2026-07-28 over HTTP: an open listen stream does not hold up a graceful shutdown", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub, { MCP_SHUTDOWN_GRACE_MS: "10000" }));
-  const client = new Client({ name: "e2e-listen", version: "1" }, { versionNegotiation: { mode: "auto" } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+  const client = await connect(server.url, {}, { modern: true });
   try {
     const stream = await client.listen({ resourceSubscriptions: ["xyte://organization"] });
     await pause(200);
