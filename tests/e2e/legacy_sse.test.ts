@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Client as V1Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport as V1SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Client, SSEClientTransport } from "@modelcontextprotocol/client";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -216,6 +217,33 @@ Deno.test("legacy SSE: the v1 SDK client's SSE transport initializes, lists tool
     );
     await client.close();
     await waitFor(() => server.endpoint.size === 0, "the session to end after the client disconnects");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("legacy SSE: a v1 SDK client subscribed to a device hears of its change down the stream", async () => {
+  const server = await startLegacy();
+  try {
+    const client = new V1Client({ name: "v1-sse-host", version: "1.0.0" });
+    await client.connect(new V1SSEClientTransport(new URL(`${server.url}/sse`)));
+    assert.equal(client.getServerCapabilities()?.resources?.subscribe, true);
+    const updated: string[] = [];
+    // The v1 SDK types resolve to `any` under Deno: the handler states what it reads.
+    client.setNotificationHandler(
+      ResourceUpdatedNotificationSchema,
+      (n: { params: { uri: string } }) => void updated.push(n.params.uri),
+    );
+    const deviceId = server.hub.state.organizations[0]!.devices[0]!.id;
+    await client.subscribeResource({ uri: `xyte://devices/${deviceId}` });
+    const renamed = await client.callTool({
+      name: "update_device",
+      arguments: { device_id: deviceId, name: "Renamed over legacy SSE" },
+    });
+    assert.ok(!renamed.isError);
+    await waitFor(() => updated.length === 1, "the resource update");
+    assert.deepEqual(updated, [`xyte://devices/${deviceId}`]);
+    await client.close();
   } finally {
     await server.close();
   }
