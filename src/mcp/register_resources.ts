@@ -111,8 +111,9 @@ export function registerResources(
     if (!read) throw new ResourceNotFoundError(params.uri);
     return await readDocument(uri, () => read(context(ctx)));
   });
-  if (options.subscriptions?.via === "subscribe") {
-    serveSubscriptions(server, resourceWatcher(deps, options.subscriptions.watches, options));
+  const subscriptions = options.subscriptions;
+  if (subscriptions?.via === "subscribe") {
+    serveSubscriptions(server, () => resourceWatcher(deps, subscriptions.watches, options));
   }
   return table;
 }
@@ -170,26 +171,42 @@ export function resourceWatcher(
 /**
  * resources/subscribe and resources/unsubscribe (2025-era) for one session. The session's subscriptions
  * end with it.
+ *
+ * Every idle session's bytes count, so both methods share the server's fallback handler (asked for any
+ * method without a handler of its own): a registered handler costs the SDK about half a kilobyte per
+ * session, the fallback one closure. The session's state is made on its first subscribe.
  */
-function serveSubscriptions(server: McpServer, watch: ResourceWatcher): void {
+function serveSubscriptions(server: McpServer, makeWatcher: () => ResourceWatcher): void {
   const low = server.server;
-  /** Unsubscribe functions by normalized URI. */
-  const subscribed = new Map<string, () => void>();
-  low.setRequestHandler("resources/subscribe", { params: UriParams }, async (params) => {
-    const key = parseResourceUri(params.uri).href;
+  let state: { watch: ResourceWatcher; subscribed: Map<string, () => void> } | undefined;
+  const session = () => {
+    if (state) return state;
+    /** Unsubscribe functions by normalized URI. */
+    const subscribed = new Map<string, () => void>();
+    const previousOnClose = low.onclose;
+    low.onclose = () => {
+      previousOnClose?.();
+      for (const unwatch of subscribed.values()) unwatch();
+      subscribed.clear();
+    };
+    return state = { watch: makeWatcher(), subscribed };
+  };
+  const subscribe = async (uri: string): Promise<Record<string, never>> => {
+    const key = parseResourceUri(uri).href;
+    const { watch, subscribed } = session();
     if (subscribed.has(key)) return {};
     if (subscribed.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidRequest,
-        `Cannot subscribe to ${params.uri}: this session already has ${MAX_SUBSCRIPTIONS_PER_SESSION} ` +
+        `Cannot subscribe to ${uri}: this session already has ${MAX_SUBSCRIPTIONS_PER_SESSION} ` +
           "subscriptions. Unsubscribe from one first.",
-        { uri: params.uri, reason: "too_many_subscriptions" },
+        { uri, reason: "too_many_subscriptions" },
       );
     }
     const unwatch = await watch(
-      params.uri,
+      uri,
       () =>
-        void low.sendResourceUpdated({ uri: params.uri }).catch((error: Error) =>
+        void low.sendResourceUpdated({ uri }).catch((error: Error) =>
           resourceLog.debug("resource update not delivered", { message: error.message })
         ),
     );
@@ -197,18 +214,27 @@ function serveSubscriptions(server: McpServer, watch: ResourceWatcher): void {
     if (subscribed.has(key)) unwatch();
     else subscribed.set(key, unwatch);
     return {};
-  });
-  low.setRequestHandler("resources/unsubscribe", { params: UriParams }, (params) => {
-    const key = parseResourceUri(params.uri).href;
-    subscribed.get(key)?.();
-    subscribed.delete(key);
+  };
+  const unsubscribe = (uri: string): Record<string, never> => {
+    const key = parseResourceUri(uri).href;
+    state?.subscribed.get(key)?.();
+    state?.subscribed.delete(key);
     return {};
-  });
-  const previousOnClose = low.onclose;
-  low.onclose = () => {
-    previousOnClose?.();
-    for (const unwatch of subscribed.values()) unwatch();
-    subscribed.clear();
+  };
+  low.fallbackRequestHandler = async (request) => {
+    const { method } = request;
+    if (method !== "resources/subscribe" && method !== "resources/unsubscribe") {
+      throw new ProtocolError(ProtocolErrorCode.MethodNotFound, "Method not found");
+    }
+    // Parameters validated here, so a malformed one is -32602 (invalid params), not an internal error.
+    const params = UriParams.safeParse(request.params);
+    if (!params.success) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Invalid params for ${method}: ${z.prettifyError(params.error)}`,
+      );
+    }
+    return method === "resources/subscribe" ? await subscribe(params.data.uri) : unsubscribe(params.data.uri);
   };
 }
 

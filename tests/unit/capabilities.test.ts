@@ -40,10 +40,11 @@ Deno.test("subscriptions are promised only where a notification can reach the cl
   assert.equal(offered({ era: "modern", serverToClient: false, listens: true }), true, "2026-07-28 listen");
 });
 
-Deno.test("malformed resources/read, prompts/get and completion/complete params are -32602 (invalid params)", async () => {
+Deno.test("malformed resources/read, subscribe, prompts/get and completion/complete params are -32602 (invalid params)", async () => {
   const { InMemoryTransport } = await import("@modelcontextprotocol/server");
   const { xyte, tools } = await defaultSelection();
-  const server = buildServer({ xyte, tools, readOnly: false });
+  const watches = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1000 });
+  const server = buildServer({ xyte, tools, readOnly: false, watches });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const answers = new Map<number, { error?: { code: number; message: string } }>();
   clientSide.onmessage = (message) => {
@@ -70,6 +71,9 @@ Deno.test("malformed resources/read, prompts/get and completion/complete params 
       const [method, params] of [
         ["resources/read", {}],
         ["resources/read", { uri: 42 }],
+        ["resources/subscribe", {}],
+        ["resources/subscribe", { uri: ["xyte://organization"] }],
+        ["resources/unsubscribe", { uri: null }],
         ["prompts/get", { arguments: {} }],
         ["completion/complete", { ref: { type: "ref/prompt", name: "triage_open_incidents" } }],
       ] as const
@@ -91,6 +95,8 @@ Deno.test("malformed resources/read, prompts/get and completion/complete params 
       argument: { name: "x", value: "" },
     });
     assert.equal(unknown?.error?.code, -32602);
+    // The handler that answers subscriptions answers nothing else.
+    assert.equal((await call("resources/nonsense", {}))?.error?.code, -32601);
   } finally {
     await server.close();
   }
