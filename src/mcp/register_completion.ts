@@ -12,6 +12,8 @@ import { z } from "zod";
 import { MAX_COMPLETION_VALUES } from "./completion.ts";
 import type { PromptTable } from "./register_prompts.ts";
 import type { ResourceTable } from "./register_resources.ts";
+import { type Routes, validParams } from "./fallback.ts";
+import { weakMemo } from "./weak_memo.ts";
 
 const CompleteParams = z.looseObject({
   ref: z.looseObject({ type: z.string(), name: z.string().optional(), uri: z.string().optional() }),
@@ -20,25 +22,38 @@ const CompleteParams = z.looseObject({
 
 const NO_VALUES: CompleteResult = { completion: { values: [], hasMore: false } };
 
-/** Serves completion when there are prompts or resources to complete; otherwise registers nothing. */
-export function registerCompletion(
-  server: McpServer,
-  tables: { prompts?: PromptTable | undefined; resources?: ResourceTable | undefined },
-): void {
-  const { prompts, resources } = tables;
-  if (!prompts && !resources) return;
+/**
+ * Offers completion when there are prompts or resources to complete; returns its route (served with the
+ * other shared routes, fallback.ts), or undefined when there is nothing to complete.
+ */
+export function registerCompletion(server: McpServer, tables: CompletionTables): Routes | undefined {
+  if (!tables.prompts && !tables.resources) return undefined;
   server.server.registerCapabilities({ completions: {} });
-  // Parameters validated here, so a malformed request is -32602 (invalid params), not an internal error.
-  server.server.setRequestHandler("completion/complete", { params: CompleteParams }, async (params) => {
-    const { ref, argument } = params;
+  return completionRoutes(tables.prompts ?? NO_PROMPTS, tables.resources ?? NO_RESOURCES);
+}
+
+export interface CompletionTables {
+  prompts?: PromptTable | undefined;
+  resources?: ResourceTable | undefined;
+}
+
+// Stand-ins for "no table", so the routes are memoized per pair of tables.
+const NO_PROMPTS = {} as PromptTable;
+const NO_RESOURCES = {} as ResourceTable;
+
+/** completion/complete over a pair of tables: built once per pair, shared by every server over them. */
+const completionRoutes = weakMemo((prompts: PromptTable, resources: ResourceTable): Routes => ({
+  "completion/complete": async (request) => {
+    // Parameters validated here, so a malformed request is -32602 (invalid params), not an internal error.
+    const { ref, argument } = validParams(CompleteParams, request);
     let completer;
     if (ref.type === "ref/prompt" && ref.name !== undefined) {
-      completer = prompts?.completer(ref.name, argument.name);
+      completer = prompts === NO_PROMPTS ? undefined : prompts.completer(ref.name, argument.name);
       if (!completer) {
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${ref.name} not found`);
       }
     } else if (ref.type === "ref/resource" && ref.uri !== undefined) {
-      completer = resources?.completer(ref.uri, argument.name);
+      completer = resources === NO_RESOURCES ? undefined : resources.completer(ref.uri, argument.name);
       if (!completer) {
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource template ${ref.uri} not found`);
       }
@@ -53,6 +68,6 @@ export function registerCompletion(
         total: values.length,
         hasMore: values.length > MAX_COMPLETION_VALUES,
       },
-    };
-  });
-}
+    } satisfies CompleteResult;
+  },
+}));

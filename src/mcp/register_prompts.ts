@@ -2,8 +2,9 @@
  * Serves the prompts of the registry on one MCP server: each prompt whose required tools are exposed, with
  * validated, completable arguments, rendered against the exposed tools.
  *
- * The table is built once per Xyte client and tool selection and shared: a session adds two request
- * handlers, not one registration object per prompt.
+ * The table is built once per Xyte client and tool selection and shared: a session adds one request
+ * handler (prompts/get), not one registration object per prompt; prompts/list is a route of the table
+ * (fallback.ts).
  */
 import {
   type GetPromptResult,
@@ -19,6 +20,7 @@ import type { XyteClient } from "../xyte/client.ts";
 import { type PromptArgumentSpec, type PromptDefinition, type ToolMentions, toolMentions } from "./prompt.ts";
 import type { ServerDeps } from "./server.ts";
 import type { Tool } from "./tool.ts";
+import type { Routes } from "./fallback.ts";
 import { weakMemo } from "./weak_memo.ts";
 
 interface ServedPrompt {
@@ -37,8 +39,8 @@ interface ServedPrompt {
 /** The prompts one server exposes: built once per Xyte client and tool selection. */
 export interface PromptTable {
   readonly prompts: ReadonlyMap<string, ServedPrompt>;
-  /** The answer to prompts/list. */
-  readonly listing: { prompts: ServedPrompt["listing"][] };
+  /** prompts/list. */
+  readonly routes: Routes;
   /** The exposed tools, as prompt texts name them. */
   readonly mentions: ToolMentions;
   /** The completer of a prompt argument; "none" for a known prompt whose argument does not complete. */
@@ -51,7 +53,8 @@ const GetParams = z.looseObject({
 });
 
 /**
- * Serves every prompt whose required tools this server exposes; returns the table, for completion.
+ * Serves every prompt whose required tools this server exposes; returns the table (its routes and completion
+ * use it; the caller serves the routes).
  * `prompts` and `directories` are replaceable for tests.
  */
 export function registerPrompts(
@@ -64,7 +67,6 @@ export function registerPrompts(
   if (table.prompts.size === 0) return undefined;
   const low = server.server;
   low.registerCapabilities({ prompts: { listChanged: false } });
-  low.setRequestHandler("prompts/list", () => table.listing);
   // Parameters validated here, so a malformed get is -32602 (invalid params), not an internal error.
   low.setRequestHandler("prompts/get", { params: GetParams }, (params): GetPromptResult => {
     const served = table.prompts.get(params.name);
@@ -126,9 +128,10 @@ const promptTable = weakMemo(
         completers,
       });
     }
+    const listing = { prompts: [...served.values()].map((p) => p.listing) };
     return {
       prompts: served,
-      listing: { prompts: [...served.values()].map((p) => p.listing) },
+      routes: { "prompts/list": () => listing },
       mentions: toolMentions(exposed),
       completer(prompt, argument) {
         const found = served.get(prompt);

@@ -4,10 +4,10 @@
  * resource-not-found error naming the URI, an upstream failure an error carrying the code, hint and
  * whether retrying helps. Every message and document passes through the secret scrubber.
  *
- * The table of what a client can read is built once per Xyte client and shared: a session adds three
- * request handlers, not one registration object per resource. Where the transport can reach the client
- * between requests (stdio, a 2025-era HTTP session), a session may also subscribe to resources
- * (subscriptions.ts).
+ * The table of what a client can read is built once per Xyte client and shared: a session adds one
+ * request handler (resources/read), not one registration object per resource; the list methods are routes
+ * of the table (fallback.ts). Where the transport can reach the client between requests (stdio, a 2025-era
+ * HTTP session), a session may also subscribe to resources (subscriptions.ts).
  */
 import {
   type ListResourcesResult,
@@ -37,6 +37,7 @@ import {
 } from "./resource.ts";
 import { toErrorPayload } from "./results.ts";
 import { type ResourceWatches, WatchLimitError } from "./subscriptions.ts";
+import { type Routes, validParams } from "./fallback.ts";
 import { weakMemo } from "./weak_memo.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import type { ServerDeps } from "./server.ts";
@@ -58,6 +59,15 @@ export interface ResourceTable {
   completer(uri: string, variable: string): Completer | "none" | undefined;
   /** How to read the resource at `uri`; undefined when no resource of the table has that URI. */
   reader(uri: URL): ((ctx: ResourceContext) => Promise<unknown>) | undefined;
+  /** resources/list and resources/templates/list. */
+  readonly routes: Routes;
+}
+
+/** What one server serves of the resources: the shared table, and the session's subscription routes. */
+export interface ServedResources {
+  table: ResourceTable;
+  /** resources/subscribe and resources/unsubscribe of this session, when it offers subscriptions. */
+  sessionRoutes?: Routes;
 }
 
 const UriParams = z.looseObject({ uri: z.string() });
@@ -78,13 +88,14 @@ export interface RegisterResourcesOptions {
 
 /**
  * Serves every resource the client's keys can read (organization resources need an organization key; the
- * catalog needs none). Returns the table, for completion.
+ * catalog needs none). Returns the table (its routes and completion use it) and the session's routes; the
+ * caller serves both routes (`serveRoutes`).
  */
 export function registerResources(
   server: McpServer,
   deps: ServerDeps,
   options: RegisterResourcesOptions = {},
-): ResourceTable | undefined {
+): ServedResources | undefined {
   const directories = options.directories ?? LIVE_DIRECTORIES;
   const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
   if (table.fixed.size === 0 && table.templates.length === 0) return undefined;
@@ -97,13 +108,6 @@ export function registerResources(
     signal: ctx.mcpReq.signal,
     directories,
   });
-  low.setRequestHandler("resources/list", async (_request, ctx): Promise<ListResourcesResult> => {
-    const listed = await Promise.all(
-      table.templates.filter((t) => t.def.list).map((t) => listInstances(t.def, context(ctx))),
-    );
-    return { resources: [...table.fixedListing, ...listed.flat()] };
-  });
-  low.setRequestHandler("resources/templates/list", () => table.templateListing);
   // Parameters validated here, so a malformed read is -32602 (invalid params), not an internal error.
   low.setRequestHandler("resources/read", { params: UriParams }, async (params, ctx) => {
     const uri = parseResourceUri(params.uri);
@@ -112,10 +116,11 @@ export function registerResources(
     return await readDocument(uri, () => read(context(ctx)));
   });
   const subscriptions = options.subscriptions;
-  if (subscriptions?.via === "subscribe") {
-    serveSubscriptions(server, () => resourceWatcher(deps, subscriptions.watches, options));
-  }
-  return table;
+  if (subscriptions?.via !== "subscribe") return { table };
+  return {
+    table,
+    sessionRoutes: subscriptionRoutes(server, () => resourceWatcher(deps, subscriptions.watches, options)),
+  };
 }
 
 /** The URI of a request, or -32602 naming it when it is not a URI. */
@@ -169,14 +174,11 @@ export function resourceWatcher(
 }
 
 /**
- * resources/subscribe and resources/unsubscribe (2025-era) for one session. The session's subscriptions
- * end with it.
- *
- * Every idle session's bytes count, so both methods share the server's fallback handler (asked for any
- * method without a handler of its own): a registered handler costs the SDK about half a kilobyte per
- * session, the fallback one closure. The session's state is made on its first subscribe.
+ * resources/subscribe and resources/unsubscribe (2025-era) for one session, as routes (fallback.ts: a
+ * registered handler would cost every idle session about 0.4 KB). The session's subscriptions end with it;
+ * its state is made on its first subscribe.
  */
-function serveSubscriptions(server: McpServer, makeWatcher: () => ResourceWatcher): void {
+function subscriptionRoutes(server: McpServer, makeWatcher: () => ResourceWatcher): Routes {
   const low = server.server;
   let state: { watch: ResourceWatcher; subscribed: Map<string, () => void> } | undefined;
   const session = () => {
@@ -221,20 +223,9 @@ function serveSubscriptions(server: McpServer, makeWatcher: () => ResourceWatche
     state?.subscribed.delete(key);
     return {};
   };
-  low.fallbackRequestHandler = async (request) => {
-    const { method } = request;
-    if (method !== "resources/subscribe" && method !== "resources/unsubscribe") {
-      throw new ProtocolError(ProtocolErrorCode.MethodNotFound, "Method not found");
-    }
-    // Parameters validated here, so a malformed one is -32602 (invalid params), not an internal error.
-    const params = UriParams.safeParse(request.params);
-    if (!params.success) {
-      throw new ProtocolError(
-        ProtocolErrorCode.InvalidParams,
-        `Invalid params for ${method}: ${z.prettifyError(params.error)}`,
-      );
-    }
-    return method === "resources/subscribe" ? await subscribe(params.data.uri) : unsubscribe(params.data.uri);
+  return {
+    "resources/subscribe": (request) => subscribe(validParams(UriParams, request).uri),
+    "resources/unsubscribe": (request) => unsubscribe(validParams(UriParams, request).uri),
   };
 }
 
@@ -266,21 +257,37 @@ const resourceTable = weakMemo(
       );
       templates.push({ def, template: new UriTemplate(def.uriTemplate), complete });
     }
+    const fixedListing = [...fixed.values()].map((def) => ({
+      uri: def.uri,
+      name: def.name,
+      ...metadata(def),
+    }));
+    const templateListing = {
+      resourceTemplates: templates.map(({ def }) => ({
+        name: def.name,
+        uriTemplate: def.uriTemplate,
+        ...metadata(def),
+      })),
+    };
     return {
       fixed,
       templates,
-      fixedListing: [...fixed.values()].map((def) => ({ uri: def.uri, name: def.name, ...metadata(def) })),
-      templateListing: {
-        resourceTemplates: templates.map(({ def }) => ({
-          name: def.name,
-          uriTemplate: def.uriTemplate,
-          ...metadata(def),
-        })),
-      },
+      fixedListing,
+      templateListing,
       completer(uri, variable) {
         const match = templates.find((t) => t.def.uriTemplate === uri);
         if (match) return match.complete[variable] ?? "none";
         return fixed.has(uri) ? "none" : undefined;
+      },
+      routes: {
+        "resources/list": async (_request, ctx): Promise<ListResourcesResult> => {
+          const context = { xyte, signal: ctx.mcpReq.signal, directories };
+          const listed = await Promise.all(
+            templates.filter((t) => t.def.list).map((t) => listInstances(t.def, context)),
+          );
+          return { resources: [...fixedListing, ...listed.flat()] };
+        },
+        "resources/templates/list": () => templateListing,
       },
       reader(uri) {
         const found = fixed.get(uri.href);

@@ -25,6 +25,8 @@ import { registerPrompts } from "./register_prompts.ts";
 import { registerResources, type RegisterResourcesOptions } from "./register_resources.ts";
 import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
 import type { ResourceWatches } from "./subscriptions.ts";
+import { NO_ROUTES, type Routes, serveRoutes } from "./fallback.ts";
+import { weakMemo } from "./weak_memo.ts";
 import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
 
 export interface ServerDeps {
@@ -102,13 +104,26 @@ export function buildServer(
     { capabilities: { logging: {} }, instructions: serverInstructions(deps.tools) },
   );
   const canElicit = (ctx: ServerContext) => clientCanElicit(server, ctx, serve);
-  registerTools(server, deps, canElicit);
-  registerCompletion(server, {
-    resources: registerResources(server, deps, subscriptionsFor(deps, serve)),
-    prompts: registerPrompts(server, deps),
-  });
+  const tools = registerTools(server, deps, canElicit);
+  const resources = registerResources(server, deps, subscriptionsFor(deps, serve));
+  const prompts = registerPrompts(server, deps);
+  const completion = registerCompletion(server, { resources: resources?.table, prompts });
+  serveRoutes(
+    server,
+    serve.era,
+    sharedRoutes(
+      tools ?? NO_ROUTES,
+      resources?.table.routes ?? NO_ROUTES,
+      prompts?.routes ?? NO_ROUTES,
+      completion ?? NO_ROUTES,
+    ),
+    resources?.sessionRoutes,
+  );
   return server;
 }
+
+/** The routes of every session over the same tables, merged once (fallback.ts). */
+const sharedRoutes = weakMemo((...parts: Routes[]): Routes => Object.assign(Object.create(null), ...parts));
 
 /**
  * How this server offers resource subscriptions, if at all. A subscriber is notified between its requests:
@@ -125,20 +140,20 @@ function subscriptionsFor(deps: ServerDeps, serve: ServeContext): RegisterResour
 }
 
 /**
- * Answers `tools/list` and `tools/call` with two handlers on the low-level server instead of registering each
- * tool with `McpServer.registerTool`: the listing is computed once per tool set and shared by every server
- * instance, so a session costs a few kilobytes instead of one registration per tool.
+ * Answers `tools/call` with one handler on the low-level server instead of registering each tool with
+ * `McpServer.registerTool`, and returns the `tools/list` route: the listing is computed once per tool set and
+ * shared by every server instance, so a session costs a few hundred bytes instead of one registration per
+ * tool.
  */
 function registerTools(
   server: McpServer,
   deps: ServerDeps,
   canElicit: (ctx: ServerContext) => boolean,
-): void {
-  if (deps.tools.length === 0) return;
-  const byName = new Map(deps.tools.map((tool) => [tool.name, tool]));
+): Routes | undefined {
+  if (deps.tools.length === 0) return undefined;
+  const { byName, routes } = toolTable(deps.tools);
   warmToolListings(deps.tools);
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler("tools/list", () => ({ tools: deps.tools.map(toolListing) }));
   server.server.setRequestHandler("tools/call", (request, ctx) => {
     const tool = byName.get(request.params.name);
     if (!tool) {
@@ -146,7 +161,14 @@ function registerTools(
     }
     return runTool(tool, request.params.arguments, ctx, deps, canElicit);
   });
+  return routes;
 }
+
+/** The tools by name, and the tools/list route: once per tool set. */
+const toolTable = weakMemo((tools: readonly Tool[]) => ({
+  byName: new Map(tools.map((tool) => [tool.name, tool])),
+  routes: { "tools/list": () => ({ tools: tools.map(toolListing) }) } satisfies Routes,
+}));
 
 let listingsWarmed = false;
 

@@ -3,7 +3,16 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/client";
 import { exampleToolCall } from "../../src/demo.ts";
 import { callEveryTool } from "./every_tool.ts";
-import { connectHttp, JSON_RPC_HEADERS, ORG_KEY, serverEnv, startHttpServer, startHub } from "./harness.ts";
+import { MODERN_META, MODERN_PROTOCOL } from "../fuzz/generators.ts";
+import {
+  connectHttp,
+  JSON_RPC_HEADERS,
+  openRawSession,
+  ORG_KEY,
+  serverEnv,
+  startHttpServer,
+  startHub,
+} from "./harness.ts";
 
 /** One POST over a raw socket with the given Host header; returns the whole response text. */
 async function rawPost(url: string, host: string, body: string): Promise<string> {
@@ -145,5 +154,36 @@ Deno.test("http --demo: no key needed; the banner's URL and curl example work as
     assert.match(answer.result.content[0].text, /^organization: 250 devices/);
   } finally {
     assert.equal((await server.stop()).code, 0);
+  }
+});
+
+Deno.test("http: an unknown method is -32601, in band in a 2025-era session, HTTP 404 for a 2026-07-28 request", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub));
+  const request = (method: string, meta: Record<string, unknown> = {}) =>
+    JSON.stringify({ jsonrpc: "2.0", id: 9, method, params: { _meta: meta } });
+  try {
+    const session = await openRawSession(server.url, "unknown-method");
+    const legacy = await fetch(server.url, { method: "POST", headers: session, body: request("foo/bar") });
+    assert.equal(legacy.status, 200);
+    assert.match(await legacy.text(), /"code":-32601/);
+    // The same server answers list methods from its shared routes in that session.
+    const listed = await fetch(server.url, {
+      method: "POST",
+      headers: session,
+      body: request("prompts/list"),
+    });
+    assert.match(await listed.text(), /"name":"troubleshoot_offline_device"/);
+
+    const modern = await fetch(server.url, {
+      method: "POST",
+      headers: { ...JSON_RPC_HEADERS, "mcp-protocol-version": MODERN_PROTOCOL, "mcp-method": "foo/bar" },
+      body: request("foo/bar", MODERN_META),
+    });
+    assert.equal(modern.status, 404);
+    assert.equal((await modern.json()).error.code, -32601);
+  } finally {
+    await server.stop();
+    await hub.close();
   }
 });
