@@ -5,7 +5,7 @@
 import { createApp } from "./app.ts";
 import { ConfigError, configSummary, loadConfig } from "./config.ts";
 import { demoBanner } from "./demo.ts";
-import { resourceWatcher } from "./mcp/register_resources.ts";
+import { resourceWatcher } from "./mcp/register_subscriptions.ts";
 import { log, setupLogging, stopLogging } from "./observability/log.ts";
 import { deniedNetNeed, netNeeds } from "./permissions.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";

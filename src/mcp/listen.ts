@@ -15,7 +15,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { JSONRPCMessage, RequestId, ServerEvent, ServerEventBus } from "@modelcontextprotocol/server";
 import { log } from "../observability/log.ts";
-import { MAX_SUBSCRIPTIONS_PER_SESSION, type ResourceWatcher } from "./register_resources.ts";
+import { MAX_SUBSCRIPTIONS_PER_SESSION, type ResourceWatcher } from "./register_subscriptions.ts";
 
 const listenLog = log("subscription");
 

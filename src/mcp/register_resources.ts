@@ -6,8 +6,7 @@
  *
  * The table of what a client can read is built once per Xyte client and shared: a session adds one
  * request handler (resources/read), not one registration object per resource; the list methods are routes
- * of the table (fallback.ts). Where the transport can reach the client between requests (stdio, a 2025-era
- * HTTP session), a session may also subscribe to resources (subscriptions.ts).
+ * of the table (fallback.ts). Subscriptions are served in register_subscriptions.ts.
  */
 import {
   type ListResourcesResult,
@@ -36,8 +35,7 @@ import {
   type TemplateResource,
 } from "./resource.ts";
 import { toErrorPayload } from "./results.ts";
-import { type ResourceWatches, WatchLimitError } from "./subscriptions.ts";
-import { type Routes, validParams } from "./fallback.ts";
+import type { Routes } from "./fallback.ts";
 import { weakMemo } from "./weak_memo.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import type { ServerDeps } from "./server.ts";
@@ -63,24 +61,15 @@ export interface ResourceTable {
   readonly routes: Routes;
 }
 
-/** What one server serves of the resources: the shared table, and the session's subscription routes. */
-export interface ServedResources {
-  table: ResourceTable;
-  /** resources/subscribe and resources/unsubscribe of this session, when it offers subscriptions. */
-  sessionRoutes?: Routes;
-}
-
-const UriParams = z.looseObject({ uri: z.string() });
-
-/** Most resources one session may subscribe to at once. */
-export const MAX_SUBSCRIPTIONS_PER_SESSION = 100;
+/** The params of requests naming one resource. */
+export const UriParams = z.looseObject({ uri: z.string() });
 
 export interface RegisterResourcesOptions {
   /**
-   * Offer subscriptions over these watches: through resources/subscribe (2025-era sessions), or through
-   * `subscriptions/listen`, which the serving entry answers (2026-07-28; see listen.ts).
+   * Promise subscriptions: the caller serves them (register_subscriptions.ts for resources/subscribe, the
+   * serving entry for 2026-07-28 `subscriptions/listen`, see listen.ts).
    */
-  subscriptions?: { watches: ResourceWatches; via: "subscribe" | "listen" };
+  subscribable?: boolean;
   /** Replaceable for tests. */
   resources?: readonly ResourceDefinition[];
   directories?: DirectoryCache;
@@ -88,20 +77,19 @@ export interface RegisterResourcesOptions {
 
 /**
  * Serves every resource the client's keys can read (organization resources need an organization key; the
- * catalog needs none). Returns the table (its routes and completion use it) and the session's routes; the
- * caller serves both routes (`serveRoutes`).
+ * catalog needs none). Returns the table: the caller serves its routes (`serveRoutes`), completion uses it.
  */
 export function registerResources(
   server: McpServer,
   deps: ServerDeps,
   options: RegisterResourcesOptions = {},
-): ServedResources | undefined {
+): ResourceTable | undefined {
   const directories = options.directories ?? LIVE_DIRECTORIES;
   const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
   if (table.fixed.size === 0 && table.templates.length === 0) return undefined;
   const low = server.server;
   low.registerCapabilities({
-    resources: { listChanged: false, ...(options.subscriptions ? { subscribe: true } : {}) },
+    resources: { listChanged: false, ...(options.subscribable ? { subscribe: true } : {}) },
   });
   const context = (ctx: ServerContext): ResourceContext => ({
     xyte: deps.xyte,
@@ -115,16 +103,11 @@ export function registerResources(
     if (!read) throw new ResourceNotFoundError(params.uri);
     return await readDocument(uri, () => read(context(ctx)));
   });
-  const subscriptions = options.subscriptions;
-  if (subscriptions?.via !== "subscribe") return { table };
-  return {
-    table,
-    sessionRoutes: subscriptionRoutes(server, () => resourceWatcher(deps, subscriptions.watches, options)),
-  };
+  return table;
 }
 
 /** The URI of a request, or -32602 naming it when it is not a URI. */
-function parseResourceUri(raw: string): URL {
+export function parseResourceUri(raw: string): URL {
   try {
     return new URL(raw);
   } catch {
@@ -135,101 +118,8 @@ function parseResourceUri(raw: string): URL {
   }
 }
 
-/**
- * Starts watching the resource at `uri` for `onChange`; returns how to stop. Reads the resource first
- * (unless the tenant already watches it), so a URI that cannot be read is refused with the MCP error a read
- * gets: -32602 for a malformed or unknown URI.
- */
-export type ResourceWatcher = (uri: string, onChange: () => void) => Promise<() => void>;
-
-/** The watcher of one client's resources (the registry's, unless a test replaces them). */
-export function resourceWatcher(
-  deps: ServerDeps,
-  watches: ResourceWatches,
-  options: { resources?: readonly ResourceDefinition[]; directories?: DirectoryCache } = {},
-): ResourceWatcher {
-  const directories = options.directories ?? LIVE_DIRECTORIES;
-  const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
-  return async (raw, onChange) => {
-    const uri = parseResourceUri(raw);
-    const read = table.reader(uri);
-    if (!read) throw new ResourceNotFoundError(raw);
-    try {
-      return await watches.watch(deps.tenant ?? deps.xyte.identity, uri.href, (limit) =>
-        read({
-          xyte: deps.xyte.forCall({ cachedReads: false, deadlineAt: limit.at }),
-          signal: limit.signal,
-          directories,
-        }), onChange);
-    } catch (error) {
-      if (error instanceof WatchLimitError) {
-        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Cannot watch ${raw}: ${error.message}.`, {
-          uri: raw,
-          reason: "too_many_watches",
-        });
-      }
-      throw resourceError(uri.href, error);
-    }
-  };
-}
-
-/**
- * resources/subscribe and resources/unsubscribe (2025-era) for one session, as routes (fallback.ts: a
- * registered handler would cost every idle session about 0.4 KB). The session's subscriptions end with it;
- * its state is made on its first subscribe.
- */
-function subscriptionRoutes(server: McpServer, makeWatcher: () => ResourceWatcher): Routes {
-  const low = server.server;
-  let state: { watch: ResourceWatcher; subscribed: Map<string, () => void> } | undefined;
-  const session = () => {
-    if (state) return state;
-    /** Unsubscribe functions by normalized URI. */
-    const subscribed = new Map<string, () => void>();
-    const previousOnClose = low.onclose;
-    low.onclose = () => {
-      previousOnClose?.();
-      for (const unwatch of subscribed.values()) unwatch();
-      subscribed.clear();
-    };
-    return state = { watch: makeWatcher(), subscribed };
-  };
-  const subscribe = async (uri: string): Promise<Record<string, never>> => {
-    const key = parseResourceUri(uri).href;
-    const { watch, subscribed } = session();
-    if (subscribed.has(key)) return {};
-    if (subscribed.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
-      throw new ProtocolError(
-        ProtocolErrorCode.InvalidRequest,
-        `Cannot subscribe to ${uri}: this session already has ${MAX_SUBSCRIPTIONS_PER_SESSION} ` +
-          "subscriptions. Unsubscribe from one first.",
-        { uri, reason: "too_many_subscriptions" },
-      );
-    }
-    const unwatch = await watch(
-      uri,
-      () =>
-        void low.sendResourceUpdated({ uri }).catch((error: Error) =>
-          resourceLog.debug("resource update not delivered", { message: error.message })
-        ),
-    );
-    // Two subscribes to one URI in flight at once: keep the first.
-    if (subscribed.has(key)) unwatch();
-    else subscribed.set(key, unwatch);
-    return {};
-  };
-  const unsubscribe = (uri: string): Record<string, never> => {
-    const key = parseResourceUri(uri).href;
-    state?.subscribed.get(key)?.();
-    state?.subscribed.delete(key);
-    return {};
-  };
-  return {
-    "resources/subscribe": (request) => subscribe(validParams(UriParams, request).uri),
-    "resources/unsubscribe": (request) => unsubscribe(validParams(UriParams, request).uri),
-  };
-}
-
-const resourceTable = weakMemo(
+/** What a client can read, once per Xyte client, resource list and directory cache. */
+export const resourceTable = weakMemo(
   (
     xyte: XyteClient,
     resources: readonly ResourceDefinition[],

@@ -22,7 +22,8 @@ import type { XyteClient } from "../xyte/client.ts";
 import { errorResult, invalidArguments, successResult, toErrorPayload, ToolFailure } from "./results.ts";
 import { registerCompletion } from "./register_completion.ts";
 import { registerPrompts } from "./register_prompts.ts";
-import { registerResources, type RegisterResourcesOptions } from "./register_resources.ts";
+import { registerResources } from "./register_resources.ts";
+import { subscriptionRoutes } from "./register_subscriptions.ts";
 import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
 import type { ResourceWatches } from "./subscriptions.ts";
 import { NO_ROUTES, type Routes, serveRoutes } from "./fallback.ts";
@@ -105,19 +106,22 @@ export function buildServer(
   );
   const canElicit = (ctx: ServerContext) => clientCanElicit(server, ctx, serve);
   const tools = registerTools(server, deps, canElicit);
-  const resources = registerResources(server, deps, subscriptionsFor(deps, serve));
+  const subscriptions = subscriptionsFor(deps, serve);
+  const resources = registerResources(server, deps, { subscribable: subscriptions !== undefined });
   const prompts = registerPrompts(server, deps);
-  const completion = registerCompletion(server, { resources: resources?.table, prompts });
+  const completion = registerCompletion(server, { resources, prompts });
   serveRoutes(
     server,
     serve.era,
     sharedRoutes(
       tools ?? NO_ROUTES,
-      resources?.table.routes ?? NO_ROUTES,
+      resources?.routes ?? NO_ROUTES,
       prompts?.routes ?? NO_ROUTES,
       completion ?? NO_ROUTES,
     ),
-    resources?.sessionRoutes,
+    resources && subscriptions?.via === "subscribe"
+      ? subscriptionRoutes(server, deps, subscriptions.watches)
+      : undefined,
   );
   return server;
 }
@@ -131,12 +135,15 @@ const sharedRoutes = weakMemo((...parts: Routes[]): Routes => Object.assign(Obje
  * listen (subscriptions/listen) where the entry serves that; a stateless 2025-era request has nowhere to
  * receive a notification.
  */
-function subscriptionsFor(deps: ServerDeps, serve: ServeContext): RegisterResourcesOptions {
-  if (!deps.watches) return {};
+function subscriptionsFor(
+  deps: ServerDeps,
+  serve: ServeContext,
+): { watches: ResourceWatches; via: "subscribe" | "listen" } | undefined {
+  if (!deps.watches) return undefined;
   if (serve.era === "legacy") {
-    return serve.serverToClient ? { subscriptions: { watches: deps.watches, via: "subscribe" } } : {};
+    return serve.serverToClient ? { watches: deps.watches, via: "subscribe" } : undefined;
   }
-  return serve.listens ? { subscriptions: { watches: deps.watches, via: "listen" } } : {};
+  return serve.listens ? { watches: deps.watches, via: "listen" } : undefined;
 }
 
 /**

@@ -22,7 +22,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { type HttpSettings, isLoopbackAddress } from "../config.ts";
 import { listenedResourceUris, ListenEventBus } from "../mcp/listen.ts";
-import { resourceWatcher } from "../mcp/register_resources.ts";
+import { resourceWatcher } from "../mcp/register_subscriptions.ts";
 import type { ServeContext } from "../mcp/server.ts";
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";

@@ -5,7 +5,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import { StdioListens } from "../mcp/listen.ts";
-import type { ResourceWatcher } from "../mcp/register_resources.ts";
+import type { ResourceWatcher } from "../mcp/register_subscriptions.ts";
 import type { ServeContext } from "../mcp/server.ts";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
 import { log } from "../observability/log.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { MAX_SUBSCRIPTIONS_PER_SESSION } from "../../src/mcp/register_resources.ts";
+import { MAX_SUBSCRIPTIONS_PER_SESSION } from "../../src/mcp/register_subscriptions.ts";
 import { catalogUri } from "../../src/resources/catalog.ts";
 import { startSimulator } from "../../src/simulator/mod.ts";
 import { ENDPOINTS } from "../../src/xyte/catalog.ts";

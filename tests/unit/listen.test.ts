@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { ServerEvent } from "@modelcontextprotocol/server";
 import { listenedResourceUris, ListenEventBus, StdioListens, watchListened } from "../../src/mcp/listen.ts";
-import type { ResourceWatcher } from "../../src/mcp/register_resources.ts";
+import type { ResourceWatcher } from "../../src/mcp/register_subscriptions.ts";
 
 /** A watcher over fake resources: `change(uri)` tells every watch of it; unknown URIs are refused. */
 function fakeWatcher(known: readonly string[]) {
