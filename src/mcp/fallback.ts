@@ -66,11 +66,15 @@ export function serveRoutes(
 export function validParams<S extends z.ZodType>(schema: S, request: JSONRPCRequest): z.output<S> {
   const parsed = schema.safeParse(request.params ?? {});
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) =>
-    issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
-  );
   throw new ProtocolError(
     ProtocolErrorCode.InvalidParams,
-    `Invalid params for ${request.method}: ${problems.join("; ")}`,
+    `Invalid params for ${request.method}: ${describeIssues(parsed.error)}`,
   );
+}
+
+/** What is wrong with a value, one `path: message` per issue. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) =>
+    issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
+  ).join("; ");
 }

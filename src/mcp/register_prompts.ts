@@ -20,7 +20,7 @@ import type { XyteClient } from "../xyte/client.ts";
 import { type PromptArgumentSpec, type PromptDefinition, type ToolMentions, toolMentions } from "./prompt.ts";
 import type { ServerDeps } from "./server.ts";
 import type { Tool } from "./tool.ts";
-import type { Routes } from "./fallback.ts";
+import { describeIssues, type Routes } from "./fallback.ts";
 import { weakMemo } from "./weak_memo.ts";
 
 interface ServedPrompt {
@@ -73,12 +73,9 @@ export function registerPrompts(
     if (!served) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${params.name} not found`);
     const parsed = served.schema.safeParse(params.arguments ?? {});
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) =>
-        issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
-      );
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
-        `Invalid arguments for prompt ${params.name}: ${problems.join("; ")}`,
+        `Invalid arguments for prompt ${params.name}: ${describeIssues(parsed.error)}`,
       );
     }
     return {
