@@ -32,10 +32,13 @@ export function serveOverStdio(
   });
   const { promise: closed, resolve } = Promise.withResolvers<void>();
   // The server a 2026-07-28 client is served by: listen streams hear of changes through its notifications.
+  // A 2025-era connection has no subscriptions/listen (a listen request there is refused by the entry).
   let modernServer: McpServer | undefined;
+  let legacyConnection = false;
   const handle = serveStdio((ctx) => {
     const server = build({ era: ctx.era, serverToClient: true, listens: options.watch !== undefined });
-    if (ctx.era === "modern") modernServer = server;
+    modernServer = ctx.era === "modern" ? server : undefined;
+    legacyConnection = ctx.era === "legacy";
     return server;
   }, {
     transport: wire,
@@ -53,7 +56,8 @@ export function serveOverStdio(
   // before the entry serves them, and stdin EOF ends the process.
   const entryOnMessage = wire.onmessage;
   wire.onmessage = (message) => {
-    listens?.inspect(message);
+    // The first message may be the listen request itself: the server is built as the entry serves it.
+    if (!legacyConnection) listens?.inspect(message);
     entryOnMessage?.(message);
   };
   const entryOnClose = wire.onclose;
