@@ -31,6 +31,8 @@ export interface ResourceWatchesOptions {
   telemetry?: Telemetry;
   /** Most resources one tenant may have watched at once (default 500): bounds the upstream reads it causes. */
   maxPerTenant?: number;
+  /** Where in the first interval a watch first polls, in [0, 1); replaceable for tests. */
+  random?: () => number;
 }
 
 export const DEFAULT_MAX_WATCHES_PER_TENANT = 500;
@@ -53,7 +55,8 @@ class Watch {
   #fingerprint: string | undefined;
   #reading: Promise<void> | undefined;
   #readAgain = false;
-  #timer: number | undefined;
+  #timer: { id: number; repeats: boolean } | undefined;
+  #stopped = false;
   #problem: string | undefined;
 
   constructor(
@@ -65,11 +68,19 @@ class Watch {
   /** The first read: what later reads are compared with. Throws when the resource cannot be read. */
   async start(): Promise<void> {
     this.#fingerprint = await this.#fingerprintNow();
-    if (this.options.pollSeconds <= 0) return;
-    // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
-    const timer = Number(setInterval(() => this.recheck(), this.options.pollSeconds * 1000));
-    Deno.unrefTimer(timer);
-    this.#timer = timer;
+    if (this.options.pollSeconds <= 0 || this.#stopped) return;
+    const every = this.options.pollSeconds * 1000;
+    // Watches made together (a client subscribing to many resources at once) would otherwise read together
+    // on every interval, and the tenant's tool calls would queue behind them: each watch first polls at a
+    // random point of the interval, then every interval from there.
+    this.#arm(
+      () => {
+        this.recheck();
+        this.#arm(() => this.recheck(), every, true);
+      },
+      (this.options.random ?? Math.random)() * every,
+      false,
+    );
   }
 
   /** Reads the resource again soon; a read already under way is followed by exactly one more. */
@@ -89,8 +100,17 @@ class Watch {
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopped = true;
+    if (this.#timer?.repeats) clearInterval(this.#timer.id);
+    else if (this.#timer) clearTimeout(this.#timer.id);
     this.#timer = undefined;
+  }
+
+  #arm(run: () => void, ms: number, repeats: boolean): void {
+    // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
+    const id = Number(repeats ? setInterval(run, ms) : setTimeout(run, ms));
+    Deno.unrefTimer(id);
+    this.#timer = { id, repeats };
   }
 
   async #compare(): Promise<void> {

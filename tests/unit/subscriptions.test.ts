@@ -3,6 +3,7 @@
  * document changed (or is gone), nothing on transient failures, and no reads once nobody listens.
  */
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
 import { ResourceWatches, WatchLimitError } from "../../src/mcp/subscriptions.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
 
@@ -162,4 +163,37 @@ Deno.test("a tenant watches at most maxPerTenant resources; other tenants and al
   first();
   await registry.watch(alpha, "xyte://devices/3", read, () => {});
   assert.equal(registry.size, 3);
+});
+
+Deno.test("polls are spread over the interval: each watch first polls at its own random point, then every interval", async () => {
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"],
+  });
+  try {
+    const points = [0.1, 0.9];
+    const registry = new ResourceWatches({
+      pollSeconds: 10,
+      readTimeoutMs: 1_000,
+      random: () => points.shift()!,
+    });
+    const early = fakeResource({});
+    const late = fakeResource({});
+    const stopEarly = await registry.watch("tenant", "xyte://devices/early", early.read, () => {});
+    await registry.watch("tenant", "xyte://devices/late", late.read, () => {});
+    const reads = () => [early.state.reads, late.state.reads];
+    assert.deepEqual(reads(), [1, 1], "the first reads, at subscribe");
+    await clock.tickAsync(999);
+    assert.deepEqual(reads(), [1, 1]);
+    await clock.tickAsync(1);
+    assert.deepEqual(reads(), [2, 1], "1 s in: the watch drawn at 0.1");
+    await clock.tickAsync(8_000);
+    assert.deepEqual(reads(), [2, 2], "9 s in: the one drawn at 0.9");
+    await clock.tickAsync(2_000);
+    assert.deepEqual(reads(), [3, 2], "11 s in: the first again, one interval after its first poll");
+    stopEarly();
+    await clock.tickAsync(30_000);
+    assert.deepEqual(reads(), [3, 5], "a stopped watch polls no more");
+  } finally {
+    clock.uninstall();
+  }
 });
