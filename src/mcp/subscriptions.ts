@@ -1,12 +1,13 @@
 /**
- * Resource subscriptions (2025-era `resources/subscribe`): a client that subscribed to a resource URI gets
+ * The watches behind resource subscriptions: a client that subscribed to a resource URI (2025-era
+ * `resources/subscribe`, register_subscriptions.ts; 2026-07-28 `subscriptions/listen`, listen.ts) gets
  * `notifications/resources/updated` when the document a read would return has changed.
  *
  * Xyte does not push changes, so a watched resource is re-read, past the response cache, every poll interval
  * and right after any tool call of the same tenant that may write. A notification goes out only when the
  * document differs from the last one read (compared by SHA-256, the document itself is not kept). One watch
- * serves every session of a tenant subscribed to the same URI: ten sessions watching one device cost one
- * upstream read per interval. Watches are kept per tenant, so tenants never share one, and a write rechecks
+ * serves every session and listen stream of a tenant subscribed to the same URI: ten sessions watching one
+ * device cost one upstream read per interval. Watches are kept per tenant, so tenants never share one, and a write rechecks
  * what every session of its tenant watches.
  */
 import { type Deadline, deadline } from "../deadline.ts";
