@@ -8,6 +8,9 @@
  * sessions together keep at most `budget.limitBytes`: past it, a session gives up its older streams, and an
  * event that still does not fit is sent without being kept (that stream then cannot be resumed past it).
  * Ids are `<stream id>/<sequence number>`.
+ *
+ * The initialize exchange is not kept: a client that missed its answer initializes again (it has nothing
+ * to lose yet), and the answer would otherwise be most of an idle session's memory for the whole window.
  */
 import type { EventId, EventStore, JSONRPCMessage, StreamId } from "@modelcontextprotocol/server";
 
@@ -52,6 +55,12 @@ export class ReplayWindow implements EventStore {
     this.expire();
     const seq = ++this.#seq;
     const eventId = `${streamId}/${seq}`;
+    if (isInitializeAnswer(message)) {
+      // Its stream held only the priming event so far: drop that too.
+      const stream = this.#streams.get(streamId);
+      if (stream) this.#forget(streamId, stream);
+      return Promise.resolve(eventId);
+    }
     const text = JSON.stringify(message);
     const budget = this.#options.budget;
     const overBudget = () => budget !== undefined && budget.usedBytes + text.length > budget.limitBytes;
@@ -116,4 +125,11 @@ export class ReplayWindow implements EventStore {
     this.#bytes += bytes;
     if (this.#options.budget) this.#options.budget.usedBytes += bytes;
   }
+}
+
+/** The server's answer to `initialize` (an InitializeResult carries the protocol version and server info). */
+function isInitializeAnswer(message: JSONRPCMessage): boolean {
+  if (!("result" in message) || typeof message.result !== "object" || message.result === null) return false;
+  const result = message.result as Record<string, unknown>;
+  return typeof result.protocolVersion === "string" && typeof result.serverInfo === "object";
 }

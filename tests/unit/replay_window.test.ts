@@ -91,3 +91,23 @@ Deno.test("replay: sessions share one budget; past it events are sent unkept, an
   assert.equal(await bob.getStreamIdForEventId(kept), "b2");
   assert.equal(budget.usedBytes, bob.bytes);
 });
+
+Deno.test("replay: the initialize answer is not kept (the client initializes again), nor its stream's priming event", async () => {
+  const window = new ReplayWindow({ windowMs: 60_000, maxBytes: 1 << 20 });
+  const priming = await window.storeEvent("init", {} as JSONRPCMessage);
+  const answer = await window.storeEvent("init", {
+    jsonrpc: "2.0",
+    id: 0,
+    result: {
+      protocolVersion: "2025-11-25",
+      capabilities: {},
+      serverInfo: { name: "xyte-mcp", version: "1" },
+    },
+  });
+  assert.notEqual(answer, priming, "the answer still gets an id of its own");
+  assert.equal(window.bytes, 0, "nothing kept for an idle session");
+  assert.equal(await window.getStreamIdForEventId(priming), undefined, "resuming it is refused");
+  // A tool result that happens to mention those words is kept as usual.
+  await window.storeEvent("call", result(1, '{"protocolVersion":"x","serverInfo":{}}'));
+  assert.ok(window.bytes > 0);
+});
