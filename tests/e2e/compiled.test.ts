@@ -30,6 +30,7 @@ import {
 } from "../../scripts/compile.ts";
 import { smoke } from "../../scripts/smoke.ts";
 import { SETTINGS } from "../../src/config.ts";
+import { freePort } from "../helpers/free_port.ts";
 import { platformEnv } from "../helpers/platform_env.ts";
 import { serverEnv, startHub } from "./harness.ts";
 
@@ -283,9 +284,7 @@ Deno.test({
     const hub = await startHub();
     const dir = await Deno.makeTempDir({ prefix: "xyte-mcp-compiled-" });
     try {
-      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = (listener.addr as Deno.NetAddr).port;
-      listener.close();
+      const port = freePort();
       const options: BuildOptions = {
         hub: hub.url,
         entry: hub.url,

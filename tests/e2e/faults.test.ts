@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/client";
+import { freePort } from "../helpers/free_port.ts";
 import { connectStdio, ORG_KEY, PARTNER_KEY, serverEnv, startHub } from "./harness.ts";
 
 interface Outcome {
@@ -138,9 +139,7 @@ Deno.test("upstream faults: retries, Retry-After, no POST retries, deadlines, ba
 });
 
 Deno.test("no answer at all (connection refused) is a network error", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close(); // nothing listens there any more
+  const port = freePort(); // nothing listens there
   const session = await connectStdio(serverEnv({ url: `http://127.0.0.1:${port}` }, { XYTE_RETRY_MAX: "1" }));
   try {
     const result = await call(session.client, "get_device", { device_id: "d-1" });

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { type BuildOptions, netEntry, runArgs, settingsEnvVariables } from "../../scripts/compile.ts";
+import { freePort } from "../helpers/free_port.ts";
 import { platformEnv } from "../helpers/platform_env.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 import {
@@ -93,13 +94,6 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** The server over HTTP with exactly `runArgs(options)`, on `port`. */

@@ -3,6 +3,7 @@
  * redis-server is started on a free loopback port when the binary exists. Tests that need Redis and find
  * neither are skipped with the reason printed.
  */
+import { freePort } from "./free_port.ts";
 
 export interface TestRedis {
   url: string;
@@ -46,11 +47,4 @@ export async function startTestRedis(): Promise<TestRedis | undefined> {
   child.kill("SIGKILL");
   await child.status;
   throw new Error("redis-server did not start");
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }

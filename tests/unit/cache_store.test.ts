@@ -7,6 +7,7 @@ import {
   createMemoryCacheStore,
   createRedisCacheStore,
 } from "../../src/xyte/cache_store.ts";
+import { freePort } from "../helpers/free_port.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 
 // ---------------------------------------------------------------- keys
@@ -167,7 +168,7 @@ Deno.test("redis store: against a real Redis", async (t) => {
 Deno.test("redis store: an unreachable Redis degrades to misses without throwing", async () => {
   const redis = new Redis({
     host: "127.0.0.1",
-    port: closedPort(),
+    port: freePort(), // nothing listens there
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -218,11 +219,4 @@ async function checkDegraded(store: CacheStore): Promise<void> {
   assert.equal(await store.bumpGeneration("t"), 1);
   assert.equal(await store.generation("t"), 1, "local counter while Redis is away");
   await store.close();
-}
-
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }

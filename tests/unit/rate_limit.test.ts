@@ -9,6 +9,7 @@ import {
   createRedisRateLimiter,
   type RateLimiter,
 } from "../../src/transports/rate_limit.ts";
+import { freePort } from "../helpers/free_port.ts";
 import { REDIS_UNAVAILABLE_REASON, startTestRedis, type TestRedis } from "../helpers/redis.ts";
 
 /** A clock the test moves by hand (ms). */
@@ -214,9 +215,7 @@ Deno.test("redis limiter: tokens refill with time", async (t) => {
 });
 
 Deno.test("redis limiter: fails open when Redis is unreachable, warning at most once a minute", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const closedPort = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const closedPort = freePort();
   const client = new Redis({
     host: "127.0.0.1",
     port: closedPort,
