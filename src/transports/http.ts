@@ -182,11 +182,6 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     }
     tenantOf.set(request, tenant);
     const listened = listenedResourceUris(parsedBody);
-    if (listened !== undefined) {
-      // A listen stream stays open until its client or the shutdown ends it: not a call a drain waits for.
-      inFlightRequests.get(request)?.abandon();
-      inFlightRequests.delete(request);
-    }
     if (listened?.length && tenant.deps.watches) {
       const scope = { uris: listened, watch: resourceWatcher(tenant.deps, tenant.deps.watches) };
       return await listenBus.serve(scope, () => perRequest.fetch(request, { parsedBody }));
@@ -256,14 +251,17 @@ export function createHttpApp(options: HttpOptions): HttpApp {
           "Parse error: the request body could not be read (cut short or aborted).",
         );
       }
+      let parsedBody: unknown;
       try {
-        c.set("parsedBody", JSON.parse(body.text));
+        parsedBody = JSON.parse(body.text);
       } catch {
         return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
       }
+      c.set("parsedBody", parsedBody);
       // Counted from here until the answer's body has been sent; `fetch` below ends the count. (Setting
-      // `c.res` here would make Hono copy the response and its headers once more.)
-      inFlightRequests.set(request, inFlight.begin());
+      // `c.res` here would make Hono copy the response and its headers once more.) A listen stream stays
+      // open until its client or the shutdown ends it: it is not a call a drain waits for.
+      if (listenedResourceUris(parsedBody) === undefined) inFlightRequests.set(request, inFlight.begin());
       await next();
       return;
     }
