@@ -32,3 +32,13 @@ export async function connectRedis(url: Secret | string, timeoutMs = 5000): Prom
   await client.ping();
   return client;
 }
+
+/** `command`'s answer, or a rejection when Redis has not answered within `ms` (a late answer is ignored). */
+export function withinRedisTimeout<T>(command: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  command.catch(() => {}); // a rejection after the timeout must not surface as unhandled
+  return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
+}

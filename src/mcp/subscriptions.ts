@@ -11,6 +11,7 @@
  * what every session of its tenant watches.
  */
 import { type Deadline, deadline } from "../deadline.ts";
+import { sha256Hex } from "../digest.ts";
 import { log } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { toErrorPayload } from "./results.ts";
@@ -139,9 +140,7 @@ class Watch {
 
   async #fingerprintNow(): Promise<string> {
     using limit = deadline(this.options.readTimeoutMs);
-    const text = JSON.stringify(await this.read(limit));
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+    return await sha256Hex(JSON.stringify(await this.read(limit)));
   }
 }
 

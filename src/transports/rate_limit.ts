@@ -6,7 +6,7 @@
  * `perMinute` of 0 means no limit, whichever factory is called.
  */
 import { log } from "../observability/log.ts";
-import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
+import { type Redis, REDIS_KEY_PREFIX, withinRedisTimeout } from "../redis.ts";
 
 export interface RateDecision {
   allowed: boolean;
@@ -237,7 +237,7 @@ export function createRedisRateLimiter(
   return {
     async take(subject: string): Promise<RateDecision> {
       try {
-        const reply = await withTimeout(run(prefix + subject), timeoutMs);
+        const reply = await withinRedisTimeout(run(prefix + subject), timeoutMs);
         return parseReply(reply);
       } catch (error) {
         return failOpen(error);
@@ -256,14 +256,4 @@ function parseReply(reply: unknown): RateDecision {
   const [allowed, remaining, waitMs] = reply as [number, number, number];
   if (allowed === 1) return { allowed: true, retryAfterSeconds: 0, remaining };
   return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs), remaining: 0 };
-}
-
-/** Rejects when `promise` has not settled within `ms`; the late result, if any, is ignored. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  promise.catch(() => {}); // a rejection after the timeout must not surface as unhandled
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -6,8 +6,9 @@
  * A cache must never break a call: the Redis store turns every failure or slow answer into a miss.
  */
 import { LRUCache } from "lru-cache";
+import { sha256Hex } from "../digest.ts";
 import { log } from "../observability/log.ts";
-import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
+import { type Redis, REDIS_KEY_PREFIX, withinRedisTimeout } from "../redis.ts";
 
 export interface CacheStore {
   /** JSON text of a cached response, or undefined. */
@@ -109,7 +110,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
   async function attempt<T>(operation: string, command: () => Promise<T>): Promise<T | typeof FAILED> {
     if (closed) return FAILED;
     try {
-      return await withTimeout(command(), timeoutMs);
+      return await withinRedisTimeout(command(), timeoutMs);
     } catch (error) {
       const now = Date.now();
       if (now - lastWarning >= WARN_INTERVAL_MS) {
@@ -185,21 +186,6 @@ class GenerationCounter {
   remember(tenant: string, value: number): void {
     this.#values.set(tenant, value);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const encoder = new TextEncoder();
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** 128 bits of SHA-256: short, and collisions between tenants are out of reach. */
