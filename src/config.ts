@@ -428,7 +428,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: ["MCP_MAX_SESSIONS"],
     accepted: "an integer from 1 to 1000000",
     default: "10000",
-    description: "Most concurrent HTTP sessions; new ones get 503 beyond it.",
+    description:
+      "Most concurrent HTTP sessions, Streamable HTTP and legacy SSE together; new ones get 503 beyond it.",
     schema: integer(1, 1_000_000),
   },
   {

@@ -9,7 +9,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { ERROR_CODES } from "../mcp/error_codes.ts";
 import { ENDPOINTS, findEndpoint } from "../xyte/catalog.ts";
-import type { CacheEvent, Telemetry, ToolOutcome } from "./telemetry.ts";
+import type { CacheEvent, SessionTransport, Telemetry, ToolOutcome } from "./telemetry.ts";
 
 export interface Metrics extends Telemetry {
   /** The registry in the Prometheus text exposition format. */
@@ -29,6 +29,7 @@ const TOOL_NAME = /^[a-z0-9_]+$/;
 const MAX_TOOL_NAME = 64;
 const GROUPS: ReadonlySet<string> = new Set(ENDPOINTS.map((e) => e.group));
 const CACHE_EVENTS: ReadonlySet<string> = new Set<CacheEvent>(["hit", "miss", "bypass"]);
+const SESSION_TRANSPORTS: readonly SessionTransport[] = ["streamable_http", "sse"];
 
 /** A new, independent set of metrics with default process metrics, all named `xyte_mcp_*`. */
 export function createMetrics(): Metrics {
@@ -91,9 +92,12 @@ export function createMetrics(): Metrics {
   });
   const sessionsActive = new Gauge({
     name: name("sessions_active"),
-    help: "Open MCP HTTP sessions.",
+    help: "Open MCP HTTP sessions by transport (streamable_http or sse); MCP_MAX_SESSIONS caps their sum.",
+    labelNames: ["transport"] as const,
     registers,
   });
+  // Both series exist from the start, so a dashboard sums them without gaps.
+  for (const transport of SESSION_TRANSPORTS) sessionsActive.set({ transport }, 0);
   const resourceWatches = new Gauge({
     name: name("resource_watches"),
     help: "Resources re-read for subscribed clients (one per tenant and URI).",
@@ -137,8 +141,9 @@ export function createMetrics(): Metrics {
     rateLimited(): void {
       rateLimited.inc();
     },
-    sessions(open: number): void {
-      if (Number.isFinite(open) && open >= 0) sessionsActive.set(Math.floor(open));
+    sessions(transport: SessionTransport, open: number): void {
+      if (!SESSION_TRANSPORTS.includes(transport)) return;
+      if (Number.isFinite(open) && open >= 0) sessionsActive.set({ transport }, Math.floor(open));
     },
     watches(watched: number): void {
       if (Number.isFinite(watched) && watched >= 0) resourceWatches.set(Math.floor(watched));

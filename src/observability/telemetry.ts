@@ -6,6 +6,8 @@
 
 export type ToolOutcome = "ok" | "error";
 export type CacheEvent = "hit" | "miss" | "bypass";
+/** The kinds of HTTP session: Streamable HTTP (`/mcp`, 2025-era clients) and the legacy HTTP+SSE transport (`/sse`). */
+export type SessionTransport = "streamable_http" | "sse";
 
 export interface Telemetry {
   /** One tool call finished. `code` is the error code when the outcome is "error". */
@@ -20,8 +22,8 @@ export interface Telemetry {
   cache(event: CacheEvent, group: string): void;
   /** A request was refused by the rate limiter. */
   rateLimited(): void;
-  /** The number of open HTTP sessions changed. */
-  sessions(open: number): void;
+  /** The number of open HTTP sessions of one transport changed. */
+  sessions(transport: SessionTransport, open: number): void;
   /** The number of resources re-read for subscribed clients (one per tenant and URI) changed. */
   watches(watched: number): void;
 }

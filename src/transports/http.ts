@@ -123,6 +123,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     idleTtlSeconds: settings.sessionIdleTtlSeconds,
     maxSessions: settings.maxSessions,
+    sessionsElsewhere: (): number => legacySse.size,
     replaySeconds: settings.sseReplaySeconds,
     telemetry: options.telemetry,
   });
@@ -130,6 +131,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     messagesPath: "/messages",
     maxSessions: settings.maxSessions,
+    sessionsElsewhere: (): number => sessions?.size ?? 0,
+    telemetry: options.telemetry,
   });
 
   const app = new Hono<Env>();

@@ -22,6 +22,7 @@ import {
   type Transport,
 } from "@modelcontextprotocol/server";
 import { log } from "../observability/log.ts";
+import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 
@@ -234,8 +235,12 @@ export interface LegacySseEndpointOptions {
   build: (tenant: Tenant) => McpServer;
   /** Path (with any mount prefix) of the POST route, e.g. `/messages`. */
   messagesPath: string;
-  /** Open streams allowed at once; more get 503. */
+  /** Open streams allowed at once, counting `sessionsElsewhere`; more get 503. */
   maxSessions: number;
+  /** Sessions of other transports, which count against the same `maxSessions` (default none). */
+  sessionsElsewhere?: () => number;
+  /** Told the number of open sessions whenever it changes (default: nothing). */
+  telemetry?: Telemetry;
   /** Keep-alive comment interval (default 15 s); 0 = none. */
   keepAliveMs?: number;
   /** Bytes queued for a non-reading client before its session is closed (default 16 MiB). */
@@ -280,9 +285,10 @@ export class LegacySseEndpoint {
     if (this.#closed) {
       return jsonRpcError(503, -32000, "The server is shutting down.", { "retry-after": "1" });
     }
-    if (this.#sessions.size >= this.#options.maxSessions) {
+    const elsewhere = this.#options.sessionsElsewhere?.() ?? 0;
+    if (this.#sessions.size + elsewhere >= this.#options.maxSessions) {
       this.#log.warning("legacy SSE stream refused: session limit reached", {
-        sessions: this.#sessions.size,
+        sessions: this.#sessions.size + elsewhere,
       });
       return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "5" });
     }
@@ -295,16 +301,17 @@ export class LegacySseEndpoint {
     const id = transport.sessionId;
     transport.onclose = () => {
       if (this.#sessions.get(id)?.transport !== transport) return;
-      this.#sessions.delete(id);
+      this.#forget(id);
       this.#log.info("legacy SSE session closed", { sessions: this.#sessions.size });
       // The protocol layer has already aborted in-flight handlers; this releases the server itself.
       void server.close().catch(() => {});
     };
     this.#sessions.set(id, { transport, server, tenantId: tenant.id });
+    this.#options.telemetry?.sessions("sse", this.#sessions.size);
     try {
       await server.connect(transport);
     } catch (error) {
-      this.#sessions.delete(id);
+      this.#forget(id);
       await transport.close();
       throw error;
     }
@@ -367,10 +374,15 @@ export class LegacySseEndpoint {
     }
     const open = [...this.#sessions.values()];
     this.#sessions.clear();
+    this.#options.telemetry?.sessions("sse", 0);
     await Promise.allSettled(open.map(async (s) => {
       await s.transport.close();
       await s.server.close();
     }));
     if (open.length > 0) this.#log.info("legacy SSE sessions closed", { closed: open.length });
+  }
+
+  #forget(id: string): void {
+    if (this.#sessions.delete(id)) this.#options.telemetry?.sessions("sse", this.#sessions.size);
   }
 }

@@ -3,7 +3,8 @@
  *
  * A session starts with an `initialize` POST and ends on DELETE, after `idleTtlSeconds` without requests
  * (unless a GET stream is open), on `closeAll()`, or when the server closes. It belongs to the tenant that
- * opened it: another tenant's requests for it are refused. At most `maxSessions` are open at once.
+ * opened it: another tenant's requests for it are refused. At most `maxSessions` are open at once, counting
+ * `sessionsElsewhere` (the legacy HTTP+SSE sessions of the same server).
  */
 import {
   isInitializeRequest,
@@ -40,6 +41,8 @@ export interface SessionOptions {
   build: (tenant: Tenant) => McpServer;
   idleTtlSeconds: number;
   maxSessions: number;
+  /** Sessions of other transports, which count against the same `maxSessions` (default none). */
+  sessionsElsewhere?: () => number;
   /** How long SSE events are kept for clients resuming with Last-Event-ID; 0 = not resumable. */
   replaySeconds: number;
   telemetry: Telemetry;
@@ -101,7 +104,7 @@ export class LegacySessions {
       });
     }
     if (request.method === "POST" && startsSession(parsedBody)) {
-      if (this.#sessions.size >= this.#options.maxSessions) {
+      if (this.#sessions.size + (this.#options.sessionsElsewhere?.() ?? 0) >= this.#options.maxSessions) {
         return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "30" });
       }
       return await this.#open(request, parsedBody, tenant);
@@ -127,7 +130,7 @@ export class LegacySessions {
     clearInterval(this.#sweeper);
     const open = [...this.#sessions.values()];
     this.#sessions.clear();
-    this.#options.telemetry.sessions(0);
+    this.#options.telemetry.sessions("streamable_http", 0);
     await Promise.allSettled(open.map((s) => s.server.close()));
   }
 
@@ -154,7 +157,7 @@ export class LegacySessions {
           pendingIds: new Set(),
           replay,
         });
-        this.#options.telemetry.sessions(this.size);
+        this.#options.telemetry.sessions("streamable_http", this.size);
         this.#log.info("session opened", { tenant: tenant.id, sessions: this.size });
       },
       onsessionclosed: (id) => {
@@ -171,7 +174,7 @@ export class LegacySessions {
 
   #forget(id: string): void {
     this.#sessions.get(id)?.replay?.clear();
-    if (this.#sessions.delete(id)) this.#options.telemetry.sessions(this.size);
+    if (this.#sessions.delete(id)) this.#options.telemetry.sessions("streamable_http", this.size);
   }
 
   /** Counts an open GET stream against idleness until the client or server ends it. */

@@ -187,3 +187,44 @@ Deno.test("http: an unknown method is -32601, in band in a 2025-era session, HTT
     await hub.close();
   }
 });
+
+Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions together; /metrics shows each", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_MAX_SESSIONS: "2" }));
+  const streams = new AbortController();
+  try {
+    await openRawSession(server.url, "e2e-cap");
+    const sse = await fetch(new URL("/sse", server.url), {
+      headers: { accept: "text/event-stream" },
+      signal: streams.signal,
+    });
+    assert.equal(sse.status, 200, "one Streamable HTTP session and one SSE stream fit a cap of 2");
+    assert.equal((await health(server.url)).sessions, 2);
+
+    await assert.rejects(
+      openRawSession(server.url, "e2e-cap-3"),
+      /HTTP 503/,
+      "a third session of either kind is refused",
+    );
+    const refused = await fetch(new URL("/sse", server.url), { headers: { accept: "text/event-stream" } });
+    assert.equal(refused.status, 503);
+    assert.equal((await refused.json()).error.code, -32000);
+
+    const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+    assert.match(metrics, /xyte_mcp_sessions_active\{transport="streamable_http"\} 1\n/);
+    assert.match(metrics, /xyte_mcp_sessions_active\{transport="sse"\} 1\n/);
+
+    streams.abort();
+    await sse.body?.cancel().catch(() => {});
+    for (let i = 0; i < 100 && (await health(server.url)).sessions > 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal((await health(server.url)).sessions, 1, "the SSE session ends with its stream");
+    await openRawSession(server.url, "e2e-cap-again");
+    assert.equal((await health(server.url)).sessions, 2, "its place is free again");
+  } finally {
+    streams.abort();
+    await server.stop();
+    await hub.close();
+  }
+});

@@ -204,7 +204,7 @@ Deno.test("/metrics shows tool, upstream, cache and session series after calls",
         /xyte_mcp_tool_duration_seconds_bucket\{[^}]*tool="list_devices"/,
         /xyte_mcp_upstream_requests_total\{[^}]*endpoint="organization\.devices\.getDevices"[^}]*status="200"/,
         /xyte_mcp_cache_events_total\{[^}]*event="hit"[^}]*group="devices"[^}]*\} 1/,
-        /xyte_mcp_sessions_active \d/,
+        /xyte_mcp_sessions_active\{transport="streamable_http"\} 1\n/,
         /xyte_mcp_process_resident_memory_bytes/,
       ]
     ) assert.match(text, series);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.ts";
+import type { SessionTransport } from "../../src/observability/telemetry.ts";
 
 interface Sample {
   name: string;
@@ -78,10 +79,18 @@ Deno.test("metrics: upstream requests by catalog endpoint and status, cache even
   assert.equal(await value(m, cache, { event: "miss", group: "tickets" }), 1);
   assert.equal(await value(m, cache, { event: "bypass", group: "devices" }), 1);
 
-  assert.equal(await value(m, "xyte_mcp_sessions_active"), 0);
-  m.sessions(3);
-  m.sessions(2);
-  assert.equal(await value(m, "xyte_mcp_sessions_active"), 2);
+  const sessions = "xyte_mcp_sessions_active";
+  assert.equal(
+    await value(m, sessions, { transport: "streamable_http" }),
+    0,
+    "both series exist from the start",
+  );
+  assert.equal(await value(m, sessions, { transport: "sse" }), 0);
+  m.sessions("streamable_http", 3);
+  m.sessions("streamable_http", 2);
+  m.sessions("sse", 1);
+  assert.equal(await value(m, sessions, { transport: "streamable_http" }), 2);
+  assert.equal(await value(m, sessions, { transport: "sse" }), 1);
   m.watches(4);
   assert.equal(await value(m, "xyte_mcp_resource_watches"), 4);
   assert.equal(await value(m, "xyte_mcp_rate_limited_total"), 0);
@@ -112,7 +121,7 @@ Deno.test("metrics: two instances share no state", async () => {
   const b = createMetrics();
   a.toolCall("get_device", "ok", undefined, 0.1);
   a.rateLimited();
-  a.sessions(5);
+  a.sessions("streamable_http", 5);
   assert.equal(
     await value(a, "xyte_mcp_tool_calls_total", { tool: "get_device", outcome: "ok", code: "" }),
     1,
@@ -122,7 +131,7 @@ Deno.test("metrics: two instances share no state", async () => {
     undefined,
   );
   assert.equal(await value(b, "xyte_mcp_rate_limited_total"), 0);
-  assert.equal(await value(b, "xyte_mcp_sessions_active"), 0);
+  assert.equal(await value(b, "xyte_mcp_sessions_active", { transport: "streamable_http" }), 0);
 });
 
 Deno.test("metrics: label values stay bounded", async () => {
@@ -160,12 +169,14 @@ Deno.test("metrics: label values stay bounded", async () => {
 
   // Non-finite durations and session counts are ignored rather than corrupting the series.
   m.toolCall("get_device", "ok", undefined, Number.NaN);
-  m.sessions(-1);
+  m.sessions("streamable_http", -1);
+  m.sessions("other" as SessionTransport, 4);
   m.watches(Number.NaN);
   assert.equal(
     await value(m, "xyte_mcp_tool_calls_total", { tool: "get_device", outcome: "ok", code: "" }),
     1,
   );
-  assert.equal(await value(m, "xyte_mcp_sessions_active"), 0);
+  assert.equal(await value(m, "xyte_mcp_sessions_active", { transport: "streamable_http" }), 0);
+  assert.equal(await value(m, "xyte_mcp_sessions_active", { transport: "other" }), undefined);
   assert.equal(await value(m, "xyte_mcp_resource_watches"), 0);
 });

@@ -47,7 +47,7 @@ Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap 
     idleTtlSeconds: 60,
     maxSessions: 2,
     replaySeconds: 60,
-    telemetry: { ...NO_TELEMETRY, sessions: (n) => opened.push(String(n)) },
+    telemetry: { ...NO_TELEMETRY, sessions: (transport, n) => opened.push(`${transport} ${n}`) },
     now: () => now,
   });
   try {
@@ -78,9 +78,36 @@ Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap 
       403,
       "another key is refused",
     );
-    assert.deepEqual(opened.slice(0, 2), ["1", "2"], "the open-sessions gauge follows");
+    assert.deepEqual(
+      opened.slice(0, 2),
+      ["streamable_http 1", "streamable_http 2"],
+      "the open-sessions gauge follows",
+    );
   } finally {
     await sessions.closeAll();
   }
   assert.equal(sessions.size, 0);
+});
+
+Deno.test("sessions: the cap counts sessions of other transports too", async () => {
+  let elsewhere = 1;
+  const sessions = new LegacySessions({
+    build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
+    idleTtlSeconds: 60,
+    maxSessions: 2,
+    sessionsElsewhere: () => elsewhere,
+    replaySeconds: 0,
+    telemetry: NO_TELEMETRY,
+  });
+  try {
+    const alice = tenant("alice");
+    assert.equal((await open(sessions, alice)).status, 200);
+    const refused = await open(sessions, alice);
+    assert.equal(refused.status, 503, "one here and one elsewhere fill a cap of 2");
+    assert.equal(sessions.size, 1);
+    elsewhere = 0;
+    assert.equal((await open(sessions, alice)).status, 200, "room again once the other one closes");
+  } finally {
+    await sessions.closeAll();
+  }
 });
