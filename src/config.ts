@@ -223,7 +223,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     boolean: true,
     accepted: "true | false",
     default: "false",
-    description: "HTTP without sessions (every request stands alone), for horizontally scaled deployments.",
+    description:
+      "HTTP without sessions (every request stands alone, no legacy SSE), for horizontally scaled deployments.",
     schema: flag,
   },
   {

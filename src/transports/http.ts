@@ -123,17 +123,21 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     idleTtlSeconds: settings.sessionIdleTtlSeconds,
     maxSessions: settings.maxSessions,
-    sessionsElsewhere: (): number => legacySse.size,
+    sessionsElsewhere: (): number => legacySse?.size ?? 0,
     replaySeconds: settings.sseReplaySeconds,
     telemetry: options.telemetry,
   });
-  const legacySse = new LegacySseEndpoint({
+  // The legacy HTTP+SSE transport keeps each client's session on the replica holding its stream, which
+  // `--stateless` (any replica serves any request) rules out.
+  const legacySse = options.stateless ? undefined : new LegacySseEndpoint({
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     messagesPath: "/messages",
     maxSessions: settings.maxSessions,
     sessionsElsewhere: (): number => sessions?.size ?? 0,
     telemetry: options.telemetry,
   });
+
+  const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
 
   const app = new Hono<Env>();
   app.use(
@@ -142,8 +146,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   );
   app.get(
     "/healthz",
-    (c) =>
-      c.json({ status: "ok", version: VERSION, sessions: (sessions?.size ?? 0) + legacySse.size, draining }),
+    (c) => c.json({ status: "ok", version: VERSION, sessions: openSessions(), draining }),
   );
   app.get("/readyz", async (c) => {
     if (draining) return c.json({ ready: false, checks: { draining: { ok: false } } }, 503);
@@ -191,10 +194,16 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     }
     return await perRequest.fetch(request, { parsedBody });
   });
-  app.get("/sse", (c) => legacySse.open(c.req.raw, c.get("tenant")));
-  app.post("/messages", (c) => legacySse.post(c.req.raw, c.get("parsedBody"), c.get("tenant")));
+  app.get("/sse", (c) => legacySse?.open(c.req.raw, c.get("tenant")) ?? legacySseOff());
+  app.post(
+    "/messages",
+    (c) => legacySse?.post(c.req.raw, c.get("parsedBody"), c.get("tenant")) ?? legacySseOff(),
+  );
   app.notFound((c) =>
-    c.json({ error: "not found", endpoints: ["/mcp", "/sse", "/healthz", "/readyz", "/metrics"] }, 404)
+    c.json({
+      error: "not found",
+      endpoints: ["/mcp", ...(legacySse ? ["/sse"] : []), "/healthz", "/readyz", "/metrics"],
+    }, 404)
   );
   app.onError((error, c) => {
     logger.error("http handler failed", { error: error.message });
@@ -298,11 +307,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       }
       return inFlightRequests.get(request)?.end(response) ?? response;
     },
-    sessionCount: () => (sessions?.size ?? 0) + legacySse.size,
+    sessionCount: openSessions,
     async drain(graceMs) {
       draining = true;
       // Streamable HTTP calls answer on their own POST; legacy-SSE calls answer on the stream later.
-      const [drained] = await Promise.all([inFlight.waitIdle(graceMs), legacySse.closeAll(graceMs)]);
+      const [drained] = await Promise.all([inFlight.waitIdle(graceMs), legacySse?.closeAll(graceMs)]);
       logger.info("draining done", { drained, inFlight: inFlight.count });
       await Promise.allSettled([sessions?.closeAll(), perRequest.close()]);
       return { drained };
@@ -341,4 +350,14 @@ export function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     reject(error);
   }
   return promise;
+}
+
+/** The answer on `/sse` and `/messages` with `--stateless`. */
+function legacySseOff(): Response {
+  return jsonRpcError(
+    404,
+    -32000,
+    "The legacy HTTP+SSE transport is off with --stateless, because its sessions live on one server: " +
+      "connect to /mcp (Streamable HTTP), or run the server without --stateless.",
+  );
 }

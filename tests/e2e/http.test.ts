@@ -64,7 +64,7 @@ Deno.test("http (sessions): 2025-era and 2026-07-28 clients call every tool; ses
   }
 });
 
-Deno.test("http (--stateless): clients of both eras are served without sessions", async () => {
+Deno.test("http (--stateless): clients of both eras are served without sessions; legacy SSE is off", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub), ["--stateless"]);
   try {
@@ -78,6 +78,17 @@ Deno.test("http (--stateless): clients of both eras are served without sessions"
     await callEveryTool(modern);
     await modern.close();
     assert.equal((await health(server.url)).sessions, 0);
+
+    // Its sessions would live on one replica, so behind a load balancer half of the POSTs would miss them.
+    for (const [path, method] of [["/sse", "GET"], ["/messages?sessionId=x", "POST"]]) {
+      const response = await fetch(new URL(path!, server.url), {
+        method,
+        headers: JSON_RPC_HEADERS,
+        ...(method === "POST" ? { body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) } : {}),
+      });
+      assert.equal(response.status, 404, `${method} ${path}`);
+      assert.match((await response.json()).error.message, /off with --stateless.*\/mcp/);
+    }
   } finally {
     await server.stop();
     await hub.close();
