@@ -124,8 +124,56 @@ async function connect(
     { name: "e2e-subscriptions", version: "1" },
     options.modern ? { versionNegotiation: { mode: "auto" } } : {},
   );
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers },
+      fetch: fetchHoldingSignals(),
+    }),
+  );
   return client;
+}
+
+/**
+ * `fetch` whose response bodies end when the request's signal aborts. The SDK client closes a listen stream
+ * by aborting its request's signal (one made with `AbortSignal.any`); under Deno 2.9.6, when a garbage
+ * collection falls between opening and closing the stream, that abort no longer reaches the connection
+ * (forced with --expose-gc it fails every time; which weak link drops it, in the SDK client or in Deno's
+ * signal following, was not isolated, and a plain fetch with such a signal aborts fine). The connection then
+ * stays open and the server, rightly, keeps watching. Here the signal is held, and its abort cancels the body.
+ */
+function fetchHoldingSignals(): typeof fetch {
+  const held = new Set<AbortSignal>();
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const signal = init?.signal;
+    if (!signal || !response.body) return response;
+    const reader = response.body.getReader();
+    held.add(signal);
+    const release = () => held.delete(signal);
+    signal.addEventListener("abort", () => {
+      release();
+      reader.cancel().catch(() => {});
+    }, { once: true });
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            release();
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (error) {
+          release();
+          controller.error(error);
+        }
+      },
+      cancel: (reason) => {
+        release();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, response);
+  };
 }
 
 /** A simulator holding two organizations, and a multi-tenant server over it that never polls. */
