@@ -6,6 +6,7 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Config } from "./config.ts";
 import { buildServer, type ServeContext } from "./mcp/server.ts";
+import type { PeerWrites } from "./mcp/peer_writes.ts";
 import { ResourceWatches } from "./mcp/subscriptions.ts";
 import { log } from "./observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "./observability/telemetry.ts";
@@ -87,12 +88,20 @@ export async function createApp(config: Config): Promise<App> {
   const retry = { ...DEFAULT_RETRY_POLICY, maxRetries: config.xyte.retryMax };
   const breakers = circuitBreakers(config, telemetry);
   const gates = new TenantGates(config.xyte.maxConcurrency);
+  let peers: PeerWrites | undefined;
   const watches = new ResourceWatches({
     pollSeconds: config.subscriptionPollSeconds,
     readTimeoutMs: config.xyte.toolTimeoutMs,
     telemetry,
+    announce: (tenant) => peers?.announce(tenant),
   });
   closers.push(() => Promise.resolve(watches.close()));
+  if (redis) {
+    // Replicas sharing Redis hear of each other's writes, so subscribers everywhere are told at once.
+    const { listenForPeerWrites } = await import("./mcp/peer_writes.ts");
+    const listening = peers = await listenForPeerWrites(redis, (tenant) => watches.recheck(tenant));
+    closers.push(() => listening.close());
+  }
   const tenancy = new Tenancy({
     tools,
     readOnly: config.readOnly,

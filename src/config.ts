@@ -484,7 +484,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: ["REDIS_URL"],
     secret: true,
     accepted: "a redis:// or rediss:// URL",
-    description: "Redis for rate limits and the cache shared across replicas; in memory when unset.",
+    description:
+      "Redis for rate limits, the cache and write announcements shared across replicas; in memory when unset.",
     schema: z.string().trim().regex(/^rediss?:\/\//),
   },
   {

@@ -257,7 +257,7 @@ export function runTool(
       return errorResult(payload);
     } finally {
       // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
-      if (!tool.annotations.readOnlyHint) deps.watches?.recheck(deps.tenant ?? deps.xyte.identity);
+      if (!tool.annotations.readOnlyHint) deps.watches?.written(deps.tenant ?? deps.xyte.identity);
     }
   });
 }

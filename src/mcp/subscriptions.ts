@@ -8,7 +8,7 @@
  * document differs from the last one read (compared by SHA-256, the document itself is not kept). One watch
  * serves every session and listen stream of a tenant subscribed to the same URI: ten sessions watching one
  * device cost one upstream read per interval. Watches are kept per tenant, so tenants never share one, and a write rechecks
- * what every session of its tenant watches.
+ * what every session of its tenant watches, on this replica and (through Redis, peer_writes.ts) on the others.
  */
 import { type Deadline, deadline } from "../deadline.ts";
 import { sha256Hex } from "../digest.ts";
@@ -35,6 +35,8 @@ export interface ResourceWatchesOptions {
   maxPerTenant?: number;
   /** Where in the first interval a watch first polls, in [0, 1); replaceable for tests. */
   random?: () => number;
+  /** Tells the other replicas of a tenant's writes (peer_writes.ts; none by default). */
+  announce?: (tenant: string) => void;
 }
 
 export const DEFAULT_MAX_WATCHES_PER_TENANT = 500;
@@ -205,7 +207,16 @@ export class ResourceWatches {
     };
   }
 
-  /** Reads every resource `tenant` watches again: called after a tool call that may have written. */
+  /**
+   * After a tool call of `tenant` that may have written: reads every resource it watches here again, and
+   * tells the other replicas to do the same.
+   */
+  written(tenant: TenantKey): void {
+    this.recheck(tenant);
+    if (typeof tenant === "string") this.#options.announce?.(tenant);
+  }
+
+  /** Reads every resource `tenant` watches again (after its writes, here or through another replica). */
   recheck(tenant: TenantKey): void {
     for (const watch of this.#byTenant.get(tenant)?.values() ?? []) watch.recheck();
   }

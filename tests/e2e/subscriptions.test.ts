@@ -9,6 +9,7 @@ import { MAX_SUBSCRIPTIONS_PER_SESSION } from "../../src/mcp/register_subscripti
 import { catalogUri } from "../../src/resources/catalog.ts";
 import { startSimulator } from "../../src/simulator/mod.ts";
 import { ENDPOINTS } from "../../src/xyte/catalog.ts";
+import { startTestRedis } from "../helpers/redis.ts";
 import { connectStdio, serverEnv, startHttpServer, startHub } from "./harness.ts";
 
 const deviceUri = (id: string) => `xyte://devices/${id}`;
@@ -251,6 +252,39 @@ Deno.test("HTTP sessions: when a session ends, its subscriptions stop reading up
     await client.close();
     await server.stop();
     await hub.close();
+  }
+});
+
+Deno.test("replicas sharing Redis: a write through one notifies the subscribers of another at once", async () => {
+  const redis = await startTestRedis();
+  if (!redis) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
+  const hub = await startHub();
+  // No polling: only the other replica's announcement can tell the first one that something changed.
+  const env = serverEnv(hub, { REDIS_URL: redis.url, MCP_SUBSCRIPTION_POLL_S: "0" });
+  const [first, second] = await Promise.all([startHttpServer(env), startHttpServer(env)]);
+  const subscriber = await connect(first.url, {});
+  const writer = await connect(second.url, {});
+  try {
+    const updated = collectUpdates(subscriber);
+    const [device, untouched] = hub.state.organizations[0]!.devices;
+    await subscriber.subscribeResource({ uri: deviceUri(device!.id) });
+    await subscriber.subscribeResource({ uri: deviceUri(untouched!.id) });
+
+    const renamed = await writer.callTool({
+      name: "update_device",
+      arguments: { device_id: device!.id, name: "Renamed through the other replica" },
+    });
+    assert.ok(!renamed.isError, JSON.stringify(renamed.structuredContent));
+    await waitFor("the update heard through Redis", () => updated.length === 1, 3_000);
+    await pause(300);
+    assert.deepEqual(updated, [deviceUri(device!.id)], "only the changed resource is announced");
+  } finally {
+    await subscriber.close();
+    await writer.close();
+    await first.stop();
+    await second.stop();
+    await hub.close();
+    await redis.close();
   }
 });
 
