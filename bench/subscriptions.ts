@@ -3,7 +3,8 @@
  * - fan-out: SESSIONS clients each subscribe to the same DEVICES devices; how many upstream reads that
  *   costs (one per watched URI, not per subscription);
  * - write → notification: a tool call renames a device; the time from the call's answer to the first and
- *   to the last of the SESSIONS subscribers hearing `notifications/resources/updated` (p50/p99);
+ *   to the last of the SESSIONS subscribers hearing `notifications/resources/updated` (p50/p99); then the
+ *   same with the write made through a second replica sharing Redis (when redis-server is available);
  * - polling: with `MCP_SUBSCRIPTION_POLL_S=1`, upstream reads per second and the server's CPU while nothing
  *   changes, next to the same sessions and subscriptions without polling.
  *
@@ -12,6 +13,7 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startSimulator } from "../src/simulator/mod.ts";
 import { ORG_KEY, serverEnv, startHttpServer } from "../tests/e2e/harness.ts";
+import { startTestRedis } from "../tests/helpers/redis.ts";
 
 const SESSIONS = Number(Deno.args[0] ?? 50);
 const DEVICES = Number(Deno.args[1] ?? 20);
@@ -39,6 +41,54 @@ async function connect(url: string): Promise<Client> {
   return client;
 }
 
+/**
+ * WRITES renames through `writer`; for each, the time from the tool's answer to the first and to the last of
+ * `subscribers` hearing of the device.
+ */
+async function writeToNotified(
+  writer: Client,
+  subscribers: Client[],
+): Promise<Record<string, string | number>> {
+  // Every subscriber records when it hears of each URI.
+  const heard = new Map<string, number[]>();
+  for (const client of subscribers) {
+    client.setNotificationHandler("notifications/resources/updated", (n) => {
+      const times = heard.get(n.params.uri) ?? [];
+      times.push(performance.now());
+      heard.set(n.params.uri, times);
+    });
+  }
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < WRITES; i++) {
+    const uri = uriOf(deviceIds[i % DEVICES]!);
+    heard.delete(uri);
+    const result = await writer.callTool({
+      name: "update_device",
+      arguments: { device_id: deviceIds[i % DEVICES], name: `Bench rename ${i}` },
+    });
+    const answered = performance.now();
+    if (result.isError) throw new Error(JSON.stringify(result.structuredContent));
+    const until = answered + 5_000;
+    while ((heard.get(uri)?.length ?? 0) < subscribers.length) {
+      if (performance.now() > until) throw new Error(`only ${heard.get(uri)?.length ?? 0} heard of ${uri}`);
+      await pause(1);
+    }
+    const times = heard.get(uri)!;
+    first.push(Math.min(...times) - answered);
+    last.push(Math.max(...times) - answered);
+  }
+  first.sort((a, b) => a - b);
+  last.sort((a, b) => a - b);
+  return {
+    subscriptions: subscribers.length,
+    "first p50 ms": quantile(first, 0.5).toFixed(1),
+    "first p99 ms": quantile(first, 0.99).toFixed(1),
+    "last p50 ms": quantile(last, 0.5).toFixed(1),
+    "last p99 ms": quantile(last, 0.99).toFixed(1),
+  };
+}
+
 // ── fan-out and write → notification, no polling ───────────────────────────────────────────────────────────
 const rows: Record<string, Record<string, string | number>> = {};
 {
@@ -61,47 +111,38 @@ const rows: Record<string, Record<string, string | number>> = {};
       "ms per subscribe": (subscribeMs / (SESSIONS * DEVICES)).toFixed(2),
     };
 
-    // Every subscriber records when it hears of each URI.
-    const heard = new Map<string, number[]>();
-    for (const client of clients) {
-      client.setNotificationHandler("notifications/resources/updated", (n) => {
-        const times = heard.get(n.params.uri) ?? [];
-        times.push(performance.now());
-        heard.set(n.params.uri, times);
-      });
-    }
-    const first: number[] = [];
-    const last: number[] = [];
-    for (let i = 0; i < WRITES; i++) {
-      const uri = uriOf(deviceIds[i % DEVICES]!);
-      heard.delete(uri);
-      const result = await clients[0]!.callTool({
-        name: "update_device",
-        arguments: { device_id: deviceIds[i % DEVICES], name: `Bench rename ${i}` },
-      });
-      const answered = performance.now();
-      if (result.isError) throw new Error(JSON.stringify(result.structuredContent));
-      const until = answered + 5_000;
-      while ((heard.get(uri)?.length ?? 0) < SESSIONS) {
-        if (performance.now() > until) throw new Error(`only ${heard.get(uri)?.length ?? 0} heard of ${uri}`);
-        await pause(1);
-      }
-      const times = heard.get(uri)!;
-      first.push(Math.min(...times) - answered);
-      last.push(Math.max(...times) - answered);
-    }
-    first.sort((a, b) => a - b);
-    last.sort((a, b) => a - b);
-    rows["write → notified"] = {
-      subscriptions: SESSIONS,
-      "first p50 ms": quantile(first, 0.5).toFixed(1),
-      "first p99 ms": quantile(first, 0.99).toFixed(1),
-      "last p50 ms": quantile(last, 0.5).toFixed(1),
-      "last p99 ms": quantile(last, 0.99).toFixed(1),
-    };
+    rows["write → notified"] = await writeToNotified(clients[0]!, clients);
   } finally {
     for (const client of clients) await client.close();
     await server.stop();
+  }
+}
+
+// ── a write through another replica, the two sharing Redis (no polling) ────────────────────────────────────
+const redis = await startTestRedis();
+if (redis) {
+  const env = serverEnv(hub, {
+    LOG_LEVEL: "info",
+    MCP_RATE_LIMIT_RPM: "0",
+    MCP_SUBSCRIPTION_POLL_S: "0",
+    REDIS_URL: redis.url,
+  });
+  const [subscribed, writing] = await Promise.all([startHttpServer(env), startHttpServer(env)]);
+  const clients: Client[] = [];
+  try {
+    for (let i = 0; i < SESSIONS; i++) {
+      const client = await connect(subscribed.url);
+      clients.push(client);
+      for (const id of deviceIds) await client.subscribeResource({ uri: uriOf(id) });
+    }
+    const writer = await connect(writing.url);
+    clients.push(writer);
+    rows["write → notified, other replica"] = await writeToNotified(writer, clients.slice(0, SESSIONS));
+  } finally {
+    for (const client of clients) await client.close();
+    await subscribed.stop();
+    await writing.stop();
+    await redis.close();
   }
 }
 
