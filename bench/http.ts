@@ -5,7 +5,9 @@
  *
  * The response cache is off (every call reaches the simulator) and the rate limit is off, so the difference
  * to direct fetch is what the MCP layer adds. A third server, `sdk_floor_server.ts` (the MCP SDK alone with one
- * bare tool, none of xyte-mcp), shows how much of that the SDK itself costs on the same machine.
+ * bare tool, none of xyte-mcp), shows how much of that the SDK itself costs on the same machine; a fourth,
+ * `relay_floor_server.ts` (no MCP at all: a bare Deno.serve relaying each call to the hub), what any server
+ * that forwards a call costs here.
  *
  *   deno run --allow-all bench/http.ts [seconds-per-cell=3]
  */
@@ -109,6 +111,11 @@ const MODES = {
       [...RUN_ARGS.slice(0, -1), new URL("./sdk_floor_server.ts", import.meta.url).pathname],
       env,
     ),
+  "relay, no MCP": () =>
+    spawnHttpServer(
+      [...RUN_ARGS.slice(0, -1), new URL("./relay_floor_server.ts", import.meta.url).pathname],
+      env,
+    ),
 };
 for (const [mode, start] of Object.entries(MODES)) {
   const stateless = mode === "stateless";
@@ -135,7 +142,9 @@ for (const [mode, start] of Object.entries(MODES)) {
 for (const [row, share] of shareOfDirect) {
   const workers = row.slice(row.lastIndexOf(" c=") + 3);
   const sdk = shareOfDirect.get(`SDK alone, stateful c=${workers}`);
-  if (sdk && !row.startsWith("SDK alone")) rows[row]!["vs SDK alone"] = `${Math.round((share / sdk) * 100)}%`;
+  if (sdk && !row.startsWith("SDK alone") && !row.startsWith("relay")) {
+    rows[row]!["vs SDK alone"] = `${Math.round((share / sdk) * 100)}%`;
+  }
 }
 // deno-lint-ignore no-console
 console.table(rows);
