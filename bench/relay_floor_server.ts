@@ -10,13 +10,9 @@
  * Prints `{"msg":"serving MCP over HTTP","url":…}` on stderr when it listens (as the real server logs).
  */
 
-function required(name: string): string {
-  const value = Deno.env.get(name);
-  if (!value) throw new Error(`set ${name}`);
-  return value;
-}
-const hub = required("XYTE_HUB_URL");
-const key = required("XYTE_ORG_API_KEY");
+import { floorSettings, serveFloor } from "./fixtures/floor_serve.ts";
+
+const { hub, key } = floorSettings();
 
 interface Message {
   id?: string | number;
@@ -27,13 +23,7 @@ interface Message {
 const json = (body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { headers: { "content-type": "application/json", ...headers } });
 
-Deno.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  onListen: ({ port }) =>
-    // deno-lint-ignore no-console
-    console.error(JSON.stringify({ msg: "serving MCP over HTTP", url: `http://127.0.0.1:${port}/mcp` })),
-}, async (request) => {
+serveFloor(async (request) => {
   const message = await request.json() as Message;
   if (message.id === undefined) return new Response(null, { status: 202 });
   if (message.method === "initialize") {
@@ -57,6 +47,3 @@ Deno.serve({
     result: { content: [{ type: "text", text: await upstream.text() }] },
   });
 });
-
-// Exit normally on SIGTERM (as the real server does).
-Deno.addSignalListener("SIGTERM", () => Deno.exit(0));

@@ -9,15 +9,10 @@
  * Prints `{"msg":"serving MCP over HTTP","url":…}` on stderr when it listens (as the real server logs).
  */
 import { McpServer, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { floorSettings, serveFloor } from "./fixtures/floor_serve.ts";
 import { z } from "zod";
 
-function required(name: string): string {
-  const value = Deno.env.get(name);
-  if (!value) throw new Error(`set ${name}`);
-  return value;
-}
-const hub = required("XYTE_HUB_URL");
-const key = required("XYTE_ORG_API_KEY");
+const { hub, key } = floorSettings();
 
 function floorServer(): McpServer {
   const server = new McpServer({ name: "sdk-floor", version: "1.0.0" });
@@ -36,13 +31,7 @@ function floorServer(): McpServer {
 
 const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
 
-Deno.serve({
-  hostname: "127.0.0.1",
-  port: 0,
-  onListen: ({ port }) =>
-    // deno-lint-ignore no-console
-    console.error(JSON.stringify({ msg: "serving MCP over HTTP", url: `http://127.0.0.1:${port}/mcp` })),
-}, async (request) => {
+serveFloor(async (request) => {
   const parsedBody = request.method === "POST" ? await request.json() : undefined;
   const sessionId = request.headers.get("mcp-session-id");
   const known = sessionId ? sessions.get(sessionId) : undefined;
@@ -54,6 +43,3 @@ Deno.serve({
   await floorServer().connect(transport);
   return await transport.handleRequest(request, { parsedBody });
 });
-
-// Exit normally on SIGTERM (as the real server does), so `--cpu-prof` and the like can write their output.
-Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
