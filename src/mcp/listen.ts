@@ -102,7 +102,7 @@ function deliver(listener: (event: ServerEvent) => void, event: ServerEvent): vo
   try {
     listener(event);
   } catch (error) {
-    listenLog.debug("listen stream did not take an event", { message: (error as Error).message });
+    listenLog.debug("listen stream did not take an event", { error: (error as Error).message });
   }
 }
 

@@ -36,7 +36,7 @@ export async function listenForPeerWrites(
   // Told apart from the others' announcements by this id, so a replica does not read its own writes twice.
   const origin = crypto.randomUUID();
   const listener = redis.duplicate();
-  listener.on("error", (error: Error) => logger.warning("redis error", { message: error.message }));
+  listener.on("error", (error: Error) => logger.warning("redis error", { error: error.message }));
   listener.on("message", (_channel: string, message: string) => {
     const [from, tenant, ...rest] = message.split(" ");
     if (from === origin || !tenant || rest.length > 0 || !TENANT_ID.test(tenant)) return;
@@ -47,7 +47,7 @@ export async function listenForPeerWrites(
   return {
     announce(tenant: string): void {
       redis.publish(channel, `${origin} ${tenant}`).catch((error: Error) => {
-        logger.debug("write not announced to other replicas", { message: error.message });
+        logger.debug("write not announced to other replicas", { error: error.message });
       });
     },
     async close(): Promise<void> {

@@ -109,7 +109,7 @@ export function subscriptionRoutes(
       uri,
       () =>
         void low.sendResourceUpdated({ uri }).catch((error: Error) =>
-          subscriptionLog.debug("resource update not delivered", { message: error.message })
+          subscriptionLog.debug("resource update not delivered", { error: error.message })
         ),
     );
     // Two subscribes to one URI in flight at once: keep the first.

@@ -82,7 +82,7 @@ globalThis.addEventListener("unload", stderrLines.flush);
 /** Configures logging for the process. Call once at start; `write` is replaceable for tests. */
 export async function setupLogging(level: LogLevel, write: LineWriter = stderrLines.write): Promise<void> {
   const format = getJsonLinesFormatter({ properties: "flatten", message: "rendered" });
-  const lineSink: Sink = (record: LogRecord) => write(scrubSecrets(format(record)));
+  const lineSink: Sink = (record: LogRecord) => write(scrubSecrets(format(withoutClashes(record))));
   await configure({
     reset: true,
     sinks: { stderr: redactByField(lineSink, { fieldPatterns: SECRET_FIELDS, action: () => "[redacted]" }) },
@@ -92,6 +92,20 @@ export async function setupLogging(level: LogLevel, write: LineWriter = stderrLi
     ],
     contextLocalStorage: new AsyncLocalStorage(),
   });
+}
+
+/** The fields every JSON line has; a property of the same name would overwrite one of them. */
+const LINE_FIELDS = ["@timestamp", "level", "message", "logger"];
+
+/** `record` with any property named like a line field renamed with a leading underscore (message → _message). */
+function withoutClashes(record: LogRecord): LogRecord {
+  if (!LINE_FIELDS.some((field) => Object.hasOwn(record.properties, field))) return record;
+  const properties = Object.fromEntries(
+    Object.entries(record.properties).map((
+      [key, value],
+    ) => [LINE_FIELDS.includes(key) ? `_${key}` : key, value]),
+  );
+  return { ...record, properties };
 }
 
 /** Stops logging and writes out every queued line. */

@@ -42,14 +42,14 @@ export function serveOverStdio(
     return server;
   }, {
     transport: wire,
-    onerror: (error) => logger.warning("stdio transport error", { message: error.message }),
+    onerror: (error) => logger.warning("stdio transport error", { error: error.message }),
   });
   const listens = options.watch &&
     new StdioListens(
       options.watch,
       (uri) =>
         void modernServer?.server.sendResourceUpdated({ uri }).catch((error: Error) =>
-          logger.debug("resource update not delivered", { message: error.message })
+          logger.debug("resource update not delivered", { error: error.message })
         ),
     );
   // serveStdio installs its own onmessage and onclose; chain ours around them: listen requests are seen

@@ -45,6 +45,17 @@ Deno.test("each record is one JSON line with level, message and logger", async (
   assert.equal(records[1]!.status, 502);
 });
 
+Deno.test("a property named like a line field (message, level, …) keeps the line's own field", async () => {
+  const { records } = await capture("info", () => {
+    log("redis").warning("redis error", { message: "connect ECONNREFUSED", level: 3, code: "x" });
+  });
+  assert.equal(records[0]!.message, "redis error");
+  assert.equal(records[0]!.level, "WARN");
+  assert.equal(records[0]!._message, "connect ECONNREFUSED");
+  assert.equal(records[0]!._level, 3);
+  assert.equal(records[0]!.code, "x");
+});
+
 Deno.test("records below the configured level are dropped", async () => {
   const { records } = await capture("warning", () => {
     const logger = log("t");
