@@ -41,7 +41,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   const logger = log("main");
   logger.info("starting", { program: PROGRAM_NAME, version: VERSION, ...configSummary(config) });
 
-  const app = await createApp(config);
+  let app;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    await stopLogging(); // the lines logged so far are written before the failure is reported
+    throw error;
+  }
   const stopSignal = waitForStopSignal();
   try {
     // Each transport is loaded only when chosen, to keep stdio cold start short.

@@ -12,12 +12,14 @@ export type { Redis } from "ioredis";
 export const REDIS_KEY_PREFIX = "xyte-mcp:";
 
 /**
- * Connects and waits until Redis answers PING (throws after `timeoutMs`). Commands issued while the link is
- * down fail fast instead of queueing, so a Redis outage degrades the server instead of hanging calls.
+ * Connects and waits until Redis answers PING. Commands issued while the link is down fail fast instead of
+ * queueing, so a Redis outage degrades the server instead of hanging calls. When Redis does not answer
+ * within `timeoutMs`, throws an error that names REDIS_URL, the host and the cause (never a password).
  */
 export async function connectRedis(url: Secret | string, timeoutMs = 5000): Promise<Redis> {
   const { Redis } = await import("ioredis");
-  const client = new Redis(typeof url === "string" ? url : url.reveal(), {
+  const raw = typeof url === "string" ? url : url.reveal();
+  const client = new Redis(raw, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -27,10 +29,30 @@ export async function connectRedis(url: Secret | string, timeoutMs = 5000): Prom
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
   });
   const logger = log("redis");
-  client.on("error", (error: Error) => logger.warning("redis error", { message: error.message }));
-  await client.connect();
-  await client.ping();
+  let lastError: string | undefined;
+  client.on("error", (error: Error) => {
+    lastError = error.message;
+    logger.warning("redis error", { error: error.message });
+  });
+  try {
+    await client.connect();
+    await withinRedisTimeout(client.ping(), timeoutMs);
+  } catch (error) {
+    client.disconnect();
+    const cause = lastError ?? (error as Error).message;
+    throw new Error(`Redis at ${redisAddress(raw)} (REDIS_URL) did not answer: ${cause}`);
+  }
   return client;
+}
+
+/** Where a Redis URL points, for messages: scheme, host, port and database; never the user or password. */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+  } catch {
+    return "(unparsable URL)";
+  }
 }
 
 /** `command`'s answer, or a rejection when Redis has not answered within `ms` (a late answer is ignored). */

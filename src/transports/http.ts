@@ -117,7 +117,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   const perRequest = createMcpHandler(factory, {
     bus: listenBus,
     legacy: options.stateless ? "stateless" : "reject",
-    onerror: (error) => logger.debug("mcp handler reported an error", { message: error.message }),
+    onerror: (error) => logger.debug("mcp handler reported an error", { error: error.message }),
   });
   const sessions = options.stateless ? undefined : new LegacySessions({
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
@@ -347,7 +347,13 @@ export function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       },
     }, (request) => app.fetch(request));
   } catch (error) {
-    reject(error);
+    // Say what to change: the address comes from --host/MCP_HOST and --port/MCP_PORT.
+    const reason = error instanceof Error ? error.message : String(error);
+    reject(
+      new Error(
+        `cannot listen on ${options.host}:${options.port} (--host/MCP_HOST, --port/MCP_PORT): ${reason}`,
+      ),
+    );
   }
   return promise;
 }

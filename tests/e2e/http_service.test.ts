@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startSimulator } from "../../src/simulator/mod.ts";
 import { startTestRedis } from "../helpers/redis.ts";
-import { serverEnv, startHttpServer, startHub } from "./harness.ts";
+import { freePort } from "../helpers/free_port.ts";
+import { RUN_ARGS, serverEnv, startHttpServer, startHub } from "./harness.ts";
 
 const TOKEN = "e2e-inbound-token-0123456789abcdef";
 const JSON_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
@@ -283,6 +284,49 @@ Deno.test("stateless mode serves a tools/call without initialize", async () => {
     assert.equal(response.headers.get("mcp-session-id"), null);
   } finally {
     await server.stop();
+    await hub.close();
+  }
+});
+
+/** Runs the server to its exit (it is expected to fail at start); its code and stderr. */
+async function failedStart(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [...RUN_ARGS, "--transport", "http"],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+Deno.test("start-up failures say what to change: a busy port, an unreachable Redis (no password shown)", async () => {
+  const hub = await startHub();
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = String((busy.addr as Deno.NetAddr).port);
+    const taken = await failedStart(serverEnv(hub, { MCP_PORT: port }));
+    assert.equal(taken.code, 1, taken.stderr);
+    assert.match(
+      taken.stderr,
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(--host/MCP_HOST, --port/MCP_PORT\\)`),
+    );
+    assert.doesNotMatch(taken.stderr, /\n\s+at /, "no stack trace");
+
+    const password = "redis-password-never-shown";
+    const unreachable = await failedStart(
+      serverEnv(hub, { MCP_PORT: "0", REDIS_URL: `redis://user:${password}@127.0.0.1:${freePort()}/2` }),
+    );
+    assert.equal(unreachable.code, 1, unreachable.stderr);
+    assert.match(
+      unreachable.stderr,
+      /Redis at redis:\/\/127\.0\.0\.1:\d+\/2 \(REDIS_URL\) did not answer: .*ECONNREFUSED/,
+    );
+    assert.ok(!unreachable.stderr.includes(password), "the Redis password never reaches stderr");
+    assert.doesNotMatch(unreachable.stderr, /\n\s+at /, "no stack trace");
+  } finally {
+    busy.close();
     await hub.close();
   }
 });
