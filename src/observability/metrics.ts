@@ -9,6 +9,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { ERROR_CODES } from "../mcp/error_codes.ts";
 import { ENDPOINTS, findEndpoint } from "../xyte/catalog.ts";
+import { VERSION } from "../version.ts";
 import type { CacheEvent, SessionTransport, Telemetry, ToolOutcome } from "./telemetry.ts";
 
 export interface Metrics extends Telemetry {
@@ -30,6 +31,8 @@ const MAX_TOOL_NAME = 64;
 const GROUPS: ReadonlySet<string> = new Set(ENDPOINTS.map((e) => e.group));
 const CACHE_EVENTS: ReadonlySet<string> = new Set<CacheEvent>(["hit", "miss", "bypass"]);
 const SESSION_TRANSPORTS: readonly SessionTransport[] = ["streamable_http", "sse"];
+/** The paths the HTTP service answers; any other path is counted as "other". */
+const ROUTES: ReadonlySet<string> = new Set(["/mcp", "/sse", "/messages", "/healthz", "/readyz", "/metrics"]);
 
 /** A new, independent set of metrics with default process metrics, all named `xyte_mcp_*`. */
 export function createMetrics(): Metrics {
@@ -103,6 +106,19 @@ export function createMetrics(): Metrics {
     help: "Resources re-read for subscribed clients (one per tenant and URI).",
     registers,
   });
+  const httpResponses = new Counter({
+    name: name("http_responses_total"),
+    help:
+      "HTTP requests answered, by path (/mcp, /sse, /messages, /healthz, /readyz, /metrics, other) and status.",
+    labelNames: ["route", "status"] as const,
+    registers,
+  });
+  new Gauge({
+    name: name("build_info"),
+    help: "Always 1; the version of the running server is its label.",
+    labelNames: ["version"] as const,
+    registers,
+  }).set({ version: VERSION }, 1);
   const rateLimited = new Counter({
     name: name("rate_limited_total"),
     help: "Requests refused by the rate limiter.",
@@ -144,6 +160,9 @@ export function createMetrics(): Metrics {
     sessions(transport: SessionTransport, open: number): void {
       if (!SESSION_TRANSPORTS.includes(transport)) return;
       if (Number.isFinite(open) && open >= 0) sessionsActive.set({ transport }, Math.floor(open));
+    },
+    httpResponse(path: string, status: number): void {
+      httpResponses.inc({ route: ROUTES.has(path) ? path : OTHER, status: statusLabel(status) });
     },
     watches(watched: number): void {
       if (Number.isFinite(watched) && watched >= 0) resourceWatches.set(Math.floor(watched));

@@ -26,6 +26,8 @@ export interface Telemetry {
   sessions(transport: SessionTransport, open: number): void;
   /** The number of resources re-read for subscribed clients (one per tenant and URI) changed. */
   watches(watched: number): void;
+  /** The HTTP service answered a request for `path` with `status`. */
+  httpResponse(path: string, status: number): void;
 }
 
 export const NO_TELEMETRY: Telemetry = {
@@ -37,4 +39,5 @@ export const NO_TELEMETRY: Telemetry = {
   rateLimited: () => {},
   sessions: () => {},
   watches: () => {},
+  httpResponse: () => {},
 };

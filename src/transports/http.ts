@@ -140,6 +140,10 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
 
   const app = new Hono<Env>();
+  app.use("*", async (c, next) => {
+    await next();
+    options.telemetry.httpResponse(c.req.path, c.res.status);
+  });
   app.use(
     "*",
     secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"] }, crossOriginEmbedderPolicy: false }),

@@ -206,6 +206,8 @@ Deno.test("/metrics shows tool, upstream, cache and session series after calls",
         /xyte_mcp_upstream_requests_total\{[^}]*endpoint="organization\.devices\.getDevices"[^}]*status="200"/,
         /xyte_mcp_cache_events_total\{[^}]*event="hit"[^}]*group="devices"[^}]*\} 1/,
         /xyte_mcp_sessions_active\{transport="streamable_http"\} 1\n/,
+        /xyte_mcp_http_responses_total\{route="\/mcp",status="200"\} \d+/,
+        /xyte_mcp_build_info\{version="\d+\.\d+\.\d+[^"]*"\} 1/,
         /xyte_mcp_process_resident_memory_bytes/,
       ]
     ) assert.match(text, series);

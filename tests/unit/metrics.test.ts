@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.ts";
 import type { SessionTransport } from "../../src/observability/telemetry.ts";
+import { VERSION } from "../../src/version.ts";
 
 interface Sample {
   name: string;
@@ -132,6 +133,26 @@ Deno.test("metrics: two instances share no state", async () => {
   );
   assert.equal(await value(b, "xyte_mcp_rate_limited_total"), 0);
   assert.equal(await value(b, "xyte_mcp_sessions_active", { transport: "streamable_http" }), 0);
+});
+
+Deno.test("metrics: HTTP responses by route and status, and the build's version", async () => {
+  const m = createMetrics();
+  m.httpResponse("/mcp", 200);
+  m.httpResponse("/mcp", 200);
+  m.httpResponse("/mcp", 401);
+  m.httpResponse("/devices/d-123/secret-looking-path", 404);
+  m.httpResponse("/healthz", 999);
+  const responses = "xyte_mcp_http_responses_total";
+  assert.equal(await value(m, responses, { route: "/mcp", status: "200" }), 2);
+  assert.equal(await value(m, responses, { route: "/mcp", status: "401" }), 1);
+  assert.equal(
+    await value(m, responses, { route: "other", status: "404" }),
+    1,
+    "unknown paths are not labels",
+  );
+  assert.equal(await value(m, responses, { route: "/healthz", status: "other" }), 1);
+  assert.deepEqual(await labelValues(m, responses, "route"), ["/healthz", "/mcp", "other"]);
+  assert.equal(await value(m, "xyte_mcp_build_info", { version: VERSION }), 1);
 });
 
 Deno.test("metrics: label values stay bounded", async () => {
