@@ -68,7 +68,7 @@ export interface ClientCache {
   tenant: string;
   /** Seconds a GET of this endpoint group stays cached; 0 = not cached. */
   ttlSeconds(group: string): number;
-  /** False: reads go upstream (writes still invalidate). */
+  /** False: reads go upstream and refresh the cache with what they got (writes still invalidate). */
   reads: boolean;
 }
 
@@ -115,7 +115,8 @@ export class XyteClient {
 
   /**
    * The same client for one tool call: no request starts or waits after `deadlineAt`, and with
-   * `cachedReads: false` (a call with `cache: false`) reads skip the cache (writes still invalidate).
+   * `cachedReads: false` (a call with `cache: false`, a subscription's re-read) reads go upstream and leave
+   * what they got in the cache for the reads after them (writes still invalidate).
    */
   forCall(options: { deadlineAt?: number; cachedReads?: boolean }): XyteClient {
     const cache = this.#options.cache && options.cachedReads === false
@@ -163,17 +164,27 @@ export class XyteClient {
       }
     }
     const ttl = cache.ttlSeconds(spec.group);
-    if (ttl <= 0 || !cache.reads) {
+    if (ttl <= 0) {
       this.#telemetry.cache("bypass", spec.group);
       return await this.#sendResilient(spec, options);
     }
     const { url } = this.#build(spec, options, false);
+    // The generation is read before the request: a write meanwhile moves on to a new one, so what this read
+    // stores can never be mistaken for a read made after that write.
     const key = await cacheKey({
       tenant: cache.tenant,
       generation: await cache.store.generation(cache.tenant),
       endpointKey: spec.key,
       url,
     });
+    if (!cache.reads) {
+      // A fresh read (`cache: false`, a watched resource read again) refreshes the entry, so the reads after
+      // it, e.g. a client re-reading a resource it was just told changed, do not get the older document.
+      this.#telemetry.cache("bypass", spec.group);
+      const value = await this.#sendResilient(spec, options);
+      await cache.store.set(key, JSON.stringify(value), ttl);
+      return value;
+    }
     const cached = await cache.store.get(key);
     if (cached !== undefined) {
       this.#telemetry.cache("hit", spec.group);

@@ -42,6 +42,37 @@ async function subscribeFails(client: Client, uri: string): Promise<{ code: numb
   throw new Error(`subscribing to ${uri} was expected to fail`);
 }
 
+Deno.test("with the response cache on, a client that re-reads a resource it was told changed gets the new document", async () => {
+  const hub = await startHub();
+  const session = await connectStdio(
+    serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1", XYTE_CACHE_TTL_S: "300" }),
+  );
+  const client = session.client;
+  const updated = collectUpdates(client);
+  const device = hub.state.organizations[0]!.devices[0]!;
+  const uri = deviceUri(device.id);
+  const nameIn = async () => {
+    const read = await client.readResource({ uri });
+    const text = (read.contents[0] as { text: string }).text;
+    return (JSON.parse(text) as { name?: string }).name;
+  };
+  try {
+    const before = await nameIn(); // now in the response cache for 300 s
+    await client.subscribeResource({ uri });
+    device.name = "Renamed in the Xyte portal while cached";
+    await waitFor("the update seen by polling", () => updated.includes(uri));
+    assert.notEqual(before, device.name);
+    assert.equal(
+      await nameIn(),
+      device.name,
+      "the read after the notification is not served the stale entry",
+    );
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});
+
 Deno.test("stdio: subscribed resources notify after the server's writes and after changes made elsewhere", async (t) => {
   const hub = await startHub();
   const session = await connectStdio(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1" }));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { toErrorPayload } from "../../src/mcp/results.ts";
 import { rememberSecret, Secret } from "../../src/secret.ts";
+import { createMemoryCacheStore } from "../../src/xyte/cache_store.ts";
 import { type CallOptions, XyteClient, type XyteClientOptions } from "../../src/xyte/client.ts";
 import type { EndpointKey } from "../../src/xyte/catalog.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
@@ -450,4 +451,22 @@ Deno.test({
     assert.ok(!error.message.includes(echoedKey), error.message);
     assert.ok(!JSON.stringify(toErrorPayload(error)).includes(echoedKey));
   },
+});
+
+Deno.test("cache: a fresh read (cache: false) goes upstream and refreshes the entry the next cached read gets", async () => {
+  let name = "Projector";
+  const { xyte, requests } = client(() => Response.json({ id: "d1", name }), {
+    cache: { store: createMemoryCacheStore(), tenant: "t1", ttlSeconds: () => 300, reads: true },
+  });
+  const read = (x: XyteClient) =>
+    x.call("organization.devices.getDevice", { path: { device_id: "d1" } }) as Promise<{ name: string }>;
+  assert.equal((await read(xyte)).name, "Projector");
+  name = "Renamed elsewhere";
+  assert.equal((await read(xyte)).name, "Projector", "within its TTL the entry is served");
+  assert.equal(requests.length, 1);
+
+  assert.equal((await read(xyte.forCall({ cachedReads: false }))).name, "Renamed elsewhere");
+  assert.equal(requests.length, 2, "the fresh read went upstream");
+  assert.equal((await read(xyte)).name, "Renamed elsewhere", "and left what it got for the reads after it");
+  assert.equal(requests.length, 2);
 });
