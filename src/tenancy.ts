@@ -40,8 +40,11 @@ export interface TenancyOptions {
   /** The server's own keys; none = multi-tenant. */
   configured: TenantKeys;
   /**
-   * A stable, non-reversible id for a client's keys (multi-tenant mode). Injected so stdio never loads a
-   * hash implementation it does not need; the single tenant is simply "configured".
+   * A stable, non-reversible id for a set of keys: a client's (multi-tenant mode), or the server's own. The
+   * id keys the response cache, rate limits and write announcements, which may live in a Redis that other
+   * deployments share, so two servers with different keys must never have the same id. Injected so stdio
+   * (one process, nothing shared) never loads a hash implementation it does not need; without it the single
+   * tenant is "configured".
    */
   idOf?: (keys: TenantKeys) => string;
 }
@@ -55,7 +58,9 @@ export class Tenancy {
   constructor(options: TenancyOptions) {
     this.#options = options;
     this.multiTenant = !options.configured.organization && !options.configured.partner;
-    this.single = this.multiTenant ? undefined : this.#tenant(options.configured, "configured");
+    this.single = this.multiTenant
+      ? undefined
+      : this.#tenant(options.configured, options.idOf?.(options.configured) ?? "configured");
   }
 
   /** The tenant a request acts for, or why it cannot act (multi-tenant mode without a key). */

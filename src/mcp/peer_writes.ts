@@ -2,7 +2,7 @@
  * Writes made through other replicas. With Redis, a replica announces on one channel that a tenant may have
  * written (a tool call that is not read-only ended), and every other replica reads that tenant's watched
  * resources again at once (subscriptions.ts) instead of at its next poll. Only the tenant id travels: a hash
- * of the tenant's keys, or "configured" for a server's own keys; never a key, a tool or an argument.
+ * of the tenant's keys (the server's own or a client's); never a key, a tool or an argument.
  *
  * Best effort: an announcement lost while Redis is away is made up by the next poll.
  */
@@ -12,7 +12,7 @@ import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
 /** The Redis channel every replica publishes and listens on. */
 export const PEER_WRITES_CHANNEL = `${REDIS_KEY_PREFIX}writes`;
 
-/** What a tenant id looks like (tenantKeyId's 16 hex digits, or "configured"); anything else is ignored. */
+/** What a tenant id looks like (tenantKeyId's 16 hex digits, or a plain name); anything else is ignored. */
 const TENANT_ID = /^[0-9a-z_-]{1,64}$/;
 
 export interface PeerWrites {

@@ -158,6 +158,62 @@ Deno.test("multi-tenant: each client's key sees only its organization, in data a
   }
 });
 
+Deno.test("two single-tenant deployments with different keys sharing one Redis share no cache entries or limits", async () => {
+  const redis = await startTestRedis();
+  if (!redis) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
+  const keyA = "deployment-a-key-3333333333";
+  const keyB = "deployment-b-key-4444444444";
+  const hub = await startSimulator({
+    organizations: [{ key: keyA, seed: 3, name: "Gamma Inc" }, { key: keyB, seed: 4, name: "Delta AG" }],
+  });
+  const shared = {
+    XYTE_HUB_URL: hub.url,
+    XYTE_ENTRY_URL: hub.url,
+    XYTE_CACHE_TTL_S: "60",
+    REDIS_URL: redis.url,
+    MCP_RATE_LIMIT_RPM: "6",
+    MCP_RATE_LIMIT_BURST: "20",
+  };
+  const [first, second] = await Promise.all([
+    startHttpServer(serverEnv(undefined, { ...shared, XYTE_ORG_API_KEY: keyA })),
+    startHttpServer(serverEnv(undefined, { ...shared, XYTE_ORG_API_KEY: keyB })),
+  ]);
+  try {
+    const namesOf = async (url: string) => {
+      const client = await connect(url, {});
+      try {
+        const result = await client.callTool({ name: "list_devices", arguments: { per_page: 5 } });
+        return (result.structuredContent as { devices: { name: string }[] }).devices.map((d) => d.name);
+      } finally {
+        await client.close();
+      }
+    };
+    const [orgA, orgB] = hub.state.organizations;
+    assert.deepEqual(await namesOf(first.url), orgA!.devices.slice(0, 5).map((d) => d.name));
+    assert.deepEqual(
+      await namesOf(second.url),
+      orgB!.devices.slice(0, 5).map((d) => d.name),
+      "the second deployment reads its own organization, not the first one's cache entry",
+    );
+
+    // The first deployment uses up its burst; the second one's bucket is its own.
+    const post = async (url: string) => {
+      const response = await fetch(url, { method: "POST", headers: JSON_HEADERS, body: LIST_TOOLS });
+      await response.body?.cancel();
+      return response.status;
+    };
+    let refused = false;
+    for (let i = 0; i < 25 && !refused; i++) refused = await post(first.url) === 429;
+    assert.ok(refused, "the first deployment is rate limited");
+    assert.notEqual(await post(second.url), 429, "the second deployment is not");
+  } finally {
+    await first.stop();
+    await second.stop();
+    await hub.close();
+    await redis.close();
+  }
+});
+
 Deno.test("rate limit: 429 with Retry-After, shared by two server processes through Redis", async () => {
   const redis = await startTestRedis();
   const hub = await startHub();
