@@ -30,6 +30,11 @@ export interface CacheKeyParts {
   endpointKey: string;
   /** The full request URL, query included; only its digest enters the key. */
   url: string;
+  /**
+   * The key a call brings itself (a device endpoint's device key), when it is not the tenant's: answers
+   * read with one such key are never served to a call with another. Only its digest enters the key.
+   */
+  callKey?: string;
 }
 
 /**
@@ -37,7 +42,8 @@ export interface CacheKeyParts {
  * Async because it uses Web Crypto (node:crypto would add ~25 ms to start-up).
  */
 export async function cacheKey(parts: CacheKeyParts): Promise<string> {
-  const [tenant, url] = await Promise.all([tenantDigest(parts.tenant), sha256Hex(parts.url)]);
+  const request = parts.callKey === undefined ? parts.url : `${parts.url}\n${parts.callKey}`;
+  const [tenant, url] = await Promise.all([tenantDigest(parts.tenant), sha256Hex(request)]);
   return `v1:${tenant}:${parts.generation}:${parts.endpointKey}:${url}`;
 }
 

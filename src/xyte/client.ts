@@ -176,6 +176,7 @@ export class XyteClient {
       generation: await cache.store.generation(cache.tenant),
       endpointKey: spec.key,
       url,
+      ...(spec.scope === "device" && options.deviceKey ? { callKey: options.deviceKey.reveal() } : {}),
     });
     if (!cache.reads) {
       // A fresh read (`cache: false`, a watched resource read again) refreshes the entry, so the reads after

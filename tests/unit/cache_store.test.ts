@@ -23,9 +23,16 @@ Deno.test("cacheKey: stable, short, and free of tenant and query values", async 
   assert.equal(await cacheKey({ ...parts }), key, "stable");
   assert.match(key, /^v1:[0-9a-f]{32}:3:organization\.devices\.getDevices:[0-9a-f]{64}$/);
   assert.ok(!key.includes("secret-room") && !key.includes("org-key"));
-  for (const changed of [{ tenant: "other" }, { generation: 4 }, { url: `${parts.url}&x=1` }]) {
+  for (
+    const changed of [{ tenant: "other" }, { generation: 4 }, { url: `${parts.url}&x=1` }, {
+      callKey: "dev-key-9",
+    }]
+  ) {
     assert.notEqual(await cacheKey({ ...parts, ...changed }), key, JSON.stringify(changed));
   }
+  const withCallKey = await cacheKey({ ...parts, callKey: "dev-key-9" });
+  assert.ok(!withCallKey.includes("dev-key-9"), "a device key enters the key only as a digest");
+  assert.notEqual(await cacheKey({ ...parts, callKey: "dev-key-8" }), withCallKey);
 });
 
 // ---------------------------------------------------------------- memory store

@@ -470,3 +470,22 @@ Deno.test("cache: a fresh read (cache: false) goes upstream and refreshes the en
   assert.equal((await read(xyte)).name, "Renamed elsewhere", "and left what it got for the reads after it");
   assert.equal(requests.length, 2);
 });
+
+Deno.test("cache: a device endpoint's answer is never served to a call with another device key", async () => {
+  const { xyte, requests } = client(
+    (request) =>
+      request.headers.get("authorization") === DEVICE_KEY
+        ? Response.json({ version: 3, config: { volume: 7 } })
+        : Response.json({ error: "invalid device key" }, { status: 401 }),
+    { cache: { store: createMemoryCacheStore(), tenant: "t1", ttlSeconds: () => 300, reads: true } },
+  );
+  const getConfig = (key: string) =>
+    xyte.call("device.configuration.getConfig", { path: { device_id: "d9" }, deviceKey: new Secret(key) });
+  assert.deepEqual(await getConfig(DEVICE_KEY), { version: 3, config: { volume: 7 } });
+  await assert.rejects(getConfig("someone-elses-guess"), (error: unknown) => {
+    assert.ok(error instanceof XyteError);
+    assert.equal(error.code, "auth");
+    return true;
+  });
+  assert.equal(requests.length, 2, "the second call went upstream with its own key");
+});
