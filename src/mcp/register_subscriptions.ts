@@ -80,22 +80,25 @@ export function subscriptionRoutes(
   options: ResourceSource = {},
 ): Routes {
   const low = server.server;
-  let state: { watch: ResourceWatcher; subscribed: Map<string, () => void> } | undefined;
+  let state: { watch: ResourceWatcher; subscribed: Map<string, () => void>; closed: boolean } | undefined;
   const session = () => {
     if (state) return state;
     /** Unsubscribe functions by normalized URI. */
     const subscribed = new Map<string, () => void>();
+    const created = { watch: resourceWatcher(deps, watches, options), subscribed, closed: false };
     const previousOnClose = low.onclose;
     low.onclose = () => {
       previousOnClose?.();
+      created.closed = true;
       for (const unwatch of subscribed.values()) unwatch();
       subscribed.clear();
     };
-    return state = { watch: resourceWatcher(deps, watches, options), subscribed };
+    return state = created;
   };
   const subscribe = async (uri: string): Promise<Record<string, never>> => {
     const key = parseResourceUri(uri).href;
-    const { watch, subscribed } = session();
+    const current = session();
+    const { watch, subscribed } = current;
     if (subscribed.has(key)) return {};
     if (subscribed.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
       throw new ProtocolError(
@@ -112,8 +115,9 @@ export function subscriptionRoutes(
           subscriptionLog.debug("resource update not delivered", { error: error.message })
         ),
     );
-    // Two subscribes to one URI in flight at once: keep the first.
-    if (subscribed.has(key)) unwatch();
+    // Two subscribes to one URI in flight at once: keep the first. A session that ended while its first read
+    // was under way keeps nothing (the watch would otherwise poll for nobody until shutdown).
+    if (current.closed || subscribed.has(key)) unwatch();
     else subscribed.set(key, unwatch);
     return {};
   };

@@ -286,6 +286,28 @@ Deno.test("HTTP sessions: when a session ends, its subscriptions stop reading up
   }
 });
 
+Deno.test("HTTP sessions: a session that ends while its subscribe is still reading keeps no watch", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "0" }));
+  const client = await connect(server.url, {});
+  try {
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 800, times: 1 });
+    // Its answer never comes (the session is gone); closing the client below settles it.
+    const pending = client.subscribeResource({ uri: deviceUri(hub.state.organizations[0]!.devices[0]!.id) })
+      .catch(() => "ended");
+    await pause(200); // the subscribe's first read is under way
+    await (client.transport as StreamableHTTPClientTransport).terminateSession();
+    await pause(1_000); // the slow read has finished by now
+    assert.match(await metricsText(server.url), /^xyte_mcp_resource_watches 0$/m, "no watch left polling");
+    await client.close();
+    await pending;
+  } finally {
+    await client.close();
+    await server.stop();
+    await hub.close();
+  }
+});
+
 Deno.test("replicas sharing Redis: a write through one notifies the subscribers of another at once", async () => {
   const redis = await startTestRedis();
   if (!redis) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
