@@ -5,6 +5,8 @@
  * - write → notification: a tool call renames a device; the time from the call's answer to the first and
  *   to the last of the SESSIONS subscribers hearing `notifications/resources/updated` (p50/p99); then the
  *   same with the write made through a second replica sharing Redis (when redis-server is available);
+ * - a write storm: WRITES renames one after another while one session watches 100 devices; the upstream
+ *   reads they cost (the renamed device's, not every watched one's) and the time per write;
  * - polling: with `MCP_SUBSCRIPTION_POLL_S=1`, upstream reads per second and the server's CPU while nothing
  *   changes, next to the same sessions and subscriptions without polling.
  *
@@ -143,6 +145,40 @@ if (redis) {
     await subscribed.stop();
     await writing.stop();
     await redis.close();
+  }
+}
+
+// ── a write storm: renames one after another while one session watches every device it may ─────────────────
+{
+  const storm = await startSimulator({ organizations: [{ key: ORG_KEY, deviceCount: 100 }] });
+  const ids = storm.state.organizations[0]!.devices.map((d) => d.id);
+  const reads = () => storm.requests.filter((r) => r.endpointKey === GET_DEVICE).length;
+  const server = await startHttpServer(
+    serverEnv(storm, { LOG_LEVEL: "info", MCP_RATE_LIMIT_RPM: "0", MCP_SUBSCRIPTION_POLL_S: "0" }),
+  );
+  const client = await connect(server.url);
+  try {
+    for (const id of ids) await client.subscribeResource({ uri: uriOf(id) });
+    const before = reads();
+    const started = performance.now();
+    for (let i = 0; i < WRITES; i++) {
+      await client.callTool({
+        name: "update_device",
+        arguments: { device_id: ids[i % ids.length], name: `Storm ${i}` },
+      });
+    }
+    const ms = performance.now() - started;
+    await pause(1_500);
+    rows["write storm"] = {
+      subscriptions: ids.length,
+      writes: WRITES,
+      "upstream reads": reads() - before,
+      "ms per write": (ms / WRITES).toFixed(1),
+    };
+  } finally {
+    await client.close();
+    await server.stop();
+    await storm.close();
   }
 }
 

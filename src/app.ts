@@ -93,13 +93,16 @@ export async function createApp(config: Config): Promise<App> {
     pollSeconds: config.subscriptionPollSeconds,
     readTimeoutMs: config.xyte.toolTimeoutMs,
     telemetry,
-    announce: (tenant) => peers?.announce(tenant),
+    announce: (tenant, touched) => peers?.announce(tenant, touched),
   });
   closers.push(() => Promise.resolve(watches.close()));
   if (redis) {
     // Replicas sharing Redis hear of each other's writes, so subscribers everywhere are told at once.
     const { listenForPeerWrites } = await import("./mcp/peer_writes.ts");
-    const listening = peers = await listenForPeerWrites(redis, (tenant) => watches.recheck(tenant));
+    const listening = peers = await listenForPeerWrites(
+      redis,
+      (tenant, touched) => watches.recheck(tenant, touched),
+    );
     closers.push(() => listening.close());
   }
   const tenancy = new Tenancy({

@@ -361,7 +361,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: "30",
     description:
       "How often a resource a client subscribed to is read again to see whether it changed (it is also read " +
-      "right after the tenant's own writes); 0 reads it only after those writes.",
+      "right after the tenant's own writes that name it); 0 reads it only after those writes.",
     schema: integer(0, 3600),
   },
   {

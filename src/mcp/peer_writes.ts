@@ -1,23 +1,34 @@
 /**
  * Writes made through other replicas. With Redis, a replica announces on one channel that a tenant may have
  * written (a tool call that is not read-only ended), and every other replica reads that tenant's watched
- * resources again at once (subscriptions.ts) instead of at its next poll. Only the tenant id travels: a hash
- * of the tenant's keys (the server's own or a client's); never a key, a tool or an argument.
+ * resources again at once (subscriptions.ts) instead of at its next poll. Only the tenant id (a hash of the
+ * tenant's keys, the server's own or a client's) and the ids the write named (touched.ts) travel; never a key,
+ * a tool, a name or a text.
  *
  * Best effort: an announcement lost while Redis is away is made up by the next poll.
  */
 import { log } from "../observability/log.ts";
 import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
+import { MAX_TOUCHED_IDS } from "./touched.ts";
 
 /** The Redis channel every replica publishes and listens on. */
 export const PEER_WRITES_CHANNEL = `${REDIS_KEY_PREFIX}writes`;
 
 /** What a tenant id looks like (tenantKeyId's 16 hex digits, or a plain name); anything else is ignored. */
 const TENANT_ID = /^[0-9a-z_-]{1,64}$/;
+/** Longest record id accepted from another replica. */
+const MAX_ID_LENGTH = 256;
+
+/** One announcement on the channel. `ids` absent: the write may have changed anything of the tenant. */
+interface Announcement {
+  from: string;
+  tenant: string;
+  ids?: string[];
+}
 
 export interface PeerWrites {
-  /** Tells the other replicas that `tenant` may have written. */
-  announce(tenant: string): void;
+  /** Tells the other replicas that `tenant` may have written, naming `touched` (undefined: anything). */
+  announce(tenant: string, touched?: readonly string[]): void;
   /** Stops listening (shutdown). */
   close(): Promise<void>;
 }
@@ -29,7 +40,7 @@ export interface PeerWrites {
  */
 export async function listenForPeerWrites(
   redis: Redis,
-  onWrite: (tenant: string) => void,
+  onWrite: (tenant: string, touched: string[] | undefined) => void,
   channel: string = PEER_WRITES_CHANNEL,
 ): Promise<PeerWrites> {
   const logger = log("subscription", "peers");
@@ -38,15 +49,16 @@ export async function listenForPeerWrites(
   const listener = redis.duplicate();
   listener.on("error", (error: Error) => logger.warning("redis error", { error: error.message }));
   listener.on("message", (_channel: string, message: string) => {
-    const [from, tenant, ...rest] = message.split(" ");
-    if (from === origin || !tenant || rest.length > 0 || !TENANT_ID.test(tenant)) return;
-    onWrite(tenant);
+    const announcement = parseAnnouncement(message);
+    if (!announcement || announcement.from === origin) return;
+    onWrite(announcement.tenant, announcement.ids);
   });
   await listener.connect();
   await listener.subscribe(channel);
   return {
-    announce(tenant: string): void {
-      redis.publish(channel, `${origin} ${tenant}`).catch((error: Error) => {
+    announce(tenant: string, touched?: readonly string[]): void {
+      const announcement: Announcement = { from: origin, tenant, ...(touched ? { ids: [...touched] } : {}) };
+      redis.publish(channel, JSON.stringify(announcement)).catch((error: Error) => {
         logger.debug("write not announced to other replicas", { error: error.message });
       });
     },
@@ -54,4 +66,21 @@ export async function listenForPeerWrites(
       await listener.quit().catch(() => listener.disconnect());
     },
   };
+}
+
+/** An announcement from the channel, or undefined for anything malformed (which is ignored). */
+function parseAnnouncement(message: string): Announcement | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { from, tenant, ids } = value as Record<string, unknown>;
+  if (typeof from !== "string" || typeof tenant !== "string" || !TENANT_ID.test(tenant)) return undefined;
+  if (ids === undefined) return { from, tenant };
+  const valid = Array.isArray(ids) && ids.length <= MAX_TOUCHED_IDS &&
+    ids.every((id) => typeof id === "string" && id.length > 0 && id.length <= MAX_ID_LENGTH);
+  return valid ? { from, tenant, ids: ids as string[] } : undefined;
 }

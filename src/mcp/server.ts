@@ -26,6 +26,7 @@ import { registerResources } from "./register_resources.ts";
 import { subscriptionRoutes } from "./register_subscriptions.ts";
 import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
 import type { ResourceWatches } from "./subscriptions.ts";
+import { touchedIds } from "./touched.ts";
 import { NO_ROUTES, type Routes, serveRoutes } from "./fallback.ts";
 import { weakMemo } from "./weak_memo.ts";
 import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
@@ -257,7 +258,9 @@ export function runTool(
       return errorResult(payload);
     } finally {
       // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
-      if (!tool.annotations.readOnlyHint) deps.watches?.written(deps.tenant ?? deps.xyte.identity);
+      if (!tool.annotations.readOnlyHint) {
+        deps.watches?.written(deps.tenant ?? deps.xyte.identity, touchedIds(parsed.data));
+      }
     }
   });
 }

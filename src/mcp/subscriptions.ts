@@ -4,11 +4,14 @@
  * `notifications/resources/updated` when the document a read would return has changed.
  *
  * Xyte does not push changes, so a watched resource is re-read, past the response cache, every poll interval
- * and right after any tool call of the same tenant that may write. A notification goes out only when the
- * document differs from the last one read (compared by SHA-256, the document itself is not kept). One watch
- * serves every session and listen stream of a tenant subscribed to the same URI: ten sessions watching one
- * device cost one upstream read per interval. Watches are kept per tenant, so tenants never share one, and a write rechecks
- * what every session of its tenant watches, on this replica and (through Redis, peer_writes.ts) on the others.
+ * and right after a tool call of the same tenant that may write and names it: a write re-reads the resources
+ * whose URI holds an id in its arguments (touched.ts) and the organization-wide ones, so a write costs a few
+ * reads however many resources the tenant watches; its indirect effects show at the next poll. A
+ * notification goes out only when the document differs from the last one read (compared by SHA-256, the
+ * document itself is not kept). One watch serves every session and listen stream of a tenant subscribed to
+ * the same URI: ten sessions watching one device cost one upstream read per interval. Watches are kept per
+ * tenant, so tenants never share one, and a write rechecks what every session of its tenant watches, on this
+ * replica and (through Redis, peer_writes.ts) on the others.
  */
 import { type Deadline, deadline } from "../deadline.ts";
 import { sha256Hex } from "../digest.ts";
@@ -35,9 +38,17 @@ export interface ResourceWatchesOptions {
   maxPerTenant?: number;
   /** Where in the first interval a watch first polls, in [0, 1); replaceable for tests. */
   random?: () => number;
-  /** Tells the other replicas of a tenant's writes (peer_writes.ts; none by default). */
-  announce?: (tenant: string) => void;
+  /** Tells the other replicas of a tenant's writes and the ids they named (peer_writes.ts; none by default). */
+  announce?: (tenant: string, touched?: readonly string[]) => void;
+  /**
+   * After every resource of a tenant is read again (`recheckAll`), further such rechecks within this many ms
+   * happen once, at its end (default 1000; 0 = each at once): a burst costs each resource two reads, not one
+   * per write.
+   */
+  recheckWindowMs?: number;
 }
+
+export const DEFAULT_RECHECK_WINDOW_MS = 1000;
 
 export const DEFAULT_MAX_WATCHES_PER_TENANT = 500;
 
@@ -63,11 +74,21 @@ class Watch {
   #stopped = false;
   #problem: string | undefined;
 
+  /** The ids in the URI's path (`xyte://devices/d1/commands` → d1, commands); none for organization-wide ones. */
+  readonly #segments: readonly string[];
+
   constructor(
     readonly uri: string,
     readonly read: DocumentReader,
     readonly options: ResourceWatchesOptions,
-  ) {}
+  ) {
+    this.#segments = pathSegments(uri);
+  }
+
+  /** Whether a write naming `ids` may have changed this resource: it names one of them, or it is org-wide. */
+  concerns(ids: ReadonlySet<string>): boolean {
+    return this.#segments.length === 0 || this.#segments.some((segment) => ids.has(segment));
+  }
 
   /** The first read: what later reads are compared with. Throws when the resource cannot be read. */
   async start(): Promise<void> {
@@ -151,6 +172,8 @@ export class ResourceWatches {
   readonly #byTenant = new Map<TenantKey, Map<string, Watch>>();
   readonly #all = new Set<Watch>();
   readonly #options: ResourceWatchesOptions;
+  /** Tenants whose watches were rechecked within the last `recheckWindowMs`, and whether writes came since. */
+  readonly #windows = new Map<TenantKey, { again: boolean; timer: number }>();
 
   constructor(options: ResourceWatchesOptions) {
     this.#options = options;
@@ -208,21 +231,55 @@ export class ResourceWatches {
   }
 
   /**
-   * After a tool call of `tenant` that may have written: reads every resource it watches here again, and
-   * tells the other replicas to do the same.
+   * After a tool call of `tenant` that may have written, naming the records `touched` (touched.ts; undefined:
+   * it cannot tell): reads again what it may have changed here, and tells the other replicas to do the same.
    */
-  written(tenant: TenantKey): void {
-    this.recheck(tenant);
-    if (typeof tenant === "string") this.#options.announce?.(tenant);
+  written(tenant: TenantKey, touched?: readonly string[]): void {
+    this.recheck(tenant, touched);
+    if (typeof tenant === "string") this.#options.announce?.(tenant, touched);
   }
 
-  /** Reads every resource `tenant` watches again (after its writes, here or through another replica). */
-  recheck(tenant: TenantKey): void {
+  /**
+   * Reads again, at once, the resources of `tenant` a write naming `touched` may have changed: those whose URI
+   * holds one of the ids, and the organization-wide ones. Other effects of the write show at the next poll.
+   * Without `touched`, every resource of the tenant (see `recheckAll`).
+   */
+  recheck(tenant: TenantKey, touched?: readonly string[]): void {
+    if (touched === undefined) return this.recheckAll(tenant);
+    const ids = new Set(touched);
+    for (const watch of this.#byTenant.get(tenant)?.values() ?? []) {
+      if (watch.concerns(ids)) watch.recheck();
+    }
+  }
+
+  /**
+   * Reads every resource `tenant` watches again: at once, unless that was done less than `recheckWindowMs`
+   * ago; then once when the window ends.
+   */
+  recheckAll(tenant: TenantKey): void {
+    const window = this.#windows.get(tenant);
+    if (window) {
+      window.again = true;
+      return;
+    }
+    if (!this.#byTenant.has(tenant)) return;
     for (const watch of this.#byTenant.get(tenant)?.values() ?? []) watch.recheck();
+    const windowMs = this.#options.recheckWindowMs ?? DEFAULT_RECHECK_WINDOW_MS;
+    if (windowMs <= 0) return;
+    const opened = { again: false, timer: 0 };
+    opened.timer = Number(setTimeout(() => {
+      this.#windows.delete(tenant);
+      if (opened.again) this.recheckAll(tenant);
+    }, windowMs));
+    // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
+    Deno.unrefTimer(opened.timer);
+    this.#windows.set(tenant, opened);
   }
 
   /** Stops every watch (shutdown). */
   close(): void {
+    for (const { timer } of this.#windows.values()) clearTimeout(timer);
+    this.#windows.clear();
     for (const watch of this.#all) watch.stop();
     this.#all.clear();
     this.#counted();
@@ -239,5 +296,14 @@ export class ResourceWatches {
     const watches = this.#byTenant.get(tenant);
     if (watches?.get(watch.uri) === watch) watches.delete(watch.uri);
     if (watches?.size === 0) this.#byTenant.delete(tenant);
+  }
+}
+
+/** The decoded path segments of a resource URI (`xyte://devices/d%201/commands` → ["d 1", "commands"]). */
+function pathSegments(uri: string): string[] {
+  try {
+    return new URL(uri).pathname.split("/").filter(Boolean).map((segment) => decodeURIComponent(segment));
+  } catch {
+    return [];
   }
 }

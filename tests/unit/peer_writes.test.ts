@@ -10,34 +10,40 @@ import { startTestRedis } from "../helpers/redis.ts";
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
 
-Deno.test("peer writes: other replicas hear a tenant's writes, the writer does not hear itself", async () => {
+Deno.test("peer writes: other replicas hear a tenant's writes and the ids they named; the writer does not hear itself", async () => {
   const server = await startTestRedis();
   if (!server) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
   // A channel of our own: CI shares one Redis between parallel test files.
   const channel = `xyte-mcp:test:${crypto.randomUUID()}:writes`;
   const [redisA, redisB] = await Promise.all([connectRedis(server.url), connectRedis(server.url)]);
-  const heardA: string[] = [];
-  const heardB: string[] = [];
-  const a = await listenForPeerWrites(redisA, (tenant) => heardA.push(tenant), channel);
-  const b = await listenForPeerWrites(redisB, (tenant) => heardB.push(tenant), channel);
+  const heardA: unknown[] = [];
+  const heardB: unknown[] = [];
+  const a = await listenForPeerWrites(redisA, (tenant, ids) => heardA.push([tenant, ids]), channel);
+  const b = await listenForPeerWrites(redisB, (tenant, ids) => heardB.push([tenant, ids]), channel);
   try {
-    a.announce("0123456789abcdef");
+    a.announce("0123456789abcdef", ["d-1", "42"]);
     b.announce("configured");
     await settle();
-    assert.deepEqual(heardB, ["0123456789abcdef"]);
-    assert.deepEqual(heardA, ["configured"]);
+    assert.deepEqual(heardB, [["0123456789abcdef", ["d-1", "42"]]]);
+    assert.deepEqual(heardA, [["configured", undefined]], "no ids: anything of the tenant may have changed");
 
-    for (
-      const garbage of ["", "only-one-part", "someone tenant with spaces", "someone TENANT!", "x ".repeat(3)]
-    ) {
-      await redisA.publish(channel, garbage);
-    }
-    await redisA.publish(channel, `someone ${"a".repeat(65)}`);
+    const garbage = [
+      "",
+      "not json",
+      "someone tenant",
+      JSON.stringify({ from: "x", tenant: "TENANT!" }),
+      JSON.stringify({ from: "x", tenant: "a".repeat(65) }),
+      JSON.stringify({ from: "x", tenant: "t", ids: "d-1" }),
+      JSON.stringify({ from: "x", tenant: "t", ids: [1] }),
+      JSON.stringify({ from: "x", tenant: "t", ids: Array.from({ length: 51 }, (_, i) => `d${i}`) }),
+      JSON.stringify({ tenant: "t" }),
+    ];
+    for (const message of garbage) await redisA.publish(channel, message);
     await settle();
-    assert.deepEqual(heardB, ["0123456789abcdef"], "malformed announcements are ignored");
+    assert.equal(heardB.length, 1, "malformed announcements are ignored");
 
     await b.close();
-    a.announce("0123456789abcdef");
+    a.announce("0123456789abcdef", []);
     await settle();
     assert.equal(heardB.length, 1, "nothing is heard after close");
   } finally {
@@ -49,14 +55,14 @@ Deno.test("peer writes: other replicas hear a tenant's writes, the writer does n
 });
 
 Deno.test("watches: a write is announced to the other replicas for tenants with an id, not for stdio's", () => {
-  const announced: string[] = [];
+  const announced: unknown[] = [];
   const watches = new ResourceWatches({
     pollSeconds: 0,
     readTimeoutMs: 1_000,
-    announce: (tenant) => announced.push(tenant),
+    announce: (tenant, touched) => announced.push([tenant, touched]),
   });
-  watches.written("0123456789abcdef");
+  watches.written("0123456789abcdef", ["d-1"]);
   watches.written({}); // a Xyte client's identity: a process of its own, no replicas
   watches.recheck("fedcba9876543210"); // heard from another replica: not announced again
-  assert.deepEqual(announced, ["0123456789abcdef"]);
+  assert.deepEqual(announced, [["0123456789abcdef", ["d-1"]]]);
 });

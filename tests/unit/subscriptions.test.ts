@@ -24,8 +24,9 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 const URI = "xyte://devices/d1";
 
+/** Watches that read again on every recheck (no window), to test one watch's reads. */
 function watches() {
-  return new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1_000 });
+  return new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1_000, recheckWindowMs: 0 });
 }
 
 Deno.test("subscribers of one tenant and URI share one watch: one read per check, each told once", async () => {
@@ -208,4 +209,78 @@ Deno.test("polls are spread over the interval: each watch first polls at its own
   } finally {
     clock.uninstall();
   }
+});
+
+Deno.test("writes that cannot tell what they changed: a burst re-reads everything twice, at once and when the window ends", async () => {
+  const realSetTimeout = globalThis.setTimeout;
+  const hashed = () => new Promise((resolve) => realSetTimeout(resolve, 20));
+  const clock = FakeTimers.withGlobal(globalThis).install({ toFake: ["setTimeout", "clearTimeout"] });
+  try {
+    const registry = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1_000, recheckWindowMs: 1_000 });
+    const [a, b] = [fakeResource({ n: 1 }), fakeResource({ n: 1 })];
+    const heard: string[] = [];
+    await registry.watch("tenant", "xyte://devices/a", a.read, () => heard.push("a"));
+    await registry.watch("tenant", "xyte://devices/b", b.read, () => heard.push("b"));
+    const reads = () => [a.state.reads, b.state.reads];
+
+    a.state.document = { n: 2 };
+    registry.written("tenant");
+    await hashed();
+    assert.deepEqual(reads(), [2, 2], "the first write is rechecked at once");
+    assert.deepEqual(heard, ["a"]);
+
+    for (let i = 3; i < 30; i++) {
+      b.state.document = { n: i };
+      registry.written("tenant");
+      await clock.tickAsync(20);
+      await hashed();
+    }
+    assert.deepEqual(reads(), [2, 2], "27 more writes within the window: no read yet");
+    await clock.tickAsync(1_000);
+    await hashed();
+    assert.deepEqual(reads(), [3, 3], "one read each when the window ends");
+    assert.deepEqual(heard, ["a", "b"], "and the change is heard");
+
+    await clock.tickAsync(1_000);
+    await hashed();
+    assert.deepEqual(reads(), [3, 3], "no write since: the window closes without reading");
+    registry.written("other tenant");
+    registry.written("tenant");
+    await hashed();
+    assert.deepEqual(reads(), [4, 4], "a write after a quiet window is rechecked at once again");
+    registry.close();
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("a write naming ids re-reads the resources holding them and the organization-wide ones, not the rest", async () => {
+  const registry = watches();
+  const resources = new Map(
+    [
+      "xyte://devices/d1",
+      "xyte://devices/d1/commands",
+      "xyte://devices/d2",
+      "xyte://spaces/7",
+      "xyte://organization",
+    ]
+      .map((uri) => [uri, fakeResource({ uri })]),
+  );
+  for (const [uri, resource] of resources) await registry.watch("tenant", uri, resource.read, () => {});
+  const reread = () => [...resources].filter(([, r]) => r.state.reads > 1).map(([uri]) => uri);
+
+  registry.written("tenant", ["d1"]);
+  await settle();
+  assert.deepEqual(reread(), ["xyte://devices/d1", "xyte://devices/d1/commands", "xyte://organization"]);
+
+  registry.written("tenant", []);
+  await settle();
+  assert.equal(resources.get("xyte://organization")!.state.reads, 3, "a write naming nothing: org-wide only");
+  assert.equal(resources.get("xyte://devices/d2")!.state.reads, 1);
+
+  registry.written("tenant", undefined);
+  await settle();
+  assert.equal(resources.get("xyte://devices/d2")!.state.reads, 2, "a write that cannot tell: everything");
+  assert.equal(resources.get("xyte://spaces/7")!.state.reads, 2);
+  registry.close();
 });

@@ -1,0 +1,37 @@
+/**
+ * Which records a write names: the ids in a tool call's arguments. After a write, only the watched resources
+ * whose URI holds one of them (and the organization-wide ones) are read again at once (subscriptions.ts);
+ * the rest show any indirect effect at their next poll. Only id-like values are taken — never names, texts
+ * or messages — since they may travel to other replicas (peer_writes.ts).
+ */
+
+/** Most ids one write may name; beyond it the write is treated as naming everything. */
+export const MAX_TOUCHED_IDS = 50;
+
+/** Keys whose values are ids: `device_id`, `group_ids`, `id`, and the id-or-name arguments of spaces. */
+const ID_KEY = /(^|_)ids?$/;
+const ID_OR_NAME_KEYS = new Set(["space", "parent"]);
+
+/**
+ * The ids `args` names, as strings (numbers included); `undefined` when there are too many to tell, which
+ * callers take as "anything may have changed". `call_endpoint`'s path parameters count as ids.
+ */
+export function touchedIds(args: unknown): string[] | undefined {
+  const ids = new Set<string>();
+  const take = (value: unknown): void => {
+    if (typeof value === "string" && value !== "") ids.add(value);
+    else if (typeof value === "number" && Number.isFinite(value)) ids.add(String(value));
+    else if (Array.isArray(value)) value.forEach(take);
+  };
+  const walk = (value: unknown, depth: number): void => {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || depth > 3) return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (ID_KEY.test(key) || (depth === 0 && ID_OR_NAME_KEYS.has(key))) take(inner);
+      else if (depth === 0 && key === "path" && typeof inner === "object" && inner !== null) {
+        Object.values(inner).forEach(take);
+      } else walk(inner, depth + 1);
+    }
+  };
+  walk(args, 0);
+  return ids.size > MAX_TOUCHED_IDS ? undefined : [...ids];
+}
