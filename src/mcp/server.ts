@@ -27,6 +27,7 @@ import { subscriptionRoutes } from "./register_subscriptions.ts";
 import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
 import type { ResourceWatches } from "./subscriptions.ts";
 import { touchedIds } from "./touched.ts";
+import { LIVE_DIRECTORIES } from "../resources/directory.ts";
 import { NO_ROUTES, type Routes, serveRoutes } from "./fallback.ts";
 import { weakMemo } from "./weak_memo.ts";
 import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
@@ -260,6 +261,7 @@ export function runTool(
       // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
       if (!tool.annotations.readOnlyHint) {
         deps.watches?.written(deps.tenant ?? deps.xyte.identity, touchedIds(parsed.data));
+        LIVE_DIRECTORIES.forget(deps.xyte);
       }
     }
   });

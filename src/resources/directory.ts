@@ -128,6 +128,11 @@ export class DirectoryCache {
     });
     return entries;
   }
+
+  /** Forgets this client's directories (after its writes: a new space or a renamed device shows at once). */
+  forget(xyte: XyteClient): void {
+    this.#byClient.delete(xyte.identity);
+  }
 }
 
 /** The process-wide cache the server uses. */

@@ -390,3 +390,25 @@ Deno.test("stdio: a 2026-07-28 client reads resources, completes ids and gets pr
     await hub.close();
   }
 });
+
+Deno.test("stdio: completions show a space created a moment ago (a write forgets the cached directories)", async () => {
+  const hub = await startHub();
+  const session = await connectStdio(serverEnv(hub, { XYTE_TOOLSETS: "spaces" }));
+  const client = session.client;
+  const spaceRef = { type: "ref/resource", uri: "xyte://spaces/{space_id}" } as const;
+  try {
+    const before = await complete(client, spaceRef, "space_id", "");
+    const created = await client.callTool({
+      name: "create_space",
+      arguments: { name: "Completion Test Room" },
+    });
+    assert.ok(!created.isError, JSON.stringify(created.structuredContent));
+    const id = String((created.structuredContent as { id: string | number }).id);
+    assert.ok(!before.values.includes(id));
+    const after = await complete(client, spaceRef, "space_id", id);
+    assert.ok(after.values.includes(id), `the new space ${id} completes at once: ${after.values.join(", ")}`);
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});
