@@ -38,7 +38,9 @@ export const MAX_RESPONSE_CHARS = 20_000;
 const NAMESPACES = ["organization", "partner", "device"] as const;
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-const EndpointKeyArg = z.string().min(1).describe("Endpoint key, e.g. organization.devices.getDevice");
+const EndpointKeyArg = z.string().min(1).max(120).describe(
+  "Endpoint key, e.g. organization.devices.getDevice",
+);
 
 /** The endpoint for an agent-supplied key, or `unknown_endpoint` with the closest keys. */
 export function lookupEndpoint(key: string): EndpointSpec {

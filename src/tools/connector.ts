@@ -20,6 +20,7 @@ import {
   WireTicket,
   type WireTicket as WireTicketT,
 } from "../xyte/wire.ts";
+import { MAX_ID_CHARS } from "./shapes.ts";
 
 const GET_DEVICES = "organization.devices.getDevices";
 const GET_DEVICE = "organization.devices.getDevice";
@@ -516,7 +517,7 @@ export const search = defineTool({
     "by words (names, models, statuses, paths, titles). Returns ids for fetch. Results may be up to 30 s " +
     "old; fetch reads live.",
   toolset: "connector",
-  input: z.object({ query: z.string().describe("Search words or a question") }).strict(),
+  input: z.object({ query: z.string().max(1000).describe("Search words or a question") }).strict(),
   output: z.object({ results: z.array(z.object({ id: z.string(), title: z.string(), url: z.string() })) }),
   annotations: READ_ONLY,
   content: "json",
@@ -536,7 +537,8 @@ export const fetchDocument = defineTool({
   description: "The full record for an id from search (device:…, space:…, ticket:…, incident:…) as " +
     "readable text, with its xyte:// url and metadata.",
   toolset: "connector",
-  input: z.object({ id: z.string().min(1).describe("An id from search results") }).strict(),
+  input: z.object({ id: z.string().min(1).max(MAX_ID_CHARS + 32).describe("An id from search results") })
+    .strict(),
   output: z.object({
     id: z.string(),
     title: z.string(),

@@ -167,11 +167,16 @@ export function countPhrase(values: readonly (string | null)[]): string {
 
 // --- Shapes shared by the curated tools ----------------------------------------------------------------
 
+/** Longest id an argument accepts: Xyte ids are short, and the client sends none longer upstream. */
+export const MAX_ID_CHARS = 256;
+
 /** The `confirm` argument of destructive tools (see the confirmation gate in src/mcp/server.ts). */
-export const ConfirmArg = z.string().optional().describe("The target id, once the user has agreed");
+export const ConfirmArg = z.string().max(MAX_ID_CHARS).optional().describe(
+  "The target id, once the user has agreed",
+);
 
 /** A device id argument. */
-export const DeviceIdArg = z.string().min(1).describe("Device id from list_devices");
+export const DeviceIdArg = z.string().min(1).max(MAX_ID_CHARS).describe("Device id from list_devices");
 
 /** What a delete answers. */
 export const Deleted = z.object({ id: z.string(), deleted: z.literal(true) });
@@ -279,7 +284,9 @@ export function toTicketDetail(t: WireTicketDetail): TicketDetail {
 }
 
 /** An object id given as a string or a number (assets, users, groups use integer ids). */
-export const IdArg = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+export const IdArg = z.union([z.string().min(1).max(MAX_ID_CHARS), z.number().int().nonnegative()]).transform(
+  String,
+);
 
 /** Integer ids travel as JSON numbers, as Xyte sends them (space_id, label ids); any other id as is. */
 export function numericId(id: string): number | string {

@@ -37,9 +37,13 @@ export function fillPath(spec: EndpointSpec, params: Record<string, string | num
   return spec.path.replace(/:([a-z_]+)/g, (_, name: string) => encodeURIComponent(String(params[name])));
 }
 
+const MAX_SUGGESTION_INPUT = 120;
+
 /** Up to `max` known keys closest to `input` (edit distance on the lower-cased key, with substring bonus). */
 export function suggestKeys(input: string, max = 3): string[] {
-  const needle = input.toLowerCase();
+  // Keys are under 80 characters: comparing more of a long input only costs time (edit distance is
+  // quadratic, and a megabyte-long input took half a minute of CPU).
+  const needle = input.slice(0, MAX_SUGGESTION_INPUT).toLowerCase();
   return ENDPOINTS
     .map((e) => {
       const hay = e.key.toLowerCase();

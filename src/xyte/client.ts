@@ -28,6 +28,11 @@ import {
 
 export type QueryValue = string | number | boolean | readonly (string | number)[];
 
+/** Longest path parameter sent upstream: ids are short, and a huge one only makes a huge URL and error. */
+export const MAX_PATH_PARAM_CHARS = 256;
+/** Longest request URL sent upstream (common server limits are 8 KiB). */
+export const MAX_URL_CHARS = 8192;
+
 export interface XyteClientOptions {
   hubUrl: string;
   entryUrl: string;
@@ -324,11 +329,33 @@ export class XyteClient {
         retriable: false,
       });
     }
+    const tooLong = Object.entries(options.path ?? {}).find(([, v]) =>
+      String(v).length > MAX_PATH_PARAM_CHARS
+    );
+    if (tooLong) {
+      throw new XyteError({
+        code: "validation",
+        endpointKey: spec.key,
+        message: `path parameter ${tooLong[0]} is ${String(tooLong[1]).length} characters long`,
+        hint: `Xyte ids are short; ${tooLong[0]} may have at most ${MAX_PATH_PARAM_CHARS} characters.`,
+        retriable: false,
+      });
+    }
     const base = spec.base === "entry" ? this.#options.entryUrl : this.#options.hubUrl;
     const url = new URL(base + fillPath(spec, options.path ?? {}));
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value === undefined || value === null) continue;
       url.searchParams.set(name, Array.isArray(value) ? value.join(",") : String(value));
+    }
+    const length = url.toString().length;
+    if (length > MAX_URL_CHARS) {
+      throw new XyteError({
+        code: "validation",
+        endpointKey: spec.key,
+        message: `the request URL would be ${length} characters long`,
+        hint: `Shorten the query parameters: the URL may have at most ${MAX_URL_CHARS} characters.`,
+        retriable: false,
+      });
     }
     const headers: Record<string, string> = {
       "accept": "application/json",

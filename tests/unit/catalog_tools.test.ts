@@ -231,3 +231,23 @@ Deno.test("read-only mode exposes call_endpoint's read-only variant under the sa
   assert.deepEqual(writers, []);
   assert.equal((await exposedTools({ readOnly: false, toolsets: ["catalog"] })).at(-1), callEndpoint);
 });
+
+Deno.test("arguments refuse what no Xyte id or endpoint key can be: a key over 120 characters, an id over 256", () => {
+  const tool = (name: string) => TOOLS.find((t) => t.name === name)!;
+  // A megabyte-long key used to be compared with every endpoint key for suggestions: half a minute of CPU.
+  assert.equal(tool("describe_endpoint").input.safeParse({ key: "k".repeat(121) }).success, false);
+  assert.equal(
+    tool("describe_endpoint").input.safeParse({ key: "organization.devices.getDevice" }).success,
+    true,
+  );
+  for (
+    const [name, args] of [["get_device", "device_id"], ["get_ticket", "ticket_id"], [
+      "delete_asset",
+      "asset_id",
+    ]]
+  ) {
+    const input = tool(name!).input;
+    assert.equal(input.safeParse({ [args!]: "i".repeat(257) }).success, false, `${name}.${args}`);
+    assert.equal(input.safeParse({ [args!]: "i".repeat(256) }).success, true, `${name}.${args}`);
+  }
+});

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { toErrorPayload } from "../../src/mcp/results.ts";
 import { rememberSecret, Secret } from "../../src/secret.ts";
 import { createMemoryCacheStore } from "../../src/xyte/cache_store.ts";
-import { type CallOptions, XyteClient, type XyteClientOptions } from "../../src/xyte/client.ts";
+import {
+  type CallOptions,
+  MAX_PATH_PARAM_CHARS,
+  MAX_URL_CHARS,
+  XyteClient,
+  type XyteClientOptions,
+} from "../../src/xyte/client.ts";
 import type { EndpointKey } from "../../src/xyte/catalog.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
 import { isHostFailure } from "../../src/xyte/resilience.ts";
@@ -488,4 +494,29 @@ Deno.test("cache: a device endpoint's answer is never served to a call with anot
     return true;
   });
   assert.equal(requests.length, 2, "the second call went upstream with its own key");
+});
+
+Deno.test("a huge path parameter or URL is refused before anything is sent, without echoing it", async () => {
+  const { xyte, requests } = client();
+  const huge = "d".repeat(MAX_PATH_PARAM_CHARS + 1);
+  await assert.rejects(
+    xyte.call("organization.devices.getDevice", { path: { device_id: huge } }),
+    (error: unknown) => {
+      assert.ok(error instanceof XyteError);
+      assert.equal(error.code, "validation");
+      assert.match(error.message, /path parameter device_id is 257 characters long/);
+      assert.ok(!error.message.includes(huge) && !error.hint.includes(huge), "the value is not echoed");
+      return true;
+    },
+  );
+  await assert.rejects(
+    xyte.call("organization.devices.getDevices", { query: { name: "n".repeat(MAX_URL_CHARS) } }),
+    (error: unknown) =>
+      error instanceof XyteError && error.code === "validation" && /URL would be/.test(error.message),
+  );
+  assert.equal(requests.length, 0, "nothing went upstream");
+  await xyte.call("organization.devices.getDevice", {
+    path: { device_id: "d".repeat(MAX_PATH_PARAM_CHARS) },
+  });
+  assert.equal(requests.length, 1, "the longest accepted id is sent");
 });
