@@ -1928,12 +1928,23 @@ export async function fuzzStdio(options: DriverOptions): Promise<FuzzReport> {
   };
 
   const stdoutDone = (async () => {
+    // Chunks of a line still unterminated: joined only once its newline arrives, so a line of many
+    // megabytes costs one pass, not one per chunk.
+    let partial: Uint8Array[] = [];
     let pending: Uint8Array = new Uint8Array(0);
     for await (const chunk of child.stdout) {
-      const { lines, rest } = splitLines(pending.length > 0 ? concatBytes([pending, chunk]) : chunk);
+      if (!chunk.includes(0x0a)) {
+        partial.push(chunk);
+        continue;
+      }
+      const joined = concatBytes([...partial, chunk]);
+      partial = [];
+      const { lines, rest } = splitLines(joined);
       pending = rest.slice();
+      if (pending.length > 0) partial = [pending];
       for (const line of lines) onLine(line);
     }
+    pending = concatBytes(partial);
     if (pending.length > 0) {
       report.notJsonRpc++;
       fail(-1, "exit", "stdout ends with an unterminated line", preview(pending));
