@@ -294,10 +294,13 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     });
   }
 
-  /** Rate limits apply per tenant; in single-tenant mode per client token when tokens are configured. */
+  /**
+   * Rate limits apply per tenant; in single-tenant mode per client token when tokens are configured (and
+   * still per tenant, so deployments with different keys sharing a Redis and a token share no bucket).
+   */
   function rateSubject(request: Request, tenant: Tenant): string {
     if (options.tenancy.multiTenant || settings.tokens.length === 0) return `tenant:${tenant.id}`;
-    return `token:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`;
+    return `token:${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`;
   }
 
   return {

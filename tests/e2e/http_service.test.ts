@@ -161,8 +161,9 @@ Deno.test("multi-tenant: each client's key sees only its organization, in data a
 Deno.test("two single-tenant deployments with different keys sharing one Redis share no cache entries or limits", async () => {
   const redis = await startTestRedis();
   if (!redis) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
-  const keyA = "deployment-a-key-3333333333";
-  const keyB = "deployment-b-key-4444444444";
+  // Keys of this run only: rate-limit buckets outlive the run in a shared Redis (a rerun must not meet them).
+  const keyA = `deployment-a-key-${crypto.randomUUID()}`;
+  const keyB = `deployment-b-key-${crypto.randomUUID()}`;
   const hub = await startSimulator({
     organizations: [{ key: keyA, seed: 3, name: "Gamma Inc" }, { key: keyB, seed: 4, name: "Delta AG" }],
   });
@@ -173,14 +174,16 @@ Deno.test("two single-tenant deployments with different keys sharing one Redis s
     REDIS_URL: redis.url,
     MCP_RATE_LIMIT_RPM: "6",
     MCP_RATE_LIMIT_BURST: "20",
+    MCP_HTTP_TOKEN: TOKEN, // the same client token for both: limits per token must still stay apart
   };
+  const auth = { authorization: `Bearer ${TOKEN}` };
   const [first, second] = await Promise.all([
     startHttpServer(serverEnv(undefined, { ...shared, XYTE_ORG_API_KEY: keyA })),
     startHttpServer(serverEnv(undefined, { ...shared, XYTE_ORG_API_KEY: keyB })),
   ]);
   try {
     const namesOf = async (url: string) => {
-      const client = await connect(url, {});
+      const client = await connect(url, auth);
       try {
         const result = await client.callTool({ name: "list_devices", arguments: { per_page: 5 } });
         return (result.structuredContent as { devices: { name: string }[] }).devices.map((d) => d.name);
@@ -198,7 +201,11 @@ Deno.test("two single-tenant deployments with different keys sharing one Redis s
 
     // The first deployment uses up its burst; the second one's bucket is its own.
     const post = async (url: string) => {
-      const response = await fetch(url, { method: "POST", headers: JSON_HEADERS, body: LIST_TOOLS });
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, ...auth },
+        body: LIST_TOOLS,
+      });
       await response.body?.cancel();
       return response.status;
     };
