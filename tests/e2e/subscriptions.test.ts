@@ -331,6 +331,10 @@ Deno.test("replicas sharing Redis: a write through one notifies the subscribers 
     await waitFor("the update heard through Redis", () => updated.length === 1, 3_000);
     await pause(300);
     assert.deepEqual(updated, [deviceUri(device!.id)], "only the changed resource is announced");
+    await subscriber.close();
+    await writer.close();
+    const statuses = await Promise.all([first.stop(), second.stop()]);
+    assert.deepEqual(statuses.map((s) => s.code), [0, 0], "the Redis listener does not hold up SIGTERM");
   } finally {
     await subscriber.close();
     await writer.close();
