@@ -57,6 +57,17 @@ export class WatchLimitError extends Error {
   override readonly name = "WatchLimitError";
 }
 
+/**
+ * Fields that move with every report a device sends: a document whose only difference is one of them has not
+ * changed for a subscriber (a fleet reporting every minute would otherwise notify every minute).
+ */
+const HEARTBEAT_FIELDS: ReadonlySet<string> = new Set(["last_seen_at"]);
+
+/** A `JSON.stringify` replacer that leaves heartbeat fields out of a fingerprint. */
+function withoutHeartbeats(key: string, value: unknown): unknown {
+  return HEARTBEAT_FIELDS.has(key) ? undefined : value;
+}
+
 /** What a resource looks like when it is gone: a change like any other (a read now fails as not found). */
 const GONE = "not_found";
 
@@ -163,7 +174,7 @@ class Watch {
 
   async #fingerprintNow(): Promise<string> {
     using limit = deadline(this.options.readTimeoutMs);
-    return await sha256Hex(JSON.stringify(await this.read(limit)));
+    return await sha256Hex(JSON.stringify(await this.read(limit), withoutHeartbeats));
   }
 }
 

@@ -284,3 +284,23 @@ Deno.test("a write naming ids re-reads the resources holding them and the organi
   assert.equal(resources.get("xyte://spaces/7")!.state.reads, 2);
   registry.close();
 });
+
+Deno.test("a device's last-seen time alone is not a change; its status is", async () => {
+  const registry = watches();
+  const resource = fakeResource({
+    name: "Projector",
+    status: "online",
+    last_seen_at: "2026-11-26T05:00:00Z",
+  });
+  const heard: string[] = [];
+  await registry.watch("tenant", URI, resource.read, () => heard.push("changed"));
+  resource.state.document = { name: "Projector", status: "online", last_seen_at: "2026-11-26T05:01:00Z" };
+  registry.recheck("tenant");
+  await settle();
+  assert.deepEqual(heard, [], "a heartbeat only");
+  resource.state.document = { name: "Projector", status: "offline", last_seen_at: "2026-11-26T05:01:00Z" };
+  registry.recheck("tenant");
+  await settle();
+  assert.deepEqual(heard, ["changed"]);
+  registry.close();
+});
