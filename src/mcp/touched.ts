@@ -8,9 +8,13 @@
 /** Most ids one write may name; beyond it the write is treated as naming everything. */
 export const MAX_TOUCHED_IDS = 50;
 
-/** Keys whose values are ids: `device_id`, `group_ids`, `id`, and the id-or-name arguments of spaces. */
+/** Keys whose values are ids: `device_id`, `group_ids`, `id`. */
 const ID_KEY = /(^|_)ids?$/;
+/** Space arguments that take an id or a name: only an id (spaces have integer ids) is taken. */
 const ID_OR_NAME_KEYS = new Set(["space", "parent"]);
+const isSpaceId = (value: unknown) =>
+  (typeof value === "number" && Number.isInteger(value)) ||
+  (typeof value === "string" && /^\d+$/.test(value));
 
 /**
  * The ids `args` names, as strings (numbers included); `undefined` when there are too many to tell, which
@@ -26,7 +30,8 @@ export function touchedIds(args: unknown): string[] | undefined {
   const walk = (value: unknown, depth: number): void => {
     if (typeof value !== "object" || value === null || Array.isArray(value) || depth > 3) return;
     for (const [key, inner] of Object.entries(value)) {
-      if (ID_KEY.test(key) || (depth === 0 && ID_OR_NAME_KEYS.has(key))) take(inner);
+      if (ID_KEY.test(key)) take(inner);
+      else if (depth === 0 && ID_OR_NAME_KEYS.has(key) && isSpaceId(inner)) take(inner);
       else if (depth === 0 && key === "path" && typeof inner === "object" && inner !== null) {
         Object.values(inner).forEach(take);
       } else walk(inner, depth + 1);

@@ -4,7 +4,12 @@ import { MAX_TOUCHED_IDS, touchedIds } from "../../src/mcp/touched.ts";
 Deno.test("touchedIds: the ids a write names, and none of its names or texts", () => {
   assert.deepEqual(touchedIds({ device_id: "d-1", name: "Lobby projector" }), ["d-1"]);
   assert.deepEqual(touchedIds({ ticket_id: 77, message: "please check d-2" }), ["77"]);
-  assert.deepEqual(touchedIds({ space: 12, parent: "Floor 3", name: "Room" }), ["12", "Floor 3"]);
+  assert.deepEqual(
+    touchedIds({ space: 12, parent: "Floor 3", name: "Room" }),
+    ["12"],
+    "a space name is not taken",
+  );
+  assert.deepEqual(touchedIds({ space: "34", parent: 5 }), ["34", "5"]);
   assert.deepEqual(touchedIds({ email: "a@b.example", group_ids: ["g1", "g2"] }), ["g1", "g2"]);
   assert.deepEqual(touchedIds({ group_id: "g1", add: ["u1"], remove: [] }), ["g1"]);
   assert.deepEqual(touchedIds({ name: "New space" }), [], "a creation names no existing record");
