@@ -63,11 +63,19 @@ export class Tenancy {
       : this.#tenant(options.configured, options.idOf?.(options.configured) ?? "configured");
   }
 
-  /** The tenant a request acts for, or why it cannot act (multi-tenant mode without a key). */
-  fromRequest(request: Request): Tenant | { missing: string } {
-    if (this.single) return this.single;
+  /**
+   * The tenant a request acts for, or why it cannot act: `missing` (multi-tenant mode without a key), or
+   * `conflict` (a single-tenant server sent a key other than its own, which would silently act for the
+   * server's organization instead of the client's).
+   */
+  fromRequest(request: Request): Tenant | { missing: string } | { conflict: string } {
     const organization = request.headers.get(TENANT_KEY_HEADER)?.trim();
     const partner = request.headers.get(TENANT_PARTNER_KEY_HEADER)?.trim();
+    if (this.single) {
+      const other = this.#otherThanConfigured("X-Xyte-Api-Key", organization, "organization") ??
+        this.#otherThanConfigured("X-Xyte-Partner-Key", partner, "partner");
+      return other ? { conflict: other } : this.single;
+    }
     if (!organization && !partner) {
       return { missing: `this server is multi-tenant: send your Xyte API key in the X-Xyte-Api-Key header` };
     }
@@ -77,6 +85,21 @@ export class Tenancy {
     };
     if (!this.#options.idOf) throw new Error("multi-tenant mode needs an idOf function");
     return this.#tenant(keys, this.#options.idOf(keys));
+  }
+
+  /** Why a key sent in `header` cannot be used by this single-tenant server; undefined when it is its own. */
+  #otherThanConfigured(
+    header: string,
+    sent: string | undefined,
+    kind: "organization" | "partner",
+  ): string | undefined {
+    if (!sent) return undefined;
+    const idOf = this.#options.idOf;
+    const own = this.#options.configured[kind];
+    // Compared by their hashes, so the comparison's timing says nothing about the server's key.
+    if (own && idOf && idOf({ [kind]: new Secret(sent) }) === idOf({ [kind]: own })) return undefined;
+    return `this server acts with its own Xyte key (single-tenant), not the one in ${header}: ` +
+      `remove the header, or use a server started without a Xyte key (multi-tenant)`;
   }
 
   #tenant(keys: TenantKeys, id: string): Tenant {

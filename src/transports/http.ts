@@ -247,6 +247,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if (refused) return refused;
     const tenant = options.tenancy.fromRequest(request);
     if ("missing" in tenant) return jsonRpcError(401, -32001, tenant.missing);
+    if ("conflict" in tenant) return jsonRpcError(400, -32600, `Bad Request: ${tenant.conflict}.`);
     c.set("tenant", tenant);
     if (request.method === "POST") {
       const decision = await options.limiter.take(rateSubject(request, tenant));

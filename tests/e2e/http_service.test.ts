@@ -7,7 +7,7 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { startSimulator } from "../../src/simulator/mod.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 import { freePort } from "../helpers/free_port.ts";
-import { RUN_ARGS, serverEnv, startHttpServer, startHub } from "./harness.ts";
+import { ORG_KEY, RUN_ARGS, serverEnv, startHttpServer, startHub } from "./harness.ts";
 
 const TOKEN = "e2e-inbound-token-0123456789abcdef";
 const JSON_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
@@ -392,6 +392,32 @@ Deno.test("start-up failures say what to change: a busy port, an unreachable Red
     assert.doesNotMatch(unreachable.stderr, /\n\s+at /, "no stack trace");
   } finally {
     busy.close();
+    await hub.close();
+  }
+});
+
+Deno.test("a single-tenant server refuses a client's own Xyte key instead of silently using its own", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub));
+  try {
+    const post = (headers: Record<string, string>) =>
+      fetch(server.url, { method: "POST", headers: { ...JSON_HEADERS, ...headers }, body: LIST_TOOLS });
+    const other = await post({ "x-xyte-api-key": "someone-elses-key-123456" });
+    assert.equal(other.status, 400);
+    const body = await other.json();
+    assert.match(body.error.message, /its own Xyte key.*X-Xyte-Api-Key/);
+    assert.ok(!JSON.stringify(body).includes(ORG_KEY) && !JSON.stringify(body).includes("someone-elses"));
+    const otherPartner = await post({ "x-xyte-partner-key": "another-partner-key-99" });
+    assert.equal(otherPartner.status, 400);
+    await otherPartner.body?.cancel();
+    for (const headers of [{ "x-xyte-api-key": ORG_KEY }, {}] as Record<string, string>[]) {
+      const client = await connect(server.url, headers);
+      const { tools } = await client.listTools();
+      assert.ok(tools.length > 0, `its own key, or none: ${JSON.stringify(Object.keys(headers))}`);
+      await client.close();
+    }
+  } finally {
+    await server.stop();
     await hub.close();
   }
 });
