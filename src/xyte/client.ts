@@ -32,6 +32,8 @@ export type QueryValue = string | number | boolean | readonly (string | number)[
 export const MAX_PATH_PARAM_CHARS = 256;
 /** Longest request URL sent upstream (common server limits are 8 KiB). */
 export const MAX_URL_CHARS = 8192;
+/** What fetch accepts in a header value: tabs, printable ASCII and Latin-1, nothing else. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export interface XyteClientOptions {
   hubUrl: string;
@@ -272,13 +274,13 @@ export class XyteClient {
         signal: attempt.signal,
       });
     } catch (error) {
-      throw this.#failed(spec, this.#transportError(spec, error, options.signal, attempt.timedOut), started);
+      throw this.#failed(spec, this.#transportError(spec, error, options, attempt.timedOut), started);
     }
     let text: string;
     try {
       text = await response.text();
     } catch (error) {
-      throw this.#failed(spec, this.#transportError(spec, error, options.signal, attempt.timedOut), started);
+      throw this.#failed(spec, this.#transportError(spec, error, options, attempt.timedOut), started);
     }
     const ms = Math.round(performance.now() - started);
     this.#telemetry.upstreamRequest(spec.key, response.status, ms / 1000);
@@ -362,6 +364,17 @@ export class XyteClient {
       "user-agent": this.#options.userAgent ?? "xyte-mcp",
     };
     const key = this.#keyFor(spec, options);
+    if (key && !HEADER_VALUE.test(key.reveal())) {
+      // fetch would refuse it with an error that quotes the whole key.
+      throw new XyteError({
+        code: "validation",
+        endpointKey: spec.key,
+        message: `the ${spec.scope} key holds characters an HTTP header cannot carry (line breaks, control ` +
+          "or non-Latin-1 characters)",
+        hint: "Pass the key exactly as Xyte issued it.",
+        retriable: false,
+      });
+    }
     if (key) headers["authorization"] = reveal ? key.reveal() : "[redacted]";
     const sendsBody = spec.method !== "GET" && options.body !== undefined;
     if (sendsBody) headers["content-type"] = "application/json";
@@ -419,7 +432,8 @@ export class XyteClient {
     });
   }
 
-  #transportError(spec: EndpointSpec, error: unknown, caller: AbortSignal | undefined, timedOut: boolean) {
+  #transportError(spec: EndpointSpec, error: unknown, options: CallOptions, timedOut: boolean) {
+    const caller = options.signal;
     if (caller?.aborted && (caller.reason as { name?: string } | undefined)?.name === "TimeoutError") {
       return new XyteError({
         code: "timeout",
@@ -438,7 +452,8 @@ export class XyteClient {
           "bounded by the tool call's deadline)",
       });
     }
-    const reason = error instanceof Error ? error.message : String(error);
+    // Runtime errors may quote what was sent, the Authorization header included.
+    const reason = this.#scrub(error instanceof Error ? error.message : String(error), options.deviceKey);
     if (error instanceof Deno.errors.NotCapable) {
       return new XyteError({
         code: "host_not_allowed",

@@ -520,3 +520,38 @@ Deno.test("a huge path parameter or URL is refused before anything is sent, with
   });
   assert.equal(requests.length, 1, "the longest accepted id is sent");
 });
+
+Deno.test("a device key no HTTP header can carry is refused before sending, and never quoted back", async () => {
+  const { xyte, requests } = client();
+  const key = "device-secret-part\nX-Evil: 1";
+  await assert.rejects(
+    xyte.call("device.configuration.getConfig", { path: { device_id: "d9" }, deviceKey: new Secret(key) }),
+    (error: unknown) => {
+      assert.ok(error instanceof XyteError);
+      assert.equal(error.code, "validation");
+      assert.equal(error.retriable, false);
+      assert.ok(!JSON.stringify(toErrorPayload(error)).includes("device-secret-part"));
+      return true;
+    },
+  );
+  assert.equal(requests.length, 0);
+});
+
+Deno.test("a transport error that quotes the request has the keys taken out", async () => {
+  const { xyte } = client(() => {
+    throw new TypeError(`connection reset while sending Authorization: ${DEVICE_KEY}`);
+  }, { retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 } });
+  await assert.rejects(
+    xyte.call("device.configuration.getConfig", {
+      path: { device_id: "d9" },
+      deviceKey: new Secret(DEVICE_KEY),
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof XyteError);
+      assert.equal(error.code, "network");
+      assert.ok(!error.message.includes(DEVICE_KEY), error.message);
+      assert.match(error.message, /\[redacted\]/);
+      return true;
+    },
+  );
+});
