@@ -142,13 +142,18 @@ function argumentDescription(spec: PromptArgumentSpec): string {
   return spec.choices ? `${spec.description} (one of: ${spec.choices.join(", ")})` : spec.description;
 }
 
+/** Longest prompt argument accepted. */
+export const MAX_PROMPT_ARGUMENT_CHARS = 1000;
+
 /**
  * The schema of one argument. Prompt arguments are strings; an optional one left empty ("" from forms)
  * counts as absent, so emptiness is checked here rather than with a `min(1)` that would reject it.
  */
 function argumentSchema(spec: PromptArgumentSpec): z.ZodType {
   const choices = spec.choices;
-  let field = z.string();
+  // Arguments are ids, names or short phrases that the prompt quotes several times: a megabyte-long one
+  // came back as a 7 MB prompt after seconds of work.
+  let field: z.ZodType<string> = z.string().max(MAX_PROMPT_ARGUMENT_CHARS);
   if (spec.required) field = field.refine((v) => v.trim() !== "", { message: "must not be empty" });
   if (choices) {
     field = field.refine((v) => v.trim() === "" || choices.includes(v.trim().toLowerCase()), {

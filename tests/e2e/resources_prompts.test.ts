@@ -412,3 +412,21 @@ Deno.test("stdio: completions show a space created a moment ago (a write forgets
     await hub.close();
   }
 });
+
+Deno.test("stdio: a prompt argument over 1,000 characters is refused as invalid params, not quoted into the prompt", async () => {
+  const hub = await startHub();
+  const session = await connectStdio(serverEnv(hub));
+  try {
+    const get = (deviceId: string) =>
+      session.client.getPrompt({ name: "troubleshoot_offline_device", arguments: { device_id: deviceId } });
+    await assert.rejects(get("d".repeat(1001)), (error: { code?: number; message?: string }) => {
+      assert.equal(error.code, -32602, String(error.message));
+      return true;
+    });
+    const ok = await get("d".repeat(1000));
+    assert.ok(ok.messages.length > 0);
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});
