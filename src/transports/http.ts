@@ -87,7 +87,14 @@ const CORS_ALLOW_HEADERS = [
   TENANT_PARTNER_KEY_HEADER,
 ];
 
-type Env = { Variables: { tenant: Tenant; parsedBody: unknown } };
+type Env = {
+  Variables: {
+    tenant: Tenant;
+    parsedBody: unknown;
+    /** The resource URIs of a `subscriptions/listen` request; undefined for any other body. */
+    listened: string[] | undefined;
+  };
+};
 
 /** The HTTP application, testable without a socket. */
 export function createHttpApp(options: HttpOptions): HttpApp {
@@ -191,7 +198,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       return await sessions.handle(request, parsedBody, tenant);
     }
     tenantOf.set(request, tenant);
-    const listened = listenedResourceUris(parsedBody);
+    const listened = c.get("listened");
     if (listened?.length && tenant.deps.watches) {
       const scope = { uris: listened, watch: resourceWatcher(tenant.deps, tenant.deps.watches) };
       return await listenBus.serve(scope, () => perRequest.fetch(request, { parsedBody }));
@@ -274,11 +281,13 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       } catch {
         return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
       }
+      const listened = listenedResourceUris(parsedBody);
       c.set("parsedBody", parsedBody);
+      c.set("listened", listened);
       // Counted from here until the answer's body has been sent; `fetch` below ends the count. (Setting
       // `c.res` here would make Hono copy the response and its headers once more.) A listen stream stays
       // open until its client or the shutdown ends it: it is not a call a drain waits for.
-      if (listenedResourceUris(parsedBody) === undefined) inFlightRequests.set(request, inFlight.begin());
+      if (listened === undefined) inFlightRequests.set(request, inFlight.begin());
       await next();
       return;
     }
