@@ -349,12 +349,12 @@ export class XyteClient {
       if (value === undefined || value === null) continue;
       url.searchParams.set(name, Array.isArray(value) ? value.join(",") : String(value));
     }
-    const length = url.toString().length;
-    if (length > MAX_URL_CHARS) {
+    const href = url.toString();
+    if (href.length > MAX_URL_CHARS) {
       throw new XyteError({
         code: "validation",
         endpointKey: spec.key,
-        message: `the request URL would be ${length} characters long`,
+        message: `the request URL would be ${href.length} characters long`,
         hint: `Shorten the query parameters: the URL may have at most ${MAX_URL_CHARS} characters.`,
         retriable: false,
       });
@@ -378,7 +378,7 @@ export class XyteClient {
     if (key) headers["authorization"] = reveal ? key.reveal() : "[redacted]";
     const sendsBody = spec.method !== "GET" && options.body !== undefined;
     if (sendsBody) headers["content-type"] = "application/json";
-    return { url: url.toString(), headers, body: sendsBody ? options.body : undefined };
+    return { url: href, headers, body: sendsBody ? options.body : undefined };
   }
 
   #keyFor(spec: EndpointSpec, options: CallOptions): Secret | undefined {
