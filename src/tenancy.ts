@@ -54,6 +54,8 @@ export class Tenancy {
   /** The one tenant of a single-tenant server. */
   readonly single: Tenant | undefined;
   readonly #options: TenancyOptions;
+  /** The ids of the server's own keys, each alone, to compare a key a client sends with (single tenant). */
+  readonly #ownKeyIds: { organization?: string; partner?: string } = {};
 
   constructor(options: TenancyOptions) {
     this.#options = options;
@@ -61,6 +63,13 @@ export class Tenancy {
     this.single = this.multiTenant
       ? undefined
       : this.#tenant(options.configured, options.idOf?.(options.configured) ?? "configured");
+    const { idOf, configured } = options;
+    if (this.single && idOf) {
+      if (configured.organization) {
+        this.#ownKeyIds.organization = idOf({ organization: configured.organization });
+      }
+      if (configured.partner) this.#ownKeyIds.partner = idOf({ partner: configured.partner });
+    }
   }
 
   /**
@@ -95,9 +104,9 @@ export class Tenancy {
   ): string | undefined {
     if (!sent) return undefined;
     const idOf = this.#options.idOf;
-    const own = this.#options.configured[kind];
+    const own = this.#ownKeyIds[kind];
     // Compared by their hashes, so the comparison's timing says nothing about the server's key.
-    if (own && idOf && idOf({ [kind]: new Secret(sent) }) === idOf({ [kind]: own })) return undefined;
+    if (own && idOf && idOf({ [kind]: new Secret(sent) }) === own) return undefined;
     return `this server acts with its own Xyte key (single-tenant), not the one in ${header}: ` +
       `remove the header, or use a server started without a Xyte key (multi-tenant)`;
   }
