@@ -9,6 +9,7 @@
  */
 import { log } from "../observability/log.ts";
 import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
+import { MAX_PATH_PARAM_CHARS } from "../xyte/client.ts";
 import { MAX_TOUCHED_IDS } from "./touched.ts";
 
 /** The Redis channel every replica publishes and listens on. */
@@ -16,8 +17,6 @@ export const PEER_WRITES_CHANNEL = `${REDIS_KEY_PREFIX}writes`;
 
 /** What a tenant id looks like (tenantKeyId's 16 hex digits, or a plain name); anything else is ignored. */
 const TENANT_ID = /^[0-9a-z_-]{1,64}$/;
-/** Longest record id accepted from another replica. */
-const MAX_ID_LENGTH = 256;
 
 /** One announcement on the channel. `ids` absent: the write may have changed anything of the tenant. */
 interface Announcement {
@@ -81,6 +80,6 @@ function parseAnnouncement(message: string): Announcement | undefined {
   if (typeof from !== "string" || typeof tenant !== "string" || !TENANT_ID.test(tenant)) return undefined;
   if (ids === undefined) return { from, tenant };
   const valid = Array.isArray(ids) && ids.length <= MAX_TOUCHED_IDS &&
-    ids.every((id) => typeof id === "string" && id.length > 0 && id.length <= MAX_ID_LENGTH);
+    ids.every((id) => typeof id === "string" && id.length > 0 && id.length <= MAX_PATH_PARAM_CHARS);
   return valid ? { from, tenant, ids: ids as string[] } : undefined;
 }

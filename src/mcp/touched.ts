@@ -5,6 +5,8 @@
  * or messages — since they may travel to other replicas (peer_writes.ts).
  */
 
+import { MAX_PATH_PARAM_CHARS } from "../xyte/client.ts";
+
 /** Most ids one write may name; beyond it the write is treated as naming everything. */
 export const MAX_TOUCHED_IDS = 50;
 
@@ -23,7 +25,9 @@ const isSpaceId = (value: unknown) =>
 export function touchedIds(args: unknown): string[] | undefined {
   const ids = new Set<string>();
   const take = (value: unknown): void => {
-    if (typeof value === "string" && value !== "") ids.add(value);
+    // Longer than any id the client sends upstream: no watched URI can hold it, and the other replicas
+    // would refuse the whole announcement for it.
+    if (typeof value === "string" && value !== "" && value.length <= MAX_PATH_PARAM_CHARS) ids.add(value);
     else if (typeof value === "number" && Number.isFinite(value)) ids.add(String(value));
     else if (Array.isArray(value)) value.forEach(take);
   };

@@ -11,6 +11,7 @@ import type {
   WireTicket,
   WireTicketDetail,
 } from "../xyte/wire.ts";
+import { MAX_PATH_PARAM_CHARS } from "../xyte/client.ts";
 import { ListMeta, type ListMeta as ListMetaValues } from "./listing.ts";
 import { isoFromEpoch, isoTime } from "./time.ts";
 import type { TimeWindow } from "./window.ts";
@@ -167,8 +168,8 @@ export function countPhrase(values: readonly (string | null)[]): string {
 
 // --- Shapes shared by the curated tools ----------------------------------------------------------------
 
-/** Longest id an argument accepts: Xyte ids are short, and the client sends none longer upstream. */
-export const MAX_ID_CHARS = 256;
+/** Longest id an argument accepts: the longest path parameter the client sends upstream. */
+export const MAX_ID_CHARS = MAX_PATH_PARAM_CHARS;
 
 /** The `confirm` argument of destructive tools (see the confirmation gate in src/mcp/server.ts). */
 export const ConfirmArg = z.string().max(MAX_ID_CHARS).optional().describe(

@@ -13,6 +13,11 @@ Deno.test("touchedIds: the ids a write names, and none of its names or texts", (
   assert.deepEqual(touchedIds({ email: "a@b.example", group_ids: ["g1", "g2"] }), ["g1", "g2"]);
   assert.deepEqual(touchedIds({ group_id: "g1", add: ["u1"], remove: [] }), ["g1"]);
   assert.deepEqual(touchedIds({ name: "New space" }), [], "a creation names no existing record");
+  assert.deepEqual(
+    touchedIds({ key: "k", path: { device_id: "d".repeat(257) }, body: { space_id: 5 } }),
+    ["5"],
+    "a value longer than any id sent upstream is no id (other replicas would refuse the announcement for it)",
+  );
 });
 
 Deno.test("touchedIds: call_endpoint's path parameters and id fields of its body", () => {
