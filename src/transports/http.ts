@@ -126,11 +126,13 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     legacy: options.stateless ? "stateless" : "reject",
     onerror: (error) => logger.debug("mcp handler reported an error", { error: error.message }),
   });
+  // One cap (MCP_MAX_SESSIONS) over the sessions of both transports.
+  const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
+  const hasRoom = (): boolean => openSessions() < settings.maxSessions;
   const sessions = options.stateless ? undefined : new LegacySessions({
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     idleTtlSeconds: settings.sessionIdleTtlSeconds,
-    maxSessions: settings.maxSessions,
-    sessionsElsewhere: (): number => legacySse?.size ?? 0,
+    hasRoom,
     replaySeconds: settings.sseReplaySeconds,
     telemetry: options.telemetry,
   });
@@ -139,12 +141,9 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   const legacySse = options.stateless ? undefined : new LegacySseEndpoint({
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     messagesPath: "/messages",
-    maxSessions: settings.maxSessions,
-    sessionsElsewhere: (): number => sessions?.size ?? 0,
+    hasRoom,
     telemetry: options.telemetry,
   });
-
-  const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
 
   const app = new Hono<Env>();
   app.use("*", async (c, next) => {

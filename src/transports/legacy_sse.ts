@@ -235,10 +235,8 @@ export interface LegacySseEndpointOptions {
   build: (tenant: Tenant) => McpServer;
   /** Path (with any mount prefix) of the POST route, e.g. `/messages`. */
   messagesPath: string;
-  /** Open streams allowed at once, counting `sessionsElsewhere`; more get 503. */
-  maxSessions: number;
-  /** Sessions of other transports, which count against the same `maxSessions` (default none). */
-  sessionsElsewhere?: () => number;
+  /** Whether one more stream may open (the server's one session cap, over every transport); if not, 503. */
+  hasRoom: () => boolean;
   /** Told the number of open sessions whenever it changes (default: nothing). */
   telemetry?: Telemetry;
   /** Keep-alive comment interval (default 15 s); 0 = none. */
@@ -279,16 +277,15 @@ export class LegacySseEndpoint {
 
   /**
    * `GET /sse`: a new session for `tenant` and its event stream, whose first event is `endpoint`. 503 at
-   * `maxSessions`, and after `closeAll()` (shutdown).
+   * when not `hasRoom()`, and after `closeAll()` (shutdown).
    */
   async open(_request: Request, tenant: Tenant): Promise<Response> {
     if (this.#closed) {
       return jsonRpcError(503, -32000, "The server is shutting down.", { "retry-after": "1" });
     }
-    const elsewhere = this.#options.sessionsElsewhere?.() ?? 0;
-    if (this.#sessions.size + elsewhere >= this.#options.maxSessions) {
+    if (!this.#options.hasRoom()) {
       this.#log.warning("legacy SSE stream refused: session limit reached", {
-        sessions: this.#sessions.size + elsewhere,
+        sse_sessions: this.#sessions.size,
       });
       return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "5" });
     }

@@ -3,8 +3,8 @@
  *
  * A session starts with an `initialize` POST and ends on DELETE, after `idleTtlSeconds` without requests
  * (unless a GET stream is open), on `closeAll()`, or when the server closes. It belongs to the tenant that
- * opened it: another tenant's requests for it are refused. At most `maxSessions` are open at once, counting
- * `sessionsElsewhere` (the legacy HTTP+SSE sessions of the same server).
+ * opened it: another tenant's requests for it are refused. A new session is refused with 503 unless `hasRoom()`
+ * (the server's one session cap, which also counts its legacy HTTP+SSE sessions).
  */
 import {
   isInitializeRequest,
@@ -40,9 +40,8 @@ interface Session {
 export interface SessionOptions {
   build: (tenant: Tenant) => McpServer;
   idleTtlSeconds: number;
-  maxSessions: number;
-  /** Sessions of other transports, which count against the same `maxSessions` (default none). */
-  sessionsElsewhere?: () => number;
+  /** Whether one more session may open: the server's cap over the sessions of every transport. */
+  hasRoom: () => boolean;
   /** How long SSE events are kept for clients resuming with Last-Event-ID; 0 = not resumable. */
   replaySeconds: number;
   telemetry: Telemetry;
@@ -104,7 +103,7 @@ export class LegacySessions {
       });
     }
     if (request.method === "POST" && startsSession(parsedBody)) {
-      if (this.#sessions.size + (this.#options.sessionsElsewhere?.() ?? 0) >= this.#options.maxSessions) {
+      if (!this.#options.hasRoom()) {
         return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "30" });
       }
       return await this.#open(request, parsedBody, tenant);

@@ -55,7 +55,7 @@ async function startLegacy(
   const endpoint = new LegacySseEndpoint({
     build: (t) => app.buildServer(t, { era: "legacy", serverToClient: true }),
     messagesPath: "/messages",
-    maxSessions: options.maxSessions ?? 10,
+    hasRoom: (): boolean => endpoint.size < (options.maxSessions ?? 10),
     keepAliveMs: options.keepAliveMs,
   });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
