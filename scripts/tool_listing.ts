@@ -7,6 +7,7 @@ import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { buildServer } from "../src/mcp/server.ts";
 import type { Tool } from "../src/mcp/tool.ts";
+import { DirectoryCache } from "../src/resources/directory.ts";
 import { Secret } from "../src/secret.ts";
 import { VERSION } from "../src/version.ts";
 import { XyteClient } from "../src/xyte/client.ts";
@@ -33,7 +34,7 @@ export async function withOfflineServer<T>(
     timeoutMs: 1000,
     fetch: () => Promise.reject(new TypeError("offline: no upstream call is made")),
   });
-  const server = buildServer({ xyte, tools, readOnly: false });
+  const server = buildServer({ xyte, tools, readOnly: false, directories: new DirectoryCache() });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "introspect", version: VERSION });
   await server.connect(serverSide);

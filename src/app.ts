@@ -13,6 +13,7 @@ import { NO_TELEMETRY, type Telemetry } from "./observability/telemetry.ts";
 import { createReadiness, type Readiness } from "./readiness.ts";
 import { connectRedis, type Redis } from "./redis.ts";
 import { exposedTools } from "./registry.ts";
+import { DirectoryCache } from "./resources/directory.ts";
 import { Secret } from "./secret.ts";
 import { Tenancy, type Tenant } from "./tenancy.ts";
 import { DEFAULT_TOOLSETS, type Toolset } from "./toolsets.ts";
@@ -111,6 +112,7 @@ export async function createApp(config: Config): Promise<App> {
     telemetry,
     toolTimeoutMs: config.xyte.toolTimeoutMs,
     watches,
+    directories: new DirectoryCache(),
     configured: configuredKeys,
     ...(http ? { idOf: (await import("./transports/http_guards.ts")).tenantKeyId } : {}),
     client: (keys, tenant) =>

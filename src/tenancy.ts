@@ -10,6 +10,7 @@
 import type { ServerDeps } from "./mcp/server.ts";
 import type { Tool } from "./mcp/tool.ts";
 import type { ResourceWatches } from "./mcp/subscriptions.ts";
+import type { DirectoryCache } from "./resources/directory.ts";
 import type { Telemetry } from "./observability/telemetry.ts";
 import { Secret } from "./secret.ts";
 import type { XyteClient } from "./xyte/client.ts";
@@ -35,6 +36,8 @@ export interface TenancyOptions {
   toolTimeoutMs?: number;
   /** Resource subscriptions of the process (none: not offered). */
   watches?: ResourceWatches;
+  /** The process's live directories (completions, resource lists). */
+  directories: DirectoryCache;
   /** Builds the Xyte client of a tenant. */
   client(keys: TenantKeys, tenantId: string): XyteClient;
   /** The server's own keys; none = multi-tenant. */
@@ -122,6 +125,7 @@ export class Tenancy {
         ...(this.#options.telemetry ? { telemetry: this.#options.telemetry } : {}),
         ...(this.#options.toolTimeoutMs ? { toolTimeoutMs: this.#options.toolTimeoutMs } : {}),
         ...(this.#options.watches ? { watches: this.#options.watches } : {}),
+        directories: this.#options.directories,
       },
     };
   }

@@ -15,7 +15,7 @@ import {
 import { z } from "zod";
 import { PROMPTS } from "../registry.ts";
 import { type Completer, completerFor } from "../resources/completers.ts";
-import { type DirectoryCache, LIVE_DIRECTORIES } from "../resources/directory.ts";
+import type { DirectoryCache } from "../resources/directory.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import { type PromptArgumentSpec, type PromptDefinition, type ToolMentions, toolMentions } from "./prompt.ts";
 import type { ServerDeps } from "./server.ts";
@@ -55,15 +55,14 @@ const GetParams = z.looseObject({
 /**
  * Serves every prompt whose required tools this server exposes; returns the table (its routes and completion
  * use it; the caller serves the routes).
- * `prompts` and `directories` are replaceable for tests.
+ * `prompts` is replaceable for tests.
  */
 export function registerPrompts(
   server: McpServer,
   deps: ServerDeps,
   prompts: readonly PromptDefinition[] = PROMPTS,
-  directories: DirectoryCache = LIVE_DIRECTORIES,
 ): PromptTable | undefined {
-  const table = promptTable(deps.xyte, deps.tools, prompts, directories);
+  const table = promptTable(deps.xyte, deps.tools, prompts, deps.directories);
   if (table.prompts.size === 0) return undefined;
   const low = server.server;
   low.registerCapabilities({ prompts: { listChanged: false } });

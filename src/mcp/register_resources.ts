@@ -25,7 +25,7 @@ import { z } from "zod";
 import { log, newRequestId, withRequestContext } from "../observability/log.ts";
 import { RESOURCES } from "../registry.ts";
 import { type Completer, completerFor } from "../resources/completers.ts";
-import { type DirectoryCache, LIVE_DIRECTORIES } from "../resources/directory.ts";
+import type { DirectoryCache } from "../resources/directory.ts";
 import { scrubSecrets } from "../secret.ts";
 import {
   type FixedResource,
@@ -72,7 +72,6 @@ export interface RegisterResourcesOptions {
   subscribable?: boolean;
   /** Replaceable for tests. */
   resources?: readonly ResourceDefinition[];
-  directories?: DirectoryCache;
 }
 
 /**
@@ -84,7 +83,7 @@ export function registerResources(
   deps: ServerDeps,
   options: RegisterResourcesOptions = {},
 ): ResourceTable | undefined {
-  const directories = options.directories ?? LIVE_DIRECTORIES;
+  const { directories } = deps;
   const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
   if (table.fixed.size === 0 && table.templates.length === 0) return undefined;
   const low = server.server;

@@ -12,7 +12,6 @@ import {
 } from "@modelcontextprotocol/server";
 import { log } from "../observability/log.ts";
 import { RESOURCES } from "../registry.ts";
-import { type DirectoryCache, LIVE_DIRECTORIES } from "../resources/directory.ts";
 import { type Routes, validParams } from "./fallback.ts";
 import { parseResourceUri, resourceError, resourceTable, UriParams } from "./register_resources.ts";
 import type { ResourceDefinition } from "./resource.ts";
@@ -27,7 +26,6 @@ export const MAX_SUBSCRIPTIONS_PER_SESSION = 100;
 /** Replaceable for tests. */
 export interface ResourceSource {
   resources?: readonly ResourceDefinition[];
-  directories?: DirectoryCache;
 }
 
 /**
@@ -43,7 +41,7 @@ export function resourceWatcher(
   watches: ResourceWatches,
   options: ResourceSource = {},
 ): ResourceWatcher {
-  const directories = options.directories ?? LIVE_DIRECTORIES;
+  const { directories } = deps;
   const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
   return async (raw, onChange) => {
     const uri = parseResourceUri(raw);

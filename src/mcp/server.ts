@@ -27,7 +27,7 @@ import { subscriptionRoutes } from "./register_subscriptions.ts";
 import { CACHE_ARGUMENT, toolListing } from "./schemas.ts";
 import type { ResourceWatches } from "./subscriptions.ts";
 import { touchedIds } from "./touched.ts";
-import { LIVE_DIRECTORIES } from "../resources/directory.ts";
+import type { DirectoryCache } from "../resources/directory.ts";
 import { NO_ROUTES, type Routes, serveRoutes } from "./fallback.ts";
 import { weakMemo } from "./weak_memo.ts";
 import type { ConfirmationSpec, Tool, ToolContext } from "./tool.ts";
@@ -45,6 +45,11 @@ export interface ServerDeps {
   toolTimeoutMs?: number;
   /** Resource subscriptions of the process; none = resources/subscribe is not offered. */
   watches?: ResourceWatches;
+  /**
+   * The live directories (devices, spaces, open tickets) that completions and resource lists read: one per
+   * process, shared by every server instance, forgotten for a client after its writes.
+   */
+  directories: DirectoryCache;
 }
 
 /** How the transport serving this server instance can reach the client. */
@@ -261,7 +266,7 @@ export function runTool(
       // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
       if (!tool.annotations.readOnlyHint) {
         deps.watches?.written(deps.tenant ?? deps.xyte.identity, touchedIds(parsed.data));
-        LIVE_DIRECTORIES.forget(deps.xyte);
+        deps.directories.forget(deps.xyte);
       }
     }
   });

@@ -134,6 +134,3 @@ export class DirectoryCache {
     this.#byClient.delete(xyte.identity);
   }
 }
-
-/** The process-wide cache the server uses. */
-export const LIVE_DIRECTORIES: DirectoryCache = new DirectoryCache();

@@ -21,6 +21,7 @@ import { z } from "zod";
 import { loadConfig } from "../../src/config.ts";
 import type { ServeContext } from "../../src/mcp/server.ts";
 import { NO_TELEMETRY } from "../../src/observability/telemetry.ts";
+import { DirectoryCache } from "../../src/resources/directory.ts";
 import { Secret } from "../../src/secret.ts";
 import { Tenancy } from "../../src/tenancy.ts";
 import { type HttpHandle, type HttpOptions, serveHttp } from "../../src/transports/http.ts";
@@ -496,6 +497,7 @@ export async function fixtureHttpOptions(
     tools: [],
     readOnly: config.readOnly,
     telemetry: NO_TELEMETRY,
+    directories: new DirectoryCache(),
     configured: { organization: config.xyte.orgApiKey ?? new Secret(PLACEHOLDER_KEY) },
     idOf: tenantKeyId,
     client: (keys) =>

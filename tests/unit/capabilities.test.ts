@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { buildServer, type ServeContext } from "../../src/mcp/server.ts";
 import { ResourceWatches } from "../../src/mcp/subscriptions.ts";
 import { exposedTools } from "../../src/registry.ts";
+import { DirectoryCache } from "../../src/resources/directory.ts";
 import { Secret } from "../../src/secret.ts";
 import { DEFAULT_TOOLSETS } from "../../src/toolsets.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
 
-/** A server's inputs with an organization key (never used: nothing here reaches Xyte) and the default tools. */
+/** A server's deps with an organization key (never used: nothing here reaches Xyte) and the default tools. */
 async function defaultSelection() {
   const xyte = new XyteClient({
     hubUrl: "http://hub.invalid",
@@ -15,12 +16,12 @@ async function defaultSelection() {
     organizationKey: new Secret("capabilities-test-key"),
     rememberKeys: false,
   });
-  return { xyte, tools: await exposedTools({ readOnly: false, toolsets: DEFAULT_TOOLSETS }) };
+  const tools = await exposedTools({ readOnly: false, toolsets: DEFAULT_TOOLSETS });
+  return { xyte, tools, readOnly: false, directories: new DirectoryCache() };
 }
 
 Deno.test("capabilities promise no list-change notifications: tools, prompts and resources are fixed per server", async () => {
-  const { xyte, tools } = await defaultSelection();
-  const capabilities = buildServer({ xyte, tools, readOnly: false }).server.getCapabilities();
+  const capabilities = buildServer(await defaultSelection()).server.getCapabilities();
   assert.deepEqual(capabilities.tools, { listChanged: false });
   assert.deepEqual(capabilities.prompts, { listChanged: false });
   assert.deepEqual(capabilities.resources, { listChanged: false });
@@ -29,10 +30,10 @@ Deno.test("capabilities promise no list-change notifications: tools, prompts and
 });
 
 Deno.test("subscriptions are promised only where a notification can reach the client between requests", async () => {
-  const { xyte, tools } = await defaultSelection();
+  const deps = await defaultSelection();
   const watches = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1000 });
   const offered = (serve: ServeContext) =>
-    buildServer({ xyte, tools, readOnly: false, watches }, serve).server.getCapabilities().resources
+    buildServer({ ...deps, watches }, serve).server.getCapabilities().resources
       ?.subscribe;
   assert.equal(offered({ era: "legacy", serverToClient: true }), true, "stdio and 2025-era sessions");
   assert.equal(offered({ era: "legacy", serverToClient: false }), undefined, "a stateless 2025-era request");
@@ -42,9 +43,8 @@ Deno.test("subscriptions are promised only where a notification can reach the cl
 
 Deno.test("malformed resources/read, subscribe, prompts/get and completion/complete params are -32602 (invalid params)", async () => {
   const { InMemoryTransport } = await import("@modelcontextprotocol/server");
-  const { xyte, tools } = await defaultSelection();
   const watches = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1000 });
-  const server = buildServer({ xyte, tools, readOnly: false, watches });
+  const server = buildServer({ ...(await defaultSelection()), watches });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const answers = new Map<number, { error?: { code: number; message: string } }>();
   clientSide.onmessage = (message) => {

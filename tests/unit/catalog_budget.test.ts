@@ -4,6 +4,7 @@ import { Client } from "@modelcontextprotocol/client";
 import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { buildServer } from "../../src/mcp/server.ts";
 import type { Tool } from "../../src/mcp/tool.ts";
+import { DirectoryCache } from "../../src/resources/directory.ts";
 import { CATALOG_TOOLS } from "../../src/tools/catalog.ts";
 import { CONNECTOR_TOOLS } from "../../src/tools/connector.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
@@ -14,7 +15,7 @@ async function listedBytes(tools: readonly Tool[]): Promise<number> {
     entryUrl: "http://unused.test",
     timeoutMs: 1000,
   });
-  const server = buildServer({ xyte, tools, readOnly: false });
+  const server = buildServer({ xyte, tools, readOnly: false, directories: new DirectoryCache() });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "budget", version: "1.0.0" });
   await server.connect(serverSide);

@@ -4,6 +4,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { buildServer } from "../../src/mcp/server.ts";
 import type { Tool } from "../../src/mcp/tool.ts";
 import { exposedTools } from "../../src/registry.ts";
+import { DirectoryCache } from "../../src/resources/directory.ts";
 import { Secret } from "../../src/secret.ts";
 import { DEFAULT_TOOLSETS, type Toolset } from "../../src/toolsets.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
@@ -18,7 +19,12 @@ async function listed(options: { organizationKey: boolean; tools: readonly Tool[
     partnerKey: new Secret("exposure-test-partner-key"),
     fetch: () => Promise.reject(new TypeError("no network in unit tests")),
   });
-  const server = buildServer({ xyte, tools: options.tools, readOnly: false });
+  const server = buildServer({
+    xyte,
+    tools: options.tools,
+    readOnly: false,
+    directories: new DirectoryCache(),
+  });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "exposure-test", version: "1.0.0" });
   await server.connect(serverSide);
