@@ -217,16 +217,20 @@ export class XyteClient {
     const breaker = this.#options.breakers?.for(origin);
     const gates = this.#options.gates;
     for (let attempt = 0;; attempt++) {
-      breaker?.admit(spec.key);
+      const trial = breaker?.admit(spec.key) ?? false;
       const send = () => this.#send(spec, options);
       try {
         const value = await (gates ? gates.gates.run(gates.tenant, options.signal, send) : send());
         breaker?.success();
         return value;
       } catch (error) {
-        if (!(error instanceof XyteError)) throw error;
+        if (!(error instanceof XyteError)) {
+          breaker?.abandon(trial);
+          throw error;
+        }
         if (isHostFailure(error)) breaker?.failure();
         else if (error.status !== undefined) breaker?.success(); // the host answered: it is up
+        else breaker?.abandon(trial); // cancelled, or refused before sending: nothing learnt about the host
         if (attempt >= retries || !error.retriable || error.code === "circuit_open") throw error;
         const delayMs = error.retryAfterSeconds !== undefined
           ? error.retryAfterSeconds * 1000

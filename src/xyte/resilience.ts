@@ -75,13 +75,16 @@ export class CircuitBreaker {
     return this.#openedAt !== undefined;
   }
 
-  /** Throws a `circuit_open` error when the request must not go out now. */
-  admit(endpointKey: string): void {
-    if (this.#openedAt === undefined) return;
+  /**
+   * Throws a `circuit_open` error when the request must not go out now. Otherwise the request may go; true
+   * when it is the half-open trial. Every admitted request must end in `success`, `failure` or `abandon`.
+   */
+  admit(endpointKey: string): boolean {
+    if (this.#openedAt === undefined) return false;
     const remaining = this.#openedAt + this.#options.cooldownMs - this.#now();
     if (remaining <= 0 && !this.#trialInFlight) {
       this.#trialInFlight = true; // half-open: this request is the trial
-      return;
+      return true;
     }
     const seconds = Math.max(1, Math.ceil(Math.max(remaining, 0) / 1000));
     throw new XyteError({
@@ -102,6 +105,14 @@ export class CircuitBreaker {
       this.#openedAt = undefined;
       this.#options.onChange?.(false);
     }
+  }
+
+  /**
+   * An admitted request ended without telling anything about the host (cancelled, or never sent). When it
+   * was the trial, the next request becomes the trial: otherwise the circuit would stay open for good.
+   */
+  abandon(trial: boolean): void {
+    if (trial) this.#trialInFlight = false;
   }
 
   failure(): void {

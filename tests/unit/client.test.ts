@@ -11,7 +11,7 @@ import {
 } from "../../src/xyte/client.ts";
 import type { EndpointKey } from "../../src/xyte/catalog.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
-import { isHostFailure } from "../../src/xyte/resilience.ts";
+import { CircuitBreaker, isHostFailure } from "../../src/xyte/resilience.ts";
 
 const HUB = "https://hub.test.example";
 const ENTRY = "https://entry.test.example";
@@ -345,6 +345,29 @@ Deno.test("an already-aborted caller signal is cancelled", async () => {
     signal: AbortSignal.abort(),
   });
   assert.equal(error.code, "cancelled");
+});
+
+Deno.test("circuit breaker: a trial call cancelled by its caller does not keep the circuit open for good", async () => {
+  let now = 0;
+  const breaker = new CircuitBreaker(HUB, { failureThreshold: 1, cooldownMs: 1_000, now: () => now });
+  let answer: Responder = status(503);
+  const { xyte, requests } = client((request, signal) => answer(request, signal), {
+    breakers: { for: () => breaker },
+  });
+  const get = (signal?: AbortSignal) =>
+    xyte.call("organization.devices.getDevice", { path: { device_id: "d1" }, signal });
+  await assert.rejects(get(), (error: XyteError) => error.code === "upstream");
+  assert.equal(breaker.isOpen, true);
+  now = 1_000;
+  answer = hangingFetch;
+  const controller = new AbortController();
+  const trial = get(controller.signal);
+  controller.abort();
+  await assert.rejects(trial, (error: XyteError) => error.code === "cancelled");
+  answer = () => Response.json({ id: "d1" });
+  assert.deepEqual(await get(), { id: "d1" }, "the next call is the trial and goes upstream");
+  assert.equal(breaker.isOpen, false);
+  assert.equal(requests.length, 3);
 });
 
 Deno.test("a missing path parameter is a validation error and nothing is fetched", async () => {

@@ -68,6 +68,26 @@ Deno.test("circuit breaker: opens after N consecutive failures, fails fast, half
   assert.deepEqual(changes, [true, false]);
 });
 
+Deno.test("circuit breaker: an abandoned trial (cancelled, never sent) lets the next request be the trial", () => {
+  let now = 0;
+  const breaker = new CircuitBreaker("hub.example", {
+    failureThreshold: 1,
+    cooldownMs: 1_000,
+    now: () => now,
+  });
+  assert.equal(breaker.admit("k"), false, "closed: not a trial");
+  breaker.failure();
+  now = 1_000;
+  const trial = breaker.admit("k");
+  assert.equal(trial, true);
+  breaker.abandon(trial);
+  assert.equal(breaker.admit("k"), true, "the next request is the trial, at once");
+  breaker.abandon(false); // a request admitted before the circuit opened ends: the trial stays in flight
+  assert.throws(() => breaker.admit("k"), /paused/, "still one trial at a time");
+  breaker.success();
+  assert.equal(breaker.isOpen, false);
+});
+
 Deno.test("semaphore: at most `limit` in flight, waiters served in order, an aborted waiter leaves the queue", async () => {
   const gate = new Semaphore(2);
   const order: string[] = [];
