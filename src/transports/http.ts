@@ -189,7 +189,10 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   app.all("/mcp", async (c) => {
     const request = c.req.raw;
     if (!["GET", "POST", "DELETE"].includes(request.method)) {
-      return jsonRpcError(405, -32000, "Method not allowed.", { allow: "GET, POST, DELETE" });
+      // Without sessions there is no stream to GET and nothing to DELETE (the SDK answers those 405 too).
+      return jsonRpcError(405, -32000, "Method not allowed.", {
+        allow: options.stateless ? "POST" : "GET, POST, DELETE",
+      });
     }
     const tenant = c.get("tenant");
     const parsedBody = c.get("parsedBody");
@@ -204,7 +207,14 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     }
     return await perRequest.fetch(request, { parsedBody });
   });
-  app.get("/sse", (c) => legacySse?.open(c.req.raw, c.get("tenant")) ?? legacySseOff());
+  app.get("/sse", (c) => {
+    // Hono routes HEAD to GET handlers and drops the body unread: a stream opened for it would never end and
+    // would hold a place under MCP_MAX_SESSIONS for good (uptime monitors HEAD every URL).
+    if (c.req.raw.method === "HEAD") {
+      return jsonRpcError(405, -32000, "Method not allowed.", { allow: "GET" });
+    }
+    return legacySse?.open(c.req.raw, c.get("tenant")) ?? legacySseOff();
+  });
   app.post(
     "/messages",
     (c) => legacySse?.post(c.req.raw, c.get("parsedBody"), c.get("tenant")) ?? legacySseOff(),

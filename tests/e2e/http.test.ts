@@ -89,6 +89,13 @@ Deno.test("http (--stateless): clients of both eras are served without sessions;
       assert.equal(response.status, 404, `${method} ${path}`);
       assert.match((await response.json()).error.message, /off with --stateless.*\/mcp/);
     }
+    // 405s name the one method served, whatever the refused method.
+    for (const method of ["GET", "DELETE", "PUT"]) {
+      const response = await fetch(server.url, { method, headers: JSON_RPC_HEADERS });
+      await response.body?.cancel();
+      assert.equal(response.status, 405, method);
+      assert.equal(response.headers.get("allow"), "POST", method);
+    }
   } finally {
     await server.stop();
     await hub.close();
@@ -204,6 +211,12 @@ Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions t
   const server = await startHttpServer(serverEnv(hub, { MCP_MAX_SESSIONS: "2" }));
   const streams = new AbortController();
   try {
+    for (let i = 0; i < 3; i++) {
+      const head = await fetch(new URL("/sse", server.url), { method: "HEAD" });
+      assert.equal(head.status, 405, "HEAD /sse opens no stream (its body would never be read)");
+      assert.equal(head.headers.get("allow"), "GET");
+    }
+    assert.equal((await health(server.url)).sessions, 0, "no HEAD took a place");
     await openRawSession(server.url, "e2e-cap");
     const sse = await fetch(new URL("/sse", server.url), {
       headers: { accept: "text/event-stream" },
