@@ -37,7 +37,7 @@ import {
   tokenId,
   tokenMatches,
 } from "./http_guards.ts";
-import { readBodyText } from "./body.ts";
+import { readBodyText } from "../body.ts";
 import { InFlight } from "./inflight.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";

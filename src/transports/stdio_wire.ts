@@ -8,7 +8,7 @@
  * stdout carries these answers and the server's messages only, one JSON object per line, in order.
  */
 import { type JSONRPCMessage, parseJSONRPCMessage, type Transport } from "@modelcontextprotocol/server";
-import { concatBytes } from "./body.ts";
+import { concatBytes } from "../body.ts";
 
 export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 

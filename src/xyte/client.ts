@@ -9,6 +9,7 @@
  * With a response cache, GET calls are served from it for the endpoint group's TTL; the cache belongs to one
  * tenant, and any write through the client invalidates that tenant's entries.
  */
+import { readBodyText } from "../body.ts";
 import { deadline } from "../deadline.ts";
 import { log } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
@@ -32,6 +33,11 @@ export type QueryValue = string | number | boolean | readonly (string | number)[
 export const MAX_PATH_PARAM_CHARS = 256;
 /** Longest request URL sent upstream (common server limits are 8 KiB). */
 export const MAX_URL_CHARS = 8192;
+/**
+ * Largest upstream answer read (bytes). Beyond it the call fails instead of the process: a 300 MB answer,
+ * parsed and returned as structured content and text, ran the server out of memory.
+ */
+export const MAX_ANSWER_BYTES = 32 * 1048576;
 /** What fetch accepts in a header value: tabs, printable ASCII and Latin-1, nothing else. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -280,12 +286,27 @@ export class XyteClient {
     } catch (error) {
       throw this.#failed(spec, this.#transportError(spec, error, options, attempt.timedOut), started);
     }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
+    const answer = await readBodyText(response, MAX_ANSWER_BYTES);
+    if ("unreadable" in answer) {
+      const error = new Error(answer.unreadable);
       throw this.#failed(spec, this.#transportError(spec, error, options, attempt.timedOut), started);
     }
+    if ("tooLarge" in answer) {
+      throw this.#failed(
+        spec,
+        new XyteError({
+          code: "invalid_response",
+          status: response.status,
+          endpointKey: spec.key,
+          message: `Xyte's answer to ${spec.key} is larger than ${MAX_ANSWER_BYTES / 1048576} MiB`,
+          hint: "Ask for less: a smaller page (per_page), filters, or one object at a time.",
+          retriable: false,
+          hostFailure: false, // the host answered: one request asked too much
+        }),
+        started,
+      );
+    }
+    const { text } = answer;
     const ms = Math.round(performance.now() - started);
     this.#telemetry.upstreamRequest(spec.key, response.status, ms / 1000);
     this.#log.debug("upstream call", {

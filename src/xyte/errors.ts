@@ -30,6 +30,8 @@ export interface XyteErrorInit {
   retriable?: boolean;
   /** Seconds the upstream asked us to wait (429/503 `Retry-After`). */
   retryAfterSeconds?: number;
+  /** Whether the host itself is in trouble, when the code alone would say otherwise (see `isHostFailure`). */
+  hostFailure?: boolean;
 }
 
 export class XyteError extends Error {
@@ -40,6 +42,7 @@ export class XyteError extends Error {
   readonly hint: string;
   readonly retriable: boolean;
   readonly retryAfterSeconds: number | undefined;
+  readonly hostFailure: boolean | undefined;
 
   constructor(init: XyteErrorInit) {
     super(scrubSecrets(init.message));
@@ -49,6 +52,7 @@ export class XyteError extends Error {
     this.hint = scrubSecrets(init.hint ?? defaultHint(init.code));
     this.retriable = init.retriable ?? RETRIABLE.has(init.code);
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.hostFailure = init.hostFailure;
   }
 }
 

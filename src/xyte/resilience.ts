@@ -133,6 +133,7 @@ export class CircuitBreaker {
  * host: it must not pause every other endpoint.
  */
 export function isHostFailure(error: XyteError): boolean {
+  if (error.hostFailure !== undefined) return error.hostFailure;
   if (error.code === "network" || error.code === "timeout" || error.code === "invalid_response") return true;
   return error.code === "upstream" && (error.status === undefined || [502, 503, 504].includes(error.status));
 }

@@ -13,7 +13,7 @@
  * The second half of this module holds the drivers that send cases to the real server (one process per
  * transport) and check its answers; `tests/e2e/fuzz.test.ts` and `bench/fuzz.ts` share them.
  */
-import { concatBytes } from "../../src/transports/body.ts";
+import { concatBytes } from "../../src/body.ts";
 import { JSON_RPC_HEADERS, openRawSession } from "../e2e/harness.ts";
 
 // ---------------------------------------------------------------------------------------------------------

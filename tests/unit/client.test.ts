@@ -4,6 +4,7 @@ import { rememberSecret, Secret } from "../../src/secret.ts";
 import { createMemoryCacheStore } from "../../src/xyte/cache_store.ts";
 import {
   type CallOptions,
+  MAX_ANSWER_BYTES,
   MAX_PATH_PARAM_CHARS,
   MAX_URL_CHARS,
   XyteClient,
@@ -285,6 +286,37 @@ Deno.test("a 200 with an HTML body is invalid_response", async () => {
 Deno.test("a 200 with truncated JSON is invalid_response", async () => {
   const error = await xyteError(status(200, '{"items": [{"id": "d1"}, {"id": "d'));
   assert.equal(error.code, "invalid_response");
+});
+
+Deno.test("an answer over MAX_ANSWER_BYTES fails the call (not the process), stops reading, and is no host failure", async () => {
+  let pulled = 0;
+  let cancelled = false;
+  const endless = () =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled++;
+          controller.enqueue(new Uint8Array(1048576).fill(0x20));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      }),
+      { headers: { "content-type": "application/json" } },
+    );
+  const streamed = await xyteError(endless);
+  assert.equal(streamed.code, "invalid_response");
+  assert.equal(streamed.retriable, false);
+  assert.match(streamed.message, /larger than 32 MiB/);
+  assert.match(streamed.hint, /per_page/);
+  assert.equal(isHostFailure(streamed), false, "one request asked too much; the host is fine");
+  assert.ok(cancelled, "the stream is cancelled");
+  assert.ok(pulled <= MAX_ANSWER_BYTES / 1048576 + 2, `read ${pulled} MiB`);
+
+  const declared = await xyteError(() =>
+    new Response("{}", { headers: { "content-length": String(MAX_ANSWER_BYTES + 1) } })
+  );
+  assert.equal(declared.code, "invalid_response", "a declared length over the limit is refused unread");
 });
 
 Deno.test("a fetch rejection is a retriable network error", async () => {

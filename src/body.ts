@@ -1,25 +1,29 @@
 /**
- * Reads a request body as text with a size limit, telling apart the two ways it can fail: too large (413,
- * from the declared length or while streaming) and unreadable (400: cut short, aborted, broken chunking).
+ * Reads an HTTP body as text with a size limit (a client's request, or an upstream answer), telling apart the
+ * two ways it can fail: too large (from the declared length or while streaming) and unreadable (cut short,
+ * aborted, broken chunking).
  */
 
 export type BodyRead = { text: string } | { tooLarge: true } | { unreadable: string };
 
 const decoder = new TextDecoder();
 
-export async function readBodyText(request: Request, maxBytes: number): Promise<BodyRead> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes) return { tooLarge: true };
-  if (!request.body) return { text: "" };
-  // A declared length within the limit bounds the body (the HTTP server reads no further): read it whole.
+export async function readBodyText(message: Request | Response, maxBytes: number): Promise<BodyRead> {
+  const declared = message.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) {
+    await message.body?.cancel().catch(() => {});
+    return { tooLarge: true };
+  }
+  if (!message.body) return { text: "" };
+  // A declared length within the limit bounds the body (HTTP reads no further): read it whole.
   if (declared !== null) {
     try {
-      return { text: await request.text() };
+      return { text: await message.text() };
     } catch (error) {
       return { unreadable: firstLine(error) };
     }
   }
-  const reader = request.body.getReader();
+  const reader = message.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
