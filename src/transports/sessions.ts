@@ -24,6 +24,8 @@ export const REPLAY_MAX_BYTES = 4 * 1024 * 1024;
 export const REPLAY_BUDGET_BYTES = 256 * 1024 * 1024;
 /** The SSE `retry` hint: how soon a client whose stream dropped should reconnect, in ms. */
 const RECONNECT_AFTER_MS = 1000;
+/** JSON-RPC error code of a request its client cancelled (MCP defines none; LSP's RequestCancelled). */
+const REQUEST_CANCELLED = -32800;
 
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
@@ -97,6 +99,9 @@ export class LegacySessions {
         for (const id of ids) session.pendingIds.delete(id);
         throw error;
       }
+      for (const id of cancelledIds(parsedBody)) {
+        if (session.pendingIds.has(id)) this.#endCancelled(session, id);
+      }
       if (request.method === "GET" && response.ok) return this.#trackStream(session, response);
       return ids.length === 0 ? response : onBodyEnd(response, () => {
         for (const id of ids) session.pendingIds.delete(id);
@@ -112,13 +117,15 @@ export class LegacySessions {
   }
 
   /**
-   * Closes sessions idle for longer than the TTL (sessions holding a GET stream are not idle), and forgets
-   * SSE events older than the replay window.
+   * Closes sessions idle for longer than the TTL (sessions holding a GET stream or a request still being
+   * answered are not idle), and forgets SSE events older than the replay window.
    */
   async sweep(): Promise<number> {
     for (const session of this.#sessions.values()) session.replay?.expire();
     const cutoff = this.#now() - this.#options.idleTtlSeconds * 1000;
-    const idle = [...this.#sessions].filter(([, s]) => s.openStreams === 0 && s.lastActivity < cutoff);
+    const idle = [...this.#sessions].filter(([, s]) =>
+      s.openStreams === 0 && s.pendingIds.size === 0 && s.lastActivity < cutoff
+    );
     for (const [id] of idle) this.#forget(id);
     await Promise.allSettled(idle.map(([, s]) => s.server.close()));
     if (idle.length > 0) this.#log.info("idle sessions closed", { closed: idle.length, sessions: this.size });
@@ -176,6 +183,23 @@ export class LegacySessions {
     if (this.#sessions.delete(id)) this.#options.telemetry.sessions("streamable_http", this.size);
   }
 
+  /**
+   * Ends the stream of a request its client cancelled. The SDK aborts the handler and, as the protocol asks,
+   * sends no answer, so the request's SSE stream would stay open for good: holding its id, counting as in
+   * flight (a shutdown waited the whole grace period) and tying up one of a browser's six connections, with
+   * clients that keep the POST open after cancelling (the 1.x SDK client). An error answer ends it and
+   * frees all of that; a client that cancelled ignores it.
+   */
+  #endCancelled(session: Session, id: string | number): void {
+    const cancelled = {
+      jsonrpc: "2.0" as const,
+      id,
+      error: { code: REQUEST_CANCELLED, message: "Request cancelled." },
+    };
+    // Already answered meanwhile: nothing left to end.
+    session.transport.send(cancelled).catch(() => {});
+  }
+
   /** Counts an open GET stream against idleness until the client or server ends it. */
   #trackStream(session: Session, response: Response): Response {
     session.openStreams++;
@@ -193,6 +217,18 @@ function requestIds(body: unknown): (string | number)[] {
     const message = m as { id?: unknown; method?: unknown } | null;
     const id = message?.id;
     return typeof message?.method === "string" && (typeof id === "string" || typeof id === "number")
+      ? [id]
+      : [];
+  });
+}
+
+/** Ids of the requests a POST body cancels (`notifications/cancelled`). */
+function cancelledIds(body: unknown): (string | number)[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.flatMap((m) => {
+    const message = m as { method?: unknown; params?: { requestId?: unknown } } | null;
+    const id = message?.params?.requestId;
+    return message?.method === "notifications/cancelled" && (typeof id === "string" || typeof id === "number")
       ? [id]
       : [];
   });

@@ -252,3 +252,45 @@ Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions t
     await hub.close();
   }
 });
+
+Deno.test("http (sessions): a cancelled call's stream ends at once and its id is free again", async () => {
+  const hub = await startHub();
+  hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 3000, times: 1 });
+  const server = await startHttpServer(serverEnv(hub));
+  const post = (body: unknown, signal?: AbortSignal) =>
+    fetch(server.url, { method: "POST", headers, body: JSON.stringify(body), signal });
+  const dataOf = (text: string) =>
+    text.split("\n").filter((line) => line.startsWith("data: {")).map((line) => JSON.parse(line.slice(6)));
+  let headers: Record<string, string> = {};
+  try {
+    headers = await openRawSession(server.url, "e2e-cancel");
+    const deviceId = hub.state.organizations[0]!.devices[0]!.id;
+    // A client that keeps its POST open after cancelling (as the 1.x SDK client does).
+    const call = await post(
+      {
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "get_device", arguments: { device_id: deviceId } },
+      },
+      AbortSignal.timeout(2500),
+    );
+    assert.equal(call.status, 200);
+    const cancel = await post({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: 7 },
+    });
+    await cancel.body?.cancel();
+    assert.equal(cancel.status, 202);
+    const messages = dataOf(await call.text()); // ends before the slow upstream answer (3 s) would come
+    assert.deepEqual(messages.map((m) => [m.id, m.error?.code, "result" in m]), [[7, -32800, false]]);
+
+    const again = await post({ jsonrpc: "2.0", id: 7, method: "tools/list" });
+    assert.equal(again.status, 200, "the id is free again");
+    assert.ok(dataOf(await again.text())[0].result.tools.length > 0);
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});

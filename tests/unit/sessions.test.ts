@@ -111,3 +111,43 @@ Deno.test("sessions: a new session opens only while the server's cap has room (h
     await sessions.closeAll();
   }
 });
+
+Deno.test("sessions: a session still answering a request is not idle, however long the call takes", async () => {
+  let now = 0;
+  let finish = () => {};
+  const sessions = new LegacySessions({
+    build: () => {
+      const server = new McpServer({ name: "t", version: "1" });
+      server.registerTool("slow", { description: "Answers when told." }, async () => {
+        await new Promise<void>((resolve) => finish = resolve);
+        return { content: [{ type: "text", text: "done" }] };
+      });
+      return server;
+    },
+    idleTtlSeconds: 60,
+    hasRoom: () => true,
+    replaySeconds: 0,
+    telemetry: NO_TELEMETRY,
+    now: () => now,
+  });
+  try {
+    const sessionId = (await open(sessions, tenant("alice"))).headers.get("mcp-session-id")!;
+    const body = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: {} } };
+    const call = await sessions.handle(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: { ...HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+        body: JSON.stringify(body),
+      }),
+      body,
+      tenant("alice"),
+    );
+    now = 120_000;
+    assert.equal(await sessions.sweep(), 0, "a call running past the TTL keeps its session");
+    finish();
+    assert.match(await call.text(), /done/);
+    assert.equal(await sessions.sweep(), 1, "idle once answered");
+  } finally {
+    await sessions.closeAll();
+  }
+});
