@@ -83,9 +83,17 @@ export class ReplayWindow implements EventStore {
     return Promise.resolve(eventId);
   }
 
+  /**
+   * The stream of any id this window gave out, kept or not. A stream that went quiet for longer than the
+   * window is resumed with nothing to replay (the SDK then reattaches a GET stream, or the stream of a call
+   * still running, and closes the stream of one already answered): refusing it with 400 made SDK clients
+   * stop reconnecting, so their GET stream never got another notification. Ids never given are refused.
+   */
   getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
-    const streamId = eventId.slice(0, eventId.lastIndexOf("/"));
-    return Promise.resolve(this.#streams.has(streamId) ? streamId : undefined);
+    const cut = eventId.lastIndexOf("/");
+    const seq = Number(eventId.slice(cut + 1));
+    const given = cut > 0 && /^\d+$/.test(eventId.slice(cut + 1)) && seq >= 1 && seq <= this.#seq;
+    return Promise.resolve(given ? eventId.slice(0, cut) : undefined);
   }
 
   async replayEventsAfter(

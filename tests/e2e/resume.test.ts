@@ -61,13 +61,18 @@ Deno.test("a tool result survives a dropped stream: GET with Last-Event-ID repla
     assert.equal(message.result.structuredContent.id, device.id);
     assert.equal(message.result.structuredContent.name, device.name);
 
-    // An id the session does not know is refused, not answered with another stream's events.
+    // An id the session never gave is refused; a stream it does not hold is never answered with another's events.
     const unknown = await fetch(server.url, {
       method: "GET",
-      headers: { ...headers, accept: "text/event-stream", "last-event-id": "no-such-stream/1" },
+      headers: { ...headers, accept: "text/event-stream", "last-event-id": "no-such-stream/999999" },
     });
     assert.equal(unknown.status, 400);
     await unknown.body?.cancel();
+    const foreign = await fetch(server.url, {
+      method: "GET",
+      headers: { ...headers, accept: "text/event-stream", "last-event-id": "no-such-stream/1" },
+    });
+    assert.doesNotMatch(await foreign.text(), /data: \{/, "nothing replayed, and the stream ends");
   } finally {
     await server.stop();
     await hub.close();
@@ -83,6 +88,61 @@ Deno.test("with MCP_SSE_REPLAY_S=0 streams carry no event ids: nothing to resume
     const text = await response.text();
     assert.match(text, /"result"/);
     assert.doesNotMatch(text, /^id: /m);
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("a GET stream quiet for longer than the replay window is resumed, and notifications reach it again", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(
+    serverEnv(hub, { MCP_SSE_REPLAY_S: "1", MCP_SUBSCRIPTION_POLL_S: "0" }),
+  );
+  const post = (headers: Record<string, string>, body: unknown) =>
+    fetch(server.url, { method: "POST", headers, body: JSON.stringify(body) }).then((r) => r.text());
+  try {
+    const device = hub.state.organizations[0]!.devices[3]!;
+    const headers = await openSession(server.url);
+    await post(headers, {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "resources/subscribe",
+      params: { uri: `xyte://devices/${device.id}` },
+    });
+    const dropped = new AbortController();
+    const listen = await fetch(server.url, {
+      method: "GET",
+      headers: { ...headers, accept: "text/event-stream" },
+      signal: dropped.signal,
+    });
+    const rename = (id: number, name: string) =>
+      post(headers, {
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "update_device", arguments: { device_id: device.id, name } },
+      });
+    await rename(2, "Renamed once");
+    const first = await readUntil(listen.body!, (text) => text.includes("notifications/resources/updated"));
+    const lastEventId = /^id: (.+)$/m.exec(first)?.[1];
+    assert.ok(lastEventId, `the notification carries an event id: ${JSON.stringify(first)}`);
+    dropped.abort();
+    // Longer than the window, and a call stores events (which forgets expired streams).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await post(headers, { jsonrpc: "2.0", id: 3, method: "tools/list" });
+
+    const resumed = await fetch(server.url, {
+      method: "GET",
+      headers: { ...headers, accept: "text/event-stream", "last-event-id": lastEventId },
+    });
+    assert.equal(resumed.status, 200, "resumed with nothing to replay (400 made clients stop reconnecting)");
+    await rename(4, "Renamed after a quiet spell");
+    const notified = await readUntil(
+      resumed.body!,
+      (text) => text.includes("notifications/resources/updated"),
+    );
+    assert.match(notified, new RegExp(`xyte://devices/${device.id}`));
   } finally {
     await server.stop();
     await hub.close();

@@ -21,6 +21,12 @@ async function replay(window: ReplayWindow, after: string): Promise<[string, JSO
   return sent;
 }
 
+/** Whether the event with this id would be replayed to a client resuming its stream from the start. */
+async function keeps(window: ReplayWindow, eventId: string): Promise<boolean> {
+  const stream = eventId.slice(0, eventId.lastIndexOf("/"));
+  return (await replay(window, `${stream}/0`)).some(([id]) => id === eventId);
+}
+
 Deno.test("replay: a client resuming after an event gets the later events of that stream only, in order", async () => {
   const window = new ReplayWindow({ windowMs: 60_000, maxBytes: 1 << 20 });
   const priming = await window.storeEvent("call-a", {} as JSONRPCMessage);
@@ -37,7 +43,7 @@ Deno.test("replay: a client resuming after an event gets the later events of tha
   assert.deepEqual(await replay(window, answer), []);
 });
 
-Deno.test("replay: streams are forgotten after the window, and unknown ids resolve to no stream", async () => {
+Deno.test("replay: streams are forgotten after the window but stay resumable; ids never given resolve to no stream", async () => {
   let now = 0;
   const window = new ReplayWindow({ windowMs: 60_000, maxBytes: 1 << 20, now: () => now });
   const old = await window.storeEvent("old", result(1, "x"));
@@ -45,9 +51,15 @@ Deno.test("replay: streams are forgotten after the window, and unknown ids resol
   const recent = await window.storeEvent("recent", result(2, "y"));
   now = 61_000;
   window.expire();
-  assert.equal(await window.getStreamIdForEventId(old), undefined);
-  assert.equal(await window.getStreamIdForEventId(recent), "recent");
-  assert.equal(await window.getStreamIdForEventId("no-such-stream/1"), undefined);
+  assert.equal(await keeps(window, old), false);
+  assert.equal(await keeps(window, recent), true);
+  // A client whose stream went quiet longer than the window resumes it with nothing to replay; a 400 would
+  // make SDK clients give up reconnecting (a GET stream then never gets another notification).
+  assert.equal(await window.getStreamIdForEventId(old), "old");
+  assert.equal(await window.getStreamIdForEventId("_GET_stream/1"), "_GET_stream");
+  for (const bogus of ["old/3", "old/0", "old/x", "/1", "no-slash", "old/1.5"]) {
+    assert.equal(await window.getStreamIdForEventId(bogus), undefined, bogus);
+  }
   now = 91_000;
   window.expire();
   assert.equal(window.bytes, 0);
@@ -58,17 +70,13 @@ Deno.test("replay: over the byte cap the oldest streams go first, never the one 
   const a = await window.storeEvent("a", result(1, "a".repeat(400)));
   const b = await window.storeEvent("b", result(2, "b".repeat(400)));
   const c = await window.storeEvent("c", result(3, "c".repeat(400)));
-  assert.equal(await window.getStreamIdForEventId(a), undefined, "the oldest stream made room");
-  assert.equal(await window.getStreamIdForEventId(b), "b");
-  assert.equal(await window.getStreamIdForEventId(c), "c");
+  assert.equal(await keeps(window, a), false, "the oldest stream made room");
+  assert.equal(await keeps(window, b), true);
+  assert.equal(await keeps(window, c), true);
   assert.ok(window.bytes <= 1000);
   const huge = await window.storeEvent("huge", result(4, "h".repeat(5000)));
-  assert.equal(
-    await window.getStreamIdForEventId(huge),
-    "huge",
-    "a stream larger than the cap is kept whole",
-  );
-  assert.equal(await window.getStreamIdForEventId(c), undefined);
+  assert.equal(await keeps(window, huge), true, "a stream larger than the cap is kept whole");
+  assert.equal(await keeps(window, c), false);
 });
 
 Deno.test("replay: sessions share one budget; past it events are sent unkept, and an ended session gives back its share", async () => {
@@ -79,16 +87,16 @@ Deno.test("replay: sessions share one budget; past it events are sent unkept, an
   await alice.storeEvent("a2", result(2, "a".repeat(600)));
   assert.ok(budget.usedBytes > 1200 && budget.usedBytes <= 1500);
   const refused = await bob.storeEvent("b1", result(3, "b".repeat(600)));
-  assert.equal(await bob.getStreamIdForEventId(refused), undefined, "no room left: sent, but not kept");
+  assert.equal(await keeps(bob, refused), false, "no room left: sent, but not kept");
   assert.equal(bob.bytes, 0);
   // A session over the budget gives up its own older streams first.
   const third = await alice.storeEvent("a3", result(4, "a".repeat(600)));
-  assert.equal(await alice.getStreamIdForEventId(first), undefined);
-  assert.equal(await alice.getStreamIdForEventId(third), "a3");
+  assert.equal(await keeps(alice, first), false);
+  assert.equal(await keeps(alice, third), true);
   alice.clear();
   assert.equal(budget.usedBytes, 0, "an ended session gives its bytes back");
   const kept = await bob.storeEvent("b2", result(5, "b".repeat(600)));
-  assert.equal(await bob.getStreamIdForEventId(kept), "b2");
+  assert.equal(await keeps(bob, kept), true);
   assert.equal(budget.usedBytes, bob.bytes);
 });
 
@@ -106,7 +114,7 @@ Deno.test("replay: the initialize answer is not kept (the client initializes aga
   });
   assert.notEqual(answer, priming, "the answer still gets an id of its own");
   assert.equal(window.bytes, 0, "nothing kept for an idle session");
-  assert.equal(await window.getStreamIdForEventId(priming), undefined, "resuming it is refused");
+  assert.deepEqual(await replay(window, priming), [], "resuming it replays nothing");
   // A tool result that happens to mention those words is kept as usual.
   await window.storeEvent("call", result(1, '{"protocolVersion":"x","serverInfo":{}}'));
   assert.ok(window.bytes > 0);
