@@ -103,12 +103,16 @@ const WARN_INTERVAL_MS = 60_000;
  * Failures never reach the caller: `get` misses, `set` is dropped, and a warning is logged at most once a
  * minute. Generations then come from a local counter (the last value seen from Redis, bumped locally):
  * during an outage replicas do not see each other's bumps, so another replica may serve entries a write
- * invalidated until their TTL runs out.
+ * invalidated until their TTL runs out. A bump Redis missed is made up at the tenant's next generation read
+ * that reaches it (INCR instead of GET), so once Redis is back the entries of before the write are not served
+ * here, nor by the other replicas.
  */
 export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions = {}): CacheStore {
   const prefix = options.prefix ?? `${REDIS_KEY_PREFIX}cache:`;
   const timeoutMs = options.commandTimeoutMs ?? 500;
   const fallback = new GenerationCounter();
+  /** Tenants whose generation was bumped while Redis was unreachable. */
+  const unsynced = new LRUCache<string, true>({ max: MAX_TENANTS });
   const logger = log("cache");
   let lastWarning = -Infinity;
   let closed = false;
@@ -142,8 +146,13 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
     },
     async generation(tenant) {
       const key = await generationKey(tenant);
-      const value = await attempt("generation", () => redis.get(key));
+      const owed = unsynced.has(tenant);
+      const value = await attempt<number | string | null>(
+        "generation",
+        () => owed ? redis.incr(key) : redis.get(key),
+      );
       if (value === FAILED) return fallback.get(tenant);
+      if (owed) unsynced.delete(tenant);
       const n = value === null ? 0 : Number(value);
       if (!Number.isSafeInteger(n)) return fallback.get(tenant);
       fallback.remember(tenant, n);
@@ -152,7 +161,10 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
     async bumpGeneration(tenant) {
       const key = await generationKey(tenant);
       const value = await attempt("bumpGeneration", () => redis.incr(key));
-      if (value === FAILED) return fallback.bump(tenant);
+      if (value === FAILED) {
+        unsynced.set(tenant, true);
+        return fallback.bump(tenant);
+      }
       fallback.remember(tenant, value);
       return value;
     },

@@ -157,6 +157,34 @@ Deno.test("redis store: against a real Redis", async (t) => {
       assert.equal(await a.exists(`${prefix}v:k4`), 0);
     });
 
+    await t.step(
+      "a write while Redis was unreachable still invalidates, once Redis is back, for every replica",
+      async () => {
+        let partitioned = false;
+        const flaky = new Proxy(a, {
+          get(target, property) {
+            const value = Reflect.get(target, property, target);
+            if (typeof value !== "function") return value;
+            return (...args: unknown[]) =>
+              partitioned ? Promise.reject(new Error("partitioned")) : value.apply(target, args);
+          },
+        });
+        const writer = createRedisCacheStore(flaky, { prefix });
+        const tenant = "wrote-during-outage";
+        const before = await writer.generation(tenant); // what entries cached before the write are stored under
+        partitioned = true;
+        await writer.bumpGeneration(tenant); // the write: Redis never hears of it
+        partitioned = false;
+        const after = await writer.generation(tenant);
+        assert.ok(
+          after > before,
+          `the writer no longer reads entries of generation ${before} (now ${after})`,
+        );
+        assert.equal(await replicaA.generation(tenant), after, "nor does another replica");
+        assert.equal(await writer.generation(tenant), after, "made up once");
+      },
+    );
+
     await t.step("after close() the store answers misses without touching Redis", async () => {
       await replicaB.close();
       assert.equal(await replicaB.get("k2"), undefined);
