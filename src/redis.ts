@@ -28,12 +28,9 @@ export async function connectRedis(url: Secret | string, timeoutMs = 5000): Prom
     commandTimeout: 1000,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
   });
-  const logger = log("redis");
   let lastError: string | undefined;
-  client.on("error", (error: Error) => {
-    lastError = error.message;
-    logger.warning("redis error", { error: error.message });
-  });
+  client.on("error", (error: Error) => void (lastError = error.message));
+  logRedisErrors(client, log("redis"));
   try {
     await client.connect();
     await withinRedisTimeout(client.ping(), timeoutMs);
@@ -43,6 +40,52 @@ export async function connectRedis(url: Secret | string, timeoutMs = 5000): Prom
     throw new Error(`Redis at ${redisAddress(raw)} (REDIS_URL) did not answer: ${cause}`);
   }
   return client;
+}
+
+/** The events of a Redis connection that `logRedisErrors` follows. */
+export interface RedisEvents {
+  on(event: "error", listener: (error: Error) => void): unknown;
+  on(event: "ready", listener: () => void): unknown;
+}
+
+/** How often, at most, a connection that keeps failing is logged again. */
+export const REDIS_ERROR_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Logs a connection's errors without flooding: the first one, then at most one a minute with the number
+ * left out, and once when it is ready again. (A connection retries every 2 s or so while Redis is away.)
+ */
+export function logRedisErrors(
+  client: RedisEvents,
+  logger: {
+    warning(message: string, fields: Record<string, unknown>): void;
+    info(message: string, fields: Record<string, unknown>): void;
+  },
+  now: () => number = Date.now,
+): void {
+  let failing = 0;
+  let unlogged = 0;
+  let loggedAt = -Infinity;
+  client.on("error", (error: Error) => {
+    failing++;
+    if (now() - loggedAt < REDIS_ERROR_LOG_INTERVAL_MS) {
+      unlogged++;
+      return;
+    }
+    loggedAt = now();
+    logger.warning("redis error", {
+      error: error.message,
+      ...(unlogged ? { errors_not_logged: unlogged } : {}),
+    });
+    unlogged = 0;
+  });
+  client.on("ready", () => {
+    if (failing === 0) return;
+    logger.info("redis connection ready again", { errors: failing });
+    failing = 0;
+    unlogged = 0;
+    loggedAt = -Infinity;
+  });
 }
 
 /** Where a Redis URL points, for messages: scheme, host, port and database; never the user or password. */

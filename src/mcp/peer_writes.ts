@@ -8,7 +8,7 @@
  * Best effort: an announcement lost while Redis is away is made up by the next poll.
  */
 import { log } from "../observability/log.ts";
-import { type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
+import { logRedisErrors, type Redis, REDIS_KEY_PREFIX } from "../redis.ts";
 import { MAX_PATH_PARAM_CHARS } from "../xyte/client.ts";
 import { MAX_TOUCHED_IDS } from "./touched.ts";
 
@@ -46,7 +46,7 @@ export async function listenForPeerWrites(
   // Told apart from the others' announcements by this id, so a replica does not read its own writes twice.
   const origin = crypto.randomUUID();
   const listener = redis.duplicate();
-  listener.on("error", (error: Error) => logger.warning("redis error", { error: error.message }));
+  logRedisErrors(listener, logger);
   listener.on("message", (_channel: string, message: string) => {
     const announcement = parseAnnouncement(message);
     if (!announcement || announcement.from === origin) return;
