@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { Secret } from "./secret.ts";
+import { ENDPOINTS } from "./xyte/endpoints.ts";
 import { isToolset, type Toolset, TOOLSET_NAMES } from "./toolsets.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
 
@@ -172,8 +173,21 @@ const cacheTtls = z.string().trim().transform((value, ctx): CacheTtls => {
     }
     ttls[match[1]!] = Number(match[2]);
   }
+  // A misspelt group (`ticket=0`) would silently leave that group on the default.
+  const unknown = Object.keys(ttls).filter((group) => group !== "default" && !CACHE_GROUPS.has(group));
+  if (unknown.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `unknown endpoint group(s) ${
+        unknown.map((g) => JSON.stringify(g)).join(", ")
+      }; the groups are ` +
+        `default, ${[...CACHE_GROUPS].sort().join(", ")}`,
+    });
+    return z.NEVER;
+  }
   return ttls;
 });
+const CACHE_GROUPS: ReadonlySet<string> = new Set(ENDPOINTS.map((spec) => spec.group));
 const toolsetList = z.string().trim().toLowerCase().transform(
   (value, ctx): readonly Toolset[] | "default" => {
     if (value === "default") return "default";

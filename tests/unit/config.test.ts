@@ -511,6 +511,10 @@ Deno.test("XYTE_CACHE_TTL_S takes seconds for all groups or group=seconds pairs"
     },
   );
   assert.match(await configError([], { ...key, XYTE_CACHE_TTL_S: "devices=soon" }), /XYTE_CACHE_TTL_S/);
+  // A misspelt group would silently stay on the default: refused, naming it and the groups there are.
+  const typo = await configError([], { ...key, XYTE_CACHE_TTL_S: "default=30,ticket=0,devices=0" });
+  assert.match(typo, /XYTE_CACHE_TTL_S/);
+  assert.match(typo, /unknown endpoint group\(s\) "ticket"; the groups are default, .*\btickets\b/);
 });
 
 Deno.test("HTTP lists, limits and REDIS_URL are read and validated", async () => {
