@@ -273,6 +273,9 @@ export function createHttpApp(options: HttpOptions): HttpApp {
           "retry-after": String(decision.retryAfterSeconds),
         });
       }
+      if (!isJsonMediaType(request.headers.get("content-type"))) {
+        return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json.");
+      }
       const body = await readBodyText(request, settings.maxBodyBytes);
       if ("tooLarge" in body) {
         return jsonRpcError(413, -32600, `Request body larger than ${settings.maxBodyBytes} bytes.`);
@@ -392,4 +395,10 @@ function legacySseOff(): Response {
     "The legacy HTTP+SSE transport is off with --stateless, because its sessions live on one server: " +
       "connect to /mcp (Streamable HTTP), or run the server without --stateless.",
   );
+}
+
+/** Whether a Content-Type header names JSON (`application/json`, parameters such as charset allowed). */
+function isJsonMediaType(contentType: string | null): boolean {
+  if (contentType === null) return false;
+  return contentType.split(";", 1)[0]!.trim().toLowerCase() === "application/json";
 }

@@ -121,6 +121,21 @@ Deno.test("http: healthz, unknown session, bad JSON, foreign Host and Origin are
     const garbage = await fetch(server.url, { method: "POST", headers: JSON_RPC_HEADERS, body: "{not json" });
     assert.equal(garbage.status, 400);
     assert.equal((await garbage.json()).error.code, -32700);
+    // Not JSON by its Content-Type: 415 before the body is read, on both transports' POST routes.
+    for (
+      const [path, contentType] of [["/mcp", "text/plain"], ["/messages?sessionId=x", "text/plain"], [
+        "/messages?sessionId=x",
+        undefined,
+      ]]
+    ) {
+      const response = await fetch(new URL(path!, server.url), {
+        method: "POST",
+        headers: { accept: JSON_RPC_HEADERS.accept, ...(contentType ? { "content-type": contentType } : {}) },
+        body: new TextEncoder().encode("{not json"),
+      });
+      assert.equal(response.status, 415, `${path} with ${contentType ?? "no Content-Type"}`);
+      assert.match((await response.json()).error.message, /application\/json/);
+    }
 
     // fetch() cannot set Host, so speak raw HTTP/1.1 the way a DNS-rebound browser would.
     const rebinding = await rawPost(
