@@ -98,11 +98,44 @@ export function redisAddress(url: string): string {
   }
 }
 
+/** How long commands on a connection skip Redis after one timed out (a Redis that hangs). */
+export const REDIS_HOLD_OFF_MS = 5000;
+
+const hungUntil = new WeakMap<object, number>();
+
+/**
+ * Runs `command` on `redis` within `ms`, like `withinRedisTimeout`. After a timeout the connection is taken
+ * for hung: for `REDIS_HOLD_OFF_MS` its commands fail at once instead of each waiting out its own timeout
+ * (a tool call makes up to four: rate limit, cache generation, read and write). Then one command tries again.
+ */
+export async function redisCommand<T>(
+  redis: object,
+  command: () => Promise<T>,
+  ms: number,
+  now: () => number = Date.now,
+): Promise<T> {
+  const until = hungUntil.get(redis);
+  if (until !== undefined && now() < until) throw new Error("Redis timed out moments ago; not asked");
+  try {
+    const answer = await withinRedisTimeout(command(), ms);
+    hungUntil.delete(redis);
+    return answer;
+  } catch (error) {
+    if (error instanceof RedisTimeoutError) hungUntil.set(redis, now() + REDIS_HOLD_OFF_MS);
+    throw error;
+  }
+}
+
+/** Redis did not answer a command in time. */
+export class RedisTimeoutError extends Error {
+  override readonly name = "RedisTimeoutError";
+}
+
 /** `command`'s answer, or a rejection when Redis has not answered within `ms` (a late answer is ignored). */
 export function withinRedisTimeout<T>(command: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new RedisTimeoutError(`Redis did not answer within ${ms} ms`)), ms);
   });
   command.catch(() => {}); // a rejection after the timeout must not surface as unhandled
   return Promise.race([command, timeout]).finally(() => clearTimeout(timer));

@@ -6,7 +6,7 @@
  * `perMinute` of 0 means no limit, whichever factory is called.
  */
 import { log } from "../observability/log.ts";
-import { type Redis, REDIS_KEY_PREFIX, withinRedisTimeout } from "../redis.ts";
+import { type Redis, REDIS_KEY_PREFIX, redisCommand } from "../redis.ts";
 
 export interface RateDecision {
   allowed: boolean;
@@ -237,7 +237,7 @@ export function createRedisRateLimiter(
   return {
     async take(subject: string): Promise<RateDecision> {
       try {
-        const reply = await withinRedisTimeout(run(prefix + subject), timeoutMs);
+        const reply = await redisCommand(redis, () => run(prefix + subject), timeoutMs);
         return parseReply(reply);
       } catch (error) {
         return failOpen(error);

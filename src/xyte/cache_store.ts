@@ -8,7 +8,7 @@
 import { LRUCache } from "lru-cache";
 import { sha256Hex } from "../digest.ts";
 import { log } from "../observability/log.ts";
-import { type Redis, REDIS_KEY_PREFIX, withinRedisTimeout } from "../redis.ts";
+import { type Redis, REDIS_KEY_PREFIX, redisCommand } from "../redis.ts";
 
 export interface CacheStore {
   /** JSON text of a cached response, or undefined. */
@@ -120,7 +120,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
   async function attempt<T>(operation: string, command: () => Promise<T>): Promise<T | typeof FAILED> {
     if (closed) return FAILED;
     try {
-      return await withinRedisTimeout(command(), timeoutMs);
+      return await redisCommand(redis, command, timeoutMs);
     } catch (error) {
       const now = Date.now();
       if (now - lastWarning >= WARN_INTERVAL_MS) {

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { logRedisErrors, REDIS_ERROR_LOG_INTERVAL_MS, redisAddress } from "../../src/redis.ts";
+import {
+  logRedisErrors,
+  REDIS_ERROR_LOG_INTERVAL_MS,
+  REDIS_HOLD_OFF_MS,
+  redisAddress,
+  redisCommand,
+  RedisTimeoutError,
+} from "../../src/redis.ts";
 
 Deno.test("redis errors: the first is logged, then one a minute with the count left out, then once ready again", () => {
   let now = 0;
@@ -35,4 +42,36 @@ Deno.test("redis errors: the first is logged, then one a minute with the count l
 Deno.test("redisAddress names scheme, host, port and database, never the user or password", () => {
   assert.equal(redisAddress("redis://user:s3cret@cache.internal:6380/2"), "redis://cache.internal:6380/2");
   assert.equal(redisAddress("not a url"), "(unparsable URL)");
+});
+
+Deno.test("redis commands: after one times out, the connection is skipped for a while instead of each waiting", async () => {
+  let now = 0;
+  let sent = 0;
+  const connection = {};
+  const hang = () => {
+    sent++;
+    return new Promise<never>(() => {});
+  };
+  const answer = () => {
+    sent++;
+    return Promise.resolve("PONG");
+  };
+  await assert.rejects(redisCommand(connection, hang, 20, () => now), RedisTimeoutError);
+  assert.equal(sent, 1);
+  const started = performance.now();
+  await assert.rejects(redisCommand(connection, answer, 20, () => now), /not asked/);
+  assert.equal(sent, 1, "not sent while held off");
+  assert.ok(performance.now() - started < 15, "fails at once");
+  assert.equal(await redisCommand({}, answer, 20, () => now), "PONG", "another connection is not held off");
+  now = REDIS_HOLD_OFF_MS;
+  assert.equal(
+    await redisCommand(connection, answer, 20, () => now),
+    "PONG",
+    "tried again after the hold-off",
+  );
+  await assert.rejects(
+    redisCommand(connection, () => Promise.reject(new Error("ERR")), 20, () => now),
+    /ERR/,
+  );
+  assert.equal(await redisCommand(connection, answer, 20, () => now), "PONG", "an error answer is no hang");
 });
