@@ -340,7 +340,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     async drain(graceMs) {
       draining = true;
       // Streamable HTTP calls answer on their own POST; legacy-SSE calls answer on the stream later.
-      const [drained] = await Promise.all([inFlight.waitIdle(graceMs), legacySse?.closeAll(graceMs)]);
+      const [calls, legacy] = await Promise.all([inFlight.waitIdle(graceMs), legacySse?.closeAll(graceMs)]);
+      const drained = calls && legacy !== false;
       logger.info("draining done", { drained, inFlight: inFlight.count });
       await Promise.allSettled([sessions?.closeAll(), perRequest.close()]);
       return { drained };

@@ -1,4 +1,5 @@
 /** JSON-RPC error responses for the HTTP edge. */
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 
 export function jsonRpcError(
   status: number,
@@ -11,4 +12,20 @@ export function jsonRpcError(
     status,
     headers: { "content-type": "application/json", ...headers },
   });
+}
+
+/**
+ * The error answer of a request still unanswered when the shutdown grace period ends, sent before its stream
+ * closes so the client is told instead of left waiting.
+ */
+export function shutdownAnswer(id: string | number): JSONRPCMessage {
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: {
+      code: -32000,
+      message: "The server shut down before this request finished; a change it makes may or may not have " +
+        "been applied. Check, then retry on a new session.",
+    },
+  };
 }

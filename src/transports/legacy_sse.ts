@@ -24,7 +24,7 @@ import {
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
-import { jsonRpcError } from "./jsonrpc.ts";
+import { jsonRpcError, shutdownAnswer } from "./jsonrpc.ts";
 
 /** One server-sent event. */
 export interface SseEvent {
@@ -155,6 +155,11 @@ export class LegacySseTransport implements Transport {
   /** Client requests received and not answered yet (for a graceful shutdown). */
   get pendingRequests(): number {
     return this.#pending.size;
+  }
+
+  /** Answers every request still unanswered with `shutdownAnswer` (the shutdown grace period is over). */
+  answerPendingForShutdown(): void {
+    for (const id of [...this.#pending]) this.send(shutdownAnswer(id)).catch(() => {});
   }
 
   send(message: JSONRPCMessage): Promise<void> {
@@ -361,15 +366,18 @@ export class LegacySseEndpoint {
   /**
    * Ends every stream and closes every server; `open` is refused (503) from the start (for shutdown).
    * With `graceMs`, first waits up to that long for requests in progress to be answered: their answers
-   * travel down the streams, so POSTs (e.g. elicitation answers) must still reach `post` meanwhile.
+   * travel down the streams, so POSTs (e.g. elicitation answers) must still reach `post` meanwhile. Requests
+   * still unanswered then get an error answer. True when every request was answered in time.
    */
-  async closeAll(graceMs = 0): Promise<void> {
+  async closeAll(graceMs = 0): Promise<boolean> {
     this.#closed = true;
     const deadline = Date.now() + graceMs;
     while (this.pendingRequests > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(25, Math.max(1, deadline - Date.now()))));
     }
+    const answered = this.pendingRequests === 0;
     const open = [...this.#sessions.values()];
+    for (const s of open) s.transport.answerPendingForShutdown();
     this.#sessions.clear();
     this.#options.telemetry?.sessions("sse", 0);
     await Promise.allSettled(open.map(async (s) => {
@@ -377,6 +385,7 @@ export class LegacySseEndpoint {
       await s.server.close();
     }));
     if (open.length > 0) this.#log.info("legacy SSE sessions closed", { closed: open.length });
+    return answered;
   }
 
   #forget(id: string): void {

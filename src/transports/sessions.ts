@@ -15,7 +15,7 @@ import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
 import { onBodyEnd } from "./body_end.ts";
-import { jsonRpcError } from "./jsonrpc.ts";
+import { jsonRpcError, shutdownAnswer } from "./jsonrpc.ts";
 import { ReplayBudget, ReplayWindow } from "./replay_window.ts";
 
 /** Most bytes of SSE events one session keeps for resumption (oldest streams are forgotten first). */
@@ -132,11 +132,15 @@ export class LegacySessions {
     return idle.length;
   }
 
+  /** Closes every session; requests still unanswered get an error answer first (see `shutdownAnswer`). */
   async closeAll(): Promise<void> {
     clearInterval(this.#sweeper);
     const open = [...this.#sessions.values()];
     this.#sessions.clear();
     this.#options.telemetry.sessions("streamable_http", 0);
+    await Promise.allSettled(
+      open.flatMap((s) => [...s.pendingIds].map((id) => s.transport.send(shutdownAnswer(id)))),
+    );
     await Promise.allSettled(open.map((s) => s.server.close()));
   }
 

@@ -3,7 +3,7 @@
  * rate limits (across two processes sharing Redis), metrics, readiness, graceful shutdown, stateless calls.
  */
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startSimulator } from "../../src/simulator/mod.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 import { freePort } from "../helpers/free_port.ts";
@@ -320,6 +320,34 @@ Deno.test("SIGTERM during a slow call lets it finish, then the process exits 0",
     assert.equal(status.code, 0);
     assert.match(server.stderr(), /"drained":true/);
     await client.close().catch(() => {});
+  } finally {
+    await hub.close();
+  }
+});
+
+Deno.test("SIGTERM: calls still running when the grace period ends get an error answer, on both HTTP transports", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_SHUTDOWN_GRACE_MS: "500" }));
+  try {
+    const device = hub.state.organizations[0]!.devices[0]!;
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 30_000 });
+    const getDevice = { name: "get_device", arguments: { device_id: device.id } };
+    const streamable = new Client({ name: "e2e-shutdown", version: "1" });
+    await streamable.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    const legacy = new Client({ name: "e2e-shutdown-sse", version: "1" });
+    await legacy.connect(new SSEClientTransport(new URL("/sse", server.url)));
+    const outcome = (call: Promise<unknown>) =>
+      call.then(() => "answered with a result", (error: Error) => error.message);
+    const calls = [outcome(streamable.callTool(getDevice)), outcome(legacy.callTool(getDevice))];
+    await new Promise((r) => setTimeout(r, 300));
+    const started = performance.now();
+    const status = await server.stop("SIGTERM");
+    assert.equal(status.code, 0);
+    const [viaStreamable, viaLegacy] = await Promise.all(calls);
+    assert.match(viaStreamable!, /shut down before this request finished/, "Streamable HTTP session");
+    assert.match(viaLegacy!, /shut down before this request finished/, "legacy SSE session");
+    assert.ok(performance.now() - started < 5_000, "told at the end of the grace period, not left waiting");
+    assert.match(server.stderr(), /"drained":false/, "a cut call is not reported as drained");
   } finally {
     await hub.close();
   }
