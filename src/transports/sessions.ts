@@ -81,12 +81,14 @@ export class LegacySessions {
       }
       session.lastActivity = this.#now();
       const ids = requestIds(parsedBody);
-      const reused = ids.find((id) => session.pendingIds.has(id));
+      const seen = new Set<string | number>();
+      const reused = ids.find((id) => session.pendingIds.has(id) || seen.size === seen.add(id).size);
       if (reused !== undefined) {
         return jsonRpcError(
           400,
           -32600,
-          `Invalid Request: id ${JSON.stringify(reused)} is already in use by a request of this session.`,
+          `Invalid Request: id ${JSON.stringify(reused)} is already in use by a request of this session` +
+            " (or appears twice in this batch).",
           {},
           reused,
         );
@@ -112,6 +114,14 @@ export class LegacySessions {
         return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "30" });
       }
       return await this.#open(request, parsedBody, tenant);
+    }
+    if (request.method === "POST" && namesInitialize(parsedBody)) {
+      return jsonRpcError(
+        400,
+        -32602,
+        "Invalid params: initialize needs protocolVersion (a string), capabilities (an object) and clientInfo " +
+          "(name and version).",
+      );
     }
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header required (initialize first).");
   }
@@ -236,6 +246,12 @@ function cancelledIds(body: unknown): (string | number)[] {
       ? [id]
       : [];
   });
+}
+
+/** Whether a body holds an `initialize` request, well-formed or not. */
+function namesInitialize(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => (m as { method?: unknown } | null)?.method === "initialize");
 }
 
 function startsSession(body: unknown): boolean {

@@ -151,3 +151,48 @@ Deno.test("sessions: a session still answering a request is not idle, however lo
     await sessions.closeAll();
   }
 });
+
+Deno.test("sessions: a batch naming one id twice, and a malformed initialize, are refused with a precise 400", async () => {
+  const sessions = new LegacySessions({
+    build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
+    idleTtlSeconds: 60,
+    hasRoom: () => true,
+    replaySeconds: 0,
+    telemetry: NO_TELEMETRY,
+  });
+  const post = (body: unknown, sessionId?: string) =>
+    sessions.handle(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: { ...HEADERS, ...(sessionId ? { "mcp-session-id": sessionId } : {}) },
+        body: JSON.stringify(body),
+      }),
+      body,
+      tenant("alice"),
+    );
+  try {
+    const sessionId = (await open(sessions, tenant("alice"))).headers.get("mcp-session-id")!;
+    const twice = await post([
+      { jsonrpc: "2.0", id: 60, method: "ping" },
+      { jsonrpc: "2.0", id: 60, method: "tools/list" },
+    ], sessionId);
+    assert.equal(twice.status, 400);
+    const error = await twice.json();
+    assert.equal(error.id, 60);
+    assert.match(error.error.message, /id 60 .*twice in this batch/);
+
+    const malformed = await post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { capabilities: {} },
+    });
+    assert.equal(malformed.status, 400);
+    const refused = await malformed.json();
+    assert.equal(refused.error.code, -32602);
+    assert.match(refused.error.message, /initialize needs protocolVersion/);
+    assert.equal(sessions.size, 1, "no session opened for it");
+  } finally {
+    await sessions.closeAll();
+  }
+});
