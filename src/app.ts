@@ -4,6 +4,7 @@
  * service — metrics, rate limits, Redis and readiness. Transports receive an `App` and know nothing else.
  */
 import type { McpServer } from "@modelcontextprotocol/server";
+import { LRUCache } from "lru-cache";
 import type { Config } from "./config.ts";
 import { buildServer, type ServeContext } from "./mcp/server.ts";
 import type { PeerWrites } from "./mcp/peer_writes.ts";
@@ -87,7 +88,7 @@ export async function createApp(config: Config): Promise<App> {
   const tools = await exposedTools({ readOnly: config.readOnly, toolsets });
   const ttlSeconds = (group: string) => config.cacheTtls[group] ?? config.cacheTtls.default ?? 0;
   const retry = { ...DEFAULT_RETRY_POLICY, maxRetries: config.xyte.retryMax };
-  const breakers = circuitBreakers(config, telemetry);
+  const breakersOf = circuitBreakers(config, telemetry, multiTenant);
   const gates = new TenantGates(config.xyte.maxConcurrency);
   let peers: PeerWrites | undefined;
   const watches = new ResourceWatches({
@@ -129,7 +130,7 @@ export async function createApp(config: Config): Promise<App> {
         telemetry,
         cache: { store: cacheStore, tenant, ttlSeconds, reads: true },
         retry,
-        breakers,
+        breakers: breakersOf(tenant),
         gates: { gates, tenant },
       }),
   });
@@ -153,29 +154,49 @@ export async function createApp(config: Config): Promise<App> {
 }
 
 /** One circuit breaker per upstream origin (hub, entry), shared by every tenant's client. */
-function circuitBreakers(config: Config, telemetry: Telemetry): Breakers {
-  const byOrigin = new Map<string, CircuitBreaker>();
+/** Tenants whose circuit breakers are kept in multi-tenant mode (least recently used go first). */
+const MAX_TENANT_BREAKERS = 10_000;
+
+/**
+ * The circuit breakers a tenant's client uses, one per upstream origin. A single-tenant server has one set.
+ * In multi-tenant mode each tenant has its own: calls failing for one tenant (its slow queries timing out)
+ * must not pause every other tenant's calls, while a host that is down opens each tenant's circuit anyway.
+ * Forgetting a tenant's breaker only forgets its failure streak.
+ */
+function circuitBreakers(
+  config: Config,
+  telemetry: Telemetry,
+  multiTenant: boolean,
+): (tenant: string) => Breakers {
   const logger = log("xyte");
-  return {
+  const kept = new LRUCache<string, { breaker: CircuitBreaker; origin: string }>({
+    max: MAX_TENANT_BREAKERS,
+    // An open circuit forgotten no longer counts in xyte_mcp_circuit_open.
+    dispose: ({ breaker, origin }) => {
+      if (breaker.isOpen) telemetry.circuit(origin, false);
+    },
+  });
+  return (tenant) => ({
     for(origin) {
-      let breaker = byOrigin.get(origin);
-      if (!breaker) {
-        breaker = new CircuitBreaker(new URL(origin).host, {
-          failureThreshold: config.xyte.breakerFailures,
-          cooldownMs: config.xyte.breakerCooldownSeconds * 1000,
-          onChange: (open) => {
-            telemetry.circuit(origin, open);
-            logger.warning(open ? "circuit opened: Xyte calls fail fast" : "circuit closed", {
-              host: new URL(origin).host,
-              cooldownSeconds: config.xyte.breakerCooldownSeconds,
-            });
-          },
-        });
-        byOrigin.set(origin, breaker);
-      }
+      const key = multiTenant ? `${tenant} ${origin}` : origin;
+      const found = kept.get(key);
+      if (found) return found.breaker;
+      const breaker = new CircuitBreaker(new URL(origin).host, {
+        failureThreshold: config.xyte.breakerFailures,
+        cooldownMs: config.xyte.breakerCooldownSeconds * 1000,
+        onChange: (open) => {
+          telemetry.circuit(origin, open);
+          logger.warning(open ? "circuit opened: Xyte calls fail fast" : "circuit closed", {
+            host: new URL(origin).host,
+            ...(multiTenant ? { tenant } : {}),
+            cooldownSeconds: config.xyte.breakerCooldownSeconds,
+          });
+        },
+      });
+      kept.set(key, { breaker, origin });
       return breaker;
     },
-  };
+  });
 }
 
 async function rateLimiter(config: Config, redis: Redis | undefined): Promise<RateLimiter> {

@@ -83,7 +83,9 @@ export function createMetrics(): Metrics {
   });
   const circuitOpen = new Gauge({
     name: name("circuit_open"),
-    help: "1 while the circuit breaker of an upstream host is open (requests fail fast), else 0.",
+    help:
+      "Open circuit breakers of an upstream host (its requests fail fast): 1 or 0, or with a multi-tenant " +
+      "server (one breaker per tenant) the number of tenants whose circuit is open.",
     labelNames: ["host"] as const,
     registers,
   });
@@ -146,7 +148,9 @@ export function createMetrics(): Metrics {
     },
     circuit(host: string, open: boolean): void {
       // Hosts are the configured hub and entry URLs: two values at most.
-      circuitOpen.set({ host: hostLabel(host) }, open ? 1 : 0);
+      // Each breaker reports opening and closing once each (or closing when forgotten while open).
+      if (open) circuitOpen.inc({ host: hostLabel(host) });
+      else circuitOpen.dec({ host: hostLabel(host) });
     },
     cache(event: CacheEvent, group: string): void {
       cacheEvents.inc({

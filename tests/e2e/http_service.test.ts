@@ -158,6 +158,42 @@ Deno.test("multi-tenant: each client's key sees only its organization, in data a
   }
 });
 
+Deno.test("multi-tenant: one tenant's failing calls open its own circuit, not the other tenants'", async () => {
+  const keyA = "circuit-tenant-a-key";
+  const keyB = "circuit-tenant-b-key";
+  const hub = await startSimulator({
+    organizations: [{ key: keyA, seed: 5, name: "Epsilon" }, { key: keyB, seed: 6, name: "Zeta" }],
+  });
+  const server = await startHttpServer(serverEnv(undefined, {
+    XYTE_HUB_URL: hub.url,
+    XYTE_ENTRY_URL: hub.url,
+    XYTE_RETRY_MAX: "0",
+    XYTE_BREAKER_FAILURES: "2",
+    XYTE_BREAKER_COOLDOWN_S: "60",
+  }));
+  try {
+    const [orgA, orgB] = hub.state.organizations;
+    const deviceA = orgA!.devices[0]!.id;
+    hub.faults.add({ pathPrefix: `/core/v1/organization/devices/${deviceA}`, status: 503 });
+    const alpha = await connect(server.url, { "x-xyte-api-key": keyA });
+    const beta = await connect(server.url, { "x-xyte-api-key": keyB });
+    const codeOf = async (client: Client, deviceId: string) => {
+      const result = await client.callTool({ name: "get_device", arguments: { device_id: deviceId } });
+      return (result.structuredContent as { error?: { code: string } }).error?.code ?? "ok";
+    };
+    assert.deepEqual([await codeOf(alpha, deviceA), await codeOf(alpha, deviceA)], ["upstream", "upstream"]);
+    assert.equal(await codeOf(alpha, deviceA), "circuit_open", "tenant A's circuit opened");
+    assert.equal(await codeOf(beta, orgB!.devices[0]!.id), "ok", "tenant B is not paused");
+    const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+    assert.match(metrics, /xyte_mcp_circuit_open\{host="[^"]+"\} 1\n/, "one tenant's circuit is open");
+    await alpha.close();
+    await beta.close();
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
 Deno.test("two single-tenant deployments with different keys sharing one Redis share no cache entries or limits", async () => {
   const redis = await startTestRedis();
   if (!redis) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
