@@ -69,7 +69,9 @@ export async function createApp(config: Config): Promise<App> {
       redis = await connectRedis(config.redisUrl);
       const live = redis;
       closers.push(() => live.quit());
-      cacheStore = createRedisCacheStore(live);
+      // A generation outlives every entry stored under it by a minute, then leaves nothing behind.
+      const longestTtl = Math.max(0, ...Object.values(config.cacheTtls));
+      cacheStore = createRedisCacheStore(live, { generationTtlSeconds: longestTtl + 60 });
     }
     limiter = await rateLimiter(config, redis);
   }

@@ -92,24 +92,49 @@ export interface RedisCacheOptions {
   prefix?: string;
   /** A command not answered within this many milliseconds counts as failed; default 500. */
   commandTimeoutMs?: number;
+  /**
+   * How long a tenant's generation is kept after its last bump; default a day. It must outlast every cached
+   * entry (the longest cache TTL): a tenant that stopped writing leaves nothing behind for good.
+   */
+  generationTtlSeconds?: number;
 }
+
+/**
+ * Bumps a generation and sets its expiry. A missing generation (never bumped, or expired) starts from the
+ * Redis clock in milliseconds, so it never lands back on a number entries were stored under before.
+ */
+const BUMP_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+local n
+if current then
+  n = tonumber(current) + 1
+else
+  local now = redis.call('TIME')
+  n = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+end
+redis.call('SET', KEYS[1], string.format('%.0f', n), 'EX', ARGV[1])
+return string.format('%.0f', n)
+`;
 
 const WARN_INTERVAL_MS = 60_000;
 
 /**
- * A cache shared by replicas: `SET key value EX ttl`, `GET`, and `INCR` for generations. Values live under
+ * A cache shared by replicas: `SET key value EX ttl`, `GET`, and a bump script for generations (which expire a
+ * while after their last bump, see `generationTtlSeconds`). Values live under
  * `<prefix>v:<cacheKey>`, generations under `<prefix>gen:<tenant digest>`.
  *
  * Failures never reach the caller: `get` misses, `set` is dropped, and a warning is logged at most once a
  * minute. Generations then come from a local counter (the last value seen from Redis, bumped locally):
  * during an outage replicas do not see each other's bumps, so another replica may serve entries a write
  * invalidated until their TTL runs out. A bump Redis missed is made up at the tenant's next generation read
- * that reaches it (INCR instead of GET), so once Redis is back the entries of before the write are not served
+ * that reaches it (a bump instead of GET), so once Redis is back the entries of before the write are not served
  * here, nor by the other replicas.
  */
 export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions = {}): CacheStore {
   const prefix = options.prefix ?? `${REDIS_KEY_PREFIX}cache:`;
   const timeoutMs = options.commandTimeoutMs ?? 500;
+  const generationTtl = String(Math.max(1, Math.ceil(options.generationTtlSeconds ?? 86_400)));
+  const bump = (key: string) => redis.eval(BUMP_SCRIPT, 1, key, generationTtl) as Promise<string>;
   const fallback = new GenerationCounter();
   /** Tenants whose generation was bumped while Redis was unreachable. */
   const unsynced = new LRUCache<string, true>({ max: MAX_TENANTS });
@@ -147,10 +172,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
     async generation(tenant) {
       const key = await generationKey(tenant);
       const owed = unsynced.has(tenant);
-      const value = await attempt<number | string | null>(
-        "generation",
-        () => owed ? redis.incr(key) : redis.get(key),
-      );
+      const value = await attempt("generation", () => owed ? bump(key) : redis.get(key));
       if (value === FAILED) return fallback.get(tenant);
       if (owed) unsynced.delete(tenant);
       const n = value === null ? 0 : Number(value);
@@ -160,13 +182,14 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
     },
     async bumpGeneration(tenant) {
       const key = await generationKey(tenant);
-      const value = await attempt("bumpGeneration", () => redis.incr(key));
-      if (value === FAILED) {
+      const value = await attempt("bumpGeneration", () => bump(key));
+      const n = value === FAILED ? NaN : Number(value);
+      if (!Number.isSafeInteger(n)) {
         unsynced.set(tenant, true);
         return fallback.bump(tenant);
       }
-      fallback.remember(tenant, value);
-      return value;
+      fallback.remember(tenant, n);
+      return n;
     },
     close() {
       closed = true;

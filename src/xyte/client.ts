@@ -169,11 +169,17 @@ export class XyteClient {
     const cache = this.#options.cache;
     if (!cache) return await this.#sendResilient(spec, options);
     if (spec.method !== "GET") {
+      let landed = true;
       try {
         return await this.#sendResilient(spec, options);
+      } catch (error) {
+        if (error instanceof XyteError && !mayHaveChanged(error)) landed = false;
+        throw error;
       } finally {
-        // Whatever the outcome (a timed-out write may still have landed), the tenant's reads are stale now.
-        await cache.store.bumpGeneration(cache.tenant);
+        // Unless Xyte refused it or it was never sent (a timed-out write may still have landed), the
+        // tenant's reads are stale now. (A refused call must not cost a generation: with random keys,
+        // each would leave one behind.)
+        if (landed) await cache.store.bumpGeneration(cache.tenant);
       }
     }
     const ttl = cache.ttlSeconds(spec.group);
@@ -500,6 +506,15 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false };
   }
+}
+
+/**
+ * Whether a failed write may still have changed something: Xyte answered 5xx, or did not answer at all. Not
+ * when it refused the call (4xx) or the call was never sent (no key, invalid, host not allowed, circuit open).
+ */
+function mayHaveChanged(error: XyteError): boolean {
+  if (error.status !== undefined) return error.status >= 500;
+  return !["validation", "auth", "host_not_allowed", "circuit_open"].includes(error.code);
 }
 
 /** Xyte's error text from `{error}`, `{message}` or `{errors}` bodies. */

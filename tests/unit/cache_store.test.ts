@@ -106,7 +106,7 @@ Deno.test("redis store: against a real Redis", async (t) => {
   const a = await connectRedis(server.url);
   const b = await connectRedis(server.url);
   try {
-    const replicaA = createRedisCacheStore(a, { prefix });
+    const replicaA = createRedisCacheStore(a, { prefix, generationTtlSeconds: 120 });
     const replicaB = createRedisCacheStore(b, { prefix });
 
     await t.step("set, get, and expiry after the TTL", async () => {
@@ -122,16 +122,29 @@ Deno.test("redis store: against a real Redis", async (t) => {
       assert.equal(await replicaA.get("k2"), "kept");
     });
 
-    await t.step("a generation bump on one replica is seen by the other", async () => {
+    await t.step("a generation bump on one replica is seen by the other; generations expire", async () => {
       const tenant = "tenant-with-writes";
       assert.equal(await replicaB.generation(tenant), 0);
-      assert.equal(await replicaA.bumpGeneration(tenant), 1);
-      assert.equal(await replicaB.generation(tenant), 1);
-      assert.equal(await replicaB.bumpGeneration(tenant), 2);
-      assert.equal(await replicaA.generation(tenant), 2);
+      const first = await replicaA.bumpGeneration(tenant);
+      const clock = Number((await a.time())[0]) * 1000;
+      assert.ok(
+        Math.abs(first - clock) < 5_000,
+        `a new generation starts from Redis's clock in ms (${first})`,
+      );
+      assert.equal(await replicaB.generation(tenant), first);
+      assert.equal(await replicaB.bumpGeneration(tenant), first + 1);
+      assert.equal(await replicaA.generation(tenant), first + 1);
       const keys = await a.keys(`${prefix}gen:*`);
       assert.equal(keys.length, 1);
       assert.match(keys[0]!, /gen:[0-9a-f]{32}$/, "the tenant appears only as a digest");
+      const ttl = await a.ttl(keys[0]!);
+      assert.ok(ttl > 0 && ttl <= 86_400, `it expires (the last bump set a day by default: ${ttl} s)`);
+      await replicaA.bumpGeneration(tenant);
+      assert.ok((await a.ttl(keys[0]!)) <= 120, "generationTtlSeconds sets it");
+      // Expired (no write for longer than any entry lives): the next generation is new, never an old number.
+      await a.del(keys[0]!);
+      assert.equal(await replicaA.generation(tenant), 0);
+      assert.ok((await replicaA.bumpGeneration(tenant)) >= first + 2);
     });
 
     await t.step("keys live under REDIS_KEY_PREFIX + cache: by default", async () => {
@@ -145,13 +158,13 @@ Deno.test("redis store: against a real Redis", async (t) => {
     await t.step("a closed connection degrades to misses and local generations", async () => {
       const c = await connectRedis(server.url);
       const store = createRedisCacheStore(c, { prefix });
-      assert.equal(await store.generation("tenant-with-writes"), 2);
+      const seen = await store.generation("tenant-with-writes");
       c.disconnect();
       const started = performance.now();
       assert.equal(await store.get("k2"), undefined);
       await store.set("k4", "dropped", 60);
-      assert.equal(await store.generation("tenant-with-writes"), 2, "last value seen from Redis");
-      assert.equal(await store.bumpGeneration("tenant-with-writes"), 3, "bumped locally");
+      assert.equal(await store.generation("tenant-with-writes"), seen, "last value seen from Redis");
+      assert.equal(await store.bumpGeneration("tenant-with-writes"), seen + 1, "bumped locally");
       assert.equal(await store.generation("never-seen"), 0);
       assert.ok(performance.now() - started < 400, "fails fast");
       assert.equal(await a.exists(`${prefix}v:k4`), 0);

@@ -532,6 +532,30 @@ Deno.test("cache: a fresh read (cache: false) goes upstream and refreshes the en
   assert.equal(requests.length, 2);
 });
 
+Deno.test("cache: a write Xyte refused or that was never sent costs no generation; one that may have landed does", async () => {
+  const store = createMemoryCacheStore();
+  let answer: Responder = status(401, '{"error":"bad key"}');
+  const { xyte } = client((request, signal) => answer(request, signal), {
+    cache: { store, tenant: "t1", ttlSeconds: () => 300, reads: true },
+    timeoutMs: 50,
+  });
+  const write = () =>
+    xyte.call("organization.devices.updateDevice", { path: { device_id: "d1" }, body: { name: "x" } });
+  for (const refused of [status(401), status(404), status(422), status(429)]) {
+    answer = refused;
+    await assert.rejects(write());
+  }
+  await assert.rejects(xyte.call("organization.devices.updateDevice", { path: {}, body: {} }), /device_id/);
+  assert.equal(await store.generation("t1"), 0, "refused or unsent writes leave the reads' cache alone");
+  answer = status(502);
+  await assert.rejects(write());
+  answer = hangingFetch;
+  await assert.rejects(write(), (error: XyteError) => error.code === "timeout");
+  answer = () => Response.json({ id: "d1" });
+  await write();
+  assert.equal(await store.generation("t1"), 3, "a 5xx, a timeout and a success may each have changed data");
+});
+
 Deno.test("cache: a device endpoint's answer is never served to a call with another device key", async () => {
   const { xyte, requests } = client(
     (request) =>
