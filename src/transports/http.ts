@@ -195,11 +195,14 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       });
     }
     const tenant = c.get("tenant");
-    const parsedBody = c.get("parsedBody");
+    let parsedBody = c.get("parsedBody");
     if (sessions && await isLegacyRequest(request, parsedBody)) {
       return await sessions.handle(request, parsedBody, tenant);
     }
     tenantOf.set(request, tenant);
+    // Served per request: a request cancelled in its own batch would get no answer, and its stream would stay
+    // open for good (nothing else can reach that server instance). Such cancellations are dropped.
+    if (Array.isArray(parsedBody)) parsedBody = withoutSelfCancellations(parsedBody);
     const listened = c.get("listened");
     if (listened?.length && tenant.deps.watches) {
       const scope = { uris: listened, watch: resourceWatcher(tenant.deps, tenant.deps.watches) };
@@ -402,4 +405,17 @@ function legacySseOff(): Response {
 function isJsonMediaType(contentType: string | null): boolean {
   if (contentType === null) return false;
   return contentType.split(";", 1)[0]!.trim().toLowerCase() === "application/json";
+}
+
+/** A batch without the `notifications/cancelled` messages that name a request of the same batch. */
+export function withoutSelfCancellations(batch: unknown[]): unknown[] {
+  const ids = new Set<unknown>();
+  for (const m of batch) {
+    const message = m as { id?: unknown; method?: unknown } | null;
+    if (typeof message?.method === "string" && message.id !== undefined) ids.add(message.id);
+  }
+  return batch.filter((m) => {
+    const message = m as { method?: unknown; params?: { requestId?: unknown } } | null;
+    return !(message?.method === "notifications/cancelled" && ids.has(message.params?.requestId));
+  });
 }

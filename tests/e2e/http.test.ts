@@ -89,6 +89,24 @@ Deno.test("http (--stateless): clients of both eras are served without sessions;
       assert.equal(response.status, 404, `${method} ${path}`);
       assert.match((await response.json()).error.message, /off with --stateless.*\/mcp/);
     }
+    // A request cancelled in its own batch: nothing else could reach it, so it is answered, not left open.
+    const batch = await fetch(server.url, {
+      method: "POST",
+      headers: { ...JSON_RPC_HEADERS, "mcp-protocol-version": "2025-03-26" },
+      body: JSON.stringify([
+        {
+          jsonrpc: "2.0",
+          id: 5,
+          method: "tools/call",
+          params: { name: "list_devices", arguments: { per_page: 1 } },
+        },
+        { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 5 } },
+      ]),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const answered = await batch.text();
+    assert.match(answered, /"result":\{"content"/);
+    assert.match(answered, /"id":5\}/);
     // 405s name the one method served, whatever the refused method.
     for (const method of ["GET", "DELETE", "PUT"]) {
       const response = await fetch(server.url, { method, headers: JSON_RPC_HEADERS });
