@@ -109,6 +109,15 @@ export async function createApp(config: Config): Promise<App> {
     );
     closers.push(() => listening.close());
   }
+  // The clients of one tenant share an identity, so what is kept per client (completion directories, the
+  // connector's search corpus) serves all of the tenant's sessions and requests: multi-tenant mode builds a
+  // client per session, or per request when served without one.
+  const identities = new LRUCache<string, object>({ max: MAX_TENANT_IDENTITIES });
+  const identityOf = (tenant: string): object => {
+    let identity = identities.get(tenant);
+    if (!identity) identities.set(tenant, identity = {});
+    return identity;
+  };
   const tenancy = new Tenancy({
     tools,
     readOnly: config.readOnly,
@@ -134,7 +143,7 @@ export async function createApp(config: Config): Promise<App> {
         retry,
         breakers: breakersOf(tenant),
         gates: { gates, tenant },
-      }),
+      }, identityOf(tenant)),
   });
   logger.info("tools exposed", { toolsets: toolsets.join(","), tools: tools.length, multiTenant });
 
@@ -156,6 +165,9 @@ export async function createApp(config: Config): Promise<App> {
 }
 
 /** One circuit breaker per upstream origin (hub, entry), shared by every tenant's client. */
+/** Tenants whose client identity (and with it, per-client caches) is kept (least recently used go first). */
+const MAX_TENANT_IDENTITIES = 10_000;
+
 /** Tenants whose circuit breakers are kept in multi-tenant mode (least recently used go first). */
 const MAX_TENANT_BREAKERS = 10_000;
 

@@ -194,6 +194,40 @@ Deno.test("multi-tenant: one tenant's failing calls open its own circuit, not th
   }
 });
 
+Deno.test("multi-tenant --stateless: completions reuse the tenant's directory across requests", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(
+    serverEnv(undefined, { XYTE_HUB_URL: hub.url, XYTE_ENTRY_URL: hub.url }),
+    ["--stateless"],
+  );
+  try {
+    const complete = async (id: number) => {
+      const before = hub.requests.length;
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, "mcp-protocol-version": "2025-06-18", "x-xyte-api-key": ORG_KEY },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          method: "completion/complete",
+          params: {
+            ref: { type: "ref/resource", uri: "xyte://devices/{device_id}" },
+            argument: { name: "device_id", value: "" },
+          },
+        }),
+      });
+      const text = await response.text();
+      assert.match(text, /"completion":\{"values":\["/, text.slice(0, 200));
+      return hub.requests.length - before;
+    };
+    assert.ok(await complete(1) > 0, "the first request reads the directory upstream");
+    assert.equal(await complete(2), 0, "the next request of the same tenant (its own client) reuses it");
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
 Deno.test("two single-tenant deployments with different keys sharing one Redis share no cache entries or limits", async () => {
   const redis = await startTestRedis();
   if (!redis) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
