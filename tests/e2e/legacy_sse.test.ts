@@ -428,7 +428,7 @@ Deno.test("legacy SSE: closeAll(graceMs) lets a call in progress answer down the
   }
 });
 
-Deno.test("legacy SSE: closeAll(graceMs) does not wait past the grace period for a hung call", async () => {
+Deno.test("legacy SSE: closeAll(graceMs) does not wait past the grace period for a hung call, and answers it", async () => {
   const server = await startLegacy();
   try {
     const { reader, postUrl } = await openInitialized(server.url);
@@ -443,9 +443,12 @@ Deno.test("legacy SSE: closeAll(graceMs) does not wait past the grace period for
     await call.body?.cancel();
     await waitFor(() => server.endpoint.pendingRequests === 1, "the call to be in progress");
     const started = Date.now();
-    await server.endpoint.closeAll(150);
+    assert.equal(await server.endpoint.closeAll(150), false, "not every request was answered in time");
     assert.ok(Date.now() - started < 2000);
-    assert.equal(await reader.nextEvent(), undefined, "the stream ends without an answer");
+    const answer = JSON.parse((await reader.nextEvent())!.data);
+    assert.equal(answer.id, 6);
+    assert.match(answer.error.message, /shut down before this request finished/);
+    assert.equal(await reader.nextEvent(), undefined, "then the stream ends");
   } finally {
     await server.close();
   }
