@@ -4,8 +4,8 @@
  *
  * A server is built per session (per request when stateless), and every registered handler costs that
  * server about 0.4 KB: the SDK wraps it twice. The list methods and completion answer from tables shared by
- * every session over one Xyte client, so their routes are built once with those tables, and a session adds
- * one closure for all of them. Only methods the SDK does nothing more for belong here: `tools/call` (result
+ * every session, whatever its tenant (each route is handed the serving server's Xyte client), so their routes
+ * are built once with those tables, and a session adds one closure for all of them. Only methods the SDK does nothing more for belong here: `tools/call` (result
  * validation), `resources/read` and `prompts/get` (2026-07-28 input_required) stay registered handlers.
  *
  * That is for 2025-era servers, which live as long as their session. A 2026-07-28 server lives for one
@@ -21,9 +21,17 @@ import {
   type ServerContext,
 } from "@modelcontextprotocol/server";
 import type { z } from "zod";
+import type { XyteClient } from "../xyte/client.ts";
 
-/** Answers one method; `request.params` is as the client sent it (validate it with `validParams`). */
-export type Route = (request: JSONRPCRequest, ctx: ServerContext) => Result | Promise<Result>;
+/**
+ * Answers one method; `request.params` is as the client sent it (validate it with `validParams`). `xyte` is
+ * the serving server's client: routes are shared by every server, whatever its tenant.
+ */
+export type Route = (
+  request: JSONRPCRequest,
+  ctx: ServerContext,
+  xyte: XyteClient,
+) => Result | Promise<Result>;
 
 /** Routes by method name. */
 export type Routes = Readonly<Record<string, Route>>;
@@ -31,12 +39,14 @@ export type Routes = Readonly<Record<string, Route>>;
 export const NO_ROUTES: Routes = Object.freeze({});
 
 /**
- * Answers `shared` routes (built once per client, see above) and then `session` routes (made per server,
- * e.g. subscriptions); anything else is method-not-found, as without a fallback. `era` is the server's.
+ * Answers `shared` routes (built once, see above) and then `session` routes (made per server, e.g.
+ * subscriptions) for a server acting with `xyte`; anything else is method-not-found, as without a fallback.
+ * `era` is the server's.
  */
 export function serveRoutes(
   server: McpServer,
   era: "legacy" | "modern",
+  xyte: XyteClient,
   shared: Routes,
   session: Routes = NO_ROUTES,
 ): void {
@@ -44,10 +54,10 @@ export function serveRoutes(
     // Every route is a spec request method; the SDK's overloads want each as a literal.
     const register = server.server.setRequestHandler.bind(server.server) as (
       method: string,
-      route: Route,
+      handler: (request: JSONRPCRequest, ctx: ServerContext) => Result | Promise<Result>,
     ) => void;
     for (const [method, route] of [...Object.entries(shared), ...Object.entries(session)]) {
-      register(method, route);
+      register(method, (request, ctx) => route(request, ctx, xyte));
     }
     return;
   }
@@ -58,7 +68,7 @@ export function serveRoutes(
       ? session[request.method]
       : undefined;
     if (!route) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, "Method not found");
-    return await route(request, ctx);
+    return await route(request, ctx, xyte);
   };
 }
 

@@ -43,7 +43,7 @@ const NO_RESOURCES = {} as ResourceTable;
 
 /** completion/complete over a pair of tables: built once per pair, shared by every server over them. */
 const completionRoutes = weakMemo((prompts: PromptTable, resources: ResourceTable): Routes => ({
-  "completion/complete": async (request) => {
+  "completion/complete": async (request, _ctx, xyte) => {
     // Parameters validated here, so a malformed request is -32602 (invalid params), not an internal error.
     const { ref, argument } = validParams(CompleteParams, request);
     let completer;
@@ -61,7 +61,7 @@ const completionRoutes = weakMemo((prompts: PromptTable, resources: ResourceTabl
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid completion reference: ${ref.type}`);
     }
     if (completer === "none") return NO_VALUES;
-    const values = await completer(argument.value);
+    const values = await completer(argument.value, xyte);
     return {
       completion: {
         values: values.slice(0, MAX_COMPLETION_VALUES),

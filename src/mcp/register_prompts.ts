@@ -16,7 +16,6 @@ import { z } from "zod";
 import { PROMPTS } from "../registry.ts";
 import { type Completer, completerFor } from "../resources/completers.ts";
 import type { DirectoryCache } from "../resources/directory.ts";
-import type { XyteClient } from "../xyte/client.ts";
 import { type PromptArgumentSpec, type PromptDefinition, type ToolMentions, toolMentions } from "./prompt.ts";
 import type { ServerDeps } from "./server.ts";
 import type { Tool } from "./tool.ts";
@@ -62,7 +61,7 @@ export function registerPrompts(
   deps: ServerDeps,
   prompts: readonly PromptDefinition[] = PROMPTS,
 ): PromptTable | undefined {
-  const table = promptTable(deps.xyte, deps.tools, prompts, deps.directories);
+  const table = promptTable(deps.tools, prompts, deps.directories);
   if (table.prompts.size === 0) return undefined;
   const low = server.server;
   low.registerCapabilities({ prompts: { listChanged: false } });
@@ -91,9 +90,9 @@ export function registerPrompts(
   return table;
 }
 
+/** The prompts a tool selection serves: built once per selection, shared by every server (any tenant). */
 const promptTable = weakMemo(
   (
-    xyte: XyteClient,
     tools: readonly Tool[],
     prompts: readonly PromptDefinition[],
     directories: DirectoryCache,
@@ -105,7 +104,7 @@ const promptTable = weakMemo(
       const specs = Object.entries(def.arguments);
       const completers: Record<string, Completer> = {};
       for (const [name, spec] of specs) {
-        const completer = argumentCompleter(spec, xyte, directories);
+        const completer = argumentCompleter(spec, directories);
         if (completer) completers[name] = completer;
       }
       served.set(def.name, {
@@ -163,16 +162,12 @@ function argumentSchema(spec: PromptArgumentSpec): z.ZodType {
 }
 
 /** Choices complete by prefix; other arguments from live data or the catalog when they say so. */
-function argumentCompleter(
-  spec: PromptArgumentSpec,
-  xyte: XyteClient,
-  directories: DirectoryCache,
-): Completer | undefined {
+function argumentCompleter(spec: PromptArgumentSpec, directories: DirectoryCache): Completer | undefined {
   const choices = spec.choices;
   if (choices) {
     return (typed) => Promise.resolve(choices.filter((c) => c.startsWith(typed.trim().toLowerCase())));
   }
-  return spec.complete ? completerFor(spec.complete, xyte, directories) : undefined;
+  return spec.complete ? completerFor(spec.complete, directories) : undefined;
 }
 
 /** Validated values as `render` takes them: trimmed, empty ones absent, choices in lower case. */

@@ -42,7 +42,11 @@ import type { ServerDeps } from "./server.ts";
 
 const resourceLog = log("resource");
 
-/** What one Xyte client can read: built once per client, shared by every server over it. */
+/**
+ * What a client can read: built once per kind of client (with or without an organization key), resource list
+ * and directory cache, shared by every server over it whatever its tenant. (Built per client, it cost a
+ * multi-tenant session, which has a client of its own, about 45 KB.)
+ */
 export interface ResourceTable {
   readonly fixed: ReadonlyMap<string, FixedResource>;
   readonly templates: readonly {
@@ -85,6 +89,7 @@ export function registerResources(
 ): ResourceTable | undefined {
   const { directories } = deps;
   const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
+
   if (table.fixed.size === 0 && table.templates.length === 0) return undefined;
   const low = server.server;
   low.registerCapabilities({
@@ -117,16 +122,27 @@ export function parseResourceUri(raw: string): URL {
   }
 }
 
-/** What a client can read, once per Xyte client, resource list and directory cache. */
-export const resourceTable = weakMemo(
+/** What `xyte` can read, from `resources`. */
+export function resourceTable(
+  xyte: XyteClient,
+  resources: readonly ResourceDefinition[],
+  directories: DirectoryCache,
+): ResourceTable {
+  const scope = xyte.hasKeyFor("organization") ? WITH_ORGANIZATION_KEY : WITHOUT_ORGANIZATION_KEY;
+  return tableFor(scope, resources, directories);
+}
+
+// Memo keys for the two kinds of client.
+const WITH_ORGANIZATION_KEY = { organization: true };
+const WITHOUT_ORGANIZATION_KEY = { organization: false };
+
+const tableFor = weakMemo(
   (
-    xyte: XyteClient,
+    scope: { organization: boolean },
     resources: readonly ResourceDefinition[],
     directories: DirectoryCache,
   ): ResourceTable => {
-    const readable = resources.filter((def) =>
-      def.scope !== "organization" || xyte.hasKeyFor("organization")
-    );
+    const readable = resources.filter((def) => def.scope !== "organization" || scope.organization);
     const metadata = (def: ResourceDefinition) => ({
       title: def.title,
       description: def.description,
@@ -142,7 +158,7 @@ export const resourceTable = weakMemo(
       const complete = Object.fromEntries(
         Object.entries(def.variables).map((
           [name, source],
-        ) => [name, completerFor(source, xyte, directories)]),
+        ) => [name, completerFor(source, directories)]),
       );
       templates.push({ def, template: new UriTemplate(def.uriTemplate), complete });
     }
@@ -169,7 +185,7 @@ export const resourceTable = weakMemo(
         return fixed.has(uri) ? "none" : undefined;
       },
       routes: {
-        "resources/list": async (_request, ctx): Promise<ListResourcesResult> => {
+        "resources/list": async (_request, ctx, xyte): Promise<ListResourcesResult> => {
           const context = { xyte, signal: ctx.mcpReq.signal, directories };
           const listed = await Promise.all(
             templates.filter((t) => t.def.list).map((t) => listInstances(t.def, context)),

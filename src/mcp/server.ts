@@ -120,6 +120,7 @@ export function buildServer(
   serveRoutes(
     server,
     serve.era,
+    deps.xyte,
     sharedRoutes(
       tools ?? NO_ROUTES,
       resources?.routes ?? NO_ROUTES,

@@ -8,8 +8,8 @@ import { ENDPOINTS } from "../xyte/catalog.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import type { DirectoryCache, DirectoryKind } from "./directory.ts";
 
-/** Completes what the user typed so far into matching ids. */
-export type Completer = (typed: string) => Promise<string[]>;
+/** Completes what the user typed so far into matching ids, from what `xyte`'s tenant holds. */
+export type Completer = (typed: string, xyte: XyteClient) => Promise<string[]>;
 
 const DIRECTORY_OF: Record<Exclude<CompletionSource, "endpoint_key">, DirectoryKind> = {
   device_id: "devices",
@@ -25,19 +25,15 @@ const ENDPOINT_CANDIDATES: readonly CompletionCandidate[] = ENDPOINTS.map((e) =>
 const completionLog = log("completion");
 
 /**
- * The completer of one source for one client. Completion is a convenience: when Xyte cannot be read, it
- * answers no values (and logs why) rather than failing the request.
+ * The completer of one source. Completion is a convenience: when Xyte cannot be read, it answers no values
+ * (and logs why) rather than failing the request.
  */
-export function completerFor(
-  source: CompletionSource,
-  xyte: XyteClient,
-  directories: DirectoryCache,
-): Completer {
+export function completerFor(source: CompletionSource, directories: DirectoryCache): Completer {
   if (source === "endpoint_key") {
     return (typed) => Promise.resolve(matchCompletions(ENDPOINT_CANDIDATES, typed));
   }
   const kind = DIRECTORY_OF[source];
-  return async (typed) => {
+  return async (typed, xyte) => {
     try {
       return matchCompletions(await directories.get(xyte, kind), typed);
     } catch (error) {

@@ -31,16 +31,16 @@ Deno.test("completion cache: two API keys in one process complete from their own
   const idsA = new Set(orgA!.devices.map((d) => d.id));
   const idsB = new Set(orgB!.devices.map((d) => d.id));
 
-  const fromA = await completerFor("device_id", a, cache)("");
-  const fromB = await completerFor("device_id", b, cache)("");
+  const fromA = await completerFor("device_id", cache)("", a);
+  const fromB = await completerFor("device_id", cache)("", b);
   assert.equal(fromA.length, 40);
   assert.equal(fromB.length, 40);
   assert.ok(fromA.every((id) => idsA.has(id) && !idsB.has(id)), "tenant A sees only its devices");
   assert.ok(fromB.every((id) => idsB.has(id) && !idsA.has(id)), "tenant B sees only its devices");
 
-  const spaceA = await completerFor("space_id", a, cache)("");
+  const spaceA = await completerFor("space_id", cache)("", a);
   assert.deepEqual(new Set(spaceA), new Set(orgA!.spaces.map((s) => String(s.id))));
-  const ticketsB = await completerFor("ticket_id", b, cache)("");
+  const ticketsB = await completerFor("ticket_id", cache)("", b);
   assert.deepEqual(
     new Set(ticketsB),
     new Set(orgB!.tickets.filter((t) => t.status === "open").map((t) => t.id)),
@@ -88,16 +88,16 @@ Deno.test("completion cache: a failed fetch is not kept, and completion answers 
         : Promise.resolve([{ id: "d-1", label: "Desk", description: "" }]);
     },
   });
-  assert.deepEqual(await completerFor("device_id", a, cache)("d"), []);
+  assert.deepEqual(await completerFor("device_id", cache)("d", a), []);
   fail = false;
-  assert.deepEqual(await completerFor("device_id", a, cache)("d"), ["d-1"]);
+  assert.deepEqual(await completerFor("device_id", cache)("d", a), ["d-1"]);
   assert.equal(calls, 2);
 });
 
 Deno.test("completion: endpoint keys complete from the catalog without any upstream call", async () => {
   const { sim, a } = twoTenants();
   const before = sim.requests.length;
-  const keys = await completerFor("endpoint_key", a, new DirectoryCache())("organization.devices.get");
+  const keys = await completerFor("endpoint_key", new DirectoryCache())("organization.devices.get", a);
   assert.deepEqual(keys, [
     "organization.devices.getDevice",
     "organization.devices.getDevices",
