@@ -188,11 +188,22 @@ export class TenantGates {
 
   constructor(readonly limit: number) {}
 
+  /** Tenants with a gate kept (one with calls in flight or waiting). */
+  get size(): number {
+    return this.#gates.size;
+  }
+
   /** Runs `work` inside the tenant's gate. */
   async run<T>(tenant: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
     let gate = this.#gates.get(tenant);
     if (!gate) this.#gates.set(tenant, gate = new Semaphore(this.limit));
-    await gate.acquire(signal);
+    try {
+      await gate.acquire(signal);
+    } catch (error) {
+      // Refused at once (an aborted caller) on a gate nobody else uses: it must not stay behind.
+      if (gate.active === 0) this.#gates.delete(tenant);
+      throw error;
+    }
     try {
       return await work();
     } finally {

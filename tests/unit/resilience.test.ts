@@ -125,6 +125,12 @@ Deno.test("tenant gates bound each tenant separately and forget idle ones", asyn
   peak = 0;
   await Promise.all([gates.run("a", undefined, work), gates.run("b", undefined, work)]);
   assert.equal(peak, 2, "tenants do not wait for each other");
+  assert.equal(gates.size, 0, "idle gates are forgotten");
+  // A caller that gave up before its turn (e.g. cancelled) leaves nothing behind either.
+  for (let i = 0; i < 100; i++) {
+    await assert.rejects(gates.run(`gone-${i}`, AbortSignal.abort(), work));
+  }
+  assert.equal(gates.size, 0, "no gate kept for tenants whose calls were refused at once");
 });
 
 Deno.test("sleep ends early with the signal's reason", async () => {
