@@ -24,7 +24,7 @@ export interface TenantKeys {
 }
 
 export interface Tenant {
-  /** Hash of the tenant's keys (16 hex chars): safe to log, to key caches and rate limits. */
+  /** Hash of the tenant's keys (32 hex chars): safe to log, to key caches and rate limits. */
   id: string;
   deps: ServerDeps;
 }

@@ -15,7 +15,7 @@ import { MAX_TOUCHED_IDS } from "./touched.ts";
 /** The Redis channel every replica publishes and listens on. */
 export const PEER_WRITES_CHANNEL = `${REDIS_KEY_PREFIX}writes`;
 
-/** What a tenant id looks like (tenantKeyId's 16 hex digits, or a plain name); anything else is ignored. */
+/** What a tenant id looks like (tenantKeyId's 32 hex digits, or a plain name); anything else is ignored. */
 const TENANT_ID = /^[0-9a-z_-]{1,64}$/;
 
 /** One announcement on the channel. `ids` absent: the write may have changed anything of the tenant. */

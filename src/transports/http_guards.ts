@@ -69,10 +69,14 @@ export function tokenId(token: string): string {
   return createHash("sha256").update(token).digest("hex").slice(0, 16);
 }
 
-/** A stable, non-reversible id for a tenant's keys (what rate limits, cache keys and logs see). */
+/**
+ * A stable, non-reversible id for a tenant's keys (what rate limits, cache keys and logs see). 128 bits: two
+ * tenants with the same id would share cache entries, so a collision must stay out of reach however many
+ * keys a multi-tenant server (or the deployments sharing its Redis) ever sees.
+ */
 export function tenantKeyId(keys: { organization?: Secret; partner?: Secret }): string {
   return createHash("sha256")
     .update(`${keys.organization?.reveal() ?? ""}\n${keys.partner?.reveal() ?? ""}`)
     .digest("hex")
-    .slice(0, 16);
+    .slice(0, 32);
 }
