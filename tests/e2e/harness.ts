@@ -242,3 +242,23 @@ export function assertMatchesOutputSchema(schema: unknown, value: unknown, label
     throw new Error(`${label}: structuredContent does not match outputSchema: ${result.errorMessage}`);
   }
 }
+
+/**
+ * A simulator holding two organizations (keys `keyA`, `keyB`) and a multi-tenant HTTP server over it (no
+ * Xyte key of its own: each client sends one), with `env` added to the server's environment.
+ */
+export async function startTwoTenants(
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<{ hub: SimulatorServer; server: HttpServerProcess; keyA: string; keyB: string }> {
+  const keyA = "two-tenants-a-key-1111";
+  const keyB = "two-tenants-b-key-2222";
+  const hub = await startSimulator({
+    organizations: [{ key: keyA, seed: 1, name: "Alpha Corp" }, { key: keyB, seed: 2, name: "Beta Ltd" }],
+  });
+  const server = await startHttpServer(
+    serverEnv(undefined, { XYTE_HUB_URL: hub.url, XYTE_ENTRY_URL: hub.url, ...env }),
+    args,
+  );
+  return { hub, server, keyA, keyB };
+}

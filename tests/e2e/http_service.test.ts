@@ -7,7 +7,7 @@ import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@mode
 import { startSimulator } from "../../src/simulator/mod.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 import { freePort } from "../helpers/free_port.ts";
-import { ORG_KEY, RUN_ARGS, serverEnv, startHttpServer, startHub } from "./harness.ts";
+import { ORG_KEY, RUN_ARGS, serverEnv, startHttpServer, startHub, startTwoTenants } from "./harness.ts";
 
 const TOKEN = "e2e-inbound-token-0123456789abcdef";
 const JSON_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
@@ -159,18 +159,11 @@ Deno.test("multi-tenant: each client's key sees only its organization, in data a
 });
 
 Deno.test("multi-tenant: one tenant's failing calls open its own circuit, not the other tenants'", async () => {
-  const keyA = "circuit-tenant-a-key";
-  const keyB = "circuit-tenant-b-key";
-  const hub = await startSimulator({
-    organizations: [{ key: keyA, seed: 5, name: "Epsilon" }, { key: keyB, seed: 6, name: "Zeta" }],
-  });
-  const server = await startHttpServer(serverEnv(undefined, {
-    XYTE_HUB_URL: hub.url,
-    XYTE_ENTRY_URL: hub.url,
+  const { hub, server, keyA, keyB } = await startTwoTenants({
     XYTE_RETRY_MAX: "0",
     XYTE_BREAKER_FAILURES: "2",
     XYTE_BREAKER_COOLDOWN_S: "60",
-  }));
+  });
   try {
     const [orgA, orgB] = hub.state.organizations;
     const deviceA = orgA!.devices[0]!.id;

@@ -7,10 +7,9 @@ import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { MAX_SUBSCRIPTIONS_PER_SESSION } from "../../src/mcp/register_subscriptions.ts";
 import { catalogUri } from "../../src/resources/catalog.ts";
-import { startSimulator } from "../../src/simulator/mod.ts";
 import { ENDPOINTS } from "../../src/xyte/catalog.ts";
 import { startTestRedis } from "../helpers/redis.ts";
-import { connectStdio, serverEnv, startHttpServer, startHub } from "./harness.ts";
+import { connectStdio, serverEnv, startHttpServer, startHub, startTwoTenants } from "./harness.ts";
 
 const deviceUri = (id: string) => `xyte://devices/${id}`;
 
@@ -208,21 +207,8 @@ function fetchHoldingSignals(): typeof fetch {
   };
 }
 
-/** A simulator holding two organizations, and a multi-tenant server over it that never polls. */
-async function twoTenants() {
-  const keyA = "subscription-tenant-a-1111";
-  const keyB = "subscription-tenant-b-2222";
-  const hub = await startSimulator({
-    organizations: [{ key: keyA, seed: 1, name: "Alpha Corp" }, { key: keyB, seed: 2, name: "Beta Ltd" }],
-  });
-  // No polling: only writes through the server trigger a fresh read.
-  const server = await startHttpServer(serverEnv(undefined, {
-    XYTE_HUB_URL: hub.url,
-    XYTE_ENTRY_URL: hub.url,
-    MCP_SUBSCRIPTION_POLL_S: "0",
-  }));
-  return { hub, server, keyA, keyB };
-}
+/** Two organizations behind a multi-tenant server that never polls: only writes through it trigger a read. */
+const twoTenants = () => startTwoTenants({ MCP_SUBSCRIPTION_POLL_S: "0" });
 
 Deno.test("HTTP sessions: a tenant hears of its own changes only", async () => {
   const { hub, server, keyA, keyB } = await twoTenants();
