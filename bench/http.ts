@@ -1,7 +1,8 @@
 /**
  * HTTP service throughput and latency: `tools/call get_device` through the real server (stateful with a
  * session, and --stateless) at concurrency 1, 16 and 64, next to a direct `fetch` of the same simulator
- * endpoint in the same run; then the server's resident memory with 1,000 idle sessions.
+ * endpoint in the same run; then the server's resident memory with 1,000 idle sessions, single-tenant and
+ * multi-tenant (each session with a key of its own).
  *
  * The response cache is off (every call reaches the simulator) and the rate limit is off, so the difference
  * to direct fetch is what the MCP layer adds. A third server, `sdk_floor_server.ts` (the MCP SDK alone with one
@@ -149,51 +150,72 @@ for (const [row, share] of shareOfDirect) {
 // deno-lint-ignore no-console
 console.table(rows);
 
-// Memory with 1,000 idle sessions (2025-era clients that initialized and went quiet).
-const server = await startHttpServer(env);
-try {
-  const rss = () => {
-    const status = Deno.readTextFileSync(`/proc/${server.child.pid}/status`);
-    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-  };
-  const heapBefore = Number(
-    /xyte_mcp_nodejs_heap_size_used_bytes (\d+)/.exec(
-      await (await fetch(new URL("/metrics", server.url))).text(),
-    )?.[1],
-  ) / 1048576;
-  const before = rss();
-  const headers = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
-  const body = JSON.stringify({
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "idle", version: "1" } },
-  });
-  for (let batch = 0; batch < 1000; batch += 50) {
-    await Promise.all(Array.from({ length: 50 }, async () => {
-      const response = await fetch(server.url, { method: "POST", headers, body });
-      await response.text();
-      if (!response.headers.get("mcp-session-id")) throw new Error("no session");
-    }));
-  }
-  const health = await (await fetch(new URL("/healthz", server.url))).json();
-  // Let the server go idle (V8 collects garbage left by the 1,000 initialize requests), then read.
-  await new Promise((r) => setTimeout(r, 5000));
-  const after = rss();
-  const metrics = await (await fetch(new URL("/metrics", server.url))).text();
-  const heapUsed = Number(/xyte_mcp_nodejs_heap_size_used_bytes (\d+)/.exec(metrics)?.[1] ?? NaN) / 1048576;
-  // deno-lint-ignore no-console
-  console.table({
-    "idle sessions": {
+// Memory with 1,000 idle sessions (2025-era clients that initialized and went quiet): single-tenant, and
+// multi-tenant with each session bringing its own key (a session then has a Xyte client of its own).
+const memoryRows: Record<string, Record<string, string | number>> = {};
+const MEMORY_MODES = {
+  "single-tenant": { env, key: () => undefined },
+  "multi-tenant, a key each": {
+    env: serverEnv(undefined, {
+      XYTE_HUB_URL: hub.url,
+      XYTE_ENTRY_URL: hub.url,
+      LOG_LEVEL: "info",
+      MCP_RATE_LIMIT_RPM: "0",
+      XYTE_CACHE_TTL_S: "0",
+    }),
+    key: () => `bench-key-${crypto.randomUUID()}`,
+  },
+};
+for (const [mode, { env: modeEnv, key }] of Object.entries(MEMORY_MODES)) {
+  const server = await startHttpServer(modeEnv);
+  try {
+    const rss = () => {
+      const status = Deno.readTextFileSync(`/proc/${server.child.pid}/status`);
+      return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+    };
+    const heapUsed = async () =>
+      Number(
+        /xyte_mcp_nodejs_heap_size_used_bytes (\d+)/.exec(
+          await (await fetch(new URL("/metrics", server.url))).text(),
+        )?.[1],
+      ) / 1048576;
+    const heapBefore = await heapUsed();
+    const before = rss();
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "idle", version: "1" } },
+    });
+    for (let batch = 0; batch < 1000; batch += 50) {
+      await Promise.all(Array.from({ length: 50 }, async () => {
+        const tenantKey = key();
+        const headers = {
+          "content-type": "application/json",
+          "accept": "application/json, text/event-stream",
+          ...(tenantKey ? { "x-xyte-api-key": tenantKey } : {}),
+        };
+        const response = await fetch(server.url, { method: "POST", headers, body });
+        await response.text();
+        if (!response.headers.get("mcp-session-id")) throw new Error("no session");
+      }));
+    }
+    const health = await (await fetch(new URL("/healthz", server.url))).json();
+    // Let the server go idle (V8 collects garbage left by the 1,000 initialize requests), then read.
+    await new Promise((r) => setTimeout(r, 5000));
+    const after = rss();
+    memoryRows[mode] = {
       sessions: health.sessions,
       "RSS before MB": before.toFixed(1),
       "JS heap before MB": heapBefore.toFixed(1),
       "RSS with sessions MB": after.toFixed(1),
       "RSS KB per session": (((after - before) * 1024) / health.sessions).toFixed(1),
-      "JS heap used MB": heapUsed.toFixed(1),
-    },
-  });
-} finally {
-  await server.stop();
-  await hub.close();
+      "JS heap used MB": (await heapUsed()).toFixed(1),
+    };
+  } finally {
+    await server.stop();
+  }
 }
+await hub.close();
+// deno-lint-ignore no-console
+console.table(memoryRows);
