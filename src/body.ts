@@ -15,8 +15,11 @@ export async function readBodyText(message: Request | Response, maxBytes: number
     return { tooLarge: true };
   }
   if (!message.body) return { text: "" };
-  // A declared length within the limit bounds the body (HTTP reads no further): read it whole.
-  if (declared !== null) {
+  // A declared length within the limit bounds the body (HTTP reads no further): read it whole. Not for an
+  // encoded answer: fetch decompresses it, and its length is the compressed one (40 KB of gzip can unpack to
+  // any size).
+  const encoding = message.headers.get("content-encoding");
+  if (declared !== null && (encoding === null || encoding.trim().toLowerCase() === "identity")) {
     try {
       return { text: await message.text() };
     } catch (error) {

@@ -87,7 +87,8 @@ export class ReplayWindow implements EventStore {
    * The stream of any id this window gave out, kept or not. A stream that went quiet for longer than the
    * window is resumed with nothing to replay (the SDK then reattaches a GET stream, or the stream of a call
    * still running, and closes the stream of one already answered): refusing it with 400 made SDK clients
-   * stop reconnecting, so their GET stream never got another notification. Ids never given are refused.
+   * stop reconnecting, so their GET stream never got another notification. Ids whose sequence number the
+   * session never reached are refused (a stream it never had is then closed at once by the SDK).
    */
   getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
     const cut = eventId.lastIndexOf("/");

@@ -509,11 +509,12 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 /**
- * Whether a failed write may still have changed something: Xyte answered 5xx, or did not answer at all. Not
- * when it refused the call (4xx) or the call was never sent (no key, invalid, host not allowed, circuit open).
+ * Whether a failed write may still have changed something: Xyte answered 5xx, answered 2xx with a body that
+ * could not be read (not JSON, too large), or did not answer at all. Not when it refused the call (4xx) or
+ * the call was never sent (no key, invalid, host not allowed, circuit open).
  */
 function mayHaveChanged(error: XyteError): boolean {
-  if (error.status !== undefined) return error.status >= 500;
+  if (error.status !== undefined) return error.status < 400 || error.status >= 500;
   return !["validation", "auth", "host_not_allowed", "circuit_open"].includes(error.code);
 }
 

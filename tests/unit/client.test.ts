@@ -317,6 +317,21 @@ Deno.test("an answer over MAX_ANSWER_BYTES fails the call (not the process), sto
     new Response("{}", { headers: { "content-length": String(MAX_ANSWER_BYTES + 1) } })
   );
   assert.equal(declared.code, "invalid_response", "a declared length over the limit is refused unread");
+
+  // A compressed answer declares its compressed length; fetch hands over what it unpacks to.
+  cancelled = false;
+  const unpacked = await xyteError(() => {
+    const response = endless();
+    response.headers.set("content-encoding", "gzip");
+    response.headers.set("content-length", "40820");
+    return response;
+  });
+  assert.equal(
+    unpacked.code,
+    "invalid_response",
+    "counted as it unpacks, not trusted by its declared length",
+  );
+  assert.ok(cancelled);
 });
 
 Deno.test("a fetch rejection is a retriable network error", async () => {
@@ -549,11 +564,17 @@ Deno.test("cache: a write Xyte refused or that was never sent costs no generatio
   assert.equal(await store.generation("t1"), 0, "refused or unsent writes leave the reads' cache alone");
   answer = status(502);
   await assert.rejects(write());
+  answer = status(201, "<html>accepted</html>"); // a proxy's page: the write landed, its answer is unreadable
+  await assert.rejects(write(), (error: XyteError) => error.code === "invalid_response");
   answer = hangingFetch;
   await assert.rejects(write(), (error: XyteError) => error.code === "timeout");
   answer = () => Response.json({ id: "d1" });
   await write();
-  assert.equal(await store.generation("t1"), 3, "a 5xx, a timeout and a success may each have changed data");
+  assert.equal(
+    await store.generation("t1"),
+    4,
+    "a 5xx, an unreadable 2xx, a timeout and a success may each have changed data",
+  );
 });
 
 Deno.test("cache: a device endpoint's answer is never served to a call with another device key", async () => {
