@@ -98,30 +98,35 @@ export function redisAddress(url: string): string {
   }
 }
 
-/** How long commands on a connection skip Redis after one timed out (a Redis that hangs). */
+/** How long a user of Redis skips it after one of its commands timed out (a Redis that hangs). */
 export const REDIS_HOLD_OFF_MS = 5000;
 
 const hungUntil = new WeakMap<object, number>();
 
 /**
- * Runs `command` on `redis` within `ms`, like `withinRedisTimeout`. After a timeout the connection is taken
- * for hung: for `REDIS_HOLD_OFF_MS` its commands fail at once instead of each waiting out its own timeout
- * (a tool call makes up to four: rate limit, cache generation, read and write). Then one command tries again.
+ * Runs `command` within `ms`, like `withinRedisTimeout`, for `user` (the cache store, the rate limiter: each
+ * has its own, so one slow command of one does not switch the other off). After a timeout, Redis is taken
+ * for hung: for `REDIS_HOLD_OFF_MS` this user's commands fail at once instead of each waiting out its own
+ * timeout (a tool call makes up to four: rate limit, cache generation, read and write); after that, they
+ * are sent again. `always` sends the command even then (it still counts toward the hold-off).
  */
 export async function redisCommand<T>(
-  redis: object,
+  user: object,
   command: () => Promise<T>,
   ms: number,
-  now: () => number = Date.now,
+  options: { always?: boolean; now?: () => number } = {},
 ): Promise<T> {
-  const until = hungUntil.get(redis);
-  if (until !== undefined && now() < until) throw new Error("Redis timed out moments ago; not asked");
+  const now = options.now ?? Date.now;
+  const until = hungUntil.get(user);
+  if (!options.always && until !== undefined && now() < until) {
+    throw new Error("Redis timed out moments ago; not asked");
+  }
   try {
     const answer = await withinRedisTimeout(command(), ms);
-    hungUntil.delete(redis);
+    hungUntil.delete(user);
     return answer;
   } catch (error) {
-    if (error instanceof RedisTimeoutError) hungUntil.set(redis, now() + REDIS_HOLD_OFF_MS);
+    if (error instanceof RedisTimeoutError) hungUntil.set(user, now() + REDIS_HOLD_OFF_MS);
     throw error;
   }
 }

@@ -210,6 +210,8 @@ export function createRedisRateLimiter(
   let lastWarnAt = -Infinity;
   let suppressed = 0;
 
+  /** This limiter's own hold-off after a Redis timeout (see `redisCommand`). */
+  const holdOff = {};
   const run = async (key: string): Promise<unknown> => {
     try {
       return await redis.evalsha(await scriptSha(), 1, key, rate, String(burst));
@@ -237,7 +239,7 @@ export function createRedisRateLimiter(
   return {
     async take(subject: string): Promise<RateDecision> {
       try {
-        const reply = await redisCommand(redis, () => run(prefix + subject), timeoutMs);
+        const reply = await redisCommand(holdOff, () => run(prefix + subject), timeoutMs);
         return parseReply(reply);
       } catch (error) {
         return failOpen(error);

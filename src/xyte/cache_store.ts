@@ -126,9 +126,9 @@ const WARN_INTERVAL_MS = 60_000;
  * Failures never reach the caller: `get` misses, `set` is dropped, and a warning is logged at most once a
  * minute. Generations then come from a local counter (the last value seen from Redis, bumped locally):
  * during an outage replicas do not see each other's bumps, so another replica may serve entries a write
- * invalidated until their TTL runs out. A bump Redis missed is made up at the tenant's next generation read
- * that reaches it (a bump instead of GET), so once Redis is back the entries of before the write are not served
- * here, nor by the other replicas.
+ * invalidated until their TTL runs out. A bump Redis missed is owed: it is tried again every 2 s, and at the
+ * tenant's next generation read here, until Redis takes it, so once Redis is back the entries of before the
+ * write are served neither here nor by the other replicas.
  */
 export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions = {}): CacheStore {
   const prefix = options.prefix ?? `${REDIS_KEY_PREFIX}cache:`;
@@ -142,10 +142,18 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
   let lastWarning = -Infinity;
   let closed = false;
 
-  async function attempt<T>(operation: string, command: () => Promise<T>): Promise<T | typeof FAILED> {
+  /** This store's own hold-off after a Redis timeout (see `redisCommand`). */
+  const holdOff = {};
+  let makingUp: ReturnType<typeof setInterval> | undefined;
+
+  async function attempt<T>(
+    operation: string,
+    command: () => Promise<T>,
+    always = false,
+  ): Promise<T | typeof FAILED> {
     if (closed) return FAILED;
     try {
-      return await redisCommand(redis, command, timeoutMs);
+      return await redisCommand(holdOff, command, timeoutMs, { always });
     } catch (error) {
       const now = Date.now();
       if (now - lastWarning >= WARN_INTERVAL_MS) {
@@ -160,6 +168,41 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
   }
   const generationKey = async (tenant: string) => `${prefix}gen:${await tenantDigest(tenant)}`;
 
+  /** Bumps a tenant's generation in Redis; its new value, or FAILED. Never held off: a write must invalidate. */
+  async function bumpInRedis(tenant: string): Promise<number | typeof FAILED> {
+    const key = await generationKey(tenant);
+    const value = await attempt("bumpGeneration", () => bump(key), true);
+    const n = value === FAILED ? NaN : Number(value);
+    if (!Number.isSafeInteger(n)) return FAILED;
+    unsynced.delete(tenant);
+    fallback.remember(tenant, n);
+    return n;
+  }
+
+  /**
+   * Bumps Redis missed (it was away) are owed to every replica: retried every `MAKE_UP_INTERVAL_MS` until
+   * Redis takes them, not only at this replica's next read of the tenant (which may never come).
+   */
+  function owe(tenant: string): void {
+    unsynced.set(tenant, true);
+    if (makingUp !== undefined || closed) return;
+    let busy = false;
+    makingUp = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        for (const owed of [...unsynced.keys()]) {
+          if (await bumpInRedis(owed) === FAILED) return; // still away: next tick
+        }
+        clearInterval(makingUp);
+        makingUp = undefined;
+      } finally {
+        busy = false;
+      }
+    }, MAKE_UP_INTERVAL_MS);
+    Deno.unrefTimer(Number(makingUp));
+  }
+
   return {
     async get(key) {
       const value = await attempt("get", () => redis.get(`${prefix}v:${key}`));
@@ -170,35 +213,36 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
       await attempt("set", () => redis.set(`${prefix}v:${key}`, value, "EX", Math.ceil(ttlSeconds)));
     },
     async generation(tenant) {
+      if (unsynced.has(tenant)) {
+        const made = await bumpInRedis(tenant);
+        return made === FAILED ? fallback.get(tenant) : made;
+      }
       const key = await generationKey(tenant);
-      const owed = unsynced.has(tenant);
-      const value = await attempt("generation", () => owed ? bump(key) : redis.get(key));
+      const value = await attempt("generation", () => redis.get(key));
       if (value === FAILED) return fallback.get(tenant);
-      if (owed) unsynced.delete(tenant);
       const n = value === null ? 0 : Number(value);
       if (!Number.isSafeInteger(n)) return fallback.get(tenant);
       fallback.remember(tenant, n);
       return n;
     },
     async bumpGeneration(tenant) {
-      const key = await generationKey(tenant);
-      const value = await attempt("bumpGeneration", () => bump(key));
-      const n = value === FAILED ? NaN : Number(value);
-      if (!Number.isSafeInteger(n)) {
-        unsynced.set(tenant, true);
-        return fallback.bump(tenant);
-      }
-      fallback.remember(tenant, n);
-      return n;
+      const made = await bumpInRedis(tenant);
+      if (made !== FAILED) return made;
+      owe(tenant);
+      return fallback.bump(tenant);
     },
     close() {
       closed = true;
+      clearInterval(makingUp);
       return Promise.resolve();
     },
   };
 }
 
 const FAILED: unique symbol = Symbol("failed");
+
+/** How often bumps Redis missed are tried again while any are owed. */
+const MAKE_UP_INTERVAL_MS = 2000;
 
 /**
  * Generations per tenant, bounded by an LRU. A forgotten tenant restarts above every generation ever

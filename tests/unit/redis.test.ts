@@ -44,10 +44,11 @@ Deno.test("redisAddress names scheme, host, port and database, never the user or
   assert.equal(redisAddress("not a url"), "(unparsable URL)");
 });
 
-Deno.test("redis commands: after one times out, the connection is skipped for a while instead of each waiting", async () => {
+Deno.test("redis commands: after one times out, its user skips Redis for a while instead of each waiting", async () => {
   let now = 0;
   let sent = 0;
-  const connection = {};
+  const user = {};
+  const clock = { now: () => now };
   const hang = () => {
     sent++;
     return new Promise<never>(() => {});
@@ -56,22 +57,21 @@ Deno.test("redis commands: after one times out, the connection is skipped for a 
     sent++;
     return Promise.resolve("PONG");
   };
-  await assert.rejects(redisCommand(connection, hang, 20, () => now), RedisTimeoutError);
+  await assert.rejects(redisCommand(user, hang, 20, clock), RedisTimeoutError);
   assert.equal(sent, 1);
   const started = performance.now();
-  await assert.rejects(redisCommand(connection, answer, 20, () => now), /not asked/);
+  await assert.rejects(redisCommand(user, answer, 20, clock), /not asked/);
   assert.equal(sent, 1, "not sent while held off");
   assert.ok(performance.now() - started < 15, "fails at once");
-  assert.equal(await redisCommand({}, answer, 20, () => now), "PONG", "another connection is not held off");
-  now = REDIS_HOLD_OFF_MS;
+  assert.equal(await redisCommand({}, answer, 20, clock), "PONG", "another user of Redis is not held off");
   assert.equal(
-    await redisCommand(connection, answer, 20, () => now),
+    await redisCommand(user, answer, 20, { ...clock, always: true }),
     "PONG",
-    "tried again after the hold-off",
+    "a command that must always be tried (a write's invalidation) is sent anyway",
   );
-  await assert.rejects(
-    redisCommand(connection, () => Promise.reject(new Error("ERR")), 20, () => now),
-    /ERR/,
-  );
-  assert.equal(await redisCommand(connection, answer, 20, () => now), "PONG", "an error answer is no hang");
+  await assert.rejects(redisCommand(user, hang, 20, clock), RedisTimeoutError);
+  now += REDIS_HOLD_OFF_MS;
+  assert.equal(await redisCommand(user, answer, 20, clock), "PONG", "sent again after the hold-off");
+  await assert.rejects(redisCommand(user, () => Promise.reject(new Error("ERR")), 20, clock), /ERR/);
+  assert.equal(await redisCommand(user, answer, 20, clock), "PONG", "an error answer is no hang");
 });
