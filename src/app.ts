@@ -21,8 +21,9 @@ import { DEFAULT_TOOLSETS, type Toolset } from "./toolsets.ts";
 import { createNoRateLimiter, type RateLimiter } from "./transports/rate_limit.ts";
 import { PROGRAM_NAME, VERSION } from "./version.ts";
 import { type CacheStore, createMemoryCacheStore, createRedisCacheStore } from "./xyte/cache_store.ts";
-import { type Breakers, XyteClient } from "./xyte/client.ts";
-import { CircuitBreaker, DEFAULT_RETRY_POLICY, TenantGates } from "./xyte/resilience.ts";
+import { XyteClient } from "./xyte/client.ts";
+import { circuitBreakers } from "./xyte/breakers.ts";
+import { DEFAULT_RETRY_POLICY, TenantGates } from "./xyte/resilience.ts";
 
 export interface App {
   tenancy: Tenancy;
@@ -90,7 +91,12 @@ export async function createApp(config: Config): Promise<App> {
   const tools = await exposedTools({ readOnly: config.readOnly, toolsets });
   const ttlSeconds = (group: string) => config.cacheTtls[group] ?? config.cacheTtls.default ?? 0;
   const retry = { ...DEFAULT_RETRY_POLICY, maxRetries: config.xyte.retryMax };
-  const breakersOf = circuitBreakers(config, telemetry, multiTenant);
+  const breakersOf = circuitBreakers({
+    failureThreshold: config.xyte.breakerFailures,
+    cooldownSeconds: config.xyte.breakerCooldownSeconds,
+    telemetry,
+    multiTenant,
+  });
   const gates = new TenantGates(config.xyte.maxConcurrency);
   let peers: PeerWrites | undefined;
   const watches = new ResourceWatches({
@@ -164,54 +170,8 @@ export async function createApp(config: Config): Promise<App> {
   };
 }
 
-/** One circuit breaker per upstream origin (hub, entry), shared by every tenant's client. */
 /** Tenants whose client identity (and with it, per-client caches) is kept (least recently used go first). */
 const MAX_TENANT_IDENTITIES = 10_000;
-
-/** Tenants whose circuit breakers are kept in multi-tenant mode (least recently used go first). */
-const MAX_TENANT_BREAKERS = 10_000;
-
-/**
- * The circuit breakers a tenant's client uses, one per upstream origin. A single-tenant server has one set.
- * In multi-tenant mode each tenant has its own: calls failing for one tenant (its slow queries timing out)
- * must not pause every other tenant's calls, while a host that is down opens each tenant's circuit anyway.
- * Forgetting a tenant's breaker only forgets its failure streak.
- */
-function circuitBreakers(
-  config: Config,
-  telemetry: Telemetry,
-  multiTenant: boolean,
-): (tenant: string) => Breakers {
-  const logger = log("xyte");
-  const kept = new LRUCache<string, { breaker: CircuitBreaker; origin: string }>({
-    max: MAX_TENANT_BREAKERS,
-    // An open circuit forgotten no longer counts in xyte_mcp_circuit_open.
-    dispose: ({ breaker, origin }) => {
-      if (breaker.isOpen) telemetry.circuit(origin, false);
-    },
-  });
-  return (tenant) => ({
-    for(origin) {
-      const key = multiTenant ? `${tenant} ${origin}` : origin;
-      const found = kept.get(key);
-      if (found) return found.breaker;
-      const breaker = new CircuitBreaker(new URL(origin).host, {
-        failureThreshold: config.xyte.breakerFailures,
-        cooldownMs: config.xyte.breakerCooldownSeconds * 1000,
-        onChange: (open) => {
-          telemetry.circuit(origin, open);
-          logger.warning(open ? "circuit opened: Xyte calls fail fast" : "circuit closed", {
-            host: new URL(origin).host,
-            ...(multiTenant ? { tenant } : {}),
-            cooldownSeconds: config.xyte.breakerCooldownSeconds,
-          });
-        },
-      });
-      kept.set(key, { breaker, origin });
-      return breaker;
-    },
-  });
-}
 
 async function rateLimiter(config: Config, redis: Redis | undefined): Promise<RateLimiter> {
   const { rateLimitPerMinute: perMinute, rateLimitBurst: burst } = config.http;
