@@ -200,15 +200,16 @@ export class TenantGates {
     try {
       await gate.acquire(signal);
     } catch (error) {
-      // Refused at once (an aborted caller) on a gate nobody else uses: it must not stay behind.
-      if (gate.active === 0) this.#gates.delete(tenant);
+      // Refused at once (an aborted caller) on a gate nobody else uses: it must not stay behind. (Only this
+      // gate: another may have replaced it meanwhile for a call in flight.)
+      if (gate.active === 0 && this.#gates.get(tenant) === gate) this.#gates.delete(tenant);
       throw error;
     }
     try {
       return await work();
     } finally {
       gate.release();
-      if (gate.active === 0) this.#gates.delete(tenant);
+      if (gate.active === 0 && this.#gates.get(tenant) === gate) this.#gates.delete(tenant);
     }
   }
 }

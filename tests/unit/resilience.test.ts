@@ -133,6 +133,30 @@ Deno.test("tenant gates bound each tenant separately and forget idle ones", asyn
   assert.equal(gates.size, 0, "no gate kept for tenants whose calls were refused at once");
 });
 
+Deno.test("tenant gates: a refused caller holding a forgotten gate does not remove its replacement", async () => {
+  const gates = new TenantGates(1);
+  let active = 0;
+  let peak = 0;
+  const work = async () => {
+    peak = Math.max(peak, ++active);
+    await sleep(20);
+    active--;
+  };
+  let finishFirst!: () => void;
+  const first = gates.run("t", undefined, () => new Promise<void>((resolve) => finishFirst = resolve));
+  await sleep(5);
+  finishFirst(); // the first call ends: its gate is forgotten once it settles
+  let second!: Promise<void>;
+  queueMicrotask(() => second = gates.run("t", undefined, work)); // a new gate, in flight
+  // Refused at once while still holding the first (forgotten) gate.
+  const refused = gates.run("t", AbortSignal.abort(), work).catch(() => "refused");
+  await first;
+  assert.equal(await refused, "refused");
+  const third = gates.run("t", undefined, work);
+  await Promise.all([second, third]);
+  assert.equal(peak, 1, "still one call at a time for the tenant");
+});
+
 Deno.test("sleep ends early with the signal's reason", async () => {
   const controller = new AbortController();
   const started = performance.now();
