@@ -1,14 +1,43 @@
 /**
- * Reads an HTTP body as text with a size limit (a client's request, or an upstream answer), telling apart the
- * two ways it can fail: too large (from the declared length or while streaming) and unreadable (cut short,
- * aborted, broken chunking).
+ * Reads an HTTP body as text with a size limit (a client's request, or an upstream answer), and optionally a
+ * time limit, telling apart the ways it can fail: too large (from the declared length or while streaming),
+ * unreadable (cut short, aborted, broken chunking) and timed out (a client trickling its body).
  */
 
-export type BodyRead = { text: string } | { tooLarge: true } | { unreadable: string };
+/** A body read without a time limit. */
+export type SizedBodyRead = { text: string } | { tooLarge: true } | { unreadable: string };
+export type BodyRead = SizedBodyRead | { timedOut: true };
 
 const decoder = new TextDecoder();
 
-export async function readBodyText(message: Request | Response, maxBytes: number): Promise<BodyRead> {
+/**
+ * `timeoutMs`: how long the whole body may take. When it runs out the read is given up (the caller should
+ * answer and close the connection, which ends the pending read).
+ */
+export function readBodyText(message: Request | Response, maxBytes: number): Promise<SizedBodyRead>;
+export function readBodyText(
+  message: Request | Response,
+  maxBytes: number,
+  timeoutMs: number,
+): Promise<BodyRead>;
+export async function readBodyText(
+  message: Request | Response,
+  maxBytes: number,
+  timeoutMs?: number,
+): Promise<BodyRead> {
+  if (timeoutMs === undefined) return await readWithin(message, maxBytes);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<BodyRead>((resolve) => {
+    timer = setTimeout(() => resolve({ timedOut: true }), timeoutMs);
+  });
+  try {
+    return await Promise.race([readWithin(message, maxBytes), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readWithin(message: Request | Response, maxBytes: number): Promise<SizedBodyRead> {
   const declared = message.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) {
     await message.body?.cancel().catch(() => {});

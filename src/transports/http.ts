@@ -55,7 +55,15 @@ export interface HttpOptions {
   telemetry: Telemetry;
   metrics?: { render(): Promise<string>; contentType: string };
   readiness: () => Promise<Readiness>;
+  /** How long a request body may take to arrive (default `BODY_TIMEOUT_MS`). */
+  bodyTimeoutMs?: number;
 }
+
+/**
+ * How long a request body may take to arrive: a client trickling its body a byte at a time would otherwise
+ * hold its connection and a request slot for as long as it likes. 408 beyond.
+ */
+export const BODY_TIMEOUT_MS = 30_000;
 
 export interface HttpApp {
   fetch: (request: Request) => Promise<Response>;
@@ -279,7 +287,17 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       if (!isJsonMediaType(request.headers.get("content-type"))) {
         return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json.");
       }
-      const body = await readBodyText(request, settings.maxBodyBytes);
+      const body = await readBodyText(
+        request,
+        settings.maxBodyBytes,
+        options.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
+      );
+      if ("timedOut" in body) {
+        const seconds = (options.bodyTimeoutMs ?? BODY_TIMEOUT_MS) / 1000;
+        return jsonRpcError(408, -32000, `Request Timeout: the body did not arrive within ${seconds} s.`, {
+          connection: "close",
+        });
+      }
       if ("tooLarge" in body) {
         return jsonRpcError(413, -32600, `Request body larger than ${settings.maxBodyBytes} bytes.`);
       }
