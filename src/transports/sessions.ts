@@ -81,8 +81,7 @@ export class LegacySessions {
       }
       session.lastActivity = this.#now();
       const ids = requestIds(parsedBody);
-      const seen = new Set<string | number>();
-      const reused = ids.find((id) => session.pendingIds.has(id) || seen.size === seen.add(id).size);
+      const reused = ids.find((id) => session.pendingIds.has(id)) ?? firstRepeated(ids);
       if (reused !== undefined) {
         return jsonRpcError(
           400,
@@ -234,6 +233,16 @@ function requestIds(body: unknown): (string | number)[] {
       ? [id]
       : [];
   });
+}
+
+/** The first id that appears a second time in `ids`, if any. */
+function firstRepeated(ids: readonly (string | number)[]): string | number | undefined {
+  const seen = new Set<string | number>();
+  for (const id of ids) {
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
 }
 
 /** Ids of the requests a POST body cancels (`notifications/cancelled`). */
