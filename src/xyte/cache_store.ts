@@ -168,10 +168,13 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
   }
   const generationKey = async (tenant: string) => `${prefix}gen:${await tenantDigest(tenant)}`;
 
-  /** Bumps a tenant's generation in Redis; its new value, or FAILED. Never held off: a write must invalidate. */
-  async function bumpInRedis(tenant: string): Promise<number | typeof FAILED> {
+  /**
+   * Bumps a tenant's generation in Redis; its new value, or FAILED. `always`: even while Redis is held off (a
+   * write, and the make-up of owed bumps, must invalidate; a read making up an owed bump need not wait).
+   */
+  async function bumpInRedis(tenant: string, always: boolean): Promise<number | typeof FAILED> {
     const key = await generationKey(tenant);
-    const value = await attempt("bumpGeneration", () => bump(key), true);
+    const value = await attempt("bumpGeneration", () => bump(key), always);
     const n = value === FAILED ? NaN : Number(value);
     if (!Number.isSafeInteger(n)) return FAILED;
     unsynced.delete(tenant);
@@ -192,7 +195,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
       busy = true;
       try {
         for (const owed of [...unsynced.keys()]) {
-          if (await bumpInRedis(owed) === FAILED) return; // still away: next tick
+          if (await bumpInRedis(owed, true) === FAILED) return; // still away: next tick
         }
         clearInterval(makingUp);
         makingUp = undefined;
@@ -214,7 +217,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
     },
     async generation(tenant) {
       if (unsynced.has(tenant)) {
-        const made = await bumpInRedis(tenant);
+        const made = await bumpInRedis(tenant, false);
         return made === FAILED ? fallback.get(tenant) : made;
       }
       const key = await generationKey(tenant);
@@ -226,7 +229,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
       return n;
     },
     async bumpGeneration(tenant) {
-      const made = await bumpInRedis(tenant);
+      const made = await bumpInRedis(tenant, true);
       if (made !== FAILED) return made;
       owe(tenant);
       return fallback.bump(tenant);
