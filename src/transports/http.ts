@@ -134,6 +134,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     legacy: options.stateless ? "stateless" : "reject",
     onerror: (error) => logger.debug("mcp handler reported an error", { error: error.message }),
   });
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   // One cap (MCP_MAX_SESSIONS) over the sessions of both transports.
   const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
   const hasRoom = (): boolean => openSessions() < settings.maxSessions;
@@ -287,13 +288,9 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       if (!isJsonMediaType(request.headers.get("content-type"))) {
         return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json.");
       }
-      const body = await readBodyText(
-        request,
-        settings.maxBodyBytes,
-        options.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
-      );
+      const body = await readBodyText(request, settings.maxBodyBytes, bodyTimeoutMs);
       if ("timedOut" in body) {
-        const seconds = (options.bodyTimeoutMs ?? BODY_TIMEOUT_MS) / 1000;
+        const seconds = bodyTimeoutMs / 1000;
         return jsonRpcError(408, -32000, `Request Timeout: the body did not arrive within ${seconds} s.`, {
           connection: "close",
         });
@@ -426,7 +423,7 @@ function isJsonMediaType(contentType: string | null): boolean {
 }
 
 /** A batch without the `notifications/cancelled` messages that name a request of the same batch. */
-export function withoutSelfCancellations(batch: unknown[]): unknown[] {
+function withoutSelfCancellations(batch: unknown[]): unknown[] {
   const ids = new Set<unknown>();
   for (const m of batch) {
     const message = m as { id?: unknown; method?: unknown } | null;
