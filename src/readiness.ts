@@ -1,7 +1,7 @@
 /**
  * `/readyz`: the server can do useful work — configuration valid (it started), the Xyte hub reachable, and
- * Redis answering when configured. The upstream probe is cached briefly so a burst of probes (several
- * replicas, kubelets and load balancers) does not hit Xyte; failures are never cached.
+ * Redis answering when configured. Probes arriving together share one check, and its result is kept
+ * briefly (2 s when ready, 1 s when not), so a burst of probes does not hit Xyte.
  */
 import type { Redis } from "./redis.ts";
 
@@ -18,8 +18,11 @@ export interface Readiness {
 export interface ReadinessOptions {
   hubUrl: string;
   redis?: Redis;
-  /** How long a successful upstream probe counts (default 2 s). */
+  /** How long a ready result counts (default 2 s). */
   cacheMs?: number;
+  /** How long an unready result counts (default 1 s). */
+  failureCacheMs?: number;
+  /** Each check's time limit (default 2 s: below the 3 s a Kubernetes probe waits, see deploy/). */
   timeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
@@ -27,19 +30,17 @@ export interface ReadinessOptions {
 
 export function createReadiness(options: ReadinessOptions): () => Promise<Readiness> {
   const cacheMs = options.cacheMs ?? 2000;
-  const timeoutMs = options.timeoutMs ?? 3000;
+  const failureCacheMs = options.failureCacheMs ?? 1000;
+  const timeoutMs = options.timeoutMs ?? 2000;
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
-  let upstreamOkUntil = 0;
 
   const upstream = async (): Promise<ReadinessCheck> => {
-    if (now() < upstreamOkUntil) return { ok: true };
     try {
       // Any answer below 500 means the hub is up (an unauthenticated GET of its root is typically a 404).
       const response = await doFetch(options.hubUrl + "/", { signal: AbortSignal.timeout(timeoutMs) });
       await response.body?.cancel();
       if (response.status >= 500) return { ok: false, detail: `hub answered HTTP ${response.status}` };
-      upstreamOkUntil = now() + cacheMs;
       return { ok: true };
     } catch (error) {
       const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
@@ -62,11 +63,25 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
     }
   };
 
-  return async () => {
+  const check = async (): Promise<Readiness> => {
     const checks: Record<string, ReadinessCheck> = { config: { ok: true } };
     const [hub, cache] = await Promise.all([upstream(), options.redis ? redis() : undefined]);
     checks.upstream = hub;
     if (cache) checks.redis = cache;
     return { ready: Object.values(checks).every((c) => c.ok), checks };
+  };
+
+  // Probes arriving together share one check, and its result counts a moment (an unready one too): a
+  // storm of probes from replicas, kubelets and load balancers asks Xyte about once a second at most, most
+  // of all while it is failing.
+  let last: { result: Readiness; until: number } | undefined;
+  let running: Promise<Readiness> | undefined;
+  return () => {
+    if (last && now() < last.until) return Promise.resolve(last.result);
+    running ??= check().then((result) => {
+      last = { result, until: now() + (result.ready ? cacheMs : failureCacheMs) };
+      return result;
+    }).finally(() => running = undefined);
+    return running;
   };
 }

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { createReadiness } from "../../src/readiness.ts";
+
+Deno.test("readiness: probes together share one upstream check, and its result counts a moment, unready too", async () => {
+  let now = 0;
+  let asked = 0;
+  let status = 404; // an unauthenticated GET of the hub's root: up
+  const readiness = createReadiness({
+    hubUrl: "https://hub.example",
+    now: () => now,
+    fetch: () => {
+      asked++;
+      return Promise.resolve(new Response(null, { status }));
+    },
+  });
+  const burst = await Promise.all(Array.from({ length: 50 }, () => readiness()));
+  assert.equal(asked, 1, "50 probes at once: one check");
+  assert.ok(burst.every((r) => r.ready));
+  now = 1_999;
+  await readiness();
+  assert.equal(asked, 1, "a ready result counts 2 s");
+  status = 503;
+  now = 2_000;
+  const down = await readiness();
+  assert.equal(down.ready, false);
+  assert.equal(down.checks.upstream?.detail, "hub answered HTTP 503");
+  for (now = 2_000; now < 3_000; now += 100) await readiness();
+  assert.equal(asked, 2, "a failing hub is asked about once a second, not once a probe");
+  await readiness();
+  assert.equal(asked, 3);
+});
+
+Deno.test("readiness: a hub that does not answer is unready within the check's time limit", async () => {
+  const readiness = createReadiness({
+    hubUrl: "https://hub.example",
+    timeoutMs: 50,
+    fetch: (_url, init) =>
+      new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason))),
+  });
+  const started = performance.now();
+  const result = await readiness();
+  assert.equal(result.ready, false);
+  assert.match(result.checks.upstream?.detail ?? "", /^hub unreachable/);
+  assert.ok(performance.now() - started < 1_000);
+});
