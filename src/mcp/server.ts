@@ -212,20 +212,31 @@ export function runTool(
   const requestId = newRequestId();
   return withRequestContext({ requestId, tool: tool.name }, async () => {
     const started = performance.now();
+    const telemetry = deps.telemetry ?? NO_TELEMETRY;
+    /** A call answered with an error before the tool ran (it still counts in the tool metrics). */
+    const refused = <R extends CallToolResult>(result: R, code: string): R => {
+      telemetry.toolCall(tool.name, "error", code, elapsed(started) / 1000);
+      return result;
+    };
     const { args, useCache, problem } = takeCacheArgument(tool, rawArgs);
-    if (problem) return errorResult(toErrorPayload(problem));
+    if (problem) {
+      const payload = toErrorPayload(problem);
+      return refused(errorResult(payload), payload.code);
+    }
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) {
       const payload = toErrorPayload(invalidArguments(tool.name, parsed.error));
       toolLog.info("tool call rejected: invalid arguments", { code: payload.code });
-      return errorResult(payload);
+      return refused(errorResult(payload), payload.code);
     }
     const confirmation = tool.confirmation(parsed.data);
     if (confirmation) {
       const gate = confirmationGate(confirmation, parsed.data, ctx, canElicit(ctx));
       if (gate !== "confirmed") {
-        toolLog.info("tool call awaits confirmation", { outcome: "isError" in gate ? "refused" : "elicit" });
-        return gate;
+        // Asking the user (input required) is no outcome yet; a refusal is.
+        const refusal = isErrorResult(gate);
+        toolLog.info("tool call awaits confirmation", { outcome: refusal ? "refused" : "elicit" });
+        return isErrorResult(gate) ? refused(gate, errorCodeOf(gate)) : gate;
       }
     }
     // Aborted when the client cancels (notifications/cancelled) or the call's deadline passes; released
@@ -244,7 +255,6 @@ export function runTool(
       progress: progressReporter(ctx),
       readOnly: deps.readOnly,
     };
-    const telemetry = deps.telemetry ?? NO_TELEMETRY;
     try {
       const { result, summary } = await tool.execute(parsed.data, toolContext);
       toolLog.info("tool call ok", { ms: elapsed(started) });
@@ -395,4 +405,14 @@ function describeError(error: unknown): string {
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
+}
+
+function isErrorResult(result: CallToolResult | InputRequiredResult): result is CallToolResult {
+  return (result as CallToolResult).isError === true;
+}
+
+/** The `error.code` of an error result. */
+function errorCodeOf(result: CallToolResult): string {
+  const code = (result.structuredContent as { error?: { code?: unknown } } | undefined)?.error?.code;
+  return typeof code === "string" ? code : "internal";
 }

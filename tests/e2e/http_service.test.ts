@@ -322,12 +322,17 @@ Deno.test("/metrics shows tool, upstream, cache and session series after calls",
     await client.callTool({ name: "list_devices", arguments: { per_page: 3 } });
     await client.callTool({ name: "list_devices", arguments: { per_page: 3 } });
     await client.callTool({ name: "get_device", arguments: { device_id: "no-such-device" } });
+    // Answered before the tool runs: still counted.
+    await client.callTool({ name: "get_device", arguments: {} });
+    await client.callTool({ name: "delete_device", arguments: { device_id: "d-1", confirm: "d-2" } });
     const text = await (await fetch(new URL("/metrics", server.url))).text();
     await client.close();
     for (
       const series of [
         /xyte_mcp_tool_calls_total\{[^}]*tool="list_devices"[^}]*outcome="ok"[^}]*\} 2/,
         /xyte_mcp_tool_calls_total\{[^}]*tool="get_device"[^}]*outcome="error"[^}]*code="not_found"[^}]*\} 1/,
+        /xyte_mcp_tool_calls_total\{[^}]*tool="get_device"[^}]*outcome="error"[^}]*code="invalid_arguments"[^}]*\} 1/,
+        /xyte_mcp_tool_calls_total\{[^}]*tool="delete_device"[^}]*code="confirmation_mismatch"[^}]*\} 1/,
         /xyte_mcp_tool_duration_seconds_bucket\{[^}]*tool="list_devices"/,
         /xyte_mcp_upstream_requests_total\{[^}]*endpoint="organization\.devices\.getDevices"[^}]*status="200"/,
         /xyte_mcp_cache_events_total\{[^}]*event="hit"[^}]*group="devices"[^}]*\} 1/,
