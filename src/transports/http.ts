@@ -25,6 +25,7 @@ import { listenedResourceUris, ListenEventBus } from "../mcp/listen.ts";
 import { resourceWatcher } from "../mcp/register_subscriptions.ts";
 import type { ServeContext } from "../mcp/server.ts";
 import { log } from "../observability/log.ts";
+import { ThrottledLog } from "../observability/throttled_log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Readiness } from "../readiness.ts";
 import { type Tenancy, type Tenant, TENANT_KEY_HEADER, TENANT_PARTNER_KEY_HEADER } from "../tenancy.ts";
@@ -155,10 +156,37 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   });
 
   const app = new Hono<Env>();
+  const refusals = new ThrottledLog();
   app.use("*", async (c, next) => {
     await next();
-    options.telemetry.httpResponse(c.req.path, c.res.status);
+    const status = c.res.status;
+    options.telemetry.httpResponse(c.req.path, status);
+    if (status >= 400 && MCP_PATHS.includes(c.req.path)) await logRefusal(c.req.path, c.res);
   });
+
+  /**
+   * One line per kind of refused request (route and status) and minute, with the reason the client was told
+   * and how many more were refused meanwhile: enough to tell a misconfigured client from an attack, without
+   * a line per request. Refusal messages name headers and limits, never a key or token.
+   */
+  async function logRefusal(route: string, response: Response): Promise<void> {
+    const held = refusals.take(`${route} ${response.status}`);
+    if (held === undefined) return;
+    let reason: unknown;
+    try {
+      reason = (await response.clone().json())?.error?.message;
+    } catch {
+      reason = undefined;
+    }
+    const fields = {
+      route,
+      status: response.status,
+      reason: typeof reason === "string" ? reason.slice(0, 200) : undefined,
+      ...(held > 0 ? { more_refused_since_last_line: held } : {}),
+    };
+    if ([401, 403, 429, 503].includes(response.status)) logger.warning("request refused", fields);
+    else logger.info("request refused", fields);
+  }
   app.use(
     "*",
     secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"] }, crossOriginEmbedderPolicy: false }),

@@ -289,9 +289,7 @@ export class LegacySseEndpoint {
       return jsonRpcError(503, -32000, "The server is shutting down.", { "retry-after": "1" });
     }
     if (!this.#options.hasRoom()) {
-      this.#log.warning("legacy SSE stream refused: session limit reached", {
-        sse_sessions: this.#sessions.size,
-      });
+      // Logged with the other refusals, at most once a minute (http.ts).
       return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "5" });
     }
     const transport = new LegacySseTransport({

@@ -46,10 +46,21 @@ Deno.test("inbound auth: no token and a wrong token get 401; the right token is 
       assert.equal(body.jsonrpc, "2.0");
       assert.equal(body.error.code, -32001);
     }
+    for (let i = 0; i < 20; i++) {
+      const refused = await fetch(server.url, { method: "POST", headers: JSON_HEADERS, body: LIST_TOOLS });
+      await refused.body?.cancel();
+    }
     const client = await connect(server.url, { authorization: `Bearer ${TOKEN}` });
     assert.ok((await client.listTools()).tools.length > 0);
     await client.close();
     assert.ok(!server.stderr().includes(TOKEN), "the token is never logged");
+    // 23 refusals: one line saying why, not one per request.
+    const refusals = server.stderr().split("\n").filter((line) => line.includes('"request refused"'));
+    assert.equal(refusals.length, 1, refusals.join("\n"));
+    const line = JSON.parse(refusals[0]!);
+    assert.equal(line.level, "WARN");
+    assert.equal(line.status, 401);
+    assert.match(line.reason, /Unauthorized/);
     const health = await fetch(new URL("/healthz", server.url));
     assert.equal(health.status, 200, "probes need no token");
     await health.body?.cancel();
