@@ -162,6 +162,27 @@ const flag = z.stringbool();
 const list = z.string().transform((v) =>
   v.split(",").map((item) => item.trim()).filter((item) => item !== "")
 );
+/** A list whose every item must pass `valid`; the first that does not is named in the error. */
+const checkedList = (valid: (item: string) => boolean, what: string) =>
+  list.superRefine((items, ctx) => {
+    const bad = items.find((item) => !valid(item));
+    if (bad !== undefined) ctx.addIssue({ code: "custom", message: `${JSON.stringify(bad)} is not ${what}` });
+  });
+/** `host` or `host:port` as a Host header carries it (no scheme, path or wildcard). */
+const HOST =
+  /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$/i;
+/** An origin as browsers send it: scheme, host and optional port, nothing more (`*` is not one). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value.replace(/\/+$/, "").toLowerCase();
+  } catch {
+    return false;
+  }
+}
+const hostList = checkedList((item) => HOST.test(item), "a host name (with an optional :port, no scheme)");
+const originList = checkedList(isOrigin, "an origin such as https://app.example.com");
+
 const cacheTtls = z.string().trim().transform((value, ctx): CacheTtls => {
   if (/^\d+$/.test(value)) return { default: Number(value) };
   const ttls: Record<string, number> = {};
@@ -382,10 +403,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     id: "httpTokens",
     env: ["MCP_HTTP_TOKEN"],
     secret: true,
-    accepted: "one or more tokens, comma-separated",
+    accepted: "one or more tokens of at least 16 characters, comma-separated",
     description: "Bearer tokens HTTP clients must send (Authorization: Bearer …). Required to listen on a " +
       "non-loopback address unless --allow-unauthenticated.",
-    schema: list.pipe(z.array(z.string().min(16, "tokens must be at least 16 characters")).min(1)),
+    // Custom issues: the error names what is wrong (never the token itself).
+    schema: list.superRefine((tokens, ctx) => {
+      if (tokens.length === 0) ctx.addIssue({ code: "custom", message: "no token given" });
+      else if (tokens.some((token) => token.length < 16)) {
+        ctx.addIssue({ code: "custom", message: "each token must be at least 16 characters" });
+      }
+    }),
   },
   {
     id: "allowUnauthenticated",
@@ -401,11 +428,11 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     id: "allowedHosts",
     env: ["MCP_ALLOWED_HOSTS"],
-    accepted: "host names, comma-separated",
+    accepted: "host names with an optional :port, comma-separated (e.g. mcp.example.com)",
     description:
       "Host header values accepted (DNS-rebinding protection). Default: loopback names when bound " +
       "to loopback, any host otherwise.",
-    schema: list,
+    schema: hostList,
   },
   {
     id: "allowedOrigins",
@@ -413,14 +440,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     accepted: "origins, comma-separated (e.g. https://app.example.com)",
     description: "Origin header values accepted from browsers. Default: loopback origins when bound to " +
       "loopback, none otherwise (requests without Origin are not affected).",
-    schema: list,
+    schema: originList,
   },
   {
     id: "corsOrigins",
     env: ["MCP_CORS_ORIGINS"],
-    accepted: "origins, comma-separated",
+    accepted: "origins, comma-separated (e.g. https://app.example.com; no *)",
     description: "Enable CORS for these origins (off by default); they are accepted as origins too.",
-    schema: list,
+    schema: originList,
   },
   {
     id: "maxBodyBytes",
@@ -463,7 +490,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: ["MCP_RATE_LIMIT_RPM"],
     accepted: "an integer from 0 to 1000000 (0 = no limit)",
     default: "600",
-    description: "Sustained MCP requests per minute per tenant (token bucket).",
+    description: "Sustained MCP requests per minute per tenant (token bucket); a single-tenant server with " +
+      "several MCP_HTTP_TOKEN values gives each token its own bucket.",
     schema: integer(0, 1_000_000),
   },
   {

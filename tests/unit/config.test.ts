@@ -489,7 +489,8 @@ Deno.test("HTTP on a non-loopback address without MCP_HTTP_TOKEN is refused, nam
   assert.deepEqual(open.http.tokens.map((t) => t.reveal()), [token, "second-token-abcdefgh"]);
   const short = await configError(["--transport", "http"], { ...key, MCP_HTTP_TOKEN: "short" });
   assert.match(short, /MCP_HTTP_TOKEN/);
-  assert.ok(!short.includes('short"'), "the token itself is not echoed");
+  assert.match(short, /at least 16 characters/, "says what is wrong");
+  assert.ok(!short.includes("short"), "the token itself is not echoed");
 });
 
 Deno.test("over HTTP, no Xyte key means multi-tenant mode; over stdio it is still an error", async () => {
@@ -537,4 +538,27 @@ Deno.test("HTTP lists, limits and REDIS_URL are read and validated", async () =>
     await configError([], { XYTE_ORG_API_KEY: ORG_KEY, MCP_MAX_BODY_BYTES: "12" }),
     /MCP_MAX_BODY_BYTES/,
   );
+});
+
+Deno.test("Host and origin lists refuse items that could never match, naming the item", async () => {
+  const accepted = await run([], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    MCP_ALLOWED_HOSTS: "mcp.example.com,localhost:8080,[::1]:80,10.0.0.5",
+    MCP_ALLOWED_ORIGINS: "https://app.example.com,http://localhost:6274",
+  });
+  assert.deepEqual(accepted.http.allowedHosts, ["mcp.example.com", "localhost:8080", "[::1]:80", "10.0.0.5"]);
+  // Each of these started, then refused every request (or matched nothing) without a word.
+  for (
+    const [name, value, bad] of [
+      ["MCP_ALLOWED_HOSTS", "https://mcp.example.com", "https://mcp.example.com"],
+      ["MCP_ALLOWED_HOSTS", "mcp.example.com/mcp", "mcp.example.com/mcp"],
+      ["MCP_ALLOWED_ORIGINS", "https://ok.example.com,mcp.example.com", "mcp.example.com"],
+      ["MCP_CORS_ORIGINS", "*", "*"],
+      ["MCP_CORS_ORIGINS", "https://app.example.com/path", "https://app.example.com/path"],
+    ]
+  ) {
+    const message = await configError([], { XYTE_ORG_API_KEY: ORG_KEY, [name!]: value! });
+    assert.match(message, new RegExp(name!), value);
+    assert.ok(message.includes(JSON.stringify(bad)), message);
+  }
 });
