@@ -210,7 +210,8 @@ export function runTool(
   canElicit: (ctx: ServerContext) => boolean = () => false,
 ): Promise<CallToolResult | InputRequiredResult> {
   const requestId = newRequestId();
-  return withRequestContext({ requestId, tool: tool.name }, async () => {
+  // The tenant (a hash of its keys) tells an operator of a multi-tenant server whose calls fail.
+  return withRequestContext({ requestId, tool: tool.name, tenant: deps.tenant }, async () => {
     const started = performance.now();
     const telemetry = deps.telemetry ?? NO_TELEMETRY;
     /** A call answered with an error before the tool ran (it still counts in the tool metrics). */

@@ -388,7 +388,10 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       // Streamable HTTP calls answer on their own POST; legacy-SSE calls answer on the stream later.
       const [calls, legacy] = await Promise.all([inFlight.waitIdle(graceMs), legacySse?.closeAll(graceMs)]);
       const drained = calls && legacy !== false;
-      logger.info("draining done", { drained, inFlight: inFlight.count });
+      // Not drained: calls were cut (they got an error answer), which an operator should see.
+      const drainFields = { drained, inFlight: inFlight.count };
+      if (drained) logger.info("draining done", drainFields);
+      else logger.warning("draining done", drainFields);
       await Promise.allSettled([sessions?.closeAll(), perRequest.close()]);
       return { drained };
     },

@@ -188,6 +188,11 @@ Deno.test("multi-tenant: one tenant's failing calls open its own circuit, not th
     assert.deepEqual([await codeOf(alpha, deviceA), await codeOf(alpha, deviceA)], ["upstream", "upstream"]);
     assert.equal(await codeOf(alpha, deviceA), "circuit_open", "tenant A's circuit opened");
     assert.equal(await codeOf(beta, orgB!.devices[0]!.id), "ok", "tenant B is not paused");
+    // The failing tenant shows in the tool lines (as the hash of its key).
+    assert.match(
+      server.stderr(),
+      /"message":"tool call failed"[^\n]*"tenant":"[0-9a-f]{32}"|"tenant":"[0-9a-f]{32}"[^\n]*"message":"tool call failed"/,
+    );
     const metrics = await (await fetch(new URL("/metrics", server.url))).text();
     assert.match(metrics, /xyte_mcp_circuit_open\{host="[^"]+"\} 1\n/, "one tenant's circuit is open");
     await alpha.close();
@@ -426,7 +431,9 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
     assert.match(viaStreamable!, /shut down before this request finished/, "Streamable HTTP session");
     assert.match(viaLegacy!, /shut down before this request finished/, "legacy SSE session");
     assert.ok(performance.now() - started < 5_000, "told at the end of the grace period, not left waiting");
-    assert.match(server.stderr(), /"drained":false/, "a cut call is not reported as drained");
+    const drainLine = server.stderr().split("\n").find((line) => line.includes('"draining done"'));
+    assert.match(drainLine ?? "", /"drained":false/, "a cut call is not reported as drained");
+    assert.equal(JSON.parse(drainLine!).level, "WARN", "and the operator is warned");
   } finally {
     await hub.close();
   }
