@@ -428,7 +428,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   {
     id: "allowedHosts",
     env: ["MCP_ALLOWED_HOSTS"],
-    accepted: "host names with an optional :port, comma-separated (e.g. mcp.example.com)",
+    accepted: "host names, comma-separated (e.g. mcp.example.com; a :port is accepted but not compared)",
     description:
       "Host header values accepted (DNS-rebinding protection). Default: loopback names when bound " +
       "to loopback, any host otherwise.",

@@ -6,7 +6,9 @@
  *
  * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
  * shutdown), Host/Origin allow-lists (403), bearer token (401), tenant (401 without a key in multi-tenant
- * mode), rate limit (429 with Retry-After), body limit (413; an unreadable body is 400). Then:
+ * mode, 400 for another key in single-tenant mode), then for a POST: rate limit (429 with Retry-After),
+ * content type (415), body size (413), body time (408), JSON (400). Refusals are logged once per route,
+ * status and minute. Then:
  * - stateful (default): 2025-era clients get sessions (`Mcp-Session-Id`), so server→client requests and
  *   cancellation work; 2026-07-28 clients are served per request (that revision has no sessions);
  * - stateless (`--stateless`): every request stands alone, for horizontally scaled deployments.
@@ -248,12 +250,13 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     return await perRequest.fetch(request, { parsedBody });
   });
   app.get("/sse", (c) => {
+    if (!legacySse) return legacySseOff();
     // Hono routes HEAD to GET handlers and drops the body unread: a stream opened for it would never end and
     // would hold a place under MCP_MAX_SESSIONS for good (uptime monitors HEAD every URL).
     if (c.req.raw.method === "HEAD") {
       return jsonRpcError(405, -32000, "Method not allowed.", { allow: "GET" });
     }
-    return legacySse?.open(c.req.raw, c.get("tenant")) ?? legacySseOff();
+    return legacySse.open(c.req.raw, c.get("tenant"));
   });
   app.post(
     "/messages",
