@@ -4,7 +4,7 @@ import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, type ToolContext, WRITE 
 import { type ListPage } from "../xyte/paginate.ts";
 import { envelopeOf, parseWire, readWirePage, WireCommand } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
-import { ConfirmArg, countPhrase, DeviceIdArg, MAX_ID_CHARS } from "./shapes.ts";
+import { ConfirmArg, countPhrase, DeviceIdArg, IdText } from "./shapes.ts";
 
 const GET_COMMANDS = "organization.commands.getCommands";
 const SEND_COMMAND = "organization.commands.sendCommand";
@@ -101,7 +101,7 @@ export const sendCommand = defineTool({
     name: z.string().trim().min(1).describe('Command name, e.g. "reboot"'),
     friendly_name: z.string().min(1).optional(),
     extra_params: z.record(z.string(), z.unknown()).optional().describe("Command parameters"),
-    file_id: z.string().min(1).max(MAX_ID_CHARS).optional(),
+    file_id: IdText.optional(),
   }).strict(),
   output: CommandRow,
   annotations: WRITE,
@@ -128,7 +128,7 @@ export const cancelCommand = defineTool({
   toolset: "commands",
   input: z.object({
     device_id: DeviceIdArg,
-    command_id: z.string().min(1).max(MAX_ID_CHARS),
+    command_id: IdText,
     confirm: ConfirmArg.describe("The command id, once the user has agreed"),
   }).strict(),
   output: CommandRow,

@@ -28,7 +28,7 @@ import {
   EFFECTIVE_STATUSES,
   HistoryArgs,
   HistoryList,
-  MAX_ID_CHARS,
+  IdText,
   numericId,
   toDeviceDetail,
   toDeviceRow,
@@ -149,7 +149,7 @@ export const getDevice = defineTool({
     "seen, details and reported state; notes=true adds operators' notes. diagnose_device gives a full picture.",
   toolset: "devices",
   input: z.object({
-    device_id: z.string().min(1).max(MAX_ID_CHARS).describe("Device id (uuid) from list_devices"),
+    device_id: IdText.describe("Device id (uuid) from list_devices"),
     notes: z.boolean().default(false).describe("Add the device's notes"),
   }).strict(),
   output: DeviceDetail.extend({ notes: z.array(NoteRow).optional() }),
@@ -334,7 +334,7 @@ export const claimDevice = defineTool({
   toolset: "devices",
   input: z.object({
     space: SpaceRef.describe("Space id, name or path"),
-    cloud_id: z.string().min(1).max(MAX_ID_CHARS).optional(),
+    cloud_id: IdText.optional(),
     sn: z.string().min(1).optional(),
     mac: z.string().min(1).optional(),
     name: z.string().trim().min(1).optional(),

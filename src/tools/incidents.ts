@@ -5,14 +5,7 @@ import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, type ToolContext } from 
 import { type ListPage } from "../xyte/paginate.ts";
 import { readWirePage, WireIncident } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
-import {
-  ConfirmArg,
-  countPhrase,
-  Deleted,
-  IncidentSummary,
-  MAX_ID_CHARS,
-  toIncidentSummary,
-} from "./shapes.ts";
+import { ConfirmArg, countPhrase, Deleted, IdText, IncidentSummary, toIncidentSummary } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
 import { isoTime } from "./time.ts";
 
@@ -23,7 +16,7 @@ const ListIncidentsInput = z.object({
   status: z.enum(["active", "closed"]).optional().describe("active = still open"),
   priority: z.enum(INCIDENT_PRIORITIES).optional(),
   space: SpaceRef.optional(),
-  device_id: z.string().min(1).max(MAX_ID_CHARS).optional().describe("Only incidents of this device"),
+  device_id: IdText.optional().describe("Only incidents of this device"),
   since: isoTime.optional().describe("ISO-8601 start of the window; Xyte defaults to 7 days ago"),
   until: isoTime.optional().describe("ISO-8601 end of the window; defaults to now"),
   ...ListArgs,
@@ -110,7 +103,7 @@ export const deleteIncident = defineTool({
   title: "Delete incident",
   description: "Delete an incident permanently (e.g. a false alarm).",
   toolset: "incidents",
-  input: z.object({ incident_id: z.string().min(1).max(MAX_ID_CHARS), confirm: ConfirmArg }).strict(),
+  input: z.object({ incident_id: IdText, confirm: ConfirmArg }).strict(),
   output: Deleted,
   annotations: DESTRUCTIVE,
   confirmation: (args) => ({

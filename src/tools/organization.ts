@@ -18,7 +18,7 @@ import {
   MAX_UPSTREAM_PER_PAGE,
   moreNote,
 } from "./listing.ts";
-import { countPhrase, MAX_ID_CHARS } from "./shapes.ts";
+import { countPhrase, IdText } from "./shapes.ts";
 import { isoFromEpoch, isoTime } from "./time.ts";
 
 const GET_INFO = "organization.getOrganizationInfo";
@@ -137,7 +137,7 @@ export const listLicenses = defineTool({
   input: z.object({
     state: z.array(z.enum(LICENSE_STATES)).min(1).optional(),
     assigned: z.boolean().optional().describe("true: bound to a device; false: free"),
-    device_id: z.string().min(1).max(MAX_ID_CHARS).optional(),
+    device_id: IdText.optional(),
     expires_before: isoTime.optional().describe("ISO-8601"),
     expires_after: isoTime.optional().describe("ISO-8601"),
     ...ListArgs,

@@ -21,7 +21,7 @@ import {
   DeviceIdArg,
   HistoryArgs,
   HistoryList,
-  MAX_ID_CHARS,
+  IdText,
   TicketDetail,
   toHistoryList,
   toTicketDetail,
@@ -260,7 +260,7 @@ export const partnerGetTicket = defineTool({
   title: "Partner: get ticket",
   description: "One customer ticket with its organization, description and message thread (partner key).",
   toolset: "partner",
-  input: z.object({ ticket_id: z.string().min(1).max(MAX_ID_CHARS) }).strict(),
+  input: z.object({ ticket_id: IdText }).strict(),
   output: TicketDetail,
   annotations: READ_ONLY,
   async run(args, ctx) {
@@ -275,7 +275,7 @@ export const partnerReplyTicket = defineTool({
   title: "Partner: reply to ticket",
   description: "Post a message to a customer ticket's thread as the partner.",
   toolset: "partner",
-  input: z.object({ ticket_id: z.string().min(1).max(MAX_ID_CHARS), message: z.string().trim().min(1) })
+  input: z.object({ ticket_id: IdText, message: z.string().trim().min(1) })
     .strict(),
   output: TicketAction,
   annotations: WRITE,
@@ -295,7 +295,7 @@ export const partnerResolveTicket = defineTool({
   title: "Partner: resolve ticket",
   description: "Mark a customer ticket resolved (partner key).",
   toolset: "partner",
-  input: z.object({ ticket_id: z.string().min(1).max(MAX_ID_CHARS) }).strict(),
+  input: z.object({ ticket_id: IdText }).strict(),
   output: TicketAction,
   annotations: WRITE_IDEMPOTENT,
   async run(args, ctx) {

@@ -171,13 +171,16 @@ export function countPhrase(values: readonly (string | null)[]): string {
 /** Longest id an argument accepts: the longest path parameter the client sends upstream. */
 export const MAX_ID_CHARS = MAX_PATH_PARAM_CHARS;
 
+/** An id given as text: not empty, at most `MAX_ID_CHARS`. */
+export const IdText = z.string().min(1).max(MAX_ID_CHARS);
+
 /** The `confirm` argument of destructive tools (see the confirmation gate in src/mcp/server.ts). */
 export const ConfirmArg = z.string().max(MAX_ID_CHARS).optional().describe(
   "The target id, once the user has agreed",
 );
 
 /** A device id argument. */
-export const DeviceIdArg = z.string().min(1).max(MAX_ID_CHARS).describe("Device id from list_devices");
+export const DeviceIdArg = IdText.describe("Device id from list_devices");
 
 /** What a delete answers. */
 export const Deleted = z.object({ id: z.string(), deleted: z.literal(true) });
@@ -285,7 +288,7 @@ export function toTicketDetail(t: WireTicketDetail): TicketDetail {
 }
 
 /** An object id given as a string or a number (assets, users, groups use integer ids). */
-export const IdArg = z.union([z.string().min(1).max(MAX_ID_CHARS), z.number().int().nonnegative()]).transform(
+export const IdArg = z.union([IdText, z.number().int().nonnegative()]).transform(
   String,
 );
 

@@ -5,7 +5,7 @@ import { defineTool, READ_ONLY, type Tool, type ToolContext, WRITE, WRITE_IDEMPO
 import { readListPage } from "../xyte/paginate.ts";
 import { parseWire, WireTicket, WireTicketDetail } from "../xyte/wire.ts";
 import { containsText, ListArgs, ListMeta, moreNote, pageOfArray } from "./listing.ts";
-import { MAX_ID_CHARS, TicketDetail, TicketSummary, toTicketDetail, toTicketSummary } from "./shapes.ts";
+import { IdText, TicketDetail, TicketSummary, toTicketDetail, toTicketSummary } from "./shapes.ts";
 
 const GET_TICKETS = "organization.tickets.getTickets";
 
@@ -23,7 +23,7 @@ export const listTickets = defineTool({
     "description. Filter by device or text.",
   toolset: "tickets",
   input: z.object({
-    device_id: z.string().min(1).max(MAX_ID_CHARS).optional().describe("Only tickets about this device"),
+    device_id: IdText.optional().describe("Only tickets about this device"),
     text: z.string().min(1).optional().describe("Case-insensitive text in the title or description"),
     ...ListArgs,
   }).strict(),
@@ -55,7 +55,7 @@ const SEND_MESSAGE = "organization.tickets.sendMessage";
 /** What ticket writes answer: the ticket and its status afterwards. */
 export const TicketAction = z.object({ id: z.string(), status: z.string() });
 
-export const TicketIdArg = z.string().min(1).max(MAX_ID_CHARS).describe("Ticket id from list_tickets");
+export const TicketIdArg = IdText.describe("Ticket id from list_tickets");
 
 /** The summary line of a ticket with its thread (organization and partner tools). */
 export function ticketDetailLine(t: TicketDetail): string {

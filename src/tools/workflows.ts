@@ -15,13 +15,7 @@ import { parseWire, WireDevice } from "../xyte/wire.ts";
 import { fetchDevicePage } from "./devices.ts";
 import { fetchIncidentPage } from "./incidents.ts";
 import { LIST_CONCURRENCY, MAX_UPSTREAM_PER_PAGE } from "./listing.ts";
-import {
-  DeviceSummary,
-  type IncidentSummary,
-  MAX_ID_CHARS,
-  toDeviceSummary,
-  toTicketSummary,
-} from "./shapes.ts";
+import { DeviceSummary, IdText, type IncidentSummary, toDeviceSummary, toTicketSummary } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
 import { fetchOpenTickets } from "./tickets.ts";
 import { CommandRow, fetchCommandPage, OPEN_COMMAND_STATUSES } from "./commands.ts";
@@ -207,7 +201,7 @@ export const diagnoseDevice = defineTool({
     "incidents, open tickets, and an assessment with next steps. Use before acting on a misbehaving device.",
   toolset: "workflows",
   input: z.object({
-    device_id: z.string().min(1).max(MAX_ID_CHARS).describe("Device id (uuid)"),
+    device_id: IdText.describe("Device id (uuid)"),
     days: z.number().int().min(1).max(31).default(7).describe("History window in days"),
   }).strict(),
   output: DiagnoseOutput,
