@@ -233,11 +233,14 @@ export function runTool(
     const confirmation = tool.confirmation(parsed.data);
     if (confirmation) {
       const gate = confirmationGate(confirmation, parsed.data, ctx, canElicit(ctx));
+      if (isErrorResult(gate)) {
+        toolLog.info("tool call awaits confirmation", { outcome: "refused" });
+        return refused(gate, errorCodeOf(gate));
+      }
       if (gate !== "confirmed") {
-        // Asking the user (input required) is no outcome yet; a refusal is.
-        const refusal = isErrorResult(gate);
-        toolLog.info("tool call awaits confirmation", { outcome: refusal ? "refused" : "elicit" });
-        return isErrorResult(gate) ? refused(gate, errorCodeOf(gate)) : gate;
+        // Asking the user (input required) is no outcome yet.
+        toolLog.info("tool call awaits confirmation", { outcome: "elicit" });
+        return gate;
       }
     }
     // Aborted when the client cancels (notifications/cancelled) or the call's deadline passes; released
@@ -408,8 +411,10 @@ function elapsed(started: number): number {
   return Math.round(performance.now() - started);
 }
 
-function isErrorResult(result: CallToolResult | InputRequiredResult): result is CallToolResult {
-  return (result as CallToolResult).isError === true;
+function isErrorResult(
+  result: CallToolResult | InputRequiredResult | "confirmed",
+): result is CallToolResult {
+  return result !== "confirmed" && (result as CallToolResult).isError === true;
 }
 
 /** The `error.code` of an error result. */
