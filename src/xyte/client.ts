@@ -187,21 +187,22 @@ export class XyteClient {
       this.#telemetry.cache("bypass", spec.group);
       return await this.#sendResilient(spec, options);
     }
-    const { url } = this.#build(spec, options, false);
+    // Built once: its URL keys the cache, and it is what goes upstream on a miss.
+    const request = this.#build(spec, options, true);
     // The generation is read before the request: a write meanwhile moves on to a new one, so what this read
     // stores can never be mistaken for a read made after that write.
     const key = await cacheKey({
       tenant: cache.tenant,
       generation: await cache.store.generation(cache.tenant),
       endpointKey: spec.key,
-      url,
+      url: request.url,
       ...(spec.scope === "device" && options.deviceKey ? { callKey: options.deviceKey.reveal() } : {}),
     });
     if (!cache.reads) {
       // A fresh read (`cache: false`, a watched resource read again) refreshes the entry, so the reads after
       // it, e.g. a client re-reading a resource it was just told changed, do not get the older document.
       this.#telemetry.cache("bypass", spec.group);
-      const value = await this.#sendResilient(spec, options);
+      const value = await this.#sendResilient(spec, options, request);
       await cache.store.set(key, JSON.stringify(value), ttl);
       return value;
     }
@@ -211,7 +212,7 @@ export class XyteClient {
       return JSON.parse(cached);
     }
     this.#telemetry.cache("miss", spec.group);
-    const value = await this.#sendResilient(spec, options);
+    const value = await this.#sendResilient(spec, options, request);
     await cache.store.set(key, JSON.stringify(value), ttl);
     return value;
   }
@@ -222,7 +223,7 @@ export class XyteClient {
    * exponential backoff and full jitter, or after the upstream's `Retry-After`, never past the call's
    * deadline.
    */
-  async #sendResilient(spec: EndpointSpec, options: CallOptions): Promise<unknown> {
+  async #sendResilient(spec: EndpointSpec, options: CallOptions, request?: BuiltRequest): Promise<unknown> {
     const policy = this.#options.retry ?? { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 };
     const retries = IDEMPOTENT_METHODS.has(spec.method) ? policy.maxRetries : 0;
     const origin = spec.base === "entry" ? this.#options.entryUrl : this.#options.hubUrl;
@@ -230,7 +231,7 @@ export class XyteClient {
     const gates = this.#options.gates;
     for (let attempt = 0;; attempt++) {
       const trial = breaker?.admit(spec.key) ?? false;
-      const send = () => this.#send(spec, options);
+      const send = () => this.#send(spec, options, request ?? this.#build(spec, options, true));
       try {
         const value = await (gates ? gates.gates.run(gates.tenant, options.signal, send) : send());
         breaker?.success();
@@ -273,8 +274,8 @@ export class XyteClient {
     }
   }
 
-  async #send(spec: EndpointSpec, options: CallOptions): Promise<unknown> {
-    const { url, headers, body } = this.#build(spec, options, true);
+  async #send(spec: EndpointSpec, options: CallOptions, request: BuiltRequest): Promise<unknown> {
+    const { url, headers, body } = request;
     const deadlineAt = this.#options.deadlineAt;
     const attemptMs = deadlineAt === undefined
       ? this.#options.timeoutMs
@@ -347,11 +348,7 @@ export class XyteClient {
     return spec;
   }
 
-  #build(
-    spec: EndpointSpec,
-    options: CallOptions,
-    reveal: boolean,
-  ): { url: string; headers: Record<string, string>; body: unknown } {
+  #build(spec: EndpointSpec, options: CallOptions, reveal: boolean): BuiltRequest {
     const missing = missingPathParams(spec, options.path ?? {});
     if (missing.length > 0) {
       throw new XyteError({
@@ -506,6 +503,13 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false };
   }
+}
+
+/** A request as `#build` makes it: its URL, headers (the key revealed or not) and JSON body. */
+interface BuiltRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
 }
 
 /**
