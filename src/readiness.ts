@@ -3,7 +3,7 @@
  * Redis answering when configured. Probes arriving together share one check, and its result is kept
  * briefly (2 s when ready, 1 s when not), so a burst of probes does not hit Xyte.
  */
-import type { Redis } from "./redis.ts";
+import { type Redis, withinRedisTimeout } from "./redis.ts";
 
 export interface ReadinessCheck {
   ok: boolean;
@@ -49,17 +49,11 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
   };
 
   const redis = async (): Promise<ReadinessCheck> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const answer = await Promise.race([
-        options.redis!.ping(),
-        new Promise<never>((_, reject) => timer = setTimeout(() => reject(new Error("timeout")), timeoutMs)),
-      ]);
+      const answer = await withinRedisTimeout(options.redis!.ping(), timeoutMs);
       return answer === "PONG" ? { ok: true } : { ok: false, detail: `unexpected answer ${answer}` };
     } catch (error) {
       return { ok: false, detail: `redis: ${error instanceof Error ? error.message : String(error)}` };
-    } finally {
-      clearTimeout(timer);
     }
   };
 

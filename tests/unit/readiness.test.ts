@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createReadiness } from "../../src/readiness.ts";
+import type { Redis } from "../../src/redis.ts";
 
 Deno.test("readiness: probes together share one upstream check, and its result counts a moment, unready too", async () => {
   let now = 0;
@@ -42,4 +43,18 @@ Deno.test("readiness: a hub that does not answer is unready within the check's t
   assert.equal(result.ready, false);
   assert.match(result.checks.upstream?.detail ?? "", /^hub unreachable/);
   assert.ok(performance.now() - started < 1_000);
+});
+
+Deno.test("readiness: a Redis that does not answer PING makes the server unready within the time limit", async () => {
+  const hanging = { ping: () => new Promise<string>(() => {}) } as unknown as Redis;
+  const readiness = createReadiness({
+    hubUrl: "https://hub.example",
+    redis: hanging,
+    timeoutMs: 50,
+    fetch: () => Promise.resolve(new Response(null, { status: 404 })),
+  });
+  const result = await readiness();
+  assert.equal(result.ready, false);
+  assert.equal(result.checks.upstream?.ok, true);
+  assert.equal(result.checks.redis?.detail, "redis: Redis did not answer within 50 ms");
 });
