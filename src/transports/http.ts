@@ -15,6 +15,7 @@
  */
 import {
   createMcpHandler,
+  isJsonContentType,
   isLegacyRequest,
   type McpServer,
   type McpServerFactory,
@@ -316,7 +317,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
           "retry-after": String(decision.retryAfterSeconds),
         });
       }
-      if (!isJsonMediaType(request.headers.get("content-type"))) {
+      if (!isJsonContentType(request.headers.get("content-type"))) {
         return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json.");
       }
       const body = await readBodyText(request, settings.maxBodyBytes, bodyTimeoutMs);
@@ -448,12 +449,6 @@ function legacySseOff(): Response {
     "The legacy HTTP+SSE transport is off with --stateless, because its sessions live on one server: " +
       "connect to /mcp (Streamable HTTP), or run the server without --stateless.",
   );
-}
-
-/** Whether a Content-Type header names JSON (`application/json`, parameters such as charset allowed). */
-function isJsonMediaType(contentType: string | null): boolean {
-  if (contentType === null) return false;
-  return contentType.split(";", 1)[0]!.trim().toLowerCase() === "application/json";
 }
 
 /** A batch without the `notifications/cancelled` messages that name a request of the same batch. */
