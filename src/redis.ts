@@ -4,6 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import { log } from "./observability/log.ts";
+import { ThrottledLog } from "./observability/throttled_log.ts";
 import type { Secret } from "./secret.ts";
 
 export type { Redis } from "ioredis";
@@ -64,27 +65,18 @@ export function logRedisErrors(
   now: () => number = Date.now,
 ): void {
   let failing = 0;
-  let unlogged = 0;
-  let loggedAt = -Infinity;
+  let throttle = new ThrottledLog(REDIS_ERROR_LOG_INTERVAL_MS, now);
   client.on("error", (error: Error) => {
     failing++;
-    if (now() - loggedAt < REDIS_ERROR_LOG_INTERVAL_MS) {
-      unlogged++;
-      return;
-    }
-    loggedAt = now();
-    logger.warning("redis error", {
-      error: error.message,
-      ...(unlogged ? { errors_not_logged: unlogged } : {}),
-    });
-    unlogged = 0;
+    const held = throttle.take("error");
+    if (held === undefined) return;
+    logger.warning("redis error", { error: error.message, ...(held ? { errors_not_logged: held } : {}) });
   });
   client.on("ready", () => {
     if (failing === 0) return;
     logger.info("redis connection ready again", { errors: failing });
     failing = 0;
-    unlogged = 0;
-    loggedAt = -Infinity;
+    throttle = new ThrottledLog(REDIS_ERROR_LOG_INTERVAL_MS, now); // a new outage is logged at once
   });
 }
 
