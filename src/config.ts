@@ -50,6 +50,11 @@ export interface HttpSettings {
   maxBodyBytes: number;
   sessionIdleTtlSeconds: number;
   maxSessions: number;
+  /**
+   * Most sessions and listen streams of one tenant (one token, on a single-tenant server with several);
+   * enforced only where there can be more than one such holder.
+   */
+  maxSessionsPerTenant: number;
   /** How long a session keeps its SSE events for clients resuming with Last-Event-ID; 0 = not resumable. */
   sseReplaySeconds: number;
   /** Token bucket per tenant: refill per minute and bucket size; 0 per minute = no limit. */
@@ -130,6 +135,7 @@ type SettingId =
   | "maxBodyBytes"
   | "sessionTtl"
   | "maxSessions"
+  | "maxSessionsPerTenant"
   | "sseReplay"
   | "rateLimitPerMinute"
   | "rateLimitBurst"
@@ -470,8 +476,18 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: ["MCP_MAX_SESSIONS"],
     accepted: "an integer from 1 to 1000000",
     default: "10000",
-    description:
-      "Most concurrent HTTP sessions, Streamable HTTP and legacy SSE together; new ones get 503 beyond it.",
+    description: "Most concurrent HTTP sessions, Streamable HTTP and legacy SSE together, and 2026-07-28 " +
+      "subscriptions/listen streams; new ones get 503 beyond it.",
+    schema: integer(1, 1_000_000),
+  },
+  {
+    id: "maxSessionsPerTenant",
+    env: ["MCP_MAX_SESSIONS_PER_TENANT"],
+    accepted: "an integer from 1 to 1000000",
+    default: "1000",
+    description: "Most of those one tenant may hold at once, so that one cannot lock out the others; " +
+      "new ones get 429 beyond it. Multi-tenant mode: per Xyte key; single-tenant with several " +
+      "MCP_HTTP_TOKEN values: per token; otherwise not applied.",
     schema: integer(1, 1_000_000),
   },
   {
@@ -618,6 +634,7 @@ export async function loadConfig(
       maxBodyBytes: values.get("maxBodyBytes") as number,
       sessionIdleTtlSeconds: values.get("sessionTtl") as number,
       maxSessions: values.get("maxSessions") as number,
+      maxSessionsPerTenant: values.get("maxSessionsPerTenant") as number,
       sseReplaySeconds: values.get("sseReplay") as number,
       rateLimitPerMinute: values.get("rateLimitPerMinute") as number,
       rateLimitBurst: values.get("rateLimitBurst") as number,

@@ -30,7 +30,7 @@ const TOOL_NAME = /^[a-z0-9_]+$/;
 const MAX_TOOL_NAME = 64;
 const GROUPS: ReadonlySet<string> = new Set(ENDPOINTS.map((e) => e.group));
 const CACHE_EVENTS: ReadonlySet<string> = new Set<CacheEvent>(["hit", "miss", "bypass"]);
-const SESSION_TRANSPORTS: readonly SessionTransport[] = ["streamable_http", "sse"];
+const SESSION_TRANSPORTS: readonly SessionTransport[] = ["streamable_http", "sse", "listen"];
 /** The paths the HTTP service answers; any other path is counted as "other". */
 const ROUTES: ReadonlySet<string> = new Set(["/mcp", "/sse", "/messages", "/healthz", "/readyz", "/metrics"]);
 
@@ -97,11 +97,12 @@ export function createMetrics(): Metrics {
   });
   const sessionsActive = new Gauge({
     name: name("sessions_active"),
-    help: "Open MCP HTTP sessions by transport (streamable_http or sse); MCP_MAX_SESSIONS caps their sum.",
+    help: "Open MCP HTTP sessions by transport (streamable_http, sse, or listen: 2026-07-28 " +
+      "subscriptions/listen streams); MCP_MAX_SESSIONS caps their sum.",
     labelNames: ["transport"] as const,
     registers,
   });
-  // Both series exist from the start, so a dashboard sums them without gaps.
+  // Every series exists from the start, so a dashboard sums them without gaps.
   for (const transport of SESSION_TRANSPORTS) sessionsActive.set({ transport }, 0);
   const resourceWatches = new Gauge({
     name: name("resource_watches"),

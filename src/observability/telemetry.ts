@@ -6,8 +6,11 @@
 
 export type ToolOutcome = "ok" | "error";
 export type CacheEvent = "hit" | "miss" | "bypass";
-/** The kinds of HTTP session: Streamable HTTP (`/mcp`, 2025-era clients) and the legacy HTTP+SSE transport (`/sse`). */
-export type SessionTransport = "streamable_http" | "sse";
+/**
+ * What HTTP clients hold open: Streamable HTTP sessions (`/mcp`, 2025-era clients), legacy HTTP+SSE sessions
+ * (`/sse`), and 2026-07-28 `subscriptions/listen` streams.
+ */
+export type SessionTransport = "streamable_http" | "sse" | "listen";
 
 export interface Telemetry {
   /** One tool call finished. `code` is the error code when the outcome is "error". */

@@ -42,10 +42,12 @@ import {
   tokenMatches,
 } from "./http_guards.ts";
 import { readBodyText } from "../body.ts";
+import { onBodyEnd } from "./body_end.ts";
 import { InFlight } from "./inflight.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
 import type { RateLimiter } from "./rate_limit.ts";
+import { isSeat, type Seat, SessionSeats } from "./session_seats.ts";
 import { LegacySessions } from "./sessions.ts";
 
 export interface HttpOptions {
@@ -139,13 +141,56 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     onerror: (error) => logger.debug("mcp handler reported an error", { error: error.message }),
   });
   const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
-  // One cap (MCP_MAX_SESSIONS) over the sessions of both transports.
   const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
-  const hasRoom = (): boolean => openSessions() < settings.maxSessions;
+  // MCP_MAX_SESSIONS over what clients hold open (sessions of both transports, listen streams), and
+  // MCP_MAX_SESSIONS_PER_TENANT per holder where there can be more than one.
+  const perHolder = options.tenancy.multiTenant || settings.tokens.length > 1;
+  const seats = new SessionSeats({
+    total: settings.maxSessions,
+    perHolder: perHolder ? settings.maxSessionsPerTenant : settings.maxSessions,
+  });
+  const admit = (request: Request, tenant: Tenant): Seat | Response => {
+    const seat = seats.take(subjectOf(request, tenant));
+    if (isSeat(seat)) return seat;
+    if (seat.full === "server") {
+      return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "30" });
+    }
+    const holder = options.tenancy.multiTenant ? "Xyte key" : "token";
+    return jsonRpcError(
+      429,
+      -32000,
+      `Too many open sessions for this ${holder}: at most ${seat.limit} at once, listen streams included. ` +
+        "End unused ones (DELETE the session, close the stream) or wait for idle ones to expire.",
+      { "retry-after": "30" },
+    );
+  };
+  let listens = 0;
+  /** Serves a `subscriptions/listen` request, holding a seat for as long as its stream is open. */
+  async function serveListen(
+    request: Request,
+    tenant: Tenant,
+    serve: () => Promise<Response>,
+  ): Promise<Response> {
+    const seat = admit(request, tenant);
+    if (seat instanceof Response) return seat;
+    options.telemetry.sessions("listen", ++listens);
+    const release = () => {
+      seat.release();
+      options.telemetry.sessions("listen", --listens);
+    };
+    let response: Response;
+    try {
+      response = await serve();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return onBodyEnd(response, release);
+  }
   const sessions = options.stateless ? undefined : new LegacySessions({
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     idleTtlSeconds: settings.sessionIdleTtlSeconds,
-    hasRoom,
+    admit,
     replaySeconds: settings.sseReplaySeconds,
     telemetry: options.telemetry,
   });
@@ -154,7 +199,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   const legacySse = options.stateless ? undefined : new LegacySseEndpoint({
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     messagesPath: "/messages",
-    hasRoom,
+    admit,
     telemetry: options.telemetry,
   });
 
@@ -244,11 +289,12 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     // open for good (nothing else can reach that server instance). Such cancellations are dropped.
     if (Array.isArray(parsedBody)) parsedBody = withoutSelfCancellations(parsedBody);
     const listened = c.get("listened");
-    if (listened?.length && tenant.deps.watches) {
+    if (listened === undefined) return await perRequest.fetch(request, { parsedBody });
+    return await serveListen(request, tenant, () => {
+      if (listened.length === 0 || !tenant.deps.watches) return perRequest.fetch(request, { parsedBody });
       const scope = { uris: listened, watch: resourceWatcher(tenant.deps, tenant.deps.watches) };
-      return await listenBus.serve(scope, () => perRequest.fetch(request, { parsedBody }));
-    }
-    return await perRequest.fetch(request, { parsedBody });
+      return listenBus.serve(scope, () => perRequest.fetch(request, { parsedBody }));
+    });
   });
   app.get("/sse", (c) => {
     if (!legacySse) return legacySseOff();
@@ -310,7 +356,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if ("conflict" in tenant) return jsonRpcError(400, -32600, `Bad Request: ${tenant.conflict}.`);
     c.set("tenant", tenant);
     if (request.method === "POST") {
-      const decision = await options.limiter.take(rateSubject(request, tenant));
+      const decision = await options.limiter.take(subjectOf(request, tenant));
       if (!decision.allowed) {
         options.telemetry.rateLimited();
         return jsonRpcError(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, {
@@ -367,10 +413,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   }
 
   /**
-   * Rate limits apply per tenant; in single-tenant mode per client token when tokens are configured (and
-   * still per tenant, so deployments with different keys sharing a Redis and a token share no bucket).
+   * Who rate limits and session caps count: the tenant; in single-tenant mode the client token when tokens
+   * are configured (and still the tenant, so deployments with different keys sharing a Redis and a token
+   * share no bucket).
    */
-  function rateSubject(request: Request, tenant: Tenant): string {
+  function subjectOf(request: Request, tenant: Tenant): string {
     if (options.tenancy.multiTenant || settings.tokens.length === 0) return `tenant:${tenant.id}`;
     return `token:${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`;
   }

@@ -25,6 +25,7 @@ import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
 import { jsonRpcError, shutdownAnswer } from "./jsonrpc.ts";
+import type { Seat } from "./session_seats.ts";
 
 /** One server-sent event. */
 export interface SseEvent {
@@ -240,8 +241,8 @@ export interface LegacySseEndpointOptions {
   build: (tenant: Tenant) => McpServer;
   /** Path (with any mount prefix) of the POST route, e.g. `/messages`. */
   messagesPath: string;
-  /** Whether one more stream may open (the server's one session cap, over every transport); if not, 503. */
-  hasRoom: () => boolean;
+  /** A seat for one more session of `tenant` under the server's caps, or the response refusing it. */
+  admit: (request: Request, tenant: Tenant) => Seat | Response;
   /** Told the number of open sessions whenever it changes (default: nothing). */
   telemetry?: Telemetry;
   /** Keep-alive comment interval (default 15 s); 0 = none. */
@@ -255,6 +256,8 @@ interface Session {
   server: McpServer;
   /** Tenant id (a hash of its keys): only that tenant may POST to the session. */
   tenantId: string;
+  /** Its place under the session caps, given back when it ends. */
+  seat: Seat;
 }
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -281,23 +284,28 @@ export class LegacySseEndpoint {
   }
 
   /**
-   * `GET /sse`: a new session for `tenant` and its event stream, whose first event is `endpoint`. 503 at
-   * when not `hasRoom()`, and after `closeAll()` (shutdown).
+   * `GET /sse`: a new session for `tenant` and its event stream, whose first event is `endpoint`. Refused
+   * when `admit` gives no seat, and with 503 after `closeAll()` (shutdown).
    */
-  async open(_request: Request, tenant: Tenant): Promise<Response> {
+  async open(request: Request, tenant: Tenant): Promise<Response> {
     if (this.#closed) {
       return jsonRpcError(503, -32000, "The server is shutting down.", { "retry-after": "1" });
     }
-    if (!this.#options.hasRoom()) {
-      // Logged with the other refusals, at most once a minute (http.ts).
-      return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "5" });
-    }
+    // Refusals are logged with the others, at most once a minute (http.ts).
+    const seat = this.#options.admit(request, tenant);
+    if (seat instanceof Response) return seat;
     const transport = new LegacySseTransport({
       messagesPath: this.#options.messagesPath,
       keepAliveMs: this.#options.keepAliveMs,
       maxBufferedBytes: this.#options.maxBufferedBytes,
     });
-    const server = this.#options.build(tenant);
+    let server: McpServer;
+    try {
+      server = this.#options.build(tenant);
+    } catch (error) {
+      seat.release();
+      throw error;
+    }
     const id = transport.sessionId;
     transport.onclose = () => {
       if (this.#sessions.get(id)?.transport !== transport) return;
@@ -306,7 +314,7 @@ export class LegacySseEndpoint {
       // The protocol layer has already aborted in-flight handlers; this releases the server itself.
       void server.close().catch(() => {});
     };
-    this.#sessions.set(id, { transport, server, tenantId: tenant.id });
+    this.#sessions.set(id, { transport, server, tenantId: tenant.id, seat });
     this.#options.telemetry?.sessions("sse", this.#sessions.size);
     try {
       await server.connect(transport);
@@ -375,7 +383,10 @@ export class LegacySseEndpoint {
     }
     const answered = this.pendingRequests === 0;
     const open = [...this.#sessions.values()];
-    for (const s of open) s.transport.answerPendingForShutdown();
+    for (const s of open) {
+      s.transport.answerPendingForShutdown();
+      s.seat.release();
+    }
     this.#sessions.clear();
     this.#options.telemetry?.sessions("sse", 0);
     await Promise.allSettled(open.map(async (s) => {
@@ -387,6 +398,7 @@ export class LegacySseEndpoint {
   }
 
   #forget(id: string): void {
+    this.#sessions.get(id)?.seat.release();
     if (this.#sessions.delete(id)) this.#options.telemetry?.sessions("sse", this.#sessions.size);
   }
 }

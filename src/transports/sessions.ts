@@ -3,8 +3,8 @@
  *
  * A session starts with an `initialize` POST and ends on DELETE, after `idleTtlSeconds` without requests
  * (unless a GET stream is open), on `closeAll()`, or when the server closes. It belongs to the tenant that
- * opened it: another tenant's requests for it are refused. A new session is refused with 503 unless `hasRoom()`
- * (the server's one session cap, which also counts its legacy HTTP+SSE sessions).
+ * opened it: another tenant's requests for it are refused. A new session holds a seat (`admit`) while it lasts:
+ * the server's session caps, over every transport, refuse it when full.
  */
 import {
   isInitializeRequest,
@@ -17,6 +17,7 @@ import type { Tenant } from "../tenancy.ts";
 import { onBodyEnd } from "./body_end.ts";
 import { jsonRpcError, shutdownAnswer } from "./jsonrpc.ts";
 import { ReplayBudget, ReplayWindow } from "./replay_window.ts";
+import type { Seat } from "./session_seats.ts";
 
 /** Most bytes of SSE events one session keeps for resumption (oldest streams are forgotten first). */
 export const REPLAY_MAX_BYTES = 4 * 1024 * 1024;
@@ -37,13 +38,15 @@ interface Session {
   pendingIds: Set<string | number>;
   /** The events kept for resumption, when resumable. */
   replay: ReplayWindow | undefined;
+  /** Its place under the session caps, given back when it ends. */
+  seat: Seat;
 }
 
 export interface SessionOptions {
   build: (tenant: Tenant) => McpServer;
   idleTtlSeconds: number;
-  /** Whether one more session may open: the server's cap over the sessions of every transport. */
-  hasRoom: () => boolean;
+  /** A seat for one more session of `tenant` under the server's caps, or the response refusing it. */
+  admit: (request: Request, tenant: Tenant) => Seat | Response;
   /** How long SSE events are kept for clients resuming with Last-Event-ID; 0 = not resumable. */
   replaySeconds: number;
   telemetry: Telemetry;
@@ -109,10 +112,9 @@ export class LegacySessions {
       });
     }
     if (request.method === "POST" && startsSession(parsedBody)) {
-      if (!this.#options.hasRoom()) {
-        return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "30" });
-      }
-      return await this.#open(request, parsedBody, tenant);
+      const seat = this.#options.admit(request, tenant);
+      if (seat instanceof Response) return seat;
+      return await this.#open(request, parsedBody, tenant, seat);
     }
     if (request.method === "POST" && namesInitialize(parsedBody)) {
       return jsonRpcError(
@@ -146,6 +148,7 @@ export class LegacySessions {
     clearInterval(this.#sweeper);
     const open = [...this.#sessions.values()];
     this.#sessions.clear();
+    for (const session of open) session.seat.release();
     this.#options.telemetry.sessions("streamable_http", 0);
     await Promise.allSettled(
       open.flatMap((s) => [...s.pendingIds].map((id) => s.transport.send(shutdownAnswer(id)))),
@@ -153,46 +156,58 @@ export class LegacySessions {
     await Promise.allSettled(open.map((s) => s.server.close()));
   }
 
-  async #open(request: Request, parsedBody: unknown, tenant: Tenant): Promise<Response> {
-    const server = this.#options.build(tenant);
-    const replay = this.#options.replaySeconds > 0
-      ? new ReplayWindow({
-        windowMs: this.#options.replaySeconds * 1000,
-        maxBytes: REPLAY_MAX_BYTES,
-        budget: this.#replayBudget,
-        now: this.#now,
-      })
-      : undefined;
-    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
-      ...(replay ? { eventStore: replay, retryInterval: RECONNECT_AFTER_MS } : {}),
-      onsessioninitialized: (id) => {
-        this.#sessions.set(id, {
-          transport,
-          server,
-          tenantId: tenant.id,
-          lastActivity: this.#now(),
-          openStreams: 0,
-          pendingIds: new Set(),
-          replay,
+  /** A new session holding `seat`; the seat is released when the session ends, or now if none opens. */
+  async #open(request: Request, parsedBody: unknown, tenant: Tenant, seat: Seat): Promise<Response> {
+    let opened = false;
+    try {
+      const server = this.#options.build(tenant);
+      const replay = this.#options.replaySeconds > 0
+        ? new ReplayWindow({
+          windowMs: this.#options.replaySeconds * 1000,
+          maxBytes: REPLAY_MAX_BYTES,
+          budget: this.#replayBudget,
+          now: this.#now,
+        })
+        : undefined;
+      const transport: WebStandardStreamableHTTPServerTransport =
+        new WebStandardStreamableHTTPServerTransport({
+          sessionIdGenerator: () => crypto.randomUUID(),
+          ...(replay ? { eventStore: replay, retryInterval: RECONNECT_AFTER_MS } : {}),
+          onsessioninitialized: (id) => {
+            this.#sessions.set(id, {
+              transport,
+              server,
+              tenantId: tenant.id,
+              lastActivity: this.#now(),
+              openStreams: 0,
+              pendingIds: new Set(),
+              replay,
+              seat,
+            });
+            opened = true;
+            this.#options.telemetry.sessions("streamable_http", this.size);
+            this.#log.info("session opened", { tenant: tenant.id, sessions: this.size });
+          },
+          onsessionclosed: (id) => {
+            this.#forget(id);
+            this.#log.info("session closed", { sessions: this.size });
+          },
         });
-        this.#options.telemetry.sessions("streamable_http", this.size);
-        this.#log.info("session opened", { tenant: tenant.id, sessions: this.size });
-      },
-      onsessionclosed: (id) => {
-        this.#forget(id);
-        this.#log.info("session closed", { sessions: this.size });
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) this.#forget(transport.sessionId);
-    };
-    await server.connect(transport);
-    return await transport.handleRequest(request, { parsedBody });
+      transport.onclose = () => {
+        if (transport.sessionId) this.#forget(transport.sessionId);
+      };
+      await server.connect(transport);
+      return await transport.handleRequest(request, { parsedBody });
+    } finally {
+      // Initialize refused (or it failed): no session holds the seat.
+      if (!opened) seat.release();
+    }
   }
 
   #forget(id: string): void {
-    this.#sessions.get(id)?.replay?.clear();
+    const session = this.#sessions.get(id);
+    session?.replay?.clear();
+    session?.seat.release();
     if (this.#sessions.delete(id)) this.#options.telemetry.sessions("streamable_http", this.size);
   }
 

@@ -240,7 +240,7 @@ Deno.test("http: an unknown method is -32601, in band in a 2025-era session, HTT
   }
 });
 
-Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions together; /metrics shows each", async () => {
+Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions and listen streams together", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub, { MCP_MAX_SESSIONS: "2" }));
   const streams = new AbortController();
@@ -267,6 +267,23 @@ Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions t
     const refused = await fetch(new URL("/sse", server.url), { headers: { accept: "text/event-stream" } });
     assert.equal(refused.status, 503);
     assert.equal((await refused.json()).error.code, -32000);
+    const listen = await fetch(server.url, {
+      method: "POST",
+      headers: {
+        ...JSON_RPC_HEADERS,
+        "mcp-protocol-version": MODERN_PROTOCOL,
+        "mcp-method": "subscriptions/listen",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "subscriptions/listen",
+        params: { notifications: { resourceSubscriptions: ["xyte://organization"] }, _meta: MODERN_META },
+      }),
+    });
+    assert.equal(listen.status, 503, "so is a 2026-07-28 listen stream");
+    assert.equal(listen.headers.get("retry-after"), "30");
+    await listen.body?.cancel();
 
     const metrics = await (await fetch(new URL("/metrics", server.url))).text();
     assert.match(metrics, /xyte_mcp_sessions_active\{transport="streamable_http"\} 1\n/);

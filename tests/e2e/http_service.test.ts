@@ -203,6 +203,87 @@ Deno.test("multi-tenant: one tenant's failing calls open its own circuit, not th
   }
 });
 
+Deno.test("multi-tenant: one key's sessions and listen streams are capped (429); other keys still get theirs", async () => {
+  const { hub, server, keyA, keyB } = await startTwoTenants({ MCP_MAX_SESSIONS_PER_TENANT: "2" });
+  const streams = new AbortController();
+  const initialize = (key: string) =>
+    fetch(server.url, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "x-xyte-api-key": key },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "cap", version: "1" },
+        },
+      }),
+    });
+  const listen = (key: string) =>
+    fetch(server.url, {
+      method: "POST",
+      headers: {
+        ...JSON_HEADERS,
+        "x-xyte-api-key": key,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "subscriptions/listen",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "subscriptions/listen",
+        params: {
+          notifications: { resourceSubscriptions: ["xyte://organization"] },
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      }),
+      signal: streams.signal,
+    });
+  const gauge = async (transport: string) => {
+    const text = await (await fetch(new URL("/metrics", server.url))).text();
+    return Number(
+      text.match(new RegExp(`xyte_mcp_sessions_active\\{transport="${transport}"\\} (\\d+)`))?.[1],
+    );
+  };
+  try {
+    const session = await initialize(keyA);
+    await session.body?.cancel();
+    assert.equal(session.status, 200);
+    const listening = await listen(keyA);
+    assert.equal(listening.status, 200, "a listen stream takes the key's second place");
+    assert.equal(await gauge("listen"), 1);
+
+    for (const refused of [await initialize(keyA), await listen(keyA)]) {
+      assert.equal(refused.status, 429, "a third place for the same key is refused");
+      assert.equal(refused.headers.get("retry-after"), "30");
+      assert.match((await refused.json()).error.message, /this Xyte key: at most 2 at once/);
+    }
+    const sse = await fetch(new URL("/sse", server.url), { headers: { "x-xyte-api-key": keyA } });
+    await sse.body?.cancel();
+    assert.equal(sse.status, 429, "legacy SSE counts too");
+
+    const other = await initialize(keyB);
+    await other.body?.cancel();
+    assert.equal(other.status, 200, "another key is not locked out");
+
+    await listening.body?.cancel();
+    for (let i = 0; i < 100 && await gauge("listen") > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await gauge("listen"), 0);
+    const again = await listen(keyA);
+    assert.equal(again.status, 200, "a closed listen stream gives its place back");
+    await again.body?.cancel();
+  } finally {
+    streams.abort();
+    await server.stop();
+    await hub.close();
+  }
+});
+
 Deno.test("multi-tenant --stateless: completions reuse the tenant's directory across requests", async () => {
   const hub = await startHub();
   const server = await startHttpServer(

@@ -18,6 +18,7 @@ import {
   LegacySseEndpoint,
   LegacySseTransport,
 } from "../../src/transports/legacy_sse.ts";
+import { isSeat, SessionSeats } from "../../src/transports/session_seats.ts";
 import { assertMatchesOutputSchema, ORG_KEY, PARTNER_KEY, startHub } from "./harness.ts";
 
 interface LegacyServer {
@@ -25,6 +26,8 @@ interface LegacyServer {
   url: string;
   endpoint: LegacySseEndpoint;
   hub: SimulatorServer;
+  /** The seats `admit` hands out (the server's session caps). */
+  seats: SessionSeats;
   close(): Promise<void>;
 }
 
@@ -52,10 +55,14 @@ async function startLegacy(
   assert.ok(tenant, "configured keys make a single-tenant server");
   // Stands in for another Xyte key in the POST-ownership check.
   const stranger: Tenant = { ...tenant, id: "0123456789abcdef" };
+  const seats = new SessionSeats({ total: options.maxSessions ?? 10, perHolder: options.maxSessions ?? 10 });
   const endpoint = new LegacySseEndpoint({
     build: (t) => app.buildServer(t, { era: "legacy", serverToClient: true }),
     messagesPath: "/messages",
-    hasRoom: (): boolean => endpoint.size < (options.maxSessions ?? 10),
+    admit: (_request, owner) => {
+      const seat = seats.take(owner.id);
+      return isSeat(seat) ? seat : new Response(null, { status: 503 });
+    },
     keepAliveMs: options.keepAliveMs,
   });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
@@ -76,6 +83,7 @@ async function startLegacy(
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     endpoint,
+    seats,
     hub,
     async close() {
       await endpoint.closeAll();
@@ -348,6 +356,7 @@ Deno.test("legacy SSE wire: endpoint event, 202 for POSTs, 2024-11-05 initialize
     aborter.abort();
     await reader.cancel();
     await waitFor(() => server.endpoint.size === 0, "the session to end on disconnect");
+    assert.equal(server.seats.taken, 0, "its seat is free again");
     assert.equal(await statusOf(postUrl, ping), 404, "an ended session is unknown");
   } finally {
     aborter.abort();
@@ -355,19 +364,21 @@ Deno.test("legacy SSE wire: endpoint event, 202 for POSTs, 2024-11-05 initialize
   }
 });
 
-Deno.test("legacy SSE: maxSessions refuses more streams with 503; closeAll ends open streams", async () => {
+Deno.test("legacy SSE: each stream holds a seat (none left: refused); closeAll ends streams, frees seats", async () => {
   const server = await startLegacy({ maxSessions: 2 });
   try {
     const a = await openRaw(server.url);
     const b = await openRaw(server.url);
     assert.equal(server.endpoint.size, 2);
+    assert.equal(server.seats.taken, 2);
     const refused = await fetch(`${server.url}/sse`);
-    assert.equal(refused.status, 503);
-    assert.ok(refused.headers.get("retry-after"));
+    assert.equal(refused.status, 503, "admit's refusal is the answer");
     await refused.body?.cancel();
+    assert.equal(server.endpoint.size, 2);
 
     await server.endpoint.closeAll();
     assert.equal(server.endpoint.size, 0);
+    assert.equal(server.seats.taken, 0, "closeAll gives the seats back");
     assert.equal(await a.reader.nextEvent(), undefined, "closeAll ends the first stream");
     assert.equal(await b.reader.nextEvent(), undefined, "closeAll ends the second stream");
     const after = await postJson(a.postUrl, { jsonrpc: "2.0", id: 1, method: "ping" });

@@ -84,9 +84,10 @@ Deno.test("metrics: upstream requests by catalog endpoint and status, cache even
   assert.equal(
     await value(m, sessions, { transport: "streamable_http" }),
     0,
-    "both series exist from the start",
+    "every series exists from the start",
   );
   assert.equal(await value(m, sessions, { transport: "sse" }), 0);
+  assert.equal(await value(m, sessions, { transport: "listen" }), 0);
   m.sessions("streamable_http", 3);
   m.sessions("streamable_http", 2);
   m.sessions("sse", 1);

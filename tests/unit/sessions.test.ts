@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { McpServer } from "@modelcontextprotocol/server";
 import { NO_TELEMETRY } from "../../src/observability/telemetry.ts";
 import type { Tenant } from "../../src/tenancy.ts";
+import { isSeat, type Seat, SessionSeats } from "../../src/transports/session_seats.ts";
 import { LegacySessions } from "../../src/transports/sessions.ts";
 
 const HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
@@ -27,6 +28,14 @@ async function open(sessions: LegacySessions, owner: Tenant): Promise<Response> 
   return response;
 }
 
+/** `admit` as http.ts gives it: a seat under `seats` for the tenant, else a 503. */
+function admitUnder(seats: SessionSeats): (request: Request, owner: Tenant) => Seat | Response {
+  return (_request, owner) => {
+    const seat = seats.take(owner.id);
+    return isSeat(seat) ? seat : new Response(null, { status: 503 });
+  };
+}
+
 function listTools(sessionId: string): [Request, unknown] {
   const body = { jsonrpc: "2.0", id: 2, method: "tools/list" };
   return [
@@ -45,7 +54,7 @@ Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap 
   const sessions = new LegacySessions({
     build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
     idleTtlSeconds: 60,
-    hasRoom: (): boolean => sessions.size < 2,
+    admit: admitUnder(new SessionSeats({ total: 2, perHolder: 2 })),
     replaySeconds: 60,
     telemetry: { ...NO_TELEMETRY, sessions: (transport, n) => opened.push(`${transport} ${n}`) },
     now: () => now,
@@ -58,7 +67,7 @@ Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap 
     assert.equal(sessions.size, 2);
     const third = await open(sessions, alice);
     assert.equal(third.status, 503, "the cap refuses a third session");
-    assert.equal(third.headers.get("retry-after"), "30");
+    assert.equal(sessions.size, 2);
 
     now = 50_000;
     const [request, body] = listTools(second.headers.get("mcp-session-id")!);
@@ -71,6 +80,7 @@ Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap 
     assert.equal(sessions.size, 1);
     const [gone, goneBody] = listTools(first.headers.get("mcp-session-id")!);
     assert.equal((await sessions.handle(gone, goneBody, alice)).status, 404);
+    assert.equal((await open(sessions, alice)).status, 200, "the swept session's place is free again");
 
     const [other, otherBody] = listTools(second.headers.get("mcp-session-id")!);
     assert.equal(
@@ -89,27 +99,59 @@ Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap 
   assert.equal(sessions.size, 0);
 });
 
-Deno.test("sessions: a new session opens only while the server's cap has room (hasRoom)", async () => {
-  // http.ts passes one cap over both transports; here the other transport's sessions are a variable.
-  let elsewhere = 1;
+Deno.test("sessions: a session's seat is taken at initialize and given back however it ends", async () => {
+  let now = 0;
+  const seats = new SessionSeats({ total: 10, perHolder: 10 });
   const sessions = new LegacySessions({
     build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
     idleTtlSeconds: 60,
-    hasRoom: (): boolean => sessions.size + elsewhere < 2,
+    admit: admitUnder(seats),
     replaySeconds: 0,
     telemetry: NO_TELEMETRY,
+    now: () => now,
   });
+  const alice = tenant("alice");
   try {
-    const alice = tenant("alice");
-    assert.equal((await open(sessions, alice)).status, 200);
-    const refused = await open(sessions, alice);
-    assert.equal(refused.status, 503, "one here and one elsewhere fill a cap of 2");
-    assert.equal(sessions.size, 1);
-    elsewhere = 0;
-    assert.equal((await open(sessions, alice)).status, 200, "room again once the other one closes");
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await open(sessions, alice)).headers.get("mcp-session-id")!);
+    assert.equal(seats.heldBy("alice"), 3, "one seat per session");
+
+    const deleted = await sessions.handle(
+      new Request("http://localhost/mcp", {
+        method: "DELETE",
+        headers: { ...HEADERS, "mcp-session-id": ids[0]!, "mcp-protocol-version": "2025-06-18" },
+      }),
+      undefined,
+      alice,
+    );
+    assert.equal(deleted.status, 200);
+    assert.equal(seats.heldBy("alice"), 2, "DELETE gives the seat back");
+
+    now = 30_000;
+    const [request, body] = listTools(ids[1]!);
+    await (await sessions.handle(request, body, alice)).body?.cancel();
+    now = 70_000;
+    assert.equal(await sessions.sweep(), 1);
+    assert.equal(seats.heldBy("alice"), 1, "the idle sweep gives the seat back");
+
+    // Refused by the SDK (it must accept both JSON and SSE answers): no session, so no seat is kept.
+    const init = initialize();
+    const refused = await sessions.handle(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: { ...HEADERS, accept: "application/json" },
+        body: JSON.stringify(init),
+      }),
+      init,
+      alice,
+    );
+    await refused.body?.cancel();
+    assert.equal(refused.status, 406);
+    assert.equal(seats.heldBy("alice"), 1, "a refused initialize keeps no seat");
   } finally {
     await sessions.closeAll();
   }
+  assert.equal(seats.taken, 0, "closeAll gives every seat back");
 });
 
 Deno.test("sessions: a session still answering a request is not idle, however long the call takes", async () => {
@@ -125,7 +167,7 @@ Deno.test("sessions: a session still answering a request is not idle, however lo
       return server;
     },
     idleTtlSeconds: 60,
-    hasRoom: () => true,
+    admit: admitUnder(new SessionSeats({ total: 10, perHolder: 10 })),
     replaySeconds: 0,
     telemetry: NO_TELEMETRY,
     now: () => now,
@@ -156,7 +198,7 @@ Deno.test("sessions: a batch naming one id twice, and a malformed initialize, ar
   const sessions = new LegacySessions({
     build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
     idleTtlSeconds: 60,
-    hasRoom: () => true,
+    admit: admitUnder(new SessionSeats({ total: 10, perHolder: 10 })),
     replaySeconds: 0,
     telemetry: NO_TELEMETRY,
   });
