@@ -114,6 +114,19 @@ Deno.test("deploy/: probes and ports match the server: /healthz, /readyz, 8080",
   assert.ok(!env.has("MCP_HOST") || env.get("MCP_HOST") === "0.0.0.0", "MCP_HOST stays the baked bind");
 });
 
+Deno.test("deploy/: the pod waits before SIGTERM, and its grace covers that wait and the drain", () => {
+  const preStop = container.lifecycle?.preStop;
+  assert.ok(preStop?.sleep, "a preStop sleep action (the image has no shell for an exec sleep)");
+  const wait = Number(preStop.sleep.seconds);
+  assert.ok(wait >= 3 && wait <= 15, `a few seconds for endpoint removal to propagate (${wait} s)`);
+  const drainMs = Number(configMap.data.MCP_SHUTDOWN_GRACE_MS);
+  assert.ok(Number.isFinite(drainMs), "the ConfigMap sets MCP_SHUTDOWN_GRACE_MS");
+  assert.ok(
+    pod.terminationGracePeriodSeconds >= wait + drainMs / 1000 + 5,
+    "termination grace > preStop sleep + drain + time to close",
+  );
+});
+
 Deno.test("deploy/: non-root, read-only, no privilege escalation, all capabilities dropped", () => {
   const image = RUNTIME.instructions.filter((i) => i.keyword === "USER").at(-1)!.value.split(":");
   for (const { file, doc } of ALL) {
