@@ -11,6 +11,7 @@ import type {
   WireTicket,
   WireTicketDetail,
 } from "../xyte/wire.ts";
+import { isDotSegment } from "../xyte/catalog.ts";
 import { MAX_PATH_PARAM_CHARS } from "../xyte/client.ts";
 import { ListMeta, type ListMeta as ListMetaValues } from "./listing.ts";
 import { isoFromEpoch, isoTime } from "./time.ts";
@@ -171,8 +172,11 @@ export function countPhrase(values: readonly (string | null)[]): string {
 /** Longest id an argument accepts: the longest path parameter the client sends upstream. */
 export const MAX_ID_CHARS = MAX_PATH_PARAM_CHARS;
 
-/** An id given as text: not empty, at most `MAX_ID_CHARS`. */
-export const IdText = z.string().min(1).max(MAX_ID_CHARS);
+/** An id given as text: not empty, at most `MAX_ID_CHARS`, not `.` or `..` (see `isDotSegment`). */
+export const IdText = z.string().min(1).max(MAX_ID_CHARS).refine(
+  (id) => !isDotSegment(id),
+  "not an id: '.' and '..' would send the call to another endpoint",
+);
 
 /** The `confirm` argument of destructive tools (see the confirmation gate in src/mcp/server.ts). */
 export const ConfirmArg = z.string().max(MAX_ID_CHARS).optional().describe(

@@ -30,6 +30,21 @@ export function missingPathParams(spec: EndpointSpec, params: Record<string, unk
   });
 }
 
+/**
+ * Whether a path parameter value is `.` or `..`: URL resolution removes such segments, so the request would go
+ * to another endpoint (`DELETE …/devices/D/commands/..` becomes `DELETE …/devices/D/`, deleting the device).
+ * Percent-encoding does not help: `encodeURIComponent` leaves dots alone, and servers decode `%2E`.
+ */
+export function isDotSegment(value: unknown): boolean {
+  const text = String(value);
+  return text === "." || text === "..";
+}
+
+/** Path parameters of `params` holding `.` or `..` (see `isDotSegment`), in path order. */
+export function dotSegmentParams(spec: EndpointSpec, params: Record<string, unknown>): string[] {
+  return spec.pathParams.filter((name) => params[name] !== undefined && isDotSegment(params[name]));
+}
+
 /** Replaces `:name` segments with URL-encoded values. Throws when a parameter is missing. */
 export function fillPath(spec: EndpointSpec, params: Record<string, string | number>): string {
   const missing = missingPathParams(spec, params);
@@ -110,6 +125,12 @@ export function checkCall(spec: EndpointSpec, call: CallShape): CallProblem[] {
   const path = call.path ?? {};
   for (const name of missingPathParams(spec, path)) {
     problems.push({ where: `path.${name}`, message: "missing" });
+  }
+  for (const name of dotSegmentParams(spec, path)) {
+    problems.push({
+      where: `path.${name}`,
+      message: "not an id: '.' and '..' would send the call to another endpoint",
+    });
   }
   for (const name of Object.keys(path).filter((n) => !spec.pathParams.includes(n))) {
     problems.push({ where: `path.${name}`, message: `not a path parameter (${listOf(spec.pathParams)})` });

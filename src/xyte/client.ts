@@ -15,7 +15,14 @@ import { log } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { rememberSecret, type Secret } from "../secret.ts";
 import { cacheKey, type CacheStore } from "./cache_store.ts";
-import { type EndpointKey, type EndpointSpec, fillPath, findEndpoint, missingPathParams } from "./catalog.ts";
+import {
+  dotSegmentParams,
+  type EndpointKey,
+  type EndpointSpec,
+  fillPath,
+  findEndpoint,
+  missingPathParams,
+} from "./catalog.ts";
 import { authHint, codeForStatus, parseRetryAfter, XyteError } from "./errors.ts";
 import {
   backoffDelayMs,
@@ -368,6 +375,17 @@ export class XyteClient {
         endpointKey: spec.key,
         message: `path parameter ${tooLong[0]} is ${String(tooLong[1]).length} characters long`,
         hint: `Xyte ids are short; ${tooLong[0]} may have at most ${MAX_PATH_PARAM_CHARS} characters.`,
+        retriable: false,
+      });
+    }
+    const [dotted] = dotSegmentParams(spec, options.path ?? {});
+    if (dotted) {
+      throw new XyteError({
+        code: "validation",
+        endpointKey: spec.key,
+        message: `path parameter ${dotted} is "${options.path?.[dotted]}", which is not an id`,
+        hint: `'.' and '..' would send the request to another endpoint; pass the ${dotted} a list or get ` +
+          "call returned.",
         retriable: false,
       });
     }

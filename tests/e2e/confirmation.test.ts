@@ -104,3 +104,43 @@ Deno.test("http --stateless: a 2025-era client cannot be asked, so the delete ne
     await hub.close();
   }
 });
+
+Deno.test("stdio: an id of '..' cannot turn a cancel or a note delete into deleting the device", async () => {
+  // `DELETE …/devices/D/commands/..` would resolve to `DELETE …/devices/D/`.
+  const hub = await startHub();
+  const { client, close } = await connectStdio(serverEnv(hub, { XYTE_TOOLSETS: "all" }), [], {
+    onElicit: accept,
+  });
+  try {
+    const device = hub.state.organizations[0]!.devices[0]!;
+    const sentBefore = hub.requests.length;
+    const calls = [
+      { name: "cancel_command", arguments: { device_id: device.id, command_id: "..", confirm: ".." } },
+      {
+        name: "call_endpoint",
+        arguments: {
+          key: "organization.notes.deleteDeviceNote",
+          path: { device_id: device.id, id: ".." },
+          confirm: "..",
+        },
+      },
+    ];
+    for (const call of calls) {
+      const result = await client.callTool(call) as Outcome;
+      assert.equal(result.isError, true, `${call.name} refuses '..'`);
+      assert.match(
+        result.structuredContent?.error?.code ?? "",
+        /^(invalid_arguments|validation)$/,
+        call.name,
+      );
+    }
+    assert.equal(hub.requests.length, sentBefore, "nothing reached Xyte");
+    assert.ok(
+      hub.state.organizations[0]!.devices.some((d) => d.id === device.id),
+      "the device is still there",
+    );
+  } finally {
+    await close();
+    await hub.close();
+  }
+});

@@ -58,6 +58,11 @@ Deno.test("checkCall: path parameters must be present and known", () => {
   assert.deepEqual(where(spec, { path: { device_id: "d", command_id: "c", id: 1 } }), ["path.id"]);
   assert.deepEqual(where(spec, { path: { device_id: "d", command_id: 0 } }), []);
   assert.deepEqual(where(spec, { path: { device_id: "", command_id: "c" } }), ["path.device_id"]);
+  assert.deepEqual(
+    where(spec, { path: { device_id: ".", command_id: ".." } }),
+    ["path.device_id", "path.command_id"],
+    "dot segments would send the call to another endpoint",
+  );
 });
 
 Deno.test("checkCall: query parameters must be known unless the reference leaves them open", () => {

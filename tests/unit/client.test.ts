@@ -153,6 +153,24 @@ Deno.test("path parameters are URL-encoded", async () => {
   assert.equal(requests[0]!.url.search, "");
 });
 
+Deno.test("a path parameter of '.' or '..' is refused before sending: URL resolution would drop it", async () => {
+  // `DELETE …/devices/D/commands/..` resolves to `DELETE …/devices/D/`: cancelling a command would delete the
+  // device. Ids that merely contain dots are fine.
+  for (const id of ["..", "."]) {
+    const { xyte, requests } = client();
+    const error = await xyte.call("organization.commands.cancelCommand", {
+      path: { device_id: "D", command_id: id },
+    }).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof XyteError, `${id}: refused`);
+    assert.equal(error.code, "validation");
+    assert.match(error.message, /command_id .* not an id/);
+    assert.equal(requests.length, 0, `${id}: nothing is sent`);
+  }
+  const { xyte, requests } = client();
+  await xyte.call("organization.commands.cancelCommand", { path: { device_id: "D", command_id: "v1..2" } });
+  assert.equal(requests[0]!.url.pathname, "/core/v1/organization/devices/D/commands/v1..2");
+});
+
 Deno.test("query: undefined and null are skipped, arrays are comma-joined, scalars stringified", async () => {
   const { xyte, requests } = client();
   await xyte.call("organization.devices.getDevices", {
