@@ -506,7 +506,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: ["MCP_RATE_LIMIT_RPM"],
     accepted: "an integer from 0 to 1000000 (0 = no limit)",
     default: "600",
-    description: "Sustained MCP requests per minute per tenant (token bucket); a single-tenant server with " +
+    description: "Sustained MCP requests per minute per tenant (token bucket): per Xyte key in " +
+      "multi-tenant mode (a request carrying two keys counts against both); a single-tenant server with " +
       "several MCP_HTTP_TOKEN values gives each token its own bucket.",
     schema: integer(0, 1_000_000),
   },

@@ -24,8 +24,14 @@ export interface TenantKeys {
 }
 
 export interface Tenant {
-  /** Hash of the tenant's keys (32 hex chars): safe to log, to key caches and rate limits. */
+  /** Hash of the tenant's keys (32 hex chars): safe to log, to key caches and sessions. */
   id: string;
+  /**
+   * What the tenant's use of per-tenant limits (rate, sessions, watched resources) counts against: in
+   * multi-tenant mode the id of each key it sent, alone. The id of the pair would let a client with one real
+   * key make up partner keys (or organization keys) and get a fresh share of every limit with each.
+   */
+  quota: readonly string[];
   deps: ServerDeps;
 }
 
@@ -95,8 +101,13 @@ export class Tenancy {
       ...(organization ? { organization: new Secret(organization) } : {}),
       ...(partner ? { partner: new Secret(partner) } : {}),
     };
-    if (!this.#options.idOf) throw new Error("multi-tenant mode needs an idOf function");
-    return this.#tenant(keys, this.#options.idOf(keys));
+    const idOf = this.#options.idOf;
+    if (!idOf) throw new Error("multi-tenant mode needs an idOf function");
+    const quota = [
+      ...(keys.organization ? [`key:${idOf({ organization: keys.organization })}`] : []),
+      ...(keys.partner ? [`key:${idOf({ partner: keys.partner })}`] : []),
+    ];
+    return this.#tenant(keys, idOf(keys), quota);
   }
 
   /** Why a key sent in `header` cannot be used by this single-tenant server; undefined when it is its own. */
@@ -114,12 +125,14 @@ export class Tenancy {
       `remove the header, or use a server started without a Xyte key (multi-tenant)`;
   }
 
-  #tenant(keys: TenantKeys, id: string): Tenant {
+  #tenant(keys: TenantKeys, id: string, quota: readonly string[] = [`tenant:${id}`]): Tenant {
     return {
       id,
+      quota,
       deps: {
         xyte: this.#options.client(keys, id),
         tenant: id,
+        quota,
         tools: this.#options.tools,
         readOnly: this.#options.readOnly,
         ...(this.#options.telemetry ? { telemetry: this.#options.telemetry } : {}),

@@ -48,12 +48,19 @@ export function resourceWatcher(
     const read = table.reader(uri);
     if (!read) throw new ResourceNotFoundError(raw);
     try {
-      return await watches.watch(deps.tenant ?? deps.xyte.identity, uri.href, (limit) =>
-        read({
-          xyte: deps.xyte.forCall({ cachedReads: false, deadlineAt: limit.at }),
-          signal: limit.signal,
-          directories,
-        }), onChange);
+      const tenant = deps.tenant ?? deps.xyte.identity;
+      return await watches.watch(
+        tenant,
+        uri.href,
+        (limit) =>
+          read({
+            xyte: deps.xyte.forCall({ cachedReads: false, deadlineAt: limit.at }),
+            signal: limit.signal,
+            directories,
+          }),
+        onChange,
+        deps.quota ?? [tenant],
+      );
     } catch (error) {
       if (error instanceof WatchLimitError) {
         throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `Cannot watch ${raw}: ${error.message}.`, {

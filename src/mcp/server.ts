@@ -36,6 +36,11 @@ export interface ServerDeps {
   xyte: XyteClient;
   /** Stable id of the tenant (a hash of its keys); absent, the Xyte client's identity stands for it. */
   tenant?: string;
+  /**
+   * What the tenant's use of shared limits (resources watched) counts against: each of its keys alone, so
+   * one key sent with varying other keys still has one share. Absent: the tenant itself.
+   */
+  quota?: readonly string[];
   /** The tools to expose (already filtered for read-only mode and toolsets). */
   tools: readonly Tool[];
   readOnly: boolean;

@@ -34,7 +34,10 @@ export interface ResourceWatchesOptions {
   readTimeoutMs: number;
   /** Where the number of watched resources goes (none by default). */
   telemetry?: Telemetry;
-  /** Most resources one tenant may have watched at once (default 500): bounds the upstream reads it causes. */
+  /**
+   * Most resources one tenant may have watched at once (default 500): bounds the upstream reads it causes. A
+   * tenant with quota keys (`watch`) is held to it per key.
+   */
   maxPerTenant?: number;
   /** Where in the first interval a watch first polls, in [0, 1); replaceable for tests. */
   random?: () => number;
@@ -74,6 +77,8 @@ const GONE = "not_found";
 /** One resource of one tenant, read on an interval and after writes. */
 class Watch {
   readonly listeners = new Set<() => void>();
+  /** What this watch counts against under `maxPerTenant` (see `watch`). */
+  quota: readonly TenantKey[] = [];
   /** Subscribers waiting for the first read; the watch is not dropped while there are any. */
   pending = 0;
   /** Resolves after the first read, or rejects with why the resource cannot be read. */
@@ -181,6 +186,8 @@ class Watch {
 /** Every watched resource of the process, by tenant and URI. */
 export class ResourceWatches {
   readonly #byTenant = new Map<TenantKey, Map<string, Watch>>();
+  /** Watches counted against each quota key (`watch`). */
+  readonly #quotaUse = new Map<TenantKey, number>();
   readonly #all = new Set<Watch>();
   readonly #options: ResourceWatchesOptions;
   /** Tenants whose watches were rechecked within the last `recheckWindowMs`, and whether writes came since. */
@@ -198,25 +205,29 @@ export class ResourceWatches {
   /**
    * Calls `listener` whenever the resource at `uri` changes for `tenant`, until the returned function is
    * called. Reads the resource first when nobody watches it yet, and throws (the read's error) when it
-   * cannot be read.
+   * cannot be read. A new watch counts against each of `quota` (default: the tenant) under `maxPerTenant`:
+   * a multi-tenant client's keys, each alone, so that varying one key does not make a fresh allowance.
    */
   async watch(
     tenant: TenantKey,
     uri: string,
     read: DocumentReader,
     listener: () => void,
+    quota: readonly TenantKey[] = [tenant],
   ): Promise<() => void> {
     let watches = this.#byTenant.get(tenant);
-    if (!watches) this.#byTenant.set(tenant, watches = new Map());
-    let watch = watches.get(uri);
+    let watch = watches?.get(uri);
     const limit = this.#options.maxPerTenant ?? DEFAULT_MAX_WATCHES_PER_TENANT;
-    if (!watch && watches.size >= limit) {
+    if (!watch && quota.some((key) => (this.#quotaUse.get(key) ?? 0) >= limit)) {
       throw new WatchLimitError(
         `the ${limit} resources this tenant may watch at once are all watched; unsubscribe from some first`,
       );
     }
+    if (!watches) this.#byTenant.set(tenant, watches = new Map());
     if (!watch) {
       const created = watch = new Watch(uri, read, this.#options);
+      created.quota = quota;
+      for (const key of quota) this.#quotaUse.set(key, (this.#quotaUse.get(key) ?? 0) + 1);
       watches.set(uri, created);
       this.#all.add(created);
       this.#counted();
@@ -302,11 +313,16 @@ export class ResourceWatches {
 
   #drop(tenant: TenantKey, watch: Watch): void {
     watch.stop();
-    this.#all.delete(watch);
+    if (!this.#all.delete(watch)) return;
     this.#counted();
     const watches = this.#byTenant.get(tenant);
     if (watches?.get(watch.uri) === watch) watches.delete(watch.uri);
     if (watches?.size === 0) this.#byTenant.delete(tenant);
+    for (const key of watch.quota) {
+      const left = (this.#quotaUse.get(key) ?? 1) - 1;
+      if (left > 0) this.#quotaUse.set(key, left);
+      else this.#quotaUse.delete(key);
+    }
   }
 }
 

@@ -46,7 +46,7 @@ import { onBodyEnd } from "./body_end.ts";
 import { InFlight } from "./inflight.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
-import type { RateLimiter } from "./rate_limit.ts";
+import type { RateDecision, RateLimiter } from "./rate_limit.ts";
 import { isSeat, type Seat, SessionSeats } from "./session_seats.ts";
 import { LegacySessions } from "./sessions.ts";
 
@@ -150,7 +150,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     perHolder: perHolder ? settings.maxSessionsPerTenant : settings.maxSessions,
   });
   const admit = (request: Request, tenant: Tenant): Seat | Response => {
-    const seat = seats.take(subjectOf(request, tenant));
+    const seat = seats.take(subjectsOf(request, tenant));
     if (isSeat(seat)) return seat;
     if (seat.full === "server") {
       return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "30" });
@@ -164,6 +164,14 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       { "retry-after": "30" },
     );
   };
+  /**
+   * Who owns a session: the tenant that opened it, and with several tokens also the token (on a single-tenant
+   * server every client acts with the same Xyte key, so the token is what tells clients apart).
+   */
+  const ownerOf = (request: Request, tenant: Tenant): string =>
+    settings.tokens.length > 1
+      ? `${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`
+      : tenant.id;
   let listens = 0;
   /** Serves a `subscriptions/listen` request, holding a seat for as long as its stream is open. */
   async function serveListen(
@@ -191,6 +199,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     idleTtlSeconds: settings.sessionIdleTtlSeconds,
     admit,
+    ownerOf,
     replaySeconds: settings.sseReplaySeconds,
     telemetry: options.telemetry,
   });
@@ -200,6 +209,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),
     messagesPath: "/messages",
     admit,
+    ownerOf,
     telemetry: options.telemetry,
   });
 
@@ -356,7 +366,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if ("conflict" in tenant) return jsonRpcError(400, -32600, `Bad Request: ${tenant.conflict}.`);
     c.set("tenant", tenant);
     if (request.method === "POST") {
-      const decision = await options.limiter.take(subjectOf(request, tenant));
+      const decision = await takeRate(subjectsOf(request, tenant));
       if (!decision.allowed) {
         options.telemetry.rateLimited();
         return jsonRpcError(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, {
@@ -413,13 +423,24 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   }
 
   /**
-   * Who rate limits and session caps count: the tenant; in single-tenant mode the client token when tokens
-   * are configured (and still the tenant, so deployments with different keys sharing a Redis and a token
-   * share no bucket).
+   * Who rate limits and session caps count: in multi-tenant mode each key the client sent, alone (see
+   * `Tenant.quota`); in single-tenant mode the client token when tokens are configured (and still the tenant,
+   * so deployments with different keys sharing a Redis and a token share no bucket), else the tenant.
    */
-  function subjectOf(request: Request, tenant: Tenant): string {
-    if (options.tenancy.multiTenant || settings.tokens.length === 0) return `tenant:${tenant.id}`;
-    return `token:${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`;
+  function subjectsOf(request: Request, tenant: Tenant): readonly string[] {
+    if (options.tenancy.multiTenant || settings.tokens.length === 0) return tenant.quota;
+    return [`token:${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`];
+  }
+
+  /** A token from the bucket of each subject, in turn; refused at the first that is empty. */
+  async function takeRate(subjects: readonly string[]): Promise<RateDecision> {
+    let remaining = Infinity;
+    for (const subject of subjects) {
+      const decision = await options.limiter.take(subject);
+      if (!decision.allowed) return decision;
+      remaining = Math.min(remaining, decision.remaining);
+    }
+    return { allowed: true, retryAfterSeconds: 0, remaining };
   }
 
   return {

@@ -243,6 +243,8 @@ export interface LegacySseEndpointOptions {
   messagesPath: string;
   /** A seat for one more session of `tenant` under the server's caps, or the response refusing it. */
   admit: (request: Request, tenant: Tenant) => Seat | Response;
+  /** Who a request comes from, for a session's ownership (default: its tenant, `tenant.id`). */
+  ownerOf?: (request: Request, tenant: Tenant) => string;
   /** Told the number of open sessions whenever it changes (default: nothing). */
   telemetry?: Telemetry;
   /** Keep-alive comment interval (default 15 s); 0 = none. */
@@ -254,8 +256,8 @@ export interface LegacySseEndpointOptions {
 interface Session {
   transport: LegacySseTransport;
   server: McpServer;
-  /** Tenant id (a hash of its keys): only that tenant may POST to the session. */
-  tenantId: string;
+  /** Who may POST to it: `ownerOf` the request that opened it. */
+  owner: string;
   /** Its place under the session caps, given back when it ends. */
   seat: Seat;
 }
@@ -276,6 +278,10 @@ export class LegacySseEndpoint {
   constructor(options: LegacySseEndpointOptions) {
     if (!options.messagesPath.startsWith("/")) throw new TypeError("messagesPath must start with /");
     this.#options = options;
+  }
+
+  #ownerOf(request: Request, tenant: Tenant): string {
+    return this.#options.ownerOf?.(request, tenant) ?? tenant.id;
   }
 
   /** Open sessions (= open SSE streams). */
@@ -314,7 +320,7 @@ export class LegacySseEndpoint {
       // The protocol layer has already aborted in-flight handlers; this releases the server itself.
       void server.close().catch(() => {});
     };
-    this.#sessions.set(id, { transport, server, tenantId: tenant.id, seat });
+    this.#sessions.set(id, { transport, server, owner: this.#ownerOf(request, tenant), seat });
     this.#options.telemetry?.sessions("sse", this.#sessions.size);
     try {
       await server.connect(transport);
@@ -346,8 +352,8 @@ export class LegacySseEndpoint {
     if (!session || !session.transport.open) {
       return jsonRpcError(404, -32001, "Session not found: open a new SSE stream (GET /sse).");
     }
-    if (session.tenantId !== tenant.id) {
-      return jsonRpcError(403, -32001, "This session belongs to another Xyte key.");
+    if (session.owner !== this.#ownerOf(request, tenant)) {
+      return jsonRpcError(403, -32001, "This session belongs to another client (another Xyte key or token).");
     }
     const messages = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
     let parsed: JSONRPCMessage[];

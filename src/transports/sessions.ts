@@ -31,7 +31,8 @@ const REQUEST_CANCELLED = -32800;
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   server: McpServer;
-  tenantId: string;
+  /** Who may use it: `ownerOf` the request that opened it. */
+  owner: string;
   lastActivity: number;
   openStreams: number;
   /** Ids of this session's requests still being answered (JSON-RPC ids must be unique while in flight). */
@@ -47,6 +48,8 @@ export interface SessionOptions {
   idleTtlSeconds: number;
   /** A seat for one more session of `tenant` under the server's caps, or the response refusing it. */
   admit: (request: Request, tenant: Tenant) => Seat | Response;
+  /** Who a request comes from, for a session's ownership (default: its tenant, `tenant.id`). */
+  ownerOf?: (request: Request, tenant: Tenant) => string;
   /** How long SSE events are kept for clients resuming with Last-Event-ID; 0 = not resumable. */
   replaySeconds: number;
   telemetry: Telemetry;
@@ -58,12 +61,14 @@ export class LegacySessions {
   readonly #options: SessionOptions;
   readonly #log = log("http", "session");
   readonly #now: () => number;
+  readonly #ownerOf: (request: Request, tenant: Tenant) => string;
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #replayBudget = new ReplayBudget(REPLAY_BUDGET_BYTES);
 
   constructor(options: SessionOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#ownerOf = options.ownerOf ?? ((_request, tenant) => tenant.id);
     const every = Math.min(60_000, Math.max(1000, (options.idleTtlSeconds * 1000) / 4));
     this.#sweeper = setInterval(() => this.sweep(), every);
     // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
@@ -79,8 +84,12 @@ export class LegacySessions {
     if (sessionId) {
       const session = this.#sessions.get(sessionId);
       if (!session) return jsonRpcError(404, -32001, "Session not found: start a new one with initialize.");
-      if (session.tenantId !== tenant.id) {
-        return jsonRpcError(403, -32001, "This session belongs to another Xyte key.");
+      if (session.owner !== this.#ownerOf(request, tenant)) {
+        return jsonRpcError(
+          403,
+          -32001,
+          "This session belongs to another client (another Xyte key or token).",
+        );
       }
       session.lastActivity = this.#now();
       const ids = requestIds(parsedBody);
@@ -177,7 +186,7 @@ export class LegacySessions {
             this.#sessions.set(id, {
               transport,
               server,
-              tenantId: tenant.id,
+              owner: this.#ownerOf(request, tenant),
               lastActivity: this.#now(),
               openStreams: 0,
               pendingIds: new Set(),

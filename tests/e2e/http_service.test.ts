@@ -70,6 +70,63 @@ Deno.test("inbound auth: no token and a wrong token get 401; the right token is 
   }
 });
 
+Deno.test("several tokens: a session belongs to the token that opened it; each token has its own session cap", async () => {
+  const hub = await startHub();
+  const other = "e2e-second-token-fedcba9876543210";
+  const server = await startHttpServer(
+    serverEnv(hub, { MCP_HTTP_TOKEN: `${TOKEN},${other}`, MCP_MAX_SESSIONS_PER_TENANT: "1" }),
+  );
+  try {
+    const initialize = (token: string) =>
+      fetch(server.url, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "t", version: "1" },
+          },
+        }),
+      });
+    const opened = await initialize(TOKEN);
+    await opened.body?.cancel();
+    const sessionId = opened.headers.get("mcp-session-id")!;
+    assert.ok(sessionId);
+    const listTools = (token: string) =>
+      fetch(server.url, {
+        method: "POST",
+        headers: {
+          ...JSON_HEADERS,
+          authorization: `Bearer ${token}`,
+          "mcp-session-id": sessionId,
+          "mcp-protocol-version": "2025-06-18",
+        },
+        body: LIST_TOOLS,
+      });
+    const stranger = await listTools(other);
+    assert.equal(stranger.status, 403, "another token cannot use the session");
+    assert.match((await stranger.json()).error.message, /belongs to another client/);
+    const owner = await listTools(TOKEN);
+    await owner.body?.cancel();
+    assert.equal(owner.status, 200);
+
+    const second = await initialize(TOKEN);
+    await second.body?.cancel();
+    assert.equal(second.status, 429, "the first token holds its one session");
+    assert.match(second.headers.get("retry-after") ?? "", /^\d+$/);
+    const theirs = await initialize(other);
+    await theirs.body?.cancel();
+    assert.equal(theirs.status, 200, "the other token still gets one");
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
 Deno.test("Host and Origin allow-lists answer 403; an oversize body answers 413", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub, { MCP_MAX_BODY_BYTES: "2048" }));
@@ -206,10 +263,10 @@ Deno.test("multi-tenant: one tenant's failing calls open its own circuit, not th
 Deno.test("multi-tenant: one key's sessions and listen streams are capped (429); other keys still get theirs", async () => {
   const { hub, server, keyA, keyB } = await startTwoTenants({ MCP_MAX_SESSIONS_PER_TENANT: "2" });
   const streams = new AbortController();
-  const initialize = (key: string) =>
+  const initialize = (key: string, extra: Record<string, string> = {}) =>
     fetch(server.url, {
       method: "POST",
-      headers: { ...JSON_HEADERS, "x-xyte-api-key": key },
+      headers: { ...JSON_HEADERS, "x-xyte-api-key": key, ...extra },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 1,
@@ -266,6 +323,10 @@ Deno.test("multi-tenant: one key's sessions and listen streams are capped (429);
     const sse = await fetch(new URL("/sse", server.url), { headers: { "x-xyte-api-key": keyA } });
     await sse.body?.cancel();
     assert.equal(sse.status, 429, "legacy SSE counts too");
+    // A made-up partner key makes another tenant, but the organization key still counts as itself.
+    const madeUp = await initialize(keyA, { "x-xyte-partner-key": "made-up-partner-key-0001" });
+    await madeUp.body?.cancel();
+    assert.equal(madeUp.status, 429, "varying the partner key does not make a fresh allowance");
 
     const other = await initialize(keyB);
     await other.body?.cancel();
@@ -279,6 +340,37 @@ Deno.test("multi-tenant: one key's sessions and listen streams are capped (429);
     await again.body?.cancel();
   } finally {
     streams.abort();
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("multi-tenant: the rate limit holds per key, whatever other key a client sends with it", async () => {
+  const { hub, server, keyA, keyB } = await startTwoTenants({
+    MCP_RATE_LIMIT_RPM: "6",
+    MCP_RATE_LIMIT_BURST: "3",
+  });
+  try {
+    const post = async (headers: Record<string, string>) => {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, "mcp-protocol-version": "2025-06-18", ...headers },
+        body: LIST_TOOLS,
+      });
+      await response.body?.cancel();
+      return response.status;
+    };
+    const statuses = [];
+    for (let i = 0; i < 5; i++) {
+      // A made-up partner key each time: a new tenant each time, but the same organization key.
+      statuses.push(
+        await post({ "x-xyte-api-key": keyA, "x-xyte-partner-key": `made-up-partner-${i}-000000` }),
+      );
+    }
+    assert.deepEqual(statuses.map((s) => s === 429), [false, false, false, true, true], `${statuses}`);
+    // (Without a session the request itself is refused, 400, but past the rate limit.)
+    assert.notEqual(await post({ "x-xyte-api-key": keyB }), 429, "another key has its own bucket");
+  } finally {
     await server.stop();
     await hub.close();
   }

@@ -60,7 +60,7 @@ async function startLegacy(
     build: (t) => app.buildServer(t, { era: "legacy", serverToClient: true }),
     messagesPath: "/messages",
     admit: (_request, owner) => {
-      const seat = seats.take(owner.id);
+      const seat = seats.take([owner.id]);
       return isSeat(seat) ? seat : new Response(null, { status: 503 });
     },
     keepAliveMs: options.keepAliveMs,

@@ -14,7 +14,7 @@ const initialize = (id = 1) => ({
 });
 
 function tenant(id: string): Tenant {
-  return { id, deps: {} as Tenant["deps"] };
+  return { id, quota: [id], deps: {} as Tenant["deps"] };
 }
 
 async function open(sessions: LegacySessions, owner: Tenant): Promise<Response> {
@@ -31,7 +31,7 @@ async function open(sessions: LegacySessions, owner: Tenant): Promise<Response> 
 /** `admit` as http.ts gives it: a seat under `seats` for the tenant, else a 503. */
 function admitUnder(seats: SessionSeats): (request: Request, owner: Tenant) => Seat | Response {
   return (_request, owner) => {
-    const seat = seats.take(owner.id);
+    const seat = seats.take([owner.id]);
     return isSeat(seat) ? seat : new Response(null, { status: 503 });
   };
 }

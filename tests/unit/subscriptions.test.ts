@@ -166,6 +166,23 @@ Deno.test("a tenant watches at most maxPerTenant resources; other tenants and al
   assert.equal(registry.size, 3);
 });
 
+Deno.test("maxPerTenant holds per quota key: one key sent with varying other keys has one allowance", async () => {
+  // Multi-tenant: (org key, made-up partner key) pairs are different tenants, but each counts against the org
+  // key alone; a refused watch counts for nobody, and a dropped one gives its place back.
+  const registry = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1_000, maxPerTenant: 2 });
+  const read = fakeResource({}).read;
+  const stop = await registry.watch("org+p1", "xyte://devices/1", read, () => {}, ["key:org", "key:p1"]);
+  await registry.watch("org+p2", "xyte://devices/1", read, () => {}, ["key:org", "key:p2"]);
+  await assert.rejects(
+    registry.watch("org+p3", "xyte://devices/1", read, () => {}, ["key:org", "key:p3"]),
+    WatchLimitError,
+  );
+  await registry.watch("other+p3", "xyte://devices/1", read, () => {}, ["key:other", "key:p3"]);
+  stop();
+  await registry.watch("org+p3", "xyte://devices/1", read, () => {}, ["key:org", "key:p3"]);
+  assert.equal(registry.size, 3);
+});
+
 Deno.test("polls are spread over the interval: each watch first polls at its own random point, then every interval", async () => {
   // A poll hashes the document with Web Crypto, which finishes in real time: between two polls the test
   // lets it finish, or the second poll would find the first still running and be folded into it.
