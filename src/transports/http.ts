@@ -366,13 +366,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if ("conflict" in tenant) return jsonRpcError(400, -32600, `Bad Request: ${tenant.conflict}.`);
     c.set("tenant", tenant);
     if (request.method === "POST") {
-      const decision = await takeRate(subjectsOf(request, tenant));
-      if (!decision.allowed) {
-        options.telemetry.rateLimited();
-        return jsonRpcError(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, {
-          "retry-after": String(decision.retryAfterSeconds),
-        });
-      }
+      const refused = rateLimited(await takeRate(subjectsOf(request, tenant)));
+      if (refused) return refused;
       if (!isJsonContentType(request.headers.get("content-type"))) {
         return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json.");
       }
@@ -398,6 +393,12 @@ export function createHttpApp(options: HttpOptions): HttpApp {
         parsedBody = JSON.parse(body.text);
       } catch {
         return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
+      }
+      // A batch is as many requests as it carries messages: one was counted before the body was read.
+      const messages = Array.isArray(parsedBody) ? messageCount(parsedBody) : 1;
+      if (messages > 1) {
+        const refused = rateLimited(await takeRate(subjectsOf(request, tenant), messages - 1));
+        if (refused) return refused;
       }
       const listened = listenedResourceUris(parsedBody);
       c.set("parsedBody", parsedBody);
@@ -432,11 +433,20 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     return [`token:${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`];
   }
 
-  /** A token from the bucket of each subject, in turn; refused at the first that is empty. */
-  async function takeRate(subjects: readonly string[]): Promise<RateDecision> {
+  /** The 429 answer for a refused rate decision; undefined when it was allowed. */
+  function rateLimited(decision: RateDecision): Response | undefined {
+    if (decision.allowed) return undefined;
+    options.telemetry.rateLimited();
+    return jsonRpcError(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, {
+      "retry-after": String(decision.retryAfterSeconds),
+    });
+  }
+
+  /** `cost` tokens from the bucket of each subject, in turn; refused at the first that has too few. */
+  async function takeRate(subjects: readonly string[], cost = 1): Promise<RateDecision> {
     let remaining = Infinity;
     for (const subject of subjects) {
-      const decision = await options.limiter.take(subject);
+      const decision = await options.limiter.take(subject, cost);
       if (!decision.allowed) return decision;
       remaining = Math.min(remaining, decision.remaining);
     }
@@ -468,6 +478,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       return { drained };
     },
   };
+}
+
+/** The requests and notifications of a JSON-RPC batch (answers to the server's own requests cost nothing). */
+function messageCount(batch: readonly unknown[]): number {
+  return batch.filter((m) => typeof (m as { method?: unknown } | null)?.method === "string").length;
 }
 
 /** Serves the app on `Deno.serve`. `close()` drains, then stops the listener. */

@@ -1,6 +1,7 @@
 /**
  * Per-tenant rate limits for the HTTP transport: a token bucket per subject (a tenant id) holding at most
- * `burst` tokens, refilled continuously at `perMinute / 60` tokens a second; each request takes one token.
+ * `burst` tokens, refilled continuously at `perMinute / 60` tokens a second; each request takes one token
+ * (`take`'s `cost` more for a request that carries several, e.g. a JSON-RPC batch; at most the whole bucket).
  *
  * Two stores: in memory (one process) and Redis (every replica shares one budget per tenant). A
  * `perMinute` of 0 means no limit, whichever factory is called.
@@ -17,7 +18,8 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  take(subject: string): Promise<RateDecision>;
+  /** Takes `cost` tokens (default 1; more than `burst` counts as `burst`) from `subject`'s bucket, or none. */
+  take(subject: string, cost?: number): Promise<RateDecision>;
   close(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ export function createMemoryRateLimiter(
   };
 
   return {
-    take(subject: string): Promise<RateDecision> {
+    take(subject: string, cost = 1): Promise<RateDecision> {
       const at = now();
       let bucket = buckets.get(subject);
       if (bucket) {
@@ -103,7 +105,7 @@ export function createMemoryRateLimiter(
         bucket = { tokens: burst, at };
       }
       buckets.set(subject, bucket);
-      return Promise.resolve(decide(bucket, perMs));
+      return Promise.resolve(decide(bucket, perMs, costWithin(cost, burst)));
     },
     close(): Promise<void> {
       buckets.clear();
@@ -112,14 +114,19 @@ export function createMemoryRateLimiter(
   };
 }
 
-/** Takes a token from a refilled bucket if it has one. */
-function decide(bucket: Bucket, perMs: number): RateDecision {
-  if (bucket.tokens >= 1 - EPSILON) {
-    bucket.tokens = Math.max(0, bucket.tokens - 1);
+/** Takes `cost` tokens from a refilled bucket if it has them. */
+function decide(bucket: Bucket, perMs: number, cost: number): RateDecision {
+  if (bucket.tokens >= cost - EPSILON) {
+    bucket.tokens = Math.max(0, bucket.tokens - cost);
     return { allowed: true, retryAfterSeconds: 0, remaining: Math.floor(bucket.tokens + EPSILON) };
   }
-  const waitMs = (1 - bucket.tokens) / perMs;
+  const waitMs = (cost - bucket.tokens) / perMs;
   return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs), remaining: 0 };
+}
+
+/** A whole cost from 1 to `burst`: a request costing more than the bucket holds takes all of it. */
+function costWithin(cost: number, burst: number): number {
+  return Math.min(burst, Math.max(1, Math.ceil(Number.isFinite(cost) ? cost : 1)));
 }
 
 /** Whole seconds, rounded up, never below 1 (a refusal always asks the client to wait). */
@@ -141,13 +148,14 @@ function validate(perMinute: number, burst: number): void {
  * clocks never matter), take a token if there is one, write the bucket back, and let the key expire when
  * the bucket would be full again (an absent key reads as a full bucket, so the expiry loses nothing).
  *
- * KEYS[1] bucket hash (fields `tokens`, `ts` in ms); ARGV[1] tokens per ms; ARGV[2] burst.
+ * KEYS[1] bucket hash (fields `tokens`, `ts` in ms); ARGV[1] tokens per ms; ARGV[2] burst; ARGV[3] cost.
  * Returns { allowed (0|1), whole tokens remaining, ms until the next token (0 when allowed) }.
  */
 const TAKE_SCRIPT = `
 if redis.replicate_commands then redis.replicate_commands() end
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -162,11 +170,11 @@ if elapsed < 0 then elapsed = 0 end
 tokens = math.min(burst, tokens + elapsed * rate)
 local allowed = 0
 local wait = 0
-if tokens >= 1 - 1e-9 then
-  tokens = math.max(0, tokens - 1)
+if tokens >= cost - 1e-9 then
+  tokens = math.max(0, tokens - cost)
   allowed = 1
 else
-  wait = math.ceil((1 - tokens) / rate)
+  wait = math.ceil((cost - tokens) / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', string.format('%.17g', now))
 redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate)))
@@ -212,12 +220,13 @@ export function createRedisRateLimiter(
 
   /** This limiter's own hold-off after a Redis timeout (see `redisCommand`). */
   const holdOff = {};
-  const run = async (key: string): Promise<unknown> => {
+  const run = async (key: string, cost: number): Promise<unknown> => {
+    const args = [rate, String(burst), String(cost)];
     try {
-      return await redis.evalsha(await scriptSha(), 1, key, rate, String(burst));
+      return await redis.evalsha(await scriptSha(), 1, key, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return await redis.eval(TAKE_SCRIPT, 1, key, rate, String(burst));
+      return await redis.eval(TAKE_SCRIPT, 1, key, ...args);
     }
   };
 
@@ -237,9 +246,13 @@ export function createRedisRateLimiter(
   };
 
   return {
-    async take(subject: string): Promise<RateDecision> {
+    async take(subject: string, cost = 1): Promise<RateDecision> {
       try {
-        const reply = await redisCommand(holdOff, () => run(prefix + subject), timeoutMs);
+        const reply = await redisCommand(
+          holdOff,
+          () => run(prefix + subject, costWithin(cost, burst)),
+          timeoutMs,
+        );
         return parseReply(reply);
       } catch (error) {
         return failOpen(error);

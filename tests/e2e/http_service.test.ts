@@ -7,7 +7,15 @@ import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@mode
 import { startSimulator } from "../../src/simulator/mod.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 import { freePort } from "../helpers/free_port.ts";
-import { ORG_KEY, RUN_ARGS, serverEnv, startHttpServer, startHub, startTwoTenants } from "./harness.ts";
+import {
+  openRawSession,
+  ORG_KEY,
+  RUN_ARGS,
+  serverEnv,
+  startHttpServer,
+  startHub,
+  startTwoTenants,
+} from "./harness.ts";
 
 const TOKEN = "e2e-inbound-token-0123456789abcdef";
 const JSON_HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
@@ -500,6 +508,34 @@ Deno.test("rate limit: 429 with Retry-After, shared by two server processes thro
     if (second !== first) await second.stop();
     await hub.close();
     await redis?.close();
+  }
+});
+
+Deno.test("rate limit: a batch counts as many requests as it carries", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(
+    serverEnv(hub, { MCP_RATE_LIMIT_RPM: "6", MCP_RATE_LIMIT_BURST: "5" }),
+  );
+  try {
+    const headers = await openRawSession(server.url, "e2e-batch"); // initialize + initialized: 2 of 5
+    const batch = async (size: number) => {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(
+          Array.from({ length: size }, (_, i) => ({ jsonrpc: "2.0", id: 100 + i, method: "tools/list" })),
+        ),
+      });
+      await response.body?.cancel();
+      return response;
+    };
+    assert.equal((await batch(2)).status, 200, "a batch of 2 fits the 3 left");
+    const refused = await batch(10);
+    assert.equal(refused.status, 429, "a batch of 10 does not fit the 1 left");
+    assert.match(refused.headers.get("retry-after") ?? "", /^\d+$/);
+  } finally {
+    await server.stop();
+    await hub.close();
   }
 });
 

@@ -48,6 +48,18 @@ Deno.test("memory limiter: the burst is allowed, the next request is refused wit
   await slow.close();
 });
 
+Deno.test("memory limiter: a request may cost several tokens (a batch); more than the burst costs the burst", async () => {
+  const clock = manualClock();
+  const limiter = createMemoryRateLimiter({ perMinute: 60, burst: 5, now: clock.now });
+  assert.deepEqual(await limiter.take("t", 3), { allowed: true, retryAfterSeconds: 0, remaining: 2 });
+  assert.deepEqual(await limiter.take("t", 3), { allowed: false, retryAfterSeconds: 1, remaining: 0 });
+  assert.deepEqual(await limiter.take("t", 2), { allowed: true, retryAfterSeconds: 0, remaining: 0 });
+  clock.advance(3000);
+  assert.deepEqual(await limiter.take("t", 100), { allowed: false, retryAfterSeconds: 2, remaining: 0 });
+  clock.advance(2000);
+  assert.deepEqual(await limiter.take("t", 100), { allowed: true, retryAfterSeconds: 0, remaining: 0 });
+});
+
 Deno.test("memory limiter: tokens refill continuously over time, up to the burst", async () => {
   const clock = manualClock();
   const limiter = createMemoryRateLimiter({ perMinute: 120, burst: 4, now: clock.now }); // 2 tokens/s
@@ -166,6 +178,27 @@ Deno.test("redis limiter: the burst is allowed, then refused with Retry-After >=
       assert.ok(ttl > 0 && ttl <= 30_000, `the key expires when the bucket would be full (${ttl} ms)`);
       await limiter.close();
       await client.del(key, `${prefix}other`);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+Deno.test("redis limiter: a request may cost several tokens (a batch); more than the burst costs the burst", async (t) => {
+  await withRedis(t, async ({ url }) => {
+    const client = await connectRedis(url);
+    try {
+      const prefix = testPrefix();
+      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 5, prefix });
+      assert.deepEqual(await limiter.take("t", 3), { allowed: true, retryAfterSeconds: 0, remaining: 2 });
+      assert.equal((await limiter.take("t", 3)).allowed, false, "2 left, 3 asked");
+      assert.deepEqual(await limiter.take("t", 2), { allowed: true, retryAfterSeconds: 0, remaining: 0 });
+      assert.deepEqual(await limiter.take("fresh", 100), {
+        allowed: true,
+        retryAfterSeconds: 0,
+        remaining: 0,
+      });
+      await client.del(`${prefix}t`, `${prefix}fresh`);
     } finally {
       client.disconnect();
     }
