@@ -39,6 +39,11 @@ export function rememberSecret(secret: Secret | string): void {
   if (value.length >= 4) knownSecretValues.add(value);
 }
 
+/** Whether `value` is registered process-wide (`rememberSecret`), so `scrubSecrets` already removes it. */
+export function isRememberedSecret(value: string): boolean {
+  return knownSecretValues.has(value);
+}
+
 /** Replaces every known secret value in `text` with `[redacted]`. */
 export function scrubSecrets(text: string): string {
   let out = text;

@@ -105,7 +105,7 @@ export function registerResources(
     const uri = parseResourceUri(params.uri);
     const read = table.reader(uri);
     if (!read) throw new ResourceNotFoundError(params.uri);
-    return await readDocument(uri, () => read(context(ctx)));
+    return await readDocument(uri, () => read(context(ctx)), (text) => deps.xyte.scrubKeys(text));
   });
   return table;
 }
@@ -208,11 +208,16 @@ const tableFor = weakMemo(
 );
 
 /** Reads one document as JSON text, or throws the MCP error describing why it cannot be read. */
-async function readDocument(uri: URL, read: () => Promise<unknown>): Promise<ReadResourceResult> {
+/** `scrubKeys` takes the reader's own keys out (see `XyteClient.scrubKeys`); the process's secrets always go. */
+async function readDocument(
+  uri: URL,
+  read: () => Promise<unknown>,
+  scrubKeys: (text: string) => string,
+): Promise<ReadResourceResult> {
   return await withRequestContext({ requestId: newRequestId(), resource: uri.href }, async () => {
     const started = performance.now();
     try {
-      const text = scrubSecrets(JSON.stringify(await read()));
+      const text = scrubKeys(scrubSecrets(JSON.stringify(await read())));
       resourceLog.info("resource read ok", { ms: Math.round(performance.now() - started) });
       return { contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text }] };
     } catch (error) {

@@ -31,9 +31,15 @@ export function invalidArguments(toolName: string, error: z.ZodError): ToolFailu
   });
 }
 
-/** Describes any thrown value as a tool error payload. */
-export function toErrorPayload(error: unknown): ToolErrorPayload {
-  if (error instanceof ToolFailure) return scrubPayload(error.payload);
+/**
+ * Describes any thrown value as a tool error payload, without the process's secrets or what `scrubKeys` takes
+ * out (the caller's own keys; see `successResult`).
+ */
+export function toErrorPayload(
+  error: unknown,
+  scrubKeys: (text: string) => string = (text) => text,
+): ToolErrorPayload {
+  if (error instanceof ToolFailure) return scrubPayload(error.payload, scrubKeys);
   if (error instanceof XyteError) {
     return scrubPayload({
       code: error.code,
@@ -44,7 +50,7 @@ export function toErrorPayload(error: unknown): ToolErrorPayload {
         ? `${error.hint} Xyte asked to wait ${error.retryAfterSeconds} s.`
         : error.hint,
       retriable: error.retriable,
-    });
+    }, scrubKeys);
   }
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return toErrorPayload(new XyteError({ code: "timeout", message: "the tool call ran past its deadline" }));
@@ -63,18 +69,20 @@ export function toErrorPayload(error: unknown): ToolErrorPayload {
 
 /**
  * A successful result: summary line and the JSON in `content` (only the JSON with `content: "json"`), the
- * object in `structuredContent`.
+ * object in `structuredContent`. Secrets are taken out: the process's, and `scrubKeys` (the caller's own
+ * keys, which a multi-tenant server does not keep process-wide).
  */
 export function successResult(
   summary: string,
   result: Record<string, unknown>,
   content: "summary+json" | "json" = "summary+json",
+  scrubKeys: (text: string) => string = (text) => text,
 ): CallToolResult {
   const json = JSON.stringify(result);
-  const scrubbed = scrubSecrets(json);
+  const scrubbed = scrubKeys(scrubSecrets(json));
   return {
     content: content === "json" ? [{ type: "text", text: scrubbed }] : [
-      { type: "text", text: scrubSecrets(summary) },
+      { type: "text", text: scrubKeys(scrubSecrets(summary)) },
       { type: "text", text: scrubbed },
     ],
     // Parse back only when a secret was actually removed; the common case returns the object as is.
@@ -96,6 +104,10 @@ export function errorResult(payload: ToolErrorPayload): CallToolResult {
   };
 }
 
-function scrubPayload(payload: ToolErrorPayload): ToolErrorPayload {
-  return { ...payload, message: scrubSecrets(payload.message), hint: scrubSecrets(payload.hint) };
+function scrubPayload(payload: ToolErrorPayload, scrubKeys: (text: string) => string): ToolErrorPayload {
+  return {
+    ...payload,
+    message: scrubKeys(scrubSecrets(payload.message)),
+    hint: scrubKeys(scrubSecrets(payload.hint)),
+  };
 }

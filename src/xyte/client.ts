@@ -13,7 +13,7 @@ import { readBodyText } from "../body.ts";
 import { deadline } from "../deadline.ts";
 import { log } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
-import { rememberSecret, type Secret } from "../secret.ts";
+import { isRememberedSecret, rememberSecret, type Secret } from "../secret.ts";
 import { cacheKey, type CacheStore } from "./cache_store.ts";
 import {
   dotSegmentParams,
@@ -338,6 +338,22 @@ export class XyteClient {
     return error;
   }
 
+  /**
+   * `text` without this client's keys, for what goes back to a client (tool results, resource documents): a
+   * multi-tenant client's keys are not in the process-wide scrubber (they must not outlive their session
+   * there), so an answer echoing one would carry it out. Keys the process scrubber knows are left to it.
+   */
+  scrubKeys(text: string): string {
+    let out = text;
+    for (const key of [this.#options.organizationKey, this.#options.partnerKey]) {
+      const value = key?.reveal();
+      if (value && value.length >= 4 && !isRememberedSecret(value) && out.includes(value)) {
+        out = out.split(value).join("[redacted]");
+      }
+    }
+    return out;
+  }
+
   /** Removes this client's keys (and the call's device key) from text that may echo them. */
   #scrub(text: string, deviceKey?: Secret): string {
     let out = text;
@@ -458,21 +474,23 @@ export class XyteClient {
         code: "invalid_response",
         status: response.status,
         endpointKey: spec.key,
-        message: this.#scrub(
-          `Xyte answered ${spec.key} with a body that is not JSON: ${excerpt(text)}`,
-          deviceKey,
-        ),
+        // Scrubbed before it is cut: a key cut in half would no longer be recognised.
+        message: `Xyte answered ${spec.key} with a body that is not JSON: ${
+          excerpt(this.#scrub(text, deviceKey))
+        }`,
       });
     }
     const code = codeForStatus(response.status);
-    const upstreamMessage = parsed.ok ? messageFrom(parsed.value) : undefined;
+    // Scrubbed before it is cut to length: a key cut in half would no longer be recognised.
+    const scrub = (raw: string) => this.#scrub(raw, deviceKey);
+    const upstreamMessage = parsed.ok ? messageFrom(parsed.value, scrub) : undefined;
     const message = upstreamMessage ??
-      (text.trim() === "" ? `HTTP ${response.status}` : `HTTP ${response.status}: ${excerpt(text)}`);
+      (text.trim() === "" ? `HTTP ${response.status}` : `HTTP ${response.status}: ${excerpt(scrub(text))}`);
     throw new XyteError({
       code,
       status: response.status,
       endpointKey: spec.key,
-      message: this.#scrub(message, deviceKey),
+      message,
       ...(code === "auth" ? { hint: authHint(spec.scope) } : {}),
       retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
     });
@@ -540,15 +558,15 @@ function mayHaveChanged(error: XyteError): boolean {
   return !["validation", "auth", "host_not_allowed", "circuit_open"].includes(error.code);
 }
 
-/** Xyte's error text from `{error}`, `{message}` or `{errors}` bodies. */
-function messageFrom(body: unknown): string | undefined {
+/** Xyte's error text from `{error}`, `{message}` or `{errors}` bodies, `scrub`bed, then cut to length. */
+function messageFrom(body: unknown, scrub: (text: string) => string): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const record = body as Record<string, unknown>;
   for (const field of ["error", "message", "errors"]) {
     const value = record[field];
-    if (typeof value === "string" && value.trim() !== "") return value.slice(0, MAX_MESSAGE_CHARS);
+    if (typeof value === "string" && value.trim() !== "") return scrub(value).slice(0, MAX_MESSAGE_CHARS);
     if (Array.isArray(value) && value.length > 0) {
-      return value.map(String).join("; ").slice(0, MAX_MESSAGE_CHARS);
+      return scrub(value.map(String).join("; ")).slice(0, MAX_MESSAGE_CHARS);
     }
   }
   return undefined;
