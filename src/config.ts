@@ -163,7 +163,12 @@ export interface SettingSpec {
 
 const integer = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
-const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ""));
+const httpUrl = z.url({ protocol: /^https?$/ })
+  // fetch refuses such URLs anyway, and the start-up log would show them.
+  .refine((u) => !URL.canParse(u) || new URL(u).username + new URL(u).password === "", {
+    message: "a base URL cannot carry a user name or password (user:pass@)",
+  })
+  .transform((u) => u.replace(/\/+$/, ""));
 const flag = z.stringbool();
 const list = z.string().transform((v) =>
   v.split(",").map((item) => item.trim()).filter((item) => item !== "")
@@ -409,16 +414,19 @@ export const SETTINGS: readonly SettingSpec[] = [
     id: "httpTokens",
     env: ["MCP_HTTP_TOKEN"],
     secret: true,
-    accepted: "one or more tokens of at least 16 characters, comma-separated",
+    accepted: "one or more tokens of at least 16 characters, comma-separated (or one per line in the file)",
     description: "Bearer tokens HTTP clients must send (Authorization: Bearer …). Required to listen on a " +
       "non-loopback address unless --allow-unauthenticated.",
     // Custom issues: the error names what is wrong (never the token itself).
-    schema: list.superRefine((tokens, ctx) => {
-      if (tokens.length === 0) ctx.addIssue({ code: "custom", message: "no token given" });
-      else if (tokens.some((token) => token.length < 16)) {
-        ctx.addIssue({ code: "custom", message: "each token must be at least 16 characters" });
-      }
-    }),
+    schema: z.string().transform((v) => v.split(/[,\r\n]+/).map((t) => t.trim()).filter((t) => t !== ""))
+      .superRefine((tokens, ctx) => {
+        if (tokens.length === 0) ctx.addIssue({ code: "custom", message: "no token given" });
+        else if (tokens.some((token) => token.length < 16)) {
+          ctx.addIssue({ code: "custom", message: "each token must be at least 16 characters" });
+        } else if (tokens.some((token) => /\s/.test(token))) {
+          ctx.addIssue({ code: "custom", message: "a token cannot contain spaces or tabs" });
+        }
+      }),
   },
   {
     id: "allowUnauthenticated",
@@ -594,7 +602,8 @@ export async function loadConfig(
     }
     const parsed = spec.schema.safeParse(raw.value);
     if (!parsed.success) {
-      const shown = spec.secret ? "" : ` ${JSON.stringify(raw.value)}`;
+      // A URL's user:pass@ is shown masked: whatever it holds is meant to be secret.
+      const shown = spec.secret ? "" : ` ${JSON.stringify(raw.value.replace(/\/\/[^/@]*@/, "//***@"))}`;
       const reason = parsed.error.issues.find((i) => i.code === "custom")?.message;
       throw new ConfigError(
         `invalid value for ${raw.origin}:${shown}${

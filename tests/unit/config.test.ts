@@ -315,6 +315,15 @@ Deno.test("a bad XYTE_HUB_URL is an error naming it and http(s) URL", async () =
   ]);
 });
 
+Deno.test("a hub URL carrying a user name or password is refused (without echoing it)", async () => {
+  const message = await configError([], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    XYTE_HUB_URL: "https://admin:hunter2-secret@hub.example.com",
+  });
+  assertIncludesAll(message, ["XYTE_HUB_URL", "user name or password"]);
+  assert.ok(!message.includes("hunter2"), message);
+});
+
 Deno.test("trailing slashes are stripped from the hub and entry URLs", async () => {
   const config = await run([], {
     XYTE_ORG_API_KEY: ORG_KEY,
@@ -491,6 +500,23 @@ Deno.test("HTTP on a non-loopback address without MCP_HTTP_TOKEN is refused, nam
   assert.match(short, /MCP_HTTP_TOKEN/);
   assert.match(short, /at least 16 characters/, "says what is wrong");
   assert.ok(!short.includes("short"), "the token itself is not echoed");
+});
+
+Deno.test("MCP_HTTP_TOKEN_FILE may hold one token per line; a token with a space inside is refused", async () => {
+  const key = { XYTE_ORG_API_KEY: ORG_KEY };
+  const fromFile = await run(["--transport", "http"], { ...key, MCP_HTTP_TOKEN_FILE: "/run/tokens" }, {
+    "/run/tokens": "first-token-0123456789\r\nsecond-token-abcdefgh\n\n",
+  });
+  assert.deepEqual(fromFile.http.tokens.map((t) => t.reveal()), [
+    "first-token-0123456789",
+    "second-token-abcdefgh",
+  ]);
+  const spaced = await configError(["--transport", "http"], {
+    ...key,
+    MCP_HTTP_TOKEN: "token with spaces inside",
+  });
+  assert.match(spaced, /MCP_HTTP_TOKEN.*cannot contain spaces/);
+  assert.ok(!spaced.includes("with spaces"), "the token itself is not echoed");
 });
 
 Deno.test("over HTTP, no Xyte key means multi-tenant mode; over stdio it is still an error", async () => {
