@@ -8,11 +8,15 @@ import type { Secret } from "../secret.ts";
 /** Host names a loopback-bound server answers to. */
 export const LOOPBACK_HOSTNAMES: readonly string[] = ["localhost", "127.0.0.1", "[::1]", "::1"];
 
-/** The hostname of a Host header value ("example.com:8080" → "example.com", "[::1]:80" → "[::1]"). */
+/** A Host header value: a name or a bracketed IPv6 address, then an optional port, and nothing else. */
+const HOST_VALUE = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/;
+
+/**
+ * The hostname of a Host header value ("example.com:8080" → "example.com", "[::1]:80" → "[::1]"); "" for a
+ * value that is not a host (e.g. "localhost:evil.com", "[::1]evil.com"), which no allow-list entry matches.
+ */
 export function hostnameOf(host: string): string {
-  const trimmed = host.trim().toLowerCase();
-  if (trimmed.startsWith("[")) return trimmed.slice(0, trimmed.indexOf("]") + 1);
-  return trimmed.split(":")[0]!;
+  return HOST_VALUE.exec(host.trim().toLowerCase())?.[1] ?? "";
 }
 
 /**
@@ -23,7 +27,7 @@ export function hostAllowed(host: string | null, allowed: readonly string[]): bo
   if (allowed.length === 0) return true;
   if (!host) return false;
   const name = hostnameOf(host);
-  return allowed.some((a) => hostnameOf(a) === name);
+  return name !== "" && allowed.some((a) => hostnameOf(a) === name);
 }
 
 /**

@@ -32,6 +32,9 @@ Deno.test("Host and Origin allow-lists: loopback names by default, ports ignored
   assert.equal(hostAllowed("[::1]:8080", LOOPBACK_HOSTNAMES), true);
   assert.equal(hostAllowed("attacker.example", LOOPBACK_HOSTNAMES), false);
   assert.equal(hostAllowed(null, LOOPBACK_HOSTNAMES), false);
+  for (const odd of ["localhost:evil.com", "[::1]evil.com", "localhost:80:80", "localhost/x", "", " "]) {
+    assert.equal(hostAllowed(odd, LOOPBACK_HOSTNAMES), false, `not a host: ${JSON.stringify(odd)}`);
+  }
   assert.equal(hostAllowed("anything.example", []), true, "no list: any host (behind a load balancer)");
   assert.equal(originAllowed(null, [], true), true, "non-browser clients send no Origin");
   assert.equal(originAllowed("http://localhost:6274", [], true), true, "local tools (Inspector) on loopback");
