@@ -72,6 +72,14 @@ Deno.test("inbound auth: no token and a wrong token get 401; the right token is 
     const health = await fetch(new URL("/healthz", server.url));
     assert.equal(health.status, 200, "probes need no token");
     await health.body?.cancel();
+    const metrics = new URL("/metrics", server.url);
+    const anonymous = await fetch(metrics);
+    await anonymous.body?.cancel();
+    assert.equal(anonymous.status, 401, "/metrics needs the token (it shows what tenants do)");
+    assert.match(anonymous.headers.get("www-authenticate") ?? "", /^Bearer/);
+    const scraped = await fetch(metrics, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(scraped.status, 200);
+    assert.match(await scraped.text(), /^xyte_mcp_build_info/m);
   } finally {
     await server.stop();
     await hub.close();
@@ -484,7 +492,11 @@ Deno.test("two single-tenant deployments with different keys sharing one Redis s
 Deno.test("rate limit: 429 with Retry-After, shared by two server processes through Redis", async () => {
   const redis = await startTestRedis();
   const hub = await startHub();
-  const limits = { MCP_RATE_LIMIT_RPM: "6", MCP_RATE_LIMIT_BURST: "4" };
+  // A token of its own each run: the buckets live in a Redis that outlives the test (REDIS_TEST_URL) and take
+  // 40 s to refill, so fixed names would make a second run within that time fail.
+  const token = `rate-limit-run-${crypto.randomUUID()}`;
+  const auth = { authorization: `Bearer ${token}` };
+  const limits = { MCP_RATE_LIMIT_RPM: "6", MCP_RATE_LIMIT_BURST: "4", MCP_HTTP_TOKEN: token };
   const env = serverEnv(hub, { ...limits, ...(redis ? { REDIS_URL: redis.url } : {}) });
   const first = await startHttpServer(env);
   const second = redis ? await startHttpServer(env) : first;
@@ -493,7 +505,11 @@ Deno.test("rate limit: 429 with Retry-After, shared by two server processes thro
     let retryAfter: string | null = null;
     for (let i = 0; i < 6; i++) {
       const target = i % 2 === 0 ? first : second;
-      const response = await fetch(target.url, { method: "POST", headers: JSON_HEADERS, body: LIST_TOOLS });
+      const response = await fetch(target.url, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, ...auth },
+        body: LIST_TOOLS,
+      });
       statuses.push(response.status);
       if (response.status === 429) retryAfter = response.headers.get("retry-after");
       await response.body?.cancel();
@@ -502,7 +518,16 @@ Deno.test("rate limit: 429 with Retry-After, shared by two server processes thro
     assert.deepEqual(statuses.map((s) => s === 429), [false, false, false, false, true, true], `${statuses}`);
     assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
     const metrics = await (await fetch(new URL("/metrics", first.url))).text();
-    assert.match(metrics, /xyte_mcp_rate_limited_total \d/);
+    // Each process counts the refusals it made: one each (or both in one process without Redis).
+    const refusedTotal = async (url: string) =>
+      Number(
+        (await (await fetch(new URL("/metrics", url))).text()).match(/^xyte_mcp_rate_limited_total (\d+)/m)
+          ?.[1],
+      );
+    const counted = second === first
+      ? await refusedTotal(first.url)
+      : (await refusedTotal(first.url)) + (await refusedTotal(second.url));
+    assert.equal(counted, 2, "the two refusals are counted");
   } finally {
     await first.stop();
     if (second !== first) await second.stop();

@@ -49,6 +49,11 @@ Deno.test("bearer tokens: only `Bearer <token>` is read, and any configured toke
   assert.equal(bearerToken("Basic abc123"), undefined);
   assert.equal(bearerToken(null), undefined);
   const tokens = [new Secret("first-token"), new Secret("second-token")];
+  assert.equal(
+    tokenMatches("first-token", tokens),
+    true,
+    "every configured token matches, not only the last",
+  );
   assert.equal(tokenMatches("second-token", tokens), true);
   assert.equal(tokenMatches("second-toke", tokens), false);
   assert.equal(tokenMatches("", tokens), false);

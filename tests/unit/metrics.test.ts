@@ -93,6 +93,16 @@ Deno.test("metrics: upstream requests by catalog endpoint and status, cache even
   m.sessions("sse", 1);
   assert.equal(await value(m, sessions, { transport: "streamable_http" }), 2);
   assert.equal(await value(m, sessions, { transport: "sse" }), 1);
+  m.circuit("https://hub.example.com", true);
+  m.circuit("https://hub.example.com", true);
+  assert.equal(
+    await value(m, "xyte_mcp_circuit_open", { host: "hub.example.com" }),
+    2,
+    "two tenants' circuits",
+  );
+  m.circuit("https://hub.example.com", false);
+  m.circuit("https://hub.example.com", false);
+  assert.equal(await value(m, "xyte_mcp_circuit_open", { host: "hub.example.com" }), 0, "closed again: 0");
   m.watches(4);
   assert.equal(await value(m, "xyte_mcp_resource_watches"), 4);
   assert.equal(await value(m, "xyte_mcp_rate_limited_total"), 0);
