@@ -517,13 +517,11 @@ Deno.test("rate limit: 429 with Retry-After, shared by two server processes thro
     // The burst of 4 is shared: requests 5 and 6 are refused whichever process gets them.
     assert.deepEqual(statuses.map((s) => s === 429), [false, false, false, false, true, true], `${statuses}`);
     assert.ok(Number(retryAfter) >= 1, `Retry-After ${retryAfter}`);
-    const metrics = await (await fetch(new URL("/metrics", first.url))).text();
     // Each process counts the refusals it made: one each (or both in one process without Redis).
-    const refusedTotal = async (url: string) =>
-      Number(
-        (await (await fetch(new URL("/metrics", url))).text()).match(/^xyte_mcp_rate_limited_total (\d+)/m)
-          ?.[1],
-      );
+    const refusedTotal = async (url: string) => {
+      const text = await (await fetch(new URL("/metrics", url), { headers: auth })).text();
+      return Number(text.match(/^xyte_mcp_rate_limited_total (\d+)/m)?.[1]);
+    };
     const counted = second === first
       ? await refusedTotal(first.url)
       : (await refusedTotal(first.url)) + (await refusedTotal(second.url));
