@@ -54,6 +54,8 @@ export interface SessionOptions {
   replaySeconds: number;
   telemetry: Telemetry;
   now?: () => number;
+  /** What every session's kept events count against (default: `REPLAY_BUDGET_BYTES` of its own). */
+  replayBudget?: ReplayBudget;
 }
 
 export class LegacySessions {
@@ -63,11 +65,12 @@ export class LegacySessions {
   readonly #now: () => number;
   readonly #ownerOf: (request: Request, tenant: Tenant) => string;
   readonly #sweeper: ReturnType<typeof setInterval>;
-  readonly #replayBudget = new ReplayBudget(REPLAY_BUDGET_BYTES);
+  readonly #replayBudget: ReplayBudget;
 
   constructor(options: SessionOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#replayBudget = options.replayBudget ?? new ReplayBudget(REPLAY_BUDGET_BYTES);
     this.#ownerOf = options.ownerOf ?? ((_request, tenant) => tenant.id);
     const every = Math.min(60_000, Math.max(1000, (options.idleTtlSeconds * 1000) / 4));
     this.#sweeper = setInterval(() => this.sweep(), every);

@@ -629,6 +629,16 @@ Deno.test("SIGTERM during a slow call lets it finish, then the process exits 0",
     const call = client.callTool({ name: "get_device", arguments: { device_id: device.id } });
     await new Promise((r) => setTimeout(r, 400));
     const stopped = server.stop("SIGTERM");
+    await new Promise((r) => setTimeout(r, 200));
+    // Draining: new MCP requests are turned away (a load balancer retries them elsewhere), probes say so.
+    const late = await fetch(server.url, { method: "POST", headers: JSON_HEADERS, body: LIST_TOOLS });
+    assert.equal(late.status, 503, "no new requests while draining");
+    assert.equal(late.headers.get("retry-after"), "1");
+    assert.equal(late.headers.get("connection"), "close");
+    await late.body?.cancel();
+    const ready = await fetch(new URL("/readyz", server.url));
+    assert.equal(ready.status, 503, "unready while draining");
+    assert.deepEqual((await ready.json()).checks.draining, { ok: false });
     const result = await call;
     assert.notEqual(result.isError, true, "the in-flight call completed");
     assert.equal((result.structuredContent as { id: string }).id, device.id);

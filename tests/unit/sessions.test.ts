@@ -3,7 +3,8 @@ import { McpServer } from "@modelcontextprotocol/server";
 import { NO_TELEMETRY } from "../../src/observability/telemetry.ts";
 import type { Tenant } from "../../src/tenancy.ts";
 import { isSeat, type Seat, SessionSeats } from "../../src/transports/session_seats.ts";
-import { LegacySessions } from "../../src/transports/sessions.ts";
+import { ReplayBudget } from "../../src/transports/replay_window.ts";
+import { LegacySessions, REPLAY_BUDGET_BYTES } from "../../src/transports/sessions.ts";
 
 const HEADERS = { "content-type": "application/json", "accept": "application/json, text/event-stream" };
 const initialize = (id = 1) => ({
@@ -234,6 +235,116 @@ Deno.test("sessions: a batch naming one id twice, and a malformed initialize, ar
     assert.equal(refused.error.code, -32602);
     assert.match(refused.error.message, /initialize needs protocolVersion/);
     assert.equal(sessions.size, 1, "no session opened for it");
+  } finally {
+    await sessions.closeAll();
+  }
+});
+
+/** A session server with a `slow` tool that answers when `finish` is called. */
+function slowToolSessions(options: { now?: () => number; replayBudget?: ReplayBudget } = {}) {
+  let finish = () => {};
+  const sessions = new LegacySessions({
+    build: () => {
+      const server = new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } });
+      server.registerTool("slow", { description: "Answers when told." }, async () => {
+        await new Promise<void>((resolve) => finish = resolve);
+        return { content: [{ type: "text", text: "done" }] };
+      });
+      return server;
+    },
+    idleTtlSeconds: 60,
+    admit: admitUnder(new SessionSeats({ total: 10, perHolder: 10 })),
+    replaySeconds: options.replayBudget ? 60 : 0,
+    telemetry: NO_TELEMETRY,
+    ...options,
+  });
+  const post = (sessionId: string, body: unknown) =>
+    sessions.handle(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: { ...HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+        body: JSON.stringify(body),
+      }),
+      body,
+      tenant("alice"),
+    );
+  return { sessions, post, finish: () => finish() };
+}
+
+const slowCall = (id: number) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name: "slow", arguments: {} },
+});
+
+Deno.test("sessions: an id still being answered cannot be used again until its answer is sent", async () => {
+  const { sessions, post, finish } = slowToolSessions();
+  try {
+    const sessionId = (await open(sessions, tenant("alice"))).headers.get("mcp-session-id")!;
+    const first = await post(sessionId, slowCall(5));
+    const reused = await post(sessionId, slowCall(5));
+    assert.equal(reused.status, 400);
+    const answer = await reused.json();
+    assert.equal(answer.error.code, -32600);
+    assert.equal(answer.id, 5, "the refusal names the id");
+    finish();
+    assert.match(await first.text(), /done/);
+    const again = await post(sessionId, { jsonrpc: "2.0", id: 5, method: "tools/list" });
+    assert.equal(again.status, 200, "free again once answered");
+    await again.body?.cancel();
+  } finally {
+    await sessions.closeAll();
+  }
+});
+
+Deno.test("sessions: an open GET stream keeps a session from the idle sweep; once it closes, the session can go", async () => {
+  let now = 0;
+  const { sessions } = slowToolSessions({ now: () => now });
+  try {
+    const sessionId = (await open(sessions, tenant("alice"))).headers.get("mcp-session-id")!;
+    const stream = await sessions.handle(
+      new Request("http://localhost/mcp", {
+        method: "GET",
+        headers: {
+          accept: "text/event-stream",
+          "mcp-session-id": sessionId,
+          "mcp-protocol-version": "2025-06-18",
+        },
+      }),
+      undefined,
+      tenant("alice"),
+    );
+    assert.equal(stream.status, 200);
+    now = 120_000;
+    assert.equal(await sessions.sweep(), 0, "a client listening for notifications keeps its session");
+    await stream.body?.cancel();
+    now = 240_000;
+    assert.equal(await sessions.sweep(), 1, "idle once its stream is gone");
+  } finally {
+    await sessions.closeAll();
+  }
+});
+
+Deno.test("sessions: a session's kept events leave the shared replay budget when it ends", async () => {
+  const budget = new ReplayBudget(REPLAY_BUDGET_BYTES);
+  const { sessions, post, finish } = slowToolSessions({ replayBudget: budget });
+  try {
+    const sessionId = (await open(sessions, tenant("alice"))).headers.get("mcp-session-id")!;
+    const call = await post(sessionId, slowCall(1));
+    finish();
+    assert.match(await call.text(), /done/);
+    assert.ok(budget.usedBytes > 0, "the answer's event is kept for resumption");
+    const deleted = await sessions.handle(
+      new Request("http://localhost/mcp", {
+        method: "DELETE",
+        headers: { ...HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+      }),
+      undefined,
+      tenant("alice"),
+    );
+    assert.equal(deleted.status, 200);
+    assert.equal(budget.usedBytes, 0, "an ended session keeps nothing");
   } finally {
     await sessions.closeAll();
   }
