@@ -28,6 +28,8 @@ interface LegacyServer {
   hub: SimulatorServer;
   /** The seats `admit` hands out (the server's session caps). */
   seats: SessionSeats;
+  /** How many sessions' MCP servers were closed (each holds watches, subscriptions, handlers). */
+  serversClosed(): number;
   close(): Promise<void>;
 }
 
@@ -56,8 +58,17 @@ async function startLegacy(
   // Stands in for another Xyte key in the POST-ownership check.
   const stranger: Tenant = { ...tenant, id: "0123456789abcdef" };
   const seats = new SessionSeats({ total: options.maxSessions ?? 10, perHolder: options.maxSessions ?? 10 });
+  let serversClosed = 0;
   const endpoint = new LegacySseEndpoint({
-    build: (t) => app.buildServer(t, { era: "legacy", serverToClient: true }),
+    build: (t) => {
+      const built = app.buildServer(t, { era: "legacy", serverToClient: true });
+      const close = built.close.bind(built);
+      built.close = () => {
+        serversClosed++;
+        return close();
+      };
+      return built;
+    },
     messagesPath: "/messages",
     admit: (_request, owner) => {
       const seat = seats.take([owner.id]);
@@ -84,6 +95,7 @@ async function startLegacy(
     url: `http://127.0.0.1:${server.addr.port}`,
     endpoint,
     seats,
+    serversClosed: () => serversClosed,
     hub,
     async close() {
       await endpoint.closeAll();
@@ -357,6 +369,7 @@ Deno.test("legacy SSE wire: endpoint event, 202 for POSTs, 2024-11-05 initialize
     await reader.cancel();
     await waitFor(() => server.endpoint.size === 0, "the session to end on disconnect");
     assert.equal(server.seats.taken, 0, "its seat is free again");
+    await waitFor(() => server.serversClosed() === 1, "the session's server to be closed");
     assert.equal(await statusOf(postUrl, ping), 404, "an ended session is unknown");
   } finally {
     aborter.abort();

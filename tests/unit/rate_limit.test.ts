@@ -240,7 +240,14 @@ Deno.test("redis limiter: tokens refill with time", async (t) => {
       await new Promise((r) => setTimeout(r, 250));
       const after = await takeN(limiter, "t", 3);
       assert.deepEqual(after, [true, true, false], "two tokens back after 250 ms, capped at the burst");
-      await client.del(`${prefix}t`);
+      // Not faster than the rate: 60/min is one token a second, so 150 ms after emptying nothing is back.
+      const slow = createRedisRateLimiter(client, { perMinute: 60, burst: 1, prefix });
+      assert.equal((await slow.take("s")).allowed, true);
+      await new Promise((r) => setTimeout(r, 150));
+      const early = await slow.take("s");
+      assert.equal(early.allowed, false, "a tenth of a token after 150 ms");
+      assert.equal(early.retryAfterSeconds, 1);
+      await client.del(`${prefix}t`, `${prefix}s`);
     } finally {
       client.disconnect();
     }
