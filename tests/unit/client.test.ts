@@ -12,7 +12,7 @@ import {
 } from "../../src/xyte/client.ts";
 import type { EndpointKey } from "../../src/xyte/catalog.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
-import { CircuitBreaker, isHostFailure } from "../../src/xyte/resilience.ts";
+import { CircuitBreaker, isHostFailure, TenantGates } from "../../src/xyte/resilience.ts";
 
 const HUB = "https://hub.test.example";
 const ENTRY = "https://entry.test.example";
@@ -433,6 +433,54 @@ Deno.test("circuit breaker: a trial call cancelled by its caller does not keep t
   assert.deepEqual(await get(), { id: "d1" }, "the next call is the trial and goes upstream");
   assert.equal(breaker.isOpen, false);
   assert.equal(requests.length, 3);
+});
+
+Deno.test("circuit breaker: a trial call cancelled while queued at its tenant's gate does not keep it open", async () => {
+  // The gate refuses a waiting caller that aborts with the abort's reason, not a XyteError.
+  let now = 0;
+  const breaker = new CircuitBreaker(HUB, { failureThreshold: 1, cooldownMs: 1_000, now: () => now });
+  let answer: Responder = hangingFetch;
+  const { xyte, requests } = client((request, signal) => answer(request, signal), {
+    breakers: { for: () => breaker },
+    gates: { gates: new TenantGates(1), tenant: "t" },
+  });
+  const get = (signal?: AbortSignal) =>
+    xyte.call("organization.devices.getDevice", { path: { device_id: "d1" }, signal });
+  const holder = new AbortController();
+  const holding = get(holder.signal); // holds the tenant's one place upstream
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  breaker.failure(); // the host failed meanwhile: open
+  now = 1_000; // cool-down over: the next call is the trial
+  const waiter = new AbortController();
+  const trial = get(waiter.signal);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  waiter.abort();
+  await assert.rejects(trial);
+  holder.abort();
+  await assert.rejects(holding);
+  answer = () => Response.json({ id: "d1" });
+  assert.deepEqual(await get(), { id: "d1" }, "the next call is the trial and goes upstream");
+  assert.equal(breaker.isOpen, false);
+  assert.equal(
+    requests.length,
+    2,
+    "the holder's request and the new trial; the cancelled trial sent nothing",
+  );
+});
+
+Deno.test("a Retry-After longer than the call has left is reported at once, not waited out", async () => {
+  const { xyte, requests } = client(status(429, null, { "retry-after": "120" }), {
+    retry: { maxRetries: 3, baseDelayMs: 10, maxDelayMs: 100 },
+    deadlineAt: Date.now() + 2_000,
+  });
+  const started = performance.now();
+  const error = await xyte.call("organization.devices.getDevice", { path: { device_id: "d1" } })
+    .then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof XyteError);
+  assert.equal(error.code, "rate_limited", "the agent learns it must wait, not that the call timed out");
+  assert.equal(error.retryAfterSeconds, 120);
+  assert.ok(performance.now() - started < 1_000, "no wait for a retry that could not happen in time");
+  assert.equal(requests.length, 1);
 });
 
 Deno.test("a missing path parameter is a validation error and nothing is fetched", async () => {
