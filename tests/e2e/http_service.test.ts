@@ -10,6 +10,7 @@ import { freePort } from "../helpers/free_port.ts";
 import {
   openRawSession,
   ORG_KEY,
+  PARTNER_KEY,
   RUN_ARGS,
   serverEnv,
   startHttpServer,
@@ -386,6 +387,39 @@ Deno.test("multi-tenant: the rate limit holds per key, whatever other key a clie
     assert.deepEqual(statuses.map((s) => s === 429), [false, false, false, true, true], `${statuses}`);
     // (Without a session the request itself is refused, 400, but past the rate limit.)
     assert.notEqual(await post({ "x-xyte-api-key": keyB }), 429, "another key has its own bucket");
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("multi-tenant: a client may bring a partner key alone, or with its organization key", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(
+    serverEnv(undefined, {
+      XYTE_HUB_URL: hub.url,
+      XYTE_ENTRY_URL: hub.url,
+      XYTE_TOOLSETS: "devices,partner",
+    }),
+  );
+  try {
+    const clients: Record<string, string>[] = [
+      { "x-xyte-partner-key": PARTNER_KEY },
+      { "x-xyte-api-key": ORG_KEY, "x-xyte-partner-key": PARTNER_KEY },
+    ];
+    for (const headers of clients) {
+      const label = Object.keys(headers).join(" + ");
+      const client = await connect(server.url, headers);
+      const partner = await client.callTool({ name: "partner_list_devices", arguments: {} });
+      assert.notEqual(partner.isError, true, `${label}: ${JSON.stringify(partner.structuredContent)}`);
+      const org = await client.callTool({ name: "list_devices", arguments: { per_page: 1 } });
+      assert.equal(
+        org.isError === true,
+        !("x-xyte-api-key" in headers),
+        `${label}: organization tools need its key`,
+      );
+      await client.close();
+    }
   } finally {
     await server.stop();
     await hub.close();
