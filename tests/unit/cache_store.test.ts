@@ -203,6 +203,28 @@ Deno.test("redis store: against a real Redis", async (t) => {
       },
     );
 
+    await t.step("the writer's own first read after the outage makes up a missed bump at once", async () => {
+      let partitioned = false;
+      const flaky = new Proxy(a, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) =>
+            partitioned ? Promise.reject(new Error("partitioned")) : value.apply(target, args);
+        },
+      });
+      const writer = createRedisCacheStore(flaky, { prefix });
+      const tenant = "read-right-after-outage";
+      const before = await writer.generation(tenant);
+      partitioned = true;
+      await writer.bumpGeneration(tenant);
+      partitioned = false;
+      // Before the 2 s retry: this replica must not read what it cached before its own write.
+      assert.ok(await writer.generation(tenant) > before, "made up by the read itself");
+      assert.ok(await replicaA.generation(tenant) > before, "and so seen by the others too");
+      await writer.close();
+    });
+
     await t.step("after close() the store answers misses without touching Redis", async () => {
       await replicaB.close();
       assert.equal(await replicaB.get("k2"), undefined);
