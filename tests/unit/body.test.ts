@@ -14,8 +14,12 @@ function stalledBody(first: string): ReadableStream<Uint8Array> {
 
 Deno.test("readBodyText: a body that stops arriving times out; a whole one is read", async () => {
   const stalled = new Request("http://localhost/mcp", { method: "POST", body: stalledBody('{"jsonrpc"') });
+  // Raced against a timer of the test's own, so a lost timeout fails the test instead of hanging it.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<"hung">((resolve) => timer = setTimeout(() => resolve("hung"), 2_000));
   const started = performance.now();
-  assert.deepEqual(await readBodyText(stalled, 1024, 50), { timedOut: true });
+  assert.deepEqual(await Promise.race([readBodyText(stalled, 1024, 50), hung]), { timedOut: true });
+  clearTimeout(timer);
   assert.ok(performance.now() - started < 1_000);
   const whole = new Request("http://localhost/mcp", { method: "POST", body: '{"ok":true}' });
   assert.deepEqual(await readBodyText(whole, 1024, 50), { text: '{"ok":true}' });
