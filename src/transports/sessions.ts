@@ -171,6 +171,9 @@ export class LegacySessions {
   /** A new session holding `seat`; the seat is released when the session ends, or now if none opens. */
   async #open(request: Request, parsedBody: unknown, tenant: Tenant, seat: Seat): Promise<Response> {
     let opened = false;
+    // Computed here, not in the callback below: a closure naming `request` would keep it (and its body
+    // stream) alive as long as the session.
+    const owner = this.#ownerOf(request, tenant);
     try {
       const server = this.#options.build(tenant);
       const replay = this.#options.replaySeconds > 0
@@ -189,7 +192,7 @@ export class LegacySessions {
             this.#sessions.set(id, {
               transport,
               server,
-              owner: this.#ownerOf(request, tenant),
+              owner,
               lastActivity: this.#now(),
               openStreams: 0,
               pendingIds: new Set(),
