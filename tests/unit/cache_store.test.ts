@@ -12,6 +12,20 @@ import { startTestRedis } from "../helpers/redis.ts";
 
 // ---------------------------------------------------------------- keys
 
+/** `client` behind a link the test can cut: while `partitioned`, every command fails as Redis unreachable. */
+function partitionable<T extends object>(client: T): { client: T; partitioned: boolean } {
+  const link = { client, partitioned: false };
+  link.client = new Proxy(client, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) =>
+        link.partitioned ? Promise.reject(new Error("partitioned")) : value.apply(target, args);
+    },
+  });
+  return link;
+}
+
 Deno.test("cacheKey: stable, short, and free of tenant and query values", async () => {
   const parts = {
     tenant: "org-key-7f3a9c1e",
@@ -173,21 +187,14 @@ Deno.test("redis store: against a real Redis", async (t) => {
     await t.step(
       "a write while Redis was unreachable still invalidates, once Redis is back, for every replica",
       async () => {
-        let partitioned = false;
-        const flaky = new Proxy(a, {
-          get(target, property) {
-            const value = Reflect.get(target, property, target);
-            if (typeof value !== "function") return value;
-            return (...args: unknown[]) =>
-              partitioned ? Promise.reject(new Error("partitioned")) : value.apply(target, args);
-          },
-        });
+        const link = partitionable(a);
+        const flaky = link.client;
         const writer = createRedisCacheStore(flaky, { prefix });
         const tenant = "wrote-during-outage";
         const before = await writer.generation(tenant); // what entries cached before the write are stored under
-        partitioned = true;
+        link.partitioned = true;
         await writer.bumpGeneration(tenant); // the write: Redis never hears of it
-        partitioned = false;
+        link.partitioned = false;
         // Made up for every replica within seconds, without waiting for the writer's next read of the tenant.
         let after = before;
         for (let i = 0; i < 50 && after === before; i++) {
@@ -204,21 +211,14 @@ Deno.test("redis store: against a real Redis", async (t) => {
     );
 
     await t.step("the writer's own first read after the outage makes up a missed bump at once", async () => {
-      let partitioned = false;
-      const flaky = new Proxy(a, {
-        get(target, property) {
-          const value = Reflect.get(target, property, target);
-          if (typeof value !== "function") return value;
-          return (...args: unknown[]) =>
-            partitioned ? Promise.reject(new Error("partitioned")) : value.apply(target, args);
-        },
-      });
+      const link = partitionable(a);
+      const flaky = link.client;
       const writer = createRedisCacheStore(flaky, { prefix });
       const tenant = "read-right-after-outage";
       const before = await writer.generation(tenant);
-      partitioned = true;
+      link.partitioned = true;
       await writer.bumpGeneration(tenant);
-      partitioned = false;
+      link.partitioned = false;
       // Before the 2 s retry: this replica must not read what it cached before its own write.
       assert.ok(await writer.generation(tenant) > before, "made up by the read itself");
       assert.ok(await replicaA.generation(tenant) > before, "and so seen by the others too");

@@ -155,46 +155,6 @@ Deno.test("sessions: a session's seat is taken at initialize and given back howe
   assert.equal(seats.taken, 0, "closeAll gives every seat back");
 });
 
-Deno.test("sessions: a session still answering a request is not idle, however long the call takes", async () => {
-  let now = 0;
-  let finish = () => {};
-  const sessions = new LegacySessions({
-    build: () => {
-      const server = new McpServer({ name: "t", version: "1" });
-      server.registerTool("slow", { description: "Answers when told." }, async () => {
-        await new Promise<void>((resolve) => finish = resolve);
-        return { content: [{ type: "text", text: "done" }] };
-      });
-      return server;
-    },
-    idleTtlSeconds: 60,
-    admit: admitUnder(new SessionSeats({ total: 10, perHolder: 10 })),
-    replaySeconds: 0,
-    telemetry: NO_TELEMETRY,
-    now: () => now,
-  });
-  try {
-    const sessionId = (await open(sessions, tenant("alice"))).headers.get("mcp-session-id")!;
-    const body = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: {} } };
-    const call = await sessions.handle(
-      new Request("http://localhost/mcp", {
-        method: "POST",
-        headers: { ...HEADERS, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
-        body: JSON.stringify(body),
-      }),
-      body,
-      tenant("alice"),
-    );
-    now = 120_000;
-    assert.equal(await sessions.sweep(), 0, "a call running past the TTL keeps its session");
-    finish();
-    assert.match(await call.text(), /done/);
-    assert.equal(await sessions.sweep(), 1, "idle once answered");
-  } finally {
-    await sessions.closeAll();
-  }
-});
-
 Deno.test("sessions: a batch naming one id twice, and a malformed initialize, are refused with a precise 400", async () => {
   const sessions = new LegacySessions({
     build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
@@ -276,6 +236,22 @@ const slowCall = (id: number) => ({
   id,
   method: "tools/call",
   params: { name: "slow", arguments: {} },
+});
+
+Deno.test("sessions: a session still answering a request is not idle, however long the call takes", async () => {
+  let now = 0;
+  const { sessions, post, finish } = slowToolSessions({ now: () => now });
+  try {
+    const sessionId = (await open(sessions, tenant("alice"))).headers.get("mcp-session-id")!;
+    const call = await post(sessionId, slowCall(2));
+    now = 120_000;
+    assert.equal(await sessions.sweep(), 0, "a call running past the TTL keeps its session");
+    finish();
+    assert.match(await call.text(), /done/);
+    assert.equal(await sessions.sweep(), 1, "idle once answered");
+  } finally {
+    await sessions.closeAll();
+  }
 });
 
 Deno.test("sessions: an id still being answered cannot be used again until its answer is sent", async () => {
