@@ -133,7 +133,7 @@ export async function createApp(config: Config): Promise<App> {
     directories: new DirectoryCache(),
     configured: configuredKeys,
     ...(http ? { idOf: (await import("./transports/http_guards.ts")).tenantKeyId } : {}),
-    client: (keys, tenant) =>
+    client: (keys, tenant, keyIds) =>
       new XyteClient({
         hubUrl,
         entryUrl,
@@ -145,7 +145,7 @@ export async function createApp(config: Config): Promise<App> {
         // Keys clients bring must not outlive their session in a process-wide list.
         rememberKeys: !multiTenant,
         telemetry,
-        cache: { store: cacheStore, tenant, ttlSeconds, reads: true },
+        cache: { store: cacheStore, tenant, ...(keyIds ? { keyIds } : {}), ttlSeconds, reads: true },
         retry,
         breakers: breakersOf(tenant),
         gates: { gates, tenant },

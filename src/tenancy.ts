@@ -44,8 +44,15 @@ export interface TenancyOptions {
   watches?: ResourceWatches;
   /** The process's live directories (completions, resource lists). */
   directories: DirectoryCache;
-  /** Builds the Xyte client of a tenant. */
-  client(keys: TenantKeys, tenantId: string): XyteClient;
+  /**
+   * Builds the Xyte client of a tenant; `keyIds` (multi-tenant) are the ids of its keys, each alone, for what
+   * is shared by every client sending that key (see `ClientCache.keyIds`).
+   */
+  client(
+    keys: TenantKeys,
+    tenantId: string,
+    keyIds?: { organization?: string; partner?: string },
+  ): XyteClient;
   /** The server's own keys; none = multi-tenant. */
   configured: TenantKeys;
   /**
@@ -103,11 +110,14 @@ export class Tenancy {
     };
     const idOf = this.#options.idOf;
     if (!idOf) throw new Error("multi-tenant mode needs an idOf function");
-    const quota = [
-      ...(keys.organization ? [`key:${idOf({ organization: keys.organization })}`] : []),
-      ...(keys.partner ? [`key:${idOf({ partner: keys.partner })}`] : []),
-    ];
-    return this.#tenant(keys, idOf(keys), quota);
+    const keyIds = {
+      ...(keys.organization ? { organization: idOf({ organization: keys.organization }) } : {}),
+      ...(keys.partner ? { partner: idOf({ partner: keys.partner }) } : {}),
+    };
+    const quota = [keyIds.organization, keyIds.partner].filter((id) => id !== undefined).map((id) =>
+      `key:${id}`
+    );
+    return this.#tenant(keys, idOf(keys), quota, keyIds);
   }
 
   /** Why a key sent in `header` cannot be used by this single-tenant server; undefined when it is its own. */
@@ -125,12 +135,17 @@ export class Tenancy {
       `remove the header, or use a server started without a Xyte key (multi-tenant)`;
   }
 
-  #tenant(keys: TenantKeys, id: string, quota: readonly string[] = [`tenant:${id}`]): Tenant {
+  #tenant(
+    keys: TenantKeys,
+    id: string,
+    quota: readonly string[] = [`tenant:${id}`],
+    keyIds?: { organization?: string; partner?: string },
+  ): Tenant {
     return {
       id,
       quota,
       deps: {
-        xyte: this.#options.client(keys, id),
+        xyte: this.#options.client(keys, id, keyIds),
         tenant: id,
         quota,
         tools: this.#options.tools,

@@ -86,6 +86,12 @@ export interface ClientCache {
   store: CacheStore;
   /** Stable id of the tenant (a hash of its key), part of every cache key. */
   tenant: string;
+  /**
+   * The ids of the tenant's keys, each alone (multi-tenant clients): entries of organization and partner
+   * endpoints, which use one key alone, are kept and invalidated under that key's id, so clients that send
+   * the same key with different other keys share them. Absent: `tenant` for every endpoint.
+   */
+  keyIds?: { organization?: string; partner?: string };
   /** Seconds a GET of this endpoint group stays cached; 0 = not cached. */
   ttlSeconds(group: string): number;
   /** False: reads go upstream and refresh the cache with what they got (writes still invalidate). */
@@ -186,7 +192,7 @@ export class XyteClient {
         // Unless Xyte refused it or it was never sent (a timed-out write may still have landed), the
         // tenant's reads are stale now. (A refused call must not cost a generation: with random keys,
         // each would leave one behind.)
-        if (landed) await cache.store.bumpGeneration(cache.tenant);
+        if (landed) await Promise.all(namespaces(cache).map((n) => cache.store.bumpGeneration(n)));
       }
     }
     const ttl = cache.ttlSeconds(spec.group);
@@ -198,9 +204,10 @@ export class XyteClient {
     const request = this.#build(spec, options, true);
     // The generation is read before the request: a write meanwhile moves on to a new one, so what this read
     // stores can never be mistaken for a read made after that write.
+    const namespace = namespaceOf(cache, spec);
     const key = await cacheKey({
-      tenant: cache.tenant,
-      generation: await cache.store.generation(cache.tenant),
+      tenant: namespace,
+      generation: await cache.store.generation(namespace),
       endpointKey: spec.key,
       url: request.url,
       ...(spec.scope === "device" && options.deviceKey ? { callKey: options.deviceKey.reveal() } : {}),
@@ -556,6 +563,21 @@ interface BuiltRequest {
 function mayHaveChanged(error: XyteError): boolean {
   if (error.status !== undefined) return error.status < 400 || error.status >= 500;
   return !["validation", "auth", "host_not_allowed", "circuit_open"].includes(error.code);
+}
+
+/** Where a read of `spec` is cached: its key's own id for organization and partner endpoints (`keyIds`). */
+function namespaceOf(cache: ClientCache, spec: EndpointSpec): string {
+  if (spec.scope === "organization" || spec.scope === "partner") {
+    return cache.keyIds?.[spec.scope] ?? cache.tenant;
+  }
+  return cache.tenant;
+}
+
+/** Every namespace a tenant's reads are cached under: what one of its writes may have made stale. */
+function namespaces(cache: ClientCache): string[] {
+  return [...new Set([cache.tenant, cache.keyIds?.organization, cache.keyIds?.partner])].filter(
+    (n): n is string => n !== undefined,
+  );
 }
 
 /** Xyte's error text from `{error}`, `{message}` or `{errors}` bodies, `scrub`bed, then cut to length. */

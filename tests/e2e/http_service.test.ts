@@ -426,6 +426,47 @@ Deno.test("multi-tenant: a client may bring a partner key alone, or with its org
   }
 });
 
+Deno.test("multi-tenant: a write invalidates the cached reads of every client sending the same key", async () => {
+  // One sends its organization key alone, the other with a partner key: two tenants, one organization.
+  const hub = await startHub();
+  const server = await startHttpServer(
+    serverEnv(undefined, {
+      XYTE_HUB_URL: hub.url,
+      XYTE_ENTRY_URL: hub.url,
+      XYTE_CACHE_TTL_S: "60",
+    }),
+  );
+  try {
+    const reader = await connect(server.url, { "x-xyte-api-key": ORG_KEY });
+    const writer = await connect(server.url, {
+      "x-xyte-api-key": ORG_KEY,
+      "x-xyte-partner-key": PARTNER_KEY,
+    });
+    // One page (with all: true, pages requested ahead of the last one may still be on their way to the cache).
+    const ids = async () => {
+      const result = await reader.callTool({ name: "list_devices", arguments: { per_page: 100 } });
+      return (result.structuredContent as { devices: { id: string }[] }).devices.map((d) => d.id);
+    };
+    const before = await ids();
+    const upstream = hub.requests.length;
+    assert.deepEqual(await ids(), before);
+    assert.equal(hub.requests.length, upstream, "the second read is cached");
+    const target = before[0]!;
+    const deleted = await writer.callTool({
+      name: "delete_device",
+      arguments: { device_id: target, confirm: target },
+    });
+    assert.notEqual(deleted.isError, true, JSON.stringify(deleted.structuredContent));
+    const after = await ids();
+    assert.ok(!after.includes(target), "the other client does not see the deleted device from its cache");
+    await reader.close();
+    await writer.close();
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
 Deno.test("multi-tenant --stateless: completions reuse the tenant's directory across requests", async () => {
   const hub = await startHub();
   const server = await startHttpServer(

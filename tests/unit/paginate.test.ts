@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { XyteError } from "../../src/xyte/errors.ts";
-import { collectPages, type ListPage, readListPage } from "../../src/xyte/paginate.ts";
+import { collectPages, fetchAllPages, type ListPage, readListPage } from "../../src/xyte/paginate.ts";
 
 function assertInvalidResponse(fn: () => unknown, endpointKey?: string): XyteError {
   try {
@@ -196,4 +196,20 @@ Deno.test("collectPages propagates a page failure", async () => {
     failure,
   );
   assert.equal(calls, 2);
+});
+
+// ---- fetchAllPages ----
+
+Deno.test("fetchAllPages: the caller's abort reaches the pages in flight", async () => {
+  const outer = new AbortController();
+  let seen: AbortSignal | undefined;
+  const fetchPage = (_page: number, signal?: AbortSignal): Promise<ListPage<number>> => {
+    seen = signal;
+    return new Promise((_resolve, reject) => signal!.addEventListener("abort", () => reject(signal!.reason)));
+  };
+  const listing = fetchAllPages(fetchPage, 2, { concurrency: 2, signal: outer.signal });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  outer.abort(new Error("the caller gave up"));
+  await assert.rejects(listing, /the caller gave up/);
+  assert.equal(seen?.aborted, true);
 });
