@@ -148,7 +148,7 @@ export async function createApp(config: Config): Promise<App> {
         cache: { store: cacheStore, tenant, ...(keyIds ? { keyIds } : {}), ttlSeconds, reads: true },
         retry,
         breakers: breakersOf(tenant),
-        gates: { gates, tenant },
+        gates: { gates, tenant, ...(keyIds ? { keyIds } : {}) },
       }, identityOf(tenant)),
   });
   logger.info("tools exposed", { toolsets: toolsets.join(","), tools: tools.length, multiTenant });

@@ -68,8 +68,11 @@ export interface XyteClientOptions {
   retry?: RetryPolicy;
   /** Circuit breakers per upstream origin, shared by every client of the process. */
   breakers?: Breakers;
-  /** Bounds the requests one tenant has in flight upstream. */
-  gates?: { gates: TenantGates; tenant: string };
+  /**
+   * Bounds the requests one tenant has in flight upstream: per `tenant`, or for organization and partner
+   * endpoints per the id of the key they use (`keyIds`), so one key sent with varying other keys has one gate.
+   */
+  gates?: { gates: TenantGates; tenant: string; keyIds?: { organization?: string; partner?: string } };
   /** Absolute time (ms since epoch) after which no request may start or wait; set per tool call. */
   deadlineAt?: number;
   /** Randomness for backoff jitter (replaceable in tests). */
@@ -204,7 +207,7 @@ export class XyteClient {
     const request = this.#build(spec, options, true);
     // The generation is read before the request: a write meanwhile moves on to a new one, so what this read
     // stores can never be mistaken for a read made after that write.
-    const namespace = namespaceOf(cache, spec);
+    const namespace = scopedId(cache, spec);
     const key = await cacheKey({
       tenant: namespace,
       generation: await cache.store.generation(namespace),
@@ -247,7 +250,7 @@ export class XyteClient {
       const trial = breaker?.admit(spec.key) ?? false;
       const send = () => this.#send(spec, options, request ?? this.#build(spec, options, true));
       try {
-        const value = await (gates ? gates.gates.run(gates.tenant, options.signal, send) : send());
+        const value = await (gates ? gates.gates.run(scopedId(gates, spec), options.signal, send) : send());
         breaker?.success();
         return value;
       } catch (error) {
@@ -565,12 +568,18 @@ function mayHaveChanged(error: XyteError): boolean {
   return !["validation", "auth", "host_not_allowed", "circuit_open"].includes(error.code);
 }
 
-/** Where a read of `spec` is cached: its key's own id for organization and partner endpoints (`keyIds`). */
-function namespaceOf(cache: ClientCache, spec: EndpointSpec): string {
+/**
+ * The id `spec`'s requests are cached (`ClientCache`) or gated (`gates`) under: for organization and partner
+ * endpoints, which use one key alone, that key's own id when known (`keyIds`); otherwise the tenant's.
+ */
+function scopedId(
+  owner: { tenant: string; keyIds?: { organization?: string; partner?: string } },
+  spec: EndpointSpec,
+): string {
   if (spec.scope === "organization" || spec.scope === "partner") {
-    return cache.keyIds?.[spec.scope] ?? cache.tenant;
+    return owner.keyIds?.[spec.scope] ?? owner.tenant;
   }
-  return cache.tenant;
+  return owner.tenant;
 }
 
 /** Every namespace a tenant's reads are cached under: what one of its writes may have made stale. */

@@ -489,6 +489,30 @@ Deno.test("a Retry-After longer than the call has left is reported at once, not 
   assert.equal(requests.length, 1);
 });
 
+Deno.test("the concurrency gate of organization calls is the organization key's, whatever key it is sent with", async () => {
+  // Two multi-tenant clients: the same organization key, different partner keys (two tenants, one key).
+  const gates = new TenantGates(1);
+  const keyIds = { organization: "org-key-id" };
+  let release = () => {};
+  const first = client(() => new Promise((resolve) => release = () => resolve(Response.json({ id: "d1" }))), {
+    gates: { gates, tenant: "org+partner-1", keyIds: { ...keyIds, partner: "partner-1" } },
+  });
+  const second = client(() => Response.json({ id: "d2" }), {
+    gates: { gates, tenant: "org+partner-2", keyIds: { ...keyIds, partner: "partner-2" } },
+  });
+  const get = (xyte: XyteClient, id: string) =>
+    xyte.call("organization.devices.getDevice", { path: { device_id: id } });
+  const holding = get(first.xyte, "d1");
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const waiting = get(second.xyte, "d2");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(second.requests.length, 0, "the second waits at the key's one place");
+  release();
+  assert.deepEqual(await holding, { id: "d1" });
+  assert.deepEqual(await waiting, { id: "d2" });
+  assert.equal(second.requests.length, 1);
+});
+
 Deno.test("a missing path parameter is a validation error and nothing is fetched", async () => {
   const { xyte, requests } = client();
   const paths: Record<string, string>[] = [{}, { device_id: "" }, { device_id: "d1" }];
