@@ -603,7 +603,7 @@ export async function loadConfig(
     const parsed = spec.schema.safeParse(raw.value);
     if (!parsed.success) {
       // A URL's user:pass@ is shown masked: whatever it holds is meant to be secret.
-      const shown = spec.secret ? "" : ` ${JSON.stringify(raw.value.replace(/\/\/[^/@]*@/, "//***@"))}`;
+      const shown = spec.secret ? "" : ` ${JSON.stringify(raw.value.replace(/\/\/.*@/, "//***@"))}`;
       const reason = parsed.error.issues.find((i) => i.code === "custom")?.message;
       throw new ConfigError(
         `invalid value for ${raw.origin}:${shown}${

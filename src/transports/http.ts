@@ -46,7 +46,7 @@ import { onBodyEnd } from "./body_end.ts";
 import { InFlight } from "./inflight.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
-import type { RateDecision, RateLimiter } from "./rate_limit.ts";
+import type { RateLimiter } from "./rate_limit.ts";
 import { isSeat, type Seat, SessionSeats } from "./session_seats.ts";
 import { LegacySessions } from "./sessions.ts";
 
@@ -366,8 +366,6 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if ("conflict" in tenant) return jsonRpcError(400, -32600, `Bad Request: ${tenant.conflict}.`);
     c.set("tenant", tenant);
     if (request.method === "POST") {
-      const refused = rateLimited(await takeRate(subjectsOf(request, tenant)));
-      if (refused) return refused;
       if (!isJsonContentType(request.headers.get("content-type"))) {
         return jsonRpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json.");
       }
@@ -394,11 +392,15 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       } catch {
         return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
       }
-      // A batch is as many requests as it carries messages: one was counted before the body was read.
-      const messages = Array.isArray(parsedBody) ? messageCount(parsedBody) : 1;
-      if (messages > 1) {
-        const refused = rateLimited(await takeRate(subjectsOf(request, tenant), messages - 1));
-        if (refused) return refused;
+      // Charged once the body is known: a batch costs a token per message (at most the whole bucket), from
+      // the bucket of each subject or, when one is short, from none.
+      const cost = Array.isArray(parsedBody) ? Math.max(1, messageCount(parsedBody)) : 1;
+      const decision = await options.limiter.take(subjectsOf(request, tenant), cost);
+      if (!decision.allowed) {
+        options.telemetry.rateLimited();
+        return jsonRpcError(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, {
+          "retry-after": String(decision.retryAfterSeconds),
+        });
       }
       const listened = listenedResourceUris(parsedBody);
       c.set("parsedBody", parsedBody);
@@ -431,26 +433,6 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   function subjectsOf(request: Request, tenant: Tenant): readonly string[] {
     if (options.tenancy.multiTenant || settings.tokens.length === 0) return tenant.quota;
     return [`token:${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`];
-  }
-
-  /** The 429 answer for a refused rate decision; undefined when it was allowed. */
-  function rateLimited(decision: RateDecision): Response | undefined {
-    if (decision.allowed) return undefined;
-    options.telemetry.rateLimited();
-    return jsonRpcError(429, -32000, `Rate limit exceeded; retry in ${decision.retryAfterSeconds} s.`, {
-      "retry-after": String(decision.retryAfterSeconds),
-    });
-  }
-
-  /** `cost` tokens from the bucket of each subject, in turn; refused at the first that has too few. */
-  async function takeRate(subjects: readonly string[], cost = 1): Promise<RateDecision> {
-    let remaining = Infinity;
-    for (const subject of subjects) {
-      const decision = await options.limiter.take(subject, cost);
-      if (!decision.allowed) return decision;
-      remaining = Math.min(remaining, decision.remaining);
-    }
-    return { allowed: true, retryAfterSeconds: 0, remaining };
   }
 
   return {

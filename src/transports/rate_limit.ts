@@ -18,8 +18,11 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  /** Takes `cost` tokens (default 1; more than `burst` counts as `burst`) from `subject`'s bucket, or none. */
-  take(subject: string, cost?: number): Promise<RateDecision>;
+  /**
+   * Takes `cost` tokens (default 1; more than `burst` counts as `burst`) from the bucket of `subjects` (one,
+   * or several: from each of them, or, when any has too few, from none).
+   */
+  take(subjects: string | readonly string[], cost?: number): Promise<RateDecision>;
   close(): Promise<void>;
 }
 
@@ -94,18 +97,21 @@ export function createMemoryRateLimiter(
   };
 
   return {
-    take(subject: string, cost = 1): Promise<RateDecision> {
+    take(subjects: string | readonly string[], cost = 1): Promise<RateDecision> {
       const at = now();
-      let bucket = buckets.get(subject);
-      if (bucket) {
-        buckets.delete(subject);
-        refill(bucket, at);
-      } else {
-        if (buckets.size >= maxSubjects) makeRoom(at);
-        bucket = { tokens: burst, at };
-      }
-      buckets.set(subject, bucket);
-      return Promise.resolve(decide(bucket, perMs, costWithin(cost, burst)));
+      const refilled = subjectList(subjects).map((subject) => {
+        let bucket = buckets.get(subject);
+        if (bucket) {
+          buckets.delete(subject);
+          refill(bucket, at);
+        } else {
+          if (buckets.size >= maxSubjects) makeRoom(at);
+          bucket = { tokens: burst, at };
+        }
+        buckets.set(subject, bucket);
+        return bucket;
+      });
+      return Promise.resolve(decide(refilled, perMs, costWithin(cost, burst)));
     },
     close(): Promise<void> {
       buckets.clear();
@@ -114,14 +120,20 @@ export function createMemoryRateLimiter(
   };
 }
 
-/** Takes `cost` tokens from a refilled bucket if it has them. */
-function decide(bucket: Bucket, perMs: number, cost: number): RateDecision {
-  if (bucket.tokens >= cost - EPSILON) {
-    bucket.tokens = Math.max(0, bucket.tokens - cost);
-    return { allowed: true, retryAfterSeconds: 0, remaining: Math.floor(bucket.tokens + EPSILON) };
+/** Takes `cost` tokens from each refilled bucket if every one has them; otherwise from none. */
+function decide(buckets: readonly Bucket[], perMs: number, cost: number): RateDecision {
+  const fewest = Math.min(...buckets.map((b) => b.tokens));
+  if (fewest >= cost - EPSILON) {
+    for (const bucket of buckets) bucket.tokens = Math.max(0, bucket.tokens - cost);
+    return { allowed: true, retryAfterSeconds: 0, remaining: Math.floor(fewest - cost + EPSILON) };
   }
-  const waitMs = (cost - bucket.tokens) / perMs;
+  const waitMs = (cost - fewest) / perMs;
   return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs), remaining: 0 };
+}
+
+/** One subject or several, each once. */
+function subjectList(subjects: string | readonly string[]): string[] {
+  return typeof subjects === "string" ? [subjects] : [...new Set(subjects)];
 }
 
 /** A whole cost from 1 to `burst`: a request costing more than the bucket holds takes all of it. */
@@ -144,12 +156,14 @@ function validate(perMinute: number, burst: number): void {
 }
 
 /**
- * One atomic step of the bucket: refill by the time elapsed on the Redis server's clock (so the replicas'
- * clocks never matter), take a token if there is one, write the bucket back, and let the key expire when
- * the bucket would be full again (an absent key reads as a full bucket, so the expiry loses nothing).
+ * One atomic step of the buckets: refill each by the time elapsed on the Redis server's clock (so the
+ * replicas' clocks never matter), take `cost` tokens from each if every one has them (else from none), write
+ * the buckets back, and let each key expire when its bucket would be full again (an absent key reads as a
+ * full bucket, so the expiry loses nothing).
  *
- * KEYS[1] bucket hash (fields `tokens`, `ts` in ms); ARGV[1] tokens per ms; ARGV[2] burst; ARGV[3] cost.
- * Returns { allowed (0|1), whole tokens remaining, ms until the next token (0 when allowed) }.
+ * KEYS bucket hashes (fields `tokens`, `ts` in ms); ARGV[1] tokens per ms; ARGV[2] burst; ARGV[3] cost.
+ * Returns { allowed (0|1), whole tokens left in the emptiest bucket, ms until every bucket has the cost (0
+ * when allowed) }.
  */
 const TAKE_SCRIPT = `
 if redis.replicate_commands then redis.replicate_commands() end
@@ -158,27 +172,36 @@ local burst = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil or ts == nil then
-  tokens = burst
-  ts = now
+local levels = {}
+local fewest = burst
+for i, key in ipairs(KEYS) do
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(state[1])
+  local ts = tonumber(state[2])
+  if tokens == nil or ts == nil then
+    tokens = burst
+    ts = now
+  end
+  local elapsed = now - ts
+  if elapsed < 0 then elapsed = 0 end
+  tokens = math.min(burst, tokens + elapsed * rate)
+  levels[i] = tokens
+  if tokens < fewest then fewest = tokens end
 end
-local elapsed = now - ts
-if elapsed < 0 then elapsed = 0 end
-tokens = math.min(burst, tokens + elapsed * rate)
 local allowed = 0
 local wait = 0
-if tokens >= cost - 1e-9 then
-  tokens = math.max(0, tokens - cost)
+if fewest >= cost - 1e-9 then
   allowed = 1
+  for i = 1, #levels do levels[i] = math.max(0, levels[i] - cost) end
+  fewest = math.max(0, fewest - cost)
 else
-  wait = math.ceil((cost - tokens) / rate)
+  wait = math.ceil((cost - fewest) / rate)
 end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', string.format('%.17g', now))
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) / rate)))
-return { allowed, math.floor(tokens + 1e-9), wait }
+for i, key in ipairs(KEYS) do
+  redis.call('HSET', key, 'tokens', string.format('%.17g', levels[i]), 'ts', string.format('%.17g', now))
+  redis.call('PEXPIRE', key, math.max(1, math.ceil((burst - levels[i]) / rate)))
+end
+return { allowed, math.floor(fewest + 1e-9), wait }
 `;
 
 /** SHA-1 of the script, as EVALSHA wants it; computed on first use with Web Crypto (node:crypto costs start-up). */
@@ -220,13 +243,13 @@ export function createRedisRateLimiter(
 
   /** This limiter's own hold-off after a Redis timeout (see `redisCommand`). */
   const holdOff = {};
-  const run = async (key: string, cost: number): Promise<unknown> => {
-    const args = [rate, String(burst), String(cost)];
+  const run = async (keys: readonly string[], cost: number): Promise<unknown> => {
+    const args = [...keys, rate, String(burst), String(cost)];
     try {
-      return await redis.evalsha(await scriptSha(), 1, key, ...args);
+      return await redis.evalsha(await scriptSha(), keys.length, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return await redis.eval(TAKE_SCRIPT, 1, key, ...args);
+      return await redis.eval(TAKE_SCRIPT, keys.length, ...args);
     }
   };
 
@@ -246,13 +269,10 @@ export function createRedisRateLimiter(
   };
 
   return {
-    async take(subject: string, cost = 1): Promise<RateDecision> {
+    async take(subjects: string | readonly string[], cost = 1): Promise<RateDecision> {
+      const keys = subjectList(subjects).map((subject) => prefix + subject);
       try {
-        const reply = await redisCommand(
-          holdOff,
-          () => run(prefix + subject, costWithin(cost, burst)),
-          timeoutMs,
-        );
+        const reply = await redisCommand(holdOff, () => run(keys, costWithin(cost, burst)), timeoutMs);
         return parseReply(reply);
       } catch (error) {
         return failOpen(error);

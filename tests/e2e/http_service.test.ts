@@ -387,6 +387,12 @@ Deno.test("multi-tenant: the rate limit holds per key, whatever other key a clie
     assert.deepEqual(statuses.map((s) => s === 429), [false, false, false, true, true], `${statuses}`);
     // (Without a session the request itself is refused, 400, but past the rate limit.)
     assert.notEqual(await post({ "x-xyte-api-key": keyB }), 429, "another key has its own bucket");
+    // A request refused for one of its keys takes nothing from the other's bucket. A partner key's bucket is
+    // spent; keyB sent with it is refused three times; keyB alone (2 tokens left) is still served.
+    const partner = { "x-xyte-partner-key": "shared-partner-key-0000000" };
+    for (let i = 0; i < 3; i++) assert.notEqual(await post(partner), 429);
+    for (let i = 0; i < 3; i++) assert.equal(await post({ "x-xyte-api-key": keyB, ...partner }), 429);
+    assert.notEqual(await post({ "x-xyte-api-key": keyB }), 429, "keyB's bucket was not drained by refusals");
   } finally {
     await server.stop();
     await hub.close();
@@ -609,6 +615,34 @@ Deno.test("rate limit: 429 with Retry-After, shared by two server processes thro
   }
 });
 
+Deno.test("rate limit: a batch larger than the burst passes on a full bucket", async () => {
+  const hub = await startHub();
+  // 600 a minute: the 3 tokens of the bucket are back within 0.3 s.
+  const server = await startHttpServer(
+    serverEnv(hub, { MCP_RATE_LIMIT_RPM: "600", MCP_RATE_LIMIT_BURST: "3" }),
+  );
+  try {
+    const headers = await openRawSession(server.url, "e2e-big-batch");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(
+        Array.from({ length: 10 }, (_, i) => ({ jsonrpc: "2.0", id: 100 + i, method: "tools/list" })),
+      ),
+    });
+    await response.body?.cancel();
+    assert.equal(
+      response.status,
+      200,
+      "a batch of 10 costs the whole bucket of 3, not more than it can hold",
+    );
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
 Deno.test("rate limit: a batch counts as many requests as it carries", async () => {
   const hub = await startHub();
   const server = await startHttpServer(
@@ -630,7 +664,9 @@ Deno.test("rate limit: a batch counts as many requests as it carries", async () 
     assert.equal((await batch(2)).status, 200, "a batch of 2 fits the 3 left");
     const refused = await batch(10);
     assert.equal(refused.status, 429, "a batch of 10 does not fit the 1 left");
-    assert.match(refused.headers.get("retry-after") ?? "", /^\d+$/);
+    // It costs the whole bucket (5), and the wait is for all of it: 4 tokens at one per 10 s. A client that
+    // waits that long gets through (before, the wait was for one token short, every time).
+    assert.equal(refused.headers.get("retry-after"), "40");
   } finally {
     await server.stop();
     await hub.close();

@@ -322,6 +322,12 @@ Deno.test("a hub URL carrying a user name or password is refused (without echoin
   });
   assertIncludesAll(message, ["XYTE_HUB_URL", "user name or password"]);
   assert.ok(!message.includes("hunter2"), message);
+  for (
+    const url of ["https://user:p@ssw0rd-secret@hub.example.com", "https://user:top/secret@hub.example.com"]
+  ) {
+    const shown = await configError([], { XYTE_ORG_API_KEY: ORG_KEY, XYTE_HUB_URL: url });
+    assert.ok(!shown.includes("secret"), shown);
+  }
 });
 
 Deno.test("trailing slashes are stripped from the hub and entry URLs", async () => {

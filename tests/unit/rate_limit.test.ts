@@ -60,6 +60,23 @@ Deno.test("memory limiter: a request may cost several tokens (a batch); more tha
   assert.deepEqual(await limiter.take("t", 100), { allowed: true, retryAfterSeconds: 0, remaining: 0 });
 });
 
+Deno.test("memory limiter: several subjects pay together or not at all", async () => {
+  const clock = manualClock();
+  const limiter = createMemoryRateLimiter({ perMinute: 60, burst: 3, now: clock.now });
+  assert.deepEqual(await takeN(limiter, "partner", 3), [true, true, true]);
+  const refused = await limiter.take(["org", "partner"]);
+  assert.equal(refused.allowed, false, "the partner key's bucket is empty");
+  assert.deepEqual(await takeN(limiter, "org", 3), [true, true, true], "the refusal took nothing from org's");
+  clock.advance(1000);
+  assert.deepEqual(await limiter.take(["org", "partner"]), {
+    allowed: true,
+    retryAfterSeconds: 0,
+    remaining: 0,
+  });
+  assert.equal((await limiter.take("org")).allowed, false, "both paid");
+  assert.equal((await limiter.take("partner")).allowed, false);
+});
+
 Deno.test("memory limiter: tokens refill continuously over time, up to the burst", async () => {
   const clock = manualClock();
   const limiter = createMemoryRateLimiter({ perMinute: 120, burst: 4, now: clock.now }); // 2 tokens/s
@@ -199,6 +216,34 @@ Deno.test("redis limiter: a request may cost several tokens (a batch); more than
         remaining: 0,
       });
       await client.del(`${prefix}t`, `${prefix}fresh`);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
+
+Deno.test("redis limiter: several subjects pay together or not at all", async (t) => {
+  await withRedis(t, async ({ url }) => {
+    const client = await connectRedis(url);
+    try {
+      const prefix = testPrefix();
+      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 3, prefix });
+      assert.deepEqual(await takeN(limiter, "partner", 3), [true, true, true]);
+      const refused = await limiter.take(["org", "partner"]);
+      assert.equal(refused.allowed, false);
+      assert.ok(refused.retryAfterSeconds >= 9 && refused.retryAfterSeconds <= 10, JSON.stringify(refused));
+      assert.deepEqual(
+        await takeN(limiter, "org", 3),
+        [true, true, true],
+        "the refusal took nothing from org's",
+      );
+      assert.deepEqual(await limiter.take(["fresh-a", "fresh-b"], 2), {
+        allowed: true,
+        retryAfterSeconds: 0,
+        remaining: 1,
+      });
+      assert.equal((await limiter.take("fresh-b", 2)).allowed, false, "both paid 2");
+      await client.del(`${prefix}org`, `${prefix}partner`, `${prefix}fresh-a`, `${prefix}fresh-b`);
     } finally {
       client.disconnect();
     }
