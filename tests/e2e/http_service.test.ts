@@ -39,6 +39,16 @@ async function rawRequest(url: string, headers: Record<string, string>, body: st
   return await new Response(conn.readable).text();
 }
 
+/** The default simulated hub (one organization, a partner key) and a multi-tenant server over it. */
+async function multiTenantOverHub(env: Record<string, string> = {}, args: string[] = []) {
+  const hub = await startHub();
+  const server = await startHttpServer(
+    serverEnv(undefined, { XYTE_HUB_URL: hub.url, XYTE_ENTRY_URL: hub.url, ...env }),
+    args,
+  );
+  return { hub, server };
+}
+
 Deno.test("inbound auth: no token and a wrong token get 401; the right token is served", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub, { MCP_HTTP_TOKEN: TOKEN }));
@@ -400,14 +410,7 @@ Deno.test("multi-tenant: the rate limit holds per key, whatever other key a clie
 });
 
 Deno.test("multi-tenant: a client may bring a partner key alone, or with its organization key", async () => {
-  const hub = await startHub();
-  const server = await startHttpServer(
-    serverEnv(undefined, {
-      XYTE_HUB_URL: hub.url,
-      XYTE_ENTRY_URL: hub.url,
-      XYTE_TOOLSETS: "devices,partner",
-    }),
-  );
+  const { hub, server } = await multiTenantOverHub({ XYTE_TOOLSETS: "devices,partner" });
   try {
     const clients: Record<string, string>[] = [
       { "x-xyte-partner-key": PARTNER_KEY },
@@ -434,14 +437,7 @@ Deno.test("multi-tenant: a client may bring a partner key alone, or with its org
 
 Deno.test("multi-tenant: a write invalidates the cached reads of every client sending the same key", async () => {
   // One sends its organization key alone, the other with a partner key: two tenants, one organization.
-  const hub = await startHub();
-  const server = await startHttpServer(
-    serverEnv(undefined, {
-      XYTE_HUB_URL: hub.url,
-      XYTE_ENTRY_URL: hub.url,
-      XYTE_CACHE_TTL_S: "60",
-    }),
-  );
+  const { hub, server } = await multiTenantOverHub({ XYTE_CACHE_TTL_S: "60" });
   try {
     const reader = await connect(server.url, { "x-xyte-api-key": ORG_KEY });
     const writer = await connect(server.url, {
@@ -474,11 +470,7 @@ Deno.test("multi-tenant: a write invalidates the cached reads of every client se
 });
 
 Deno.test("multi-tenant --stateless: completions reuse the tenant's directory across requests", async () => {
-  const hub = await startHub();
-  const server = await startHttpServer(
-    serverEnv(undefined, { XYTE_HUB_URL: hub.url, XYTE_ENTRY_URL: hub.url }),
-    ["--stateless"],
-  );
+  const { hub, server } = await multiTenantOverHub({}, ["--stateless"]);
   try {
     const complete = async (id: number) => {
       const before = hub.requests.length;
