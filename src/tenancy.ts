@@ -13,7 +13,7 @@ import type { ResourceWatches } from "./mcp/subscriptions.ts";
 import type { DirectoryCache } from "./resources/directory.ts";
 import type { Telemetry } from "./observability/telemetry.ts";
 import { Secret } from "./secret.ts";
-import type { XyteClient } from "./xyte/client.ts";
+import type { KeyIds, XyteClient } from "./xyte/client.ts";
 
 export const TENANT_KEY_HEADER = "x-xyte-api-key";
 export const TENANT_PARTNER_KEY_HEADER = "x-xyte-partner-key";
@@ -51,7 +51,7 @@ export interface TenancyOptions {
   client(
     keys: TenantKeys,
     tenantId: string,
-    keyIds?: { organization?: string; partner?: string },
+    keyIds?: KeyIds,
   ): XyteClient;
   /** The server's own keys; none = multi-tenant. */
   configured: TenantKeys;
@@ -71,7 +71,7 @@ export class Tenancy {
   readonly single: Tenant | undefined;
   readonly #options: TenancyOptions;
   /** The ids of the server's own keys, each alone, to compare a key a client sends with (single tenant). */
-  readonly #ownKeyIds: { organization?: string; partner?: string } = {};
+  readonly #ownKeyIds: KeyIds = {};
 
   constructor(options: TenancyOptions) {
     this.#options = options;
@@ -139,7 +139,7 @@ export class Tenancy {
     keys: TenantKeys,
     id: string,
     quota: readonly string[] = [`tenant:${id}`],
-    keyIds?: { organization?: string; partner?: string },
+    keyIds?: KeyIds,
   ): Tenant {
     return {
       id,

@@ -72,11 +72,17 @@ export interface XyteClientOptions {
    * Bounds the requests one tenant has in flight upstream: per `tenant`, or for organization and partner
    * endpoints per the id of the key they use (`keyIds`), so one key sent with varying other keys has one gate.
    */
-  gates?: { gates: TenantGates; tenant: string; keyIds?: { organization?: string; partner?: string } };
+  gates?: { gates: TenantGates; tenant: string; keyIds?: KeyIds };
   /** Absolute time (ms since epoch) after which no request may start or wait; set per tool call. */
   deadlineAt?: number;
   /** Randomness for backoff jitter (replaceable in tests). */
   random?: () => number;
+}
+
+/** The ids (hashes) of a client's organization and partner keys, each alone. */
+export interface KeyIds {
+  organization?: string;
+  partner?: string;
 }
 
 /** Finds the circuit breaker of an upstream origin. */
@@ -94,7 +100,7 @@ export interface ClientCache {
    * endpoints, which use one key alone, are kept and invalidated under that key's id, so clients that send
    * the same key with different other keys share them. Absent: `tenant` for every endpoint.
    */
-  keyIds?: { organization?: string; partner?: string };
+  keyIds?: KeyIds;
   /** Seconds a GET of this endpoint group stays cached; 0 = not cached. */
   ttlSeconds(group: string): number;
   /** False: reads go upstream and refresh the cache with what they got (writes still invalidate). */
@@ -573,7 +579,7 @@ function mayHaveChanged(error: XyteError): boolean {
  * endpoints, which use one key alone, that key's own id when known (`keyIds`); otherwise the tenant's.
  */
 function scopedId(
-  owner: { tenant: string; keyIds?: { organization?: string; partner?: string } },
+  owner: { tenant: string; keyIds?: KeyIds },
   spec: EndpointSpec,
 ): string {
   if (spec.scope === "organization" || spec.scope === "partner") {
