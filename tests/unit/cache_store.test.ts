@@ -279,6 +279,13 @@ Deno.test("redis store: a Redis that never answers times out into misses", async
     const started = performance.now();
     await checkDegraded(createRedisCacheStore(redis, { commandTimeoutMs: 50 }));
     assert.ok(performance.now() - started < 1000, "each command gave up after its timeout");
+    // With the default timeout too: a hung Redis costs a read well under a second, not a minute.
+    const byDefault = createRedisCacheStore(redis);
+    const startedAgain = performance.now();
+    assert.equal(await byDefault.get("k"), undefined);
+    const waited = performance.now() - startedAgain;
+    assert.ok(waited < 1000, `the default timeout gave up in ${waited} ms`);
+    await byDefault.close();
   } finally {
     redis.disconnect();
     listener.close();

@@ -373,6 +373,12 @@ Deno.test("redis limiter: fails open when Redis accepts the connection but never
     assert.equal((await limiter.take("t")).allowed, true);
     const elapsed = performance.now() - started;
     assert.ok(elapsed >= 90 && elapsed < 1000, `gave up after the timeout (${elapsed} ms)`);
+    // The default too stays well under a second: every POST would wait it out while Redis hangs.
+    const byDefault = createRedisRateLimiter(client, { perMinute: 1, burst: 1 });
+    const startedAgain = performance.now();
+    assert.equal((await byDefault.take("t")).allowed, true);
+    const waited = performance.now() - startedAgain;
+    assert.ok(waited < 1000, `the default timeout gave up in ${waited} ms`);
   } finally {
     client.disconnect();
     listener.close();
