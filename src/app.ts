@@ -145,10 +145,11 @@ export async function createApp(config: Config): Promise<App> {
         // Keys clients bring must not outlive their session in a process-wide list.
         rememberKeys: !multiTenant,
         telemetry,
-        cache: { store: cacheStore, tenant, ...(keyIds ? { keyIds } : {}), ttlSeconds, reads: true },
+        cache: { store: cacheStore, tenant, ttlSeconds, reads: true },
         retry,
         breakers: breakersOf(tenant),
-        gates: { gates, tenant, ...(keyIds ? { keyIds } : {}) },
+        gates: { gates, tenant },
+        ...(keyIds ? { keyIds } : {}),
       }, identityOf(tenant)),
   });
   logger.info("tools exposed", { toolsets: toolsets.join(","), tools: tools.length, multiTenant });

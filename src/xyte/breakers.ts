@@ -34,8 +34,9 @@ export function circuitBreakers(options: CircuitBreakersOptions): (tenant: strin
     },
   });
   return (tenant) => ({
-    for(origin) {
-      const key = multiTenant ? `${tenant} ${origin}` : origin;
+    // `holder`: a multi-tenant client's key, for endpoints that use it alone (see XyteClientOptions.keyIds).
+    for(origin, holder = tenant) {
+      const key = multiTenant ? `${holder} ${origin}` : origin;
       const found = kept.get(key);
       if (found) return found.breaker;
       const breaker = new CircuitBreaker(new URL(origin).host, {
@@ -47,7 +48,7 @@ export function circuitBreakers(options: CircuitBreakersOptions): (tenant: strin
           if (kept.peek(key)?.breaker === breaker) telemetry.circuit(origin, open);
           logger.warning(open ? "circuit opened: Xyte calls fail fast" : "circuit closed", {
             host: new URL(origin).host,
-            ...(multiTenant ? { tenant } : {}),
+            ...(multiTenant ? { tenant: holder } : {}),
             cooldownSeconds: options.cooldownSeconds,
           });
         },

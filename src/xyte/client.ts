@@ -68,11 +68,14 @@ export interface XyteClientOptions {
   retry?: RetryPolicy;
   /** Circuit breakers per upstream origin, shared by every client of the process. */
   breakers?: Breakers;
+  /** Bounds the requests one tenant has in flight upstream. */
+  gates?: { gates: TenantGates; tenant: string };
   /**
-   * Bounds the requests one tenant has in flight upstream: per `tenant`, or for organization and partner
-   * endpoints per the id of the key they use (`keyIds`), so one key sent with varying other keys has one gate.
+   * The ids of the client's keys, each alone (multi-tenant clients). Organization and partner endpoints use
+   * one key alone, so their cache entries, concurrency gate and circuit breaker are that key's, shared by
+   * every client sending it, whatever other key it sends too. Absent: the tenant's for every endpoint.
    */
-  gates?: { gates: TenantGates; tenant: string; keyIds?: KeyIds };
+  keyIds?: KeyIds;
   /** Absolute time (ms since epoch) after which no request may start or wait; set per tool call. */
   deadlineAt?: number;
   /** Randomness for backoff jitter (replaceable in tests). */
@@ -85,22 +88,16 @@ export interface KeyIds {
   partner?: string;
 }
 
-/** Finds the circuit breaker of an upstream origin. */
+/** Finds the circuit breaker of an upstream origin; `holder` (default: the client's tenant) is whose it is. */
 export interface Breakers {
-  for(origin: string): CircuitBreaker;
+  for(origin: string, holder?: string): CircuitBreaker;
 }
 
 /** A tenant's response cache. */
 export interface ClientCache {
   store: CacheStore;
-  /** Stable id of the tenant (a hash of its key), part of every cache key. */
+  /** Stable id of the tenant (a hash of its key), part of every cache key (see `keyIds`). */
   tenant: string;
-  /**
-   * The ids of the tenant's keys, each alone (multi-tenant clients): entries of organization and partner
-   * endpoints, which use one key alone, are kept and invalidated under that key's id, so clients that send
-   * the same key with different other keys share them. Absent: `tenant` for every endpoint.
-   */
-  keyIds?: KeyIds;
   /** Seconds a GET of this endpoint group stays cached; 0 = not cached. */
   ttlSeconds(group: string): number;
   /** False: reads go upstream and refresh the cache with what they got (writes still invalidate). */
@@ -201,7 +198,11 @@ export class XyteClient {
         // Unless Xyte refused it or it was never sent (a timed-out write may still have landed), the
         // tenant's reads are stale now. (A refused call must not cost a generation: with random keys,
         // each would leave one behind.)
-        if (landed) await Promise.all(namespaces(cache).map((n) => cache.store.bumpGeneration(n)));
+        if (landed) {
+          await Promise.all(
+            namespaces(cache.tenant, this.#options.keyIds).map((n) => cache.store.bumpGeneration(n)),
+          );
+        }
       }
     }
     const ttl = cache.ttlSeconds(spec.group);
@@ -213,7 +214,7 @@ export class XyteClient {
     const request = this.#build(spec, options, true);
     // The generation is read before the request: a write meanwhile moves on to a new one, so what this read
     // stores can never be mistaken for a read made after that write.
-    const namespace = scopedId(cache, spec);
+    const namespace = scopedId(cache.tenant, this.#options.keyIds, spec);
     const key = await cacheKey({
       tenant: namespace,
       generation: await cache.store.generation(namespace),
@@ -250,13 +251,17 @@ export class XyteClient {
     const policy = this.#options.retry ?? { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0 };
     const retries = IDEMPOTENT_METHODS.has(spec.method) ? policy.maxRetries : 0;
     const origin = spec.base === "entry" ? this.#options.entryUrl : this.#options.hubUrl;
-    const breaker = this.#options.breakers?.for(origin);
+    const keyIds = this.#options.keyIds;
+    // The key's own circuit for endpoints using one key alone; the tenant's (the default) otherwise.
+    const breaker = this.#options.breakers?.for(origin, scopedId(undefined, keyIds, spec));
     const gates = this.#options.gates;
     for (let attempt = 0;; attempt++) {
       const trial = breaker?.admit(spec.key) ?? false;
       const send = () => this.#send(spec, options, request ?? this.#build(spec, options, true));
       try {
-        const value = await (gates ? gates.gates.run(scopedId(gates, spec), options.signal, send) : send());
+        const value = await (
+          gates ? gates.gates.run(scopedId(gates.tenant, keyIds, spec), options.signal, send) : send()
+        );
         breaker?.success();
         return value;
       } catch (error) {
@@ -575,23 +580,22 @@ function mayHaveChanged(error: XyteError): boolean {
 }
 
 /**
- * The id `spec`'s requests are cached (`ClientCache`) or gated (`gates`) under: for organization and partner
- * endpoints, which use one key alone, that key's own id when known (`keyIds`); otherwise the tenant's.
+ * Whose `spec`'s requests are (cache entries, concurrency gate, circuit breaker): for organization and partner
+ * endpoints, which use one key alone, that key's own id when known (`keyIds`); otherwise `tenant`.
  */
-function scopedId(
-  owner: { tenant: string; keyIds?: KeyIds },
+function scopedId<T extends string | undefined>(
+  tenant: T,
+  keyIds: KeyIds | undefined,
   spec: EndpointSpec,
-): string {
-  if (spec.scope === "organization" || spec.scope === "partner") {
-    return owner.keyIds?.[spec.scope] ?? owner.tenant;
-  }
-  return owner.tenant;
+): string | T {
+  if (spec.scope === "organization" || spec.scope === "partner") return keyIds?.[spec.scope] ?? tenant;
+  return tenant;
 }
 
 /** Every namespace a tenant's reads are cached under: what one of its writes may have made stale. */
-function namespaces(cache: ClientCache): string[] {
-  return [...new Set([cache.tenant, cache.keyIds?.organization, cache.keyIds?.partner])].filter(
-    (n): n is string => n !== undefined,
+function namespaces(tenant: string, keyIds: KeyIds | undefined): string[] {
+  return [...new Set([tenant, keyIds?.organization, keyIds?.partner])].filter((n): n is string =>
+    n !== undefined
   );
 }
 

@@ -13,6 +13,8 @@ import {
 import type { EndpointKey } from "../../src/xyte/catalog.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
 import { CircuitBreaker, isHostFailure, TenantGates } from "../../src/xyte/resilience.ts";
+import { circuitBreakers } from "../../src/xyte/breakers.ts";
+import { NO_TELEMETRY } from "../../src/observability/telemetry.ts";
 
 const HUB = "https://hub.test.example";
 const ENTRY = "https://entry.test.example";
@@ -495,10 +497,12 @@ Deno.test("the concurrency gate of organization calls is the organization key's,
   const keyIds = { organization: "org-key-id" };
   let release = () => {};
   const first = client(() => new Promise((resolve) => release = () => resolve(Response.json({ id: "d1" }))), {
-    gates: { gates, tenant: "org+partner-1", keyIds: { ...keyIds, partner: "partner-1" } },
+    gates: { gates, tenant: "org+partner-1" },
+    keyIds: { ...keyIds, partner: "partner-1" },
   });
   const second = client(() => Response.json({ id: "d2" }), {
-    gates: { gates, tenant: "org+partner-2", keyIds: { ...keyIds, partner: "partner-2" } },
+    gates: { gates, tenant: "org+partner-2" },
+    keyIds: { ...keyIds, partner: "partner-2" },
   });
   const get = (xyte: XyteClient, id: string) =>
     xyte.call("organization.devices.getDevice", { path: { device_id: id } });
@@ -511,6 +515,34 @@ Deno.test("the concurrency gate of organization calls is the organization key's,
   assert.deepEqual(await holding, { id: "d1" });
   assert.deepEqual(await waiting, { id: "d2" });
   assert.equal(second.requests.length, 1);
+});
+
+Deno.test("the circuit of organization calls is the organization key's, whatever key it is sent with", async () => {
+  const breakersOf = circuitBreakers({
+    failureThreshold: 2,
+    cooldownSeconds: 60,
+    telemetry: NO_TELEMETRY,
+    multiTenant: true,
+  });
+  const keyIds = { organization: "org-key-id" };
+  const failing = client(status(503), {
+    breakers: breakersOf("org+partner-1"),
+    keyIds: { ...keyIds, partner: "partner-1" },
+  });
+  const get = (xyte: XyteClient) =>
+    xyte.call("organization.devices.getDevice", { path: { device_id: "d1" } });
+  for (let i = 0; i < 2; i++) await assert.rejects(get(failing.xyte));
+  const other = client(() => Response.json({ id: "d1" }), {
+    breakers: breakersOf("org+partner-2"),
+    keyIds: { ...keyIds, partner: "partner-2" },
+  });
+  await assert.rejects(get(other.xyte), (error: XyteError) => error.code === "circuit_open");
+  assert.equal(other.requests.length, 0, "the key's circuit is open for every client sending it");
+  const stranger = client(() => Response.json({ id: "d1" }), {
+    breakers: breakersOf("another-org"),
+    keyIds: { organization: "another-org-key-id" },
+  });
+  assert.deepEqual(await get(stranger.xyte), { id: "d1" }, "another key's circuit is its own");
 });
 
 Deno.test("a missing path parameter is a validation error and nothing is fetched", async () => {
