@@ -26,7 +26,6 @@ import { log, newRequestId, withRequestContext } from "../observability/log.ts";
 import { RESOURCES } from "../registry.ts";
 import { type Completer, completerFor } from "../resources/completers.ts";
 import type { DirectoryCache } from "../resources/directory.ts";
-import { scrubSecrets } from "../secret.ts";
 import {
   type FixedResource,
   RESOURCE_MIME_TYPE,
@@ -105,7 +104,7 @@ export function registerResources(
     const uri = parseResourceUri(params.uri);
     const read = table.reader(uri);
     if (!read) throw new ResourceNotFoundError(params.uri);
-    return await readDocument(uri, () => read(context(ctx)), (text) => deps.xyte.scrubKeys(text));
+    return await readDocument(uri, () => read(context(ctx)), (text) => deps.xyte.redact(text));
   });
   return table;
 }
@@ -207,17 +206,19 @@ const tableFor = weakMemo(
   },
 );
 
-/** Reads one document as JSON text, or throws the MCP error describing why it cannot be read. */
-/** `scrubKeys` takes the reader's own keys out (see `XyteClient.scrubKeys`); the process's secrets always go. */
+/**
+ * Reads one document as JSON text, without secrets (`redact`: the reader's client's, see `XyteClient.redact`),
+ * or throws the MCP error describing why it cannot be read.
+ */
 async function readDocument(
   uri: URL,
   read: () => Promise<unknown>,
-  scrubKeys: (text: string) => string,
+  redact: (text: string) => string,
 ): Promise<ReadResourceResult> {
   return await withRequestContext({ requestId: newRequestId(), resource: uri.href }, async () => {
     const started = performance.now();
     try {
-      const text = scrubKeys(scrubSecrets(JSON.stringify(await read())));
+      const text = redact(JSON.stringify(await read()));
       resourceLog.info("resource read ok", { ms: Math.round(performance.now() - started) });
       return { contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text }] };
     } catch (error) {

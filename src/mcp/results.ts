@@ -32,14 +32,15 @@ export function invalidArguments(toolName: string, error: z.ZodError): ToolFailu
 }
 
 /**
- * Describes any thrown value as a tool error payload, without the process's secrets or what `scrubKeys` takes
- * out (the caller's own keys; see `successResult`).
+ * Describes any thrown value as a tool error payload, its texts passed through `scrub` (default: the
+ * process's secrets taken out; a server passes its client's `redact`, which also takes out the caller's own
+ * keys).
  */
 export function toErrorPayload(
   error: unknown,
-  scrubKeys: (text: string) => string = (text) => text,
+  scrub: (text: string) => string = scrubSecrets,
 ): ToolErrorPayload {
-  if (error instanceof ToolFailure) return scrubPayload(error.payload, scrubKeys);
+  if (error instanceof ToolFailure) return scrubPayload(error.payload, scrub);
   if (error instanceof XyteError) {
     return scrubPayload({
       code: error.code,
@@ -50,7 +51,7 @@ export function toErrorPayload(
         ? `${error.hint} Xyte asked to wait ${error.retryAfterSeconds} s.`
         : error.hint,
       retriable: error.retriable,
-    }, scrubKeys);
+    }, scrub);
   }
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return toErrorPayload(new XyteError({ code: "timeout", message: "the tool call ran past its deadline" }));
@@ -69,20 +70,19 @@ export function toErrorPayload(
 
 /**
  * A successful result: summary line and the JSON in `content` (only the JSON with `content: "json"`), the
- * object in `structuredContent`. Secrets are taken out: the process's, and `scrubKeys` (the caller's own
- * keys, which a multi-tenant server does not keep process-wide).
+ * object in `structuredContent`. Its texts pass through `scrub`, as in `toErrorPayload`.
  */
 export function successResult(
   summary: string,
   result: Record<string, unknown>,
   content: "summary+json" | "json" = "summary+json",
-  scrubKeys: (text: string) => string = (text) => text,
+  scrub: (text: string) => string = scrubSecrets,
 ): CallToolResult {
   const json = JSON.stringify(result);
-  const scrubbed = scrubKeys(scrubSecrets(json));
+  const scrubbed = scrub(json);
   return {
     content: content === "json" ? [{ type: "text", text: scrubbed }] : [
-      { type: "text", text: scrubKeys(scrubSecrets(summary)) },
+      { type: "text", text: scrub(summary) },
       { type: "text", text: scrubbed },
     ],
     // Parse back only when a secret was actually removed; the common case returns the object as is.
@@ -104,10 +104,6 @@ export function errorResult(payload: ToolErrorPayload): CallToolResult {
   };
 }
 
-function scrubPayload(payload: ToolErrorPayload, scrubKeys: (text: string) => string): ToolErrorPayload {
-  return {
-    ...payload,
-    message: scrubKeys(scrubSecrets(payload.message)),
-    hint: scrubKeys(scrubSecrets(payload.hint)),
-  };
+function scrubPayload(payload: ToolErrorPayload, scrub: (text: string) => string): ToolErrorPayload {
+  return { ...payload, message: scrub(payload.message), hint: scrub(payload.hint) };
 }

@@ -268,9 +268,9 @@ export function runTool(
       const { result, summary } = await tool.execute(parsed.data, toolContext);
       toolLog.info("tool call ok", { ms: elapsed(started) });
       telemetry.toolCall(tool.name, "ok", undefined, elapsed(started) / 1000);
-      return successResult(summary, result, tool.content, (text) => deps.xyte.scrubKeys(text));
+      return successResult(summary, result, tool.content, (text) => deps.xyte.redact(text));
     } catch (error) {
-      const payload = toErrorPayload(error, (text) => deps.xyte.scrubKeys(text));
+      const payload = toErrorPayload(error, (text) => deps.xyte.redact(text));
       telemetry.toolCall(tool.name, "error", payload.code, elapsed(started) / 1000);
       if (payload.code === "internal") {
         toolLog.error("tool call failed unexpectedly", { ms: elapsed(started), error: describeError(error) });

@@ -13,7 +13,7 @@ import { readBodyText } from "../body.ts";
 import { deadline } from "../deadline.ts";
 import { log } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
-import { isRememberedSecret, rememberSecret, type Secret } from "../secret.ts";
+import { isRememberedSecret, rememberSecret, scrubSecrets, type Secret } from "../secret.ts";
 import { cacheKey, type CacheStore } from "./cache_store.ts";
 import {
   dotSegmentParams,
@@ -360,29 +360,19 @@ export class XyteClient {
   }
 
   /**
-   * `text` without this client's keys, for what goes back to a client (tool results, resource documents): a
-   * multi-tenant client's keys are not in the process-wide scrubber (they must not outlive their session
-   * there), so an answer echoing one would carry it out. Keys the process scrubber knows are left to it.
+   * `text` without any secret: the process's (`scrubSecrets`) and this client's own keys, which a multi-tenant
+   * client does not add to the process-wide scrubber (they must not outlive their session there). For what
+   * goes back to a client: tool results and errors, resource documents.
    */
-  scrubKeys(text: string): string {
-    let out = text;
-    for (const key of [this.#options.organizationKey, this.#options.partnerKey]) {
-      const value = key?.reveal();
-      if (value && value.length >= 4 && !isRememberedSecret(value) && out.includes(value)) {
-        out = out.split(value).join("[redacted]");
-      }
-    }
-    return out;
+  redact(text: string): string {
+    const own = [this.#options.organizationKey, this.#options.partnerKey].filter((key) =>
+      key !== undefined && !isRememberedSecret(key.reveal())
+    );
+    return withoutKeys(scrubSecrets(text), own);
   }
 
-  /** Removes this client's keys (and the call's device key) from text that may echo them. */
   #scrub(text: string, deviceKey?: Secret): string {
-    let out = text;
-    for (const key of [this.#options.organizationKey, this.#options.partnerKey, deviceKey]) {
-      const value = key?.reveal();
-      if (value && value.length >= 4) out = out.split(value).join("[redacted]");
-    }
-    return out;
+    return withoutKeys(text, [this.#options.organizationKey, this.#options.partnerKey, deviceKey]);
   }
 
   #spec(endpoint: EndpointKey | EndpointSpec): EndpointSpec {
@@ -560,6 +550,16 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false };
   }
+}
+
+/** `text` with each of `keys` (those of 4 characters or more) replaced by `[redacted]`. */
+function withoutKeys(text: string, keys: readonly (Secret | undefined)[]): string {
+  let out = text;
+  for (const key of keys) {
+    const value = key?.reveal();
+    if (value && value.length >= 4 && out.includes(value)) out = out.split(value).join("[redacted]");
+  }
+  return out;
 }
 
 /** A request as `#build` makes it: its URL, headers (the key revealed or not) and JSON body. */
