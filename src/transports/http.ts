@@ -169,9 +169,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
    * server every client acts with the same Xyte key, so the token is what tells clients apart).
    */
   const ownerOf = (request: Request, tenant: Tenant): string =>
-    settings.tokens.length > 1
-      ? `${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`
-      : tenant.id;
+    settings.tokens.length > 1 ? `${tenant.id}:${presentedTokenId(request)}` : tenant.id;
   let listens = 0;
   /** Serves a `subscriptions/listen` request, holding a seat for as long as its stream is open. */
   async function serveListen(
@@ -432,7 +430,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
    */
   function subjectsOf(request: Request, tenant: Tenant): readonly string[] {
     if (options.tenancy.multiTenant || settings.tokens.length === 0) return tenant.quota;
-    return [`token:${tenant.id}:${tokenId(bearerToken(request.headers.get("authorization")) ?? "")}`];
+    return [`token:${tenant.id}:${presentedTokenId(request)}`];
   }
 
   return {
@@ -460,6 +458,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       return { drained };
     },
   };
+}
+
+/** The id of the bearer token a request presents (see `tokenId`). */
+function presentedTokenId(request: Request): string {
+  return tokenId(bearerToken(request.headers.get("authorization")) ?? "");
 }
 
 /** The requests and notifications of a JSON-RPC batch (answers to the server's own requests cost nothing). */

@@ -243,8 +243,8 @@ export interface LegacySseEndpointOptions {
   messagesPath: string;
   /** A seat for one more session of `tenant` under the server's caps, or the response refusing it. */
   admit: (request: Request, tenant: Tenant) => Seat | Response;
-  /** Who a request comes from, for a session's ownership (default: its tenant, `tenant.id`). */
-  ownerOf?: (request: Request, tenant: Tenant) => string;
+  /** Who a request comes from, for a session's ownership (e.g. its tenant, `tenant.id`). */
+  ownerOf: (request: Request, tenant: Tenant) => string;
   /** Told the number of open sessions whenever it changes (default: nothing). */
   telemetry?: Telemetry;
   /** Keep-alive comment interval (default 15 s); 0 = none. */
@@ -278,10 +278,6 @@ export class LegacySseEndpoint {
   constructor(options: LegacySseEndpointOptions) {
     if (!options.messagesPath.startsWith("/")) throw new TypeError("messagesPath must start with /");
     this.#options = options;
-  }
-
-  #ownerOf(request: Request, tenant: Tenant): string {
-    return this.#options.ownerOf?.(request, tenant) ?? tenant.id;
   }
 
   /** Open sessions (= open SSE streams). */
@@ -320,7 +316,7 @@ export class LegacySseEndpoint {
       // The protocol layer has already aborted in-flight handlers; this releases the server itself.
       void server.close().catch(() => {});
     };
-    this.#sessions.set(id, { transport, server, owner: this.#ownerOf(request, tenant), seat });
+    this.#sessions.set(id, { transport, server, owner: this.#options.ownerOf(request, tenant), seat });
     this.#options.telemetry?.sessions("sse", this.#sessions.size);
     try {
       await server.connect(transport);
@@ -352,7 +348,7 @@ export class LegacySseEndpoint {
     if (!session || !session.transport.open) {
       return jsonRpcError(404, -32001, "Session not found: open a new SSE stream (GET /sse).");
     }
-    if (session.owner !== this.#ownerOf(request, tenant)) {
+    if (session.owner !== this.#options.ownerOf(request, tenant)) {
       return jsonRpcError(403, -32001, "This session belongs to another client (another Xyte key or token).");
     }
     const messages = Array.isArray(parsedBody) ? parsedBody : [parsedBody];

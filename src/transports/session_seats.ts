@@ -12,7 +12,10 @@ export interface Seat {
 }
 
 /** Why no seat was given: the server is full, or the holder already holds its most. */
-export type SeatRefusal = { full: "server"; limit: number } | { full: "holder"; limit: number };
+export interface SeatRefusal {
+  full: "server" | "holder";
+  limit: number;
+}
 
 export interface SeatLimits {
   /** Most seats of the server. */

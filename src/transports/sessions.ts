@@ -48,8 +48,8 @@ export interface SessionOptions {
   idleTtlSeconds: number;
   /** A seat for one more session of `tenant` under the server's caps, or the response refusing it. */
   admit: (request: Request, tenant: Tenant) => Seat | Response;
-  /** Who a request comes from, for a session's ownership (default: its tenant, `tenant.id`). */
-  ownerOf?: (request: Request, tenant: Tenant) => string;
+  /** Who a request comes from, for a session's ownership (e.g. its tenant, `tenant.id`). */
+  ownerOf: (request: Request, tenant: Tenant) => string;
   /** How long SSE events are kept for clients resuming with Last-Event-ID; 0 = not resumable. */
   replaySeconds: number;
   telemetry: Telemetry;
@@ -63,7 +63,6 @@ export class LegacySessions {
   readonly #options: SessionOptions;
   readonly #log = log("http", "session");
   readonly #now: () => number;
-  readonly #ownerOf: (request: Request, tenant: Tenant) => string;
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #replayBudget: ReplayBudget;
 
@@ -71,7 +70,6 @@ export class LegacySessions {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#replayBudget = options.replayBudget ?? new ReplayBudget(REPLAY_BUDGET_BYTES);
-    this.#ownerOf = options.ownerOf ?? ((_request, tenant) => tenant.id);
     const every = Math.min(60_000, Math.max(1000, (options.idleTtlSeconds * 1000) / 4));
     this.#sweeper = setInterval(() => this.sweep(), every);
     // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
@@ -87,7 +85,7 @@ export class LegacySessions {
     if (sessionId) {
       const session = this.#sessions.get(sessionId);
       if (!session) return jsonRpcError(404, -32001, "Session not found: start a new one with initialize.");
-      if (session.owner !== this.#ownerOf(request, tenant)) {
+      if (session.owner !== this.#options.ownerOf(request, tenant)) {
         return jsonRpcError(
           403,
           -32001,
@@ -173,7 +171,7 @@ export class LegacySessions {
     let opened = false;
     // Computed here, not in the callback below: a closure naming `request` would keep it (and its body
     // stream) alive as long as the session.
-    const owner = this.#ownerOf(request, tenant);
+    const owner = this.#options.ownerOf(request, tenant);
     try {
       const server = this.#options.build(tenant);
       const replay = this.#options.replaySeconds > 0

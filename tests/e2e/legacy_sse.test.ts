@@ -74,6 +74,7 @@ async function startLegacy(
       const seat = seats.take([owner.id]);
       return isSeat(seat) ? seat : new Response(null, { status: 503 });
     },
+    ownerOf: (_request, owner) => owner.id,
     keepAliveMs: options.keepAliveMs,
   });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {

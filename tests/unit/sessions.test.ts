@@ -37,6 +37,9 @@ function admitUnder(seats: SessionSeats): (request: Request, owner: Tenant) => S
   };
 }
 
+/** Sessions owned by their tenant, as on a server with at most one token. */
+const byTenant = (_request: Request, owner: Tenant): string => owner.id;
+
 function listTools(sessionId: string): [Request, unknown] {
   const body = { jsonrpc: "2.0", id: 2, method: "tools/list" };
   return [
@@ -56,6 +59,7 @@ Deno.test("sessions: idle ones close after the TTL, busy ones stay, and the cap 
     build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
     idleTtlSeconds: 60,
     admit: admitUnder(new SessionSeats({ total: 2, perHolder: 2 })),
+    ownerOf: byTenant,
     replaySeconds: 60,
     telemetry: { ...NO_TELEMETRY, sessions: (transport, n) => opened.push(`${transport} ${n}`) },
     now: () => now,
@@ -107,6 +111,7 @@ Deno.test("sessions: a session's seat is taken at initialize and given back howe
     build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
     idleTtlSeconds: 60,
     admit: admitUnder(seats),
+    ownerOf: byTenant,
     replaySeconds: 0,
     telemetry: NO_TELEMETRY,
     now: () => now,
@@ -160,6 +165,7 @@ Deno.test("sessions: a batch naming one id twice, and a malformed initialize, ar
     build: () => new McpServer({ name: "t", version: "1" }, { capabilities: { tools: {} } }),
     idleTtlSeconds: 60,
     admit: admitUnder(new SessionSeats({ total: 10, perHolder: 10 })),
+    ownerOf: byTenant,
     replaySeconds: 0,
     telemetry: NO_TELEMETRY,
   });
@@ -214,6 +220,7 @@ function slowToolSessions(options: { now?: () => number; replayBudget?: ReplayBu
     },
     idleTtlSeconds: 60,
     admit: admitUnder(new SessionSeats({ total: 10, perHolder: 10 })),
+    ownerOf: byTenant,
     replaySeconds: options.replayBudget ? 60 : 0,
     telemetry: NO_TELEMETRY,
     ...options,
