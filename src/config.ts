@@ -165,14 +165,16 @@ const integer = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 const httpUrl = z.url({ protocol: /^https?$/ })
   // fetch refuses such URLs anyway, and the start-up log would show them.
-  .refine((u) => !URL.canParse(u) || new URL(u).username + new URL(u).password === "", {
-    message: "a base URL cannot carry a user name or password (user:pass@)",
-  })
+  .refine((u) => {
+    const url = URL.parse(u);
+    return url === null || url.username + url.password === "";
+  }, { message: "a base URL cannot carry a user name or password (user:pass@)" })
   .transform((u) => u.replace(/\/+$/, ""));
 const flag = z.stringbool();
-const list = z.string().transform((v) =>
-  v.split(",").map((item) => item.trim()).filter((item) => item !== "")
-);
+/** Items separated by `separator` (default: commas), trimmed, empty ones dropped. */
+const listOf = (separator: RegExp = /,/) =>
+  z.string().transform((v) => v.split(separator).map((item) => item.trim()).filter((item) => item !== ""));
+const list = listOf();
 /** A list whose every item must pass `valid`; the first that does not is named in the error. */
 const checkedList = (valid: (item: string) => boolean, what: string) =>
   list.superRefine((items, ctx) => {
@@ -418,15 +420,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: "Bearer tokens HTTP clients must send (Authorization: Bearer …). Required to listen on a " +
       "non-loopback address unless --allow-unauthenticated.",
     // Custom issues: the error names what is wrong (never the token itself).
-    schema: z.string().transform((v) => v.split(/[,\r\n]+/).map((t) => t.trim()).filter((t) => t !== ""))
-      .superRefine((tokens, ctx) => {
-        if (tokens.length === 0) ctx.addIssue({ code: "custom", message: "no token given" });
-        else if (tokens.some((token) => token.length < 16)) {
-          ctx.addIssue({ code: "custom", message: "each token must be at least 16 characters" });
-        } else if (tokens.some((token) => /\s/.test(token))) {
-          ctx.addIssue({ code: "custom", message: "a token cannot contain spaces or tabs" });
-        }
-      }),
+    schema: listOf(/[,\r\n]/).superRefine((tokens, ctx) => {
+      if (tokens.length === 0) ctx.addIssue({ code: "custom", message: "no token given" });
+      else if (tokens.some((token) => token.length < 16)) {
+        ctx.addIssue({ code: "custom", message: "each token must be at least 16 characters" });
+      } else if (tokens.some((token) => /\s/.test(token))) {
+        ctx.addIssue({ code: "custom", message: "a token cannot contain spaces or tabs" });
+      }
+    }),
   },
   {
     id: "allowUnauthenticated",
