@@ -6,9 +6,9 @@
  *
  * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
  * shutdown), Host/Origin allow-lists (403), bearer token (401), tenant (401 without a key in multi-tenant
- * mode, 400 for another key in single-tenant mode), then for a POST: rate limit (429 with Retry-After),
- * content type (415), body size (413), body time (408), JSON (400). Refusals are logged once per route,
- * status and minute. Then:
+ * mode, 400 for another key in single-tenant mode), then for a POST: content type (415), body size (413),
+ * body time (408), JSON (400), rate limit (429 with Retry-After; a batch costs a token per message).
+ * Refusals are logged once per route, status and minute. Then:
  * - stateful (default): 2025-era clients get sessions (`Mcp-Session-Id`), so server→client requests and
  *   cancellation work; 2026-07-28 clients are served per request (that revision has no sessions);
  * - stateless (`--stateless`): every request stands alone, for horizontally scaled deployments.
