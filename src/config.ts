@@ -55,6 +55,8 @@ export interface HttpSettings {
    * enforced only where there can be more than one such holder.
    */
   maxSessionsPerTenant: number;
+  /** Multi-tenant mode: refuse a client's Xyte key unless Xyte accepts it (see transports/key_check.ts). */
+  checkTenantKeys: boolean;
   /** How long a session keeps its SSE events for clients resuming with Last-Event-ID; 0 = not resumable. */
   sseReplaySeconds: number;
   /** Token bucket per tenant: refill per minute and bucket size; 0 per minute = no limit. */
@@ -136,6 +138,7 @@ type SettingId =
   | "sessionTtl"
   | "maxSessions"
   | "maxSessionsPerTenant"
+  | "checkTenantKeys"
   | "sseReplay"
   | "rateLimitPerMinute"
   | "rateLimitBurst"
@@ -500,6 +503,19 @@ export const SETTINGS: readonly SettingSpec[] = [
     schema: integer(1, 1_000_000),
   },
   {
+    id: "checkTenantKeys",
+    env: ["MCP_CHECK_TENANT_KEYS"],
+    boolean: true,
+    accepted: "true | false",
+    default: "false",
+    description:
+      "Multi-tenant mode: serve a client only once Xyte accepts each key it sends (one cheap read " +
+      "per new key, remembered 10 min; a refused key gets 401, and 503 while Xyte does not answer). Checks " +
+      "of new keys share one MCP_RATE_LIMIT_RPM bucket server-wide (429 beyond), so invented keys neither " +
+      "get a fresh allowance each nor make the server call Xyte at will. Not applied with a configured key.",
+    schema: flag,
+  },
+  {
     id: "sseReplay",
     env: ["MCP_SSE_REPLAY_S"],
     accepted: "an integer of seconds from 0 to 3600",
@@ -646,6 +662,7 @@ export async function loadConfig(
       sessionIdleTtlSeconds: values.get("sessionTtl") as number,
       maxSessions: values.get("maxSessions") as number,
       maxSessionsPerTenant: values.get("maxSessionsPerTenant") as number,
+      checkTenantKeys: values.get("checkTenantKeys") as boolean,
       sseReplaySeconds: values.get("sseReplay") as number,
       rateLimitPerMinute: values.get("rateLimitPerMinute") as number,
       rateLimitBurst: values.get("rateLimitBurst") as number,

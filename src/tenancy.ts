@@ -32,6 +32,8 @@ export interface Tenant {
    * key make up partner keys (or organization keys) and get a fresh share of every limit with each.
    */
   quota: readonly string[];
+  /** Multi-tenant mode: the id of each key the client sent, alone (what key checks remember). */
+  keyIds?: KeyIds;
   deps: ServerDeps;
 }
 
@@ -144,6 +146,7 @@ export class Tenancy {
     return {
       id,
       quota,
+      ...(keyIds ? { keyIds } : {}),
       deps: {
         xyte: this.#options.client(keys, id, keyIds),
         tenant: id,

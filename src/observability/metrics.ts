@@ -10,7 +10,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { ERROR_CODES } from "../mcp/error_codes.ts";
 import { ENDPOINTS, findEndpoint } from "../xyte/catalog.ts";
 import { VERSION } from "../version.ts";
-import type { CacheEvent, SessionTransport, Telemetry, ToolOutcome } from "./telemetry.ts";
+import type { CacheEvent, KeyCheckOutcome, SessionTransport, Telemetry, ToolOutcome } from "./telemetry.ts";
 
 export interface Metrics extends Telemetry {
   /** The registry in the Prometheus text exposition format. */
@@ -31,6 +31,12 @@ const MAX_TOOL_NAME = 64;
 const GROUPS: ReadonlySet<string> = new Set(ENDPOINTS.map((e) => e.group));
 const CACHE_EVENTS: ReadonlySet<string> = new Set<CacheEvent>(["hit", "miss", "bypass"]);
 const SESSION_TRANSPORTS: readonly SessionTransport[] = ["streamable_http", "sse", "listen"];
+const KEY_CHECK_OUTCOMES: ReadonlySet<string> = new Set<KeyCheckOutcome>([
+  "valid",
+  "invalid",
+  "unavailable",
+  "capped",
+]);
 /** The paths the HTTP service answers; any other path is counted as "other". */
 const ROUTES: ReadonlySet<string> = new Set(["/mcp", "/sse", "/messages", "/healthz", "/readyz", "/metrics"]);
 
@@ -127,6 +133,13 @@ export function createMetrics(): Metrics {
     help: "Requests refused by the rate limiter.",
     registers,
   });
+  const keyChecks = new Counter({
+    name: name("tenant_key_checks_total"),
+    help: "Client Xyte keys checked with Xyte (MCP_CHECK_TENANT_KEYS) by outcome: valid, invalid, " +
+      "unavailable (Xyte did not answer), capped (too many new keys at once).",
+    labelNames: ["outcome"],
+    registers,
+  });
 
   return {
     contentType: registry.contentType,
@@ -161,6 +174,9 @@ export function createMetrics(): Metrics {
     },
     rateLimited(): void {
       rateLimited.inc();
+    },
+    keyCheck(outcome: KeyCheckOutcome): void {
+      keyChecks.inc({ outcome: KEY_CHECK_OUTCOMES.has(outcome) ? outcome : OTHER });
     },
     sessions(transport: SessionTransport, open: number): void {
       if (!SESSION_TRANSPORTS.includes(transport)) return;

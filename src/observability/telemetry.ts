@@ -6,6 +6,8 @@
 
 export type ToolOutcome = "ok" | "error";
 export type CacheEvent = "hit" | "miss" | "bypass";
+/** The outcome of a tenant key check: what Xyte said, or "capped" when the check had to wait. */
+export type KeyCheckOutcome = "valid" | "invalid" | "unavailable" | "capped";
 /**
  * What HTTP clients hold open: Streamable HTTP sessions (`/mcp`, 2025-era clients), legacy HTTP+SSE sessions
  * (`/sse`), and 2026-07-28 `subscriptions/listen` streams.
@@ -25,6 +27,8 @@ export interface Telemetry {
   cache(event: CacheEvent, group: string): void;
   /** A request was refused by the rate limiter. */
   rateLimited(): void;
+  /** A client's Xyte key was checked with Xyte (`MCP_CHECK_TENANT_KEYS`), or not, the check bucket being empty. */
+  keyCheck(outcome: KeyCheckOutcome): void;
   /** The number of open HTTP sessions of one transport changed. */
   sessions(transport: SessionTransport, open: number): void;
   /** The number of resources re-read for subscribed clients (one per tenant and URI) changed. */
@@ -40,6 +44,7 @@ export const NO_TELEMETRY: Telemetry = {
   circuit: () => {},
   cache: () => {},
   rateLimited: () => {},
+  keyCheck: () => {},
   sessions: () => {},
   watches: () => {},
   httpResponse: () => {},

@@ -6,7 +6,8 @@
  *
  * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
  * shutdown), Host/Origin allow-lists (403), bearer token (401), tenant (401 without a key in multi-tenant
- * mode, 400 for another key in single-tenant mode), then for a POST: content type (415), body size (413),
+ * mode, 400 for another key in single-tenant mode), with MCP_CHECK_TENANT_KEYS the keys' check (401 for a key
+ * Xyte refuses, 503 while it does not answer, 429 when too many new keys wait), then for a POST: content type (415), body size (413),
  * body time (408), JSON (400), rate limit (429 with Retry-After; a batch costs a token per message).
  * Refusals are logged once per route, status and minute. Then:
  * - stateful (default): 2025-era clients get sessions (`Mcp-Session-Id`), so server→client requests and
@@ -48,6 +49,7 @@ import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { isSeat, type Seat, SessionSeats } from "./session_seats.ts";
+import { TenantKeyCheck } from "./key_check.ts";
 import { LegacySessions } from "./sessions.ts";
 
 export interface HttpOptions {
@@ -141,6 +143,12 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     onerror: (error) => logger.debug("mcp handler reported an error", { error: error.message }),
   });
   const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
+  const keyCheck = options.tenancy.multiTenant && settings.checkTenantKeys
+    ? new TenantKeyCheck({
+      limiter: options.limiter,
+      onCheck: (outcome) => options.telemetry.keyCheck(outcome),
+    })
+    : undefined;
   const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
   // MCP_MAX_SESSIONS over what clients hold open (sessions of both transports, listen streams), and
   // MCP_MAX_SESSIONS_PER_TENANT per holder where there can be more than one.
@@ -362,6 +370,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     const tenant = options.tenancy.fromRequest(request);
     if ("missing" in tenant) return jsonRpcError(401, -32001, tenant.missing);
     if ("conflict" in tenant) return jsonRpcError(400, -32600, `Bad Request: ${tenant.conflict}.`);
+    const unchecked = await keyCheck?.admit(tenant);
+    if (unchecked) return unchecked;
     c.set("tenant", tenant);
     if (request.method === "POST") {
       if (!isJsonContentType(request.headers.get("content-type"))) {

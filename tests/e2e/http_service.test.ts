@@ -435,6 +435,93 @@ Deno.test("multi-tenant: a client may bring a partner key alone, or with its org
   }
 });
 
+Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, new keys are checked at a bounded rate", async () => {
+  const { hub, server } = await multiTenantOverHub({
+    MCP_CHECK_TENANT_KEYS: "true",
+    MCP_RATE_LIMIT_RPM: "1",
+    MCP_RATE_LIMIT_BURST: "5",
+  });
+  try {
+    const initialize = async (headers: Record<string, string>) => {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: { ...JSON_HEADERS, ...headers },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "k", version: "1" },
+          },
+        }),
+      });
+      const text = await response.text();
+      return { status: response.status, text, retryAfter: response.headers.get("retry-after") };
+    };
+    // A real key: checked once (1 of the 5 checks), then served as usual.
+    const client = await connect(server.url, { "x-xyte-api-key": ORG_KEY });
+    const devices = await client.callTool({ name: "list_devices", arguments: { per_page: 1 } });
+    assert.notEqual(devices.isError, true, JSON.stringify(devices.structuredContent));
+    // An invented key: refused, and remembered (asked again, Xyte is not asked again).
+    for (let i = 0; i < 2; i++) {
+      const refused = await initialize({ "x-xyte-api-key": "invented-key-0-0000000000" });
+      assert.equal(refused.status, 401);
+      assert.match(refused.text, /Xyte does not accept the key in X-Xyte-Api-Key/);
+      assert.ok(!refused.text.includes("invented-key"), "the key is not echoed");
+    }
+    // A real organization key with an invented partner key: the partner key is named.
+    const partner = await initialize({
+      "x-xyte-api-key": ORG_KEY,
+      "x-xyte-partner-key": "invented-partner-00000",
+    });
+    assert.equal(partner.status, 401);
+    assert.match(partner.text, /X-Xyte-Partner-Key/);
+    // Checks 4 and 5, then the bucket of checks is empty: a sixth new key waits, known keys do not.
+    for (const key of ["invented-key-1-0000000000", "invented-key-2-0000000000"]) {
+      assert.equal((await initialize({ "x-xyte-api-key": key })).status, 401);
+    }
+    const capped = await initialize({ "x-xyte-api-key": "invented-key-3-0000000000" });
+    assert.equal(capped.status, 429);
+    assert.match(capped.text, /Too many new Xyte keys/);
+    assert.ok(Number(capped.retryAfter) >= 1, `Retry-After ${capped.retryAfter}`);
+    const again = await client.callTool({ name: "list_devices", arguments: { per_page: 1 } });
+    assert.notEqual(again.isError, true, "a checked key is still served");
+    await client.close();
+    const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+    for (const [outcome, count] of [["valid", 1], ["invalid", 4], ["capped", 1]] as const) {
+      assert.match(
+        metrics,
+        new RegExp(`xyte_mcp_tenant_key_checks_total\\{outcome="${outcome}"\\} ${count}\\n`),
+      );
+    }
+    // The real key's session (closing a client does not end it); refused keys opened none.
+    assert.equal((await (await fetch(new URL("/healthz", server.url))).json()).sessions, 1);
+    assert.ok(!server.stderr().includes("invented-"), "keys are never logged");
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
+});
+
+Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: a new key gets 503 with Retry-After while Xyte does not answer", async () => {
+  const { hub, server } = await multiTenantOverHub({ MCP_CHECK_TENANT_KEYS: "true", XYTE_RETRY_MAX: "0" });
+  try {
+    await hub.close();
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "x-xyte-api-key": ORG_KEY },
+      body: LIST_TOOLS,
+    });
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("retry-after"), "5");
+    assert.match((await response.json()).error.message, /could not be checked: Xyte did not answer/);
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("multi-tenant: a write invalidates the cached reads of every client sending the same key", async () => {
   // One sends its organization key alone, the other with a partner key: two tenants, one organization.
   const { hub, server } = await multiTenantOverHub({ XYTE_CACHE_TTL_S: "60" });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.ts";
-import type { SessionTransport } from "../../src/observability/telemetry.ts";
+import type { KeyCheckOutcome, SessionTransport } from "../../src/observability/telemetry.ts";
 import { VERSION } from "../../src/version.ts";
 
 interface Sample {
@@ -198,6 +198,10 @@ Deno.test("metrics: label values stay bounded", async () => {
   m.cache("stale" as "hit", "devices");
   assert.deepEqual(await labelValues(m, "xyte_mcp_cache_events_total", "group"), ["devices", "other"]);
   assert.deepEqual(await labelValues(m, "xyte_mcp_cache_events_total", "event"), ["hit", "other"]);
+
+  m.keyCheck("invalid");
+  m.keyCheck("key-0123456789" as KeyCheckOutcome);
+  assert.deepEqual(await labelValues(m, "xyte_mcp_tenant_key_checks_total", "outcome"), ["invalid", "other"]);
 
   // Non-finite durations and session counts are ignored rather than corrupting the series.
   m.toolCall("get_device", "ok", undefined, Number.NaN);
