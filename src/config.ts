@@ -510,9 +510,10 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: "false",
     description:
       "Multi-tenant mode: serve a client only once Xyte accepts each key it sends (one cheap read " +
-      "per new key, remembered 10 min; a refused key gets 401, and 503 while Xyte does not answer). Checks " +
-      "of new keys share one MCP_RATE_LIMIT_RPM bucket server-wide (429 beyond), so invented keys neither " +
-      "get a fresh allowance each nor make the server call Xyte at will. Not applied with a configured key.",
+      "per new key; an accepted key is checked again in the background every 10 min, a refused one gets " +
+      "401 for a minute, a new one 503 while Xyte does not answer). First checks of new keys share one " +
+      "MCP_RATE_LIMIT_RPM bucket server-wide (429 beyond), so invented keys neither get a fresh allowance " +
+      "each nor make the server call Xyte at will. Not applied with a configured key.",
     schema: flag,
   },
   {

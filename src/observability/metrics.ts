@@ -33,6 +33,7 @@ const CACHE_EVENTS: ReadonlySet<string> = new Set<CacheEvent>(["hit", "miss", "b
 const SESSION_TRANSPORTS: readonly SessionTransport[] = ["streamable_http", "sse", "listen"];
 const KEY_CHECK_OUTCOMES: ReadonlySet<string> = new Set<KeyCheckOutcome>([
   "valid",
+  "forbidden",
   "invalid",
   "unavailable",
   "capped",
@@ -135,8 +136,8 @@ export function createMetrics(): Metrics {
   });
   const keyChecks = new Counter({
     name: name("tenant_key_checks_total"),
-    help: "Client Xyte keys checked with Xyte (MCP_CHECK_TENANT_KEYS) by outcome: valid, invalid, " +
-      "unavailable (Xyte did not answer), capped (too many new keys at once).",
+    help: "Client Xyte keys checked with Xyte (MCP_CHECK_TENANT_KEYS) by outcome: valid, forbidden (known, " +
+      "403), invalid (401), unavailable (no answer), capped (too many new keys at once).",
     labelNames: ["outcome"],
     registers,
   });

@@ -6,8 +6,11 @@
 
 export type ToolOutcome = "ok" | "error";
 export type CacheEvent = "hit" | "miss" | "bypass";
-/** The outcome of a tenant key check: what Xyte said, or "capped" when the check had to wait. */
-export type KeyCheckOutcome = "valid" | "invalid" | "unavailable" | "capped";
+/**
+ * The outcome of a tenant key check: what Xyte said (accepted; known but not allowed to read what the check
+ * reads, 403; refused; no answer), or "capped" when the check had to wait for the server-wide bucket.
+ */
+export type KeyCheckOutcome = "valid" | "forbidden" | "invalid" | "unavailable" | "capped";
 /**
  * What HTTP clients hold open: Streamable HTTP sessions (`/mcp`, 2025-era clients), legacy HTTP+SSE sessions
  * (`/sse`), and 2026-07-28 `subscriptions/listen` streams.

@@ -148,16 +148,21 @@ export class XyteClient {
   /**
    * The same client for one tool call: no request starts or waits after `deadlineAt`, and with
    * `cachedReads: false` (a call with `cache: false`, a subscription's re-read) reads go upstream and leave
-   * what they got in the cache for the reads after them (writes still invalidate).
+   * what they got in the cache for the reads after them (writes still invalidate). `maxRetries` replaces the
+   * retry policy's count (0: one attempt).
    */
-  forCall(options: { deadlineAt?: number; cachedReads?: boolean }): XyteClient {
+  forCall(options: { deadlineAt?: number; cachedReads?: boolean; maxRetries?: number }): XyteClient {
     const cache = this.#options.cache && options.cachedReads === false
       ? { ...this.#options.cache, reads: false }
       : this.#options.cache;
+    const retry = this.#options.retry && options.maxRetries !== undefined
+      ? { ...this.#options.retry, maxRetries: options.maxRetries }
+      : this.#options.retry;
     return new XyteClient({
       ...this.#options,
       rememberKeys: false,
       ...(cache ? { cache } : {}),
+      ...(retry ? { retry } : {}),
       ...(options.deadlineAt !== undefined ? { deadlineAt: options.deadlineAt } : {}),
     }, this.identity);
   }

@@ -439,7 +439,7 @@ Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, n
   const { hub, server } = await multiTenantOverHub({
     MCP_CHECK_TENANT_KEYS: "true",
     MCP_RATE_LIMIT_RPM: "1",
-    MCP_RATE_LIMIT_BURST: "5",
+    MCP_RATE_LIMIT_BURST: "6",
   });
   try {
     const initialize = async (headers: Record<string, string>) => {
@@ -458,18 +458,40 @@ Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, n
         }),
       });
       const text = await response.text();
-      return { status: response.status, text, retryAfter: response.headers.get("retry-after") };
+      return {
+        status: response.status,
+        text,
+        retryAfter: response.headers.get("retry-after"),
+        session: response.headers.get("mcp-session-id"),
+      };
     };
-    // A real key: checked once (1 of the 5 checks), then served as usual.
+    // Real keys: checked once each (2 of the 6 checks), then served as usual.
     const client = await connect(server.url, { "x-xyte-api-key": ORG_KEY });
     const devices = await client.callTool({ name: "list_devices", arguments: { per_page: 1 } });
     assert.notEqual(devices.isError, true, JSON.stringify(devices.structuredContent));
+    const partnerOnly = await initialize({ "x-xyte-partner-key": PARTNER_KEY });
+    assert.equal(partnerOnly.status, 200, partnerOnly.text);
     // An invented key: refused, and remembered (asked again, Xyte is not asked again).
+    const invented = { "x-xyte-api-key": "invented-key-0-0000000000" };
     for (let i = 0; i < 2; i++) {
-      const refused = await initialize({ "x-xyte-api-key": "invented-key-0-0000000000" });
+      const refused = await initialize(invented);
       assert.equal(refused.status, 401);
       assert.match(refused.text, /Xyte does not accept the key in X-Xyte-Api-Key/);
       assert.ok(!refused.text.includes("invented-key"), "the key is not echoed");
+    }
+    // Every route and method, an open session's included, checks the key.
+    const requests: [string, string, Record<string, string>][] = [
+      ["GET", "/mcp", { "mcp-session-id": partnerOnly.session!, accept: "text/event-stream" }],
+      ["DELETE", "/mcp", { "mcp-session-id": partnerOnly.session! }],
+      ["GET", "/sse", { accept: "text/event-stream" }],
+    ];
+    for (const [method, path, headers] of requests) {
+      const response = await fetch(new URL(path, server.url), {
+        method,
+        headers: { ...headers, ...invented },
+      });
+      await response.body?.cancel();
+      assert.equal(response.status, 401, `${method} ${path}`);
     }
     // A real organization key with an invented partner key: the partner key is named.
     const partner = await initialize({
@@ -478,7 +500,7 @@ Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, n
     });
     assert.equal(partner.status, 401);
     assert.match(partner.text, /X-Xyte-Partner-Key/);
-    // Checks 4 and 5, then the bucket of checks is empty: a sixth new key waits, known keys do not.
+    // Checks 5 and 6, then the bucket of checks is empty: a sixth new key waits, known keys do not.
     for (const key of ["invented-key-1-0000000000", "invented-key-2-0000000000"]) {
       assert.equal((await initialize({ "x-xyte-api-key": key })).status, 401);
     }
@@ -490,14 +512,14 @@ Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, n
     assert.notEqual(again.isError, true, "a checked key is still served");
     await client.close();
     const metrics = await (await fetch(new URL("/metrics", server.url))).text();
-    for (const [outcome, count] of [["valid", 1], ["invalid", 4], ["capped", 1]] as const) {
+    for (const [outcome, count] of [["valid", 2], ["invalid", 4], ["capped", 1]] as const) {
       assert.match(
         metrics,
         new RegExp(`xyte_mcp_tenant_key_checks_total\\{outcome="${outcome}"\\} ${count}\\n`),
       );
     }
-    // The real key's session (closing a client does not end it); refused keys opened none.
-    assert.equal((await (await fetch(new URL("/healthz", server.url))).json()).sessions, 1);
+    // The real keys' sessions (closing a client does not end it); refused keys opened or ended none.
+    assert.equal((await (await fetch(new URL("/healthz", server.url))).json()).sessions, 2);
     assert.ok(!server.stderr().includes("invented-"), "keys are never logged");
   } finally {
     await server.stop();
@@ -506,7 +528,7 @@ Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, n
 });
 
 Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: a new key gets 503 with Retry-After while Xyte does not answer", async () => {
-  const { hub, server } = await multiTenantOverHub({ MCP_CHECK_TENANT_KEYS: "true", XYTE_RETRY_MAX: "0" });
+  const { hub, server } = await multiTenantOverHub({ MCP_CHECK_TENANT_KEYS: "true" });
   try {
     await hub.close();
     const response = await fetch(server.url, {
