@@ -8,7 +8,7 @@ export type ToolOutcome = "ok" | "error";
 export type CacheEvent = "hit" | "miss" | "bypass";
 /**
  * The outcome of a tenant key check: what Xyte said (accepted; known but not allowed to read what the check
- * reads, 403; refused; no answer), or "capped" when the check had to wait for the server-wide bucket.
+ * reads, 403; refused; no answer), or "capped" when the server-wide bucket of checks was empty (429).
  */
 export type KeyCheckOutcome = "valid" | "forbidden" | "invalid" | "unavailable" | "capped";
 /**

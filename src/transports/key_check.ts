@@ -6,9 +6,9 @@
  * tool call failing.
  *
  * A key is checked with one cheap read (organization info for an organization key, one partner device for a
- * partner key), without retries or the response cache, within `KEY_CHECK_TIMEOUT_MS`. What Xyte says is
- * remembered by the key's id (its hash, never the key), accepted and refused keys apart, so that a flood of
- * invented keys never pushes a real one out:
+ * partner key), without retries and never answered from the response cache, within `KEY_CHECK_TIMEOUT_MS`.
+ * What Xyte says is remembered by the key's id (its hash, never the key), accepted and refused keys apart, so
+ * that a flood of invented keys never pushes a real one out (unless everything gets 403, see below):
  * - an accepted key is served at once from then on. Once `validMs` has passed, its next request starts a
  *   check in the background and is served meanwhile; if Xyte then refuses it, the requests after are
  *   refused; if Xyte does not answer, it is asked again `RECHECK_AFTER_UNANSWERED_MS` later. A key Xyte
@@ -149,7 +149,9 @@ export class TenantKeyCheck {
 
   /** The first check of a key: takes a place in the server-wide bucket. */
   async #check(id: string, tenant: CheckedTenant, kind: KeyKind): Promise<Answer> {
-    const decision = await this.#options.limiter.take(KEY_CHECKS_SUBJECT);
+    // The limiters never reject (Redis fails open); were one to, the check is unanswered, not a crash.
+    const decision = await this.#options.limiter.take(KEY_CHECKS_SUBJECT).catch(() => undefined);
+    if (!decision) return "unavailable";
     if (!decision.allowed) {
       this.#options.onCheck?.("capped");
       return { capped: Math.max(1, decision.retryAfterSeconds) };
@@ -181,7 +183,10 @@ export class TenantKeyCheck {
 
   async #ask(tenant: CheckedTenant, kind: KeyKind): Promise<KeyVerdict> {
     const probe = this.#options.probe ?? probeKeyWithXyte;
-    const verdict = await probe(tenant.deps.xyte, kind).catch((): KeyVerdict => "unavailable");
+    // Called inside a promise, so that a probe throwing at once is an unanswered check too.
+    const verdict = await Promise.resolve()
+      .then(() => probe(tenant.deps.xyte, kind))
+      .catch((): KeyVerdict => "unavailable");
     this.#options.onCheck?.(verdict);
     return verdict;
   }

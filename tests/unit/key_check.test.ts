@@ -194,6 +194,71 @@ Deno.test("key check: invented keys never push an accepted key out; each kind ke
   assert.deepEqual(asked.filter((id) => !id.startsWith("made-up")), ["a", "b", "c", "b"]);
 });
 
+Deno.test("key check: a late re-check of a key forgotten and refused meanwhile leaves it refused", async () => {
+  const answers: ((verdict: KeyVerdict) => void)[] = [];
+  const clock = { now: 0 };
+  const check = new TenantKeyCheck({
+    limiter: createNoRateLimiter(),
+    now: () => clock.now,
+    validMs: 1000,
+    maxKeys: 1,
+    probe: () => new Promise((resolve) => answers.push(resolve)),
+  });
+  const admit = (id: string) => check.admit(tenant(id));
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const first = admit("x");
+  await settle();
+  answers[0]!("valid");
+  assert.equal(await first, undefined);
+  clock.now += 1001;
+  assert.equal(await admit("x"), undefined, "served; its re-check (answer 1) is under way");
+  const other = admit("y");
+  await settle();
+  answers[2]!("valid");
+  assert.equal(await other, undefined, "y pushes x out of the accepted keys");
+  const again = admit("x");
+  await settle();
+  answers[3]!("invalid"); // x's first check again: revoked
+  assert.equal((await again)?.status, 401);
+  answers[1]!("valid"); // the old re-check answers last
+  await settle();
+  assert.equal((await admit("x"))?.status, 401, "still refused");
+  assert.deepEqual(check.size, { accepted: 1, refused: 1 });
+});
+
+Deno.test("key check: a probe or limiter that throws gives 503, never an unhandled rejection", async () => {
+  const throwing = new TenantKeyCheck({
+    limiter: createNoRateLimiter(),
+    validMs: 0,
+    probe: (_client, _kind) => {
+      throw new Error("probe broke");
+    },
+  });
+  assert.equal((await throwing.admit(tenant("a")))?.status, 503);
+  const broken = new TenantKeyCheck({
+    limiter: { take: () => Promise.reject(new Error("limiter broke")), close: () => Promise.resolve() },
+    probe: () => Promise.resolve("valid"),
+  });
+  assert.equal((await broken.admit(tenant("a")))?.status, 503);
+  // An accepted key's background re-check with a probe that throws.
+  let calls = 0;
+  const clock = { now: 0 };
+  const recheck = new TenantKeyCheck({
+    limiter: createNoRateLimiter(),
+    now: () => clock.now,
+    validMs: 10,
+    probe: () => {
+      if (calls++ === 0) return Promise.resolve("valid");
+      throw new Error("probe broke");
+    },
+  });
+  assert.equal(await recheck.admit(tenant("a")), undefined);
+  clock.now += 11;
+  assert.equal(await recheck.admit(tenant("a")), undefined);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(calls, 2);
+});
+
 Deno.test("key check: a tenant without key ids (single-tenant) is never checked", async () => {
   const { admit, asked } = checker({});
   assert.equal(await admit(), undefined);
