@@ -6,9 +6,10 @@
  *
  * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
  * shutdown), Host/Origin allow-lists (403), bearer token (401), tenant (401 without a key in multi-tenant
- * mode, 400 for another key in single-tenant mode), with MCP_CHECK_TENANT_KEYS the keys' check (401 for a key
- * Xyte refuses, 503 while it does not answer, 429 when too many new keys wait), then for a POST: content type (415), body size (413),
- * body time (408), JSON (400), rate limit (429 with Retry-After; a batch costs a token per message).
+ * mode, 400 for another key in single-tenant mode), with MCP_CHECK_TENANT_KEYS the keys' check (401 for a
+ * key Xyte refuses, 503 while it does not answer, 429 when too many new keys wait), then for a POST: content
+ * type (415), body size (413), body time (408), JSON (400), rate limit (429 with Retry-After; a batch costs a
+ * token per message).
  * Refusals are logged once per route, status and minute. Then:
  * - stateful (default): 2025-era clients get sessions (`Mcp-Session-Id`), so server→client requests and
  *   cancellation work; 2026-07-28 clients are served per request (that revision has no sessions);
