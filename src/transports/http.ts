@@ -138,11 +138,20 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     return options.build(tenant, { era: ctx.era, serverToClient: false, listens: ctx.era === "modern" });
   };
   const listenBus = new ListenEventBus();
-  const perRequest = createMcpHandler(factory, {
+  const handlerOptions = {
     bus: listenBus,
-    legacy: options.stateless ? "stateless" : "reject",
-    onerror: (error) => logger.debug("mcp handler reported an error", { error: error.message }),
-  });
+    legacy: options.stateless ? "stateless" as const : "reject" as const,
+    onerror: (error: Error) => logger.debug("mcp handler reported an error", { error: error.message }),
+  };
+  const perRequest = createMcpHandler(factory, handlerOptions);
+  /**
+   * For 2026-07-28 requests whose client accepts SSE: the answer is a stream from the start, its headers sent
+   * at once. A client of that revision cancels by closing its connection, and Deno 2.9.6 notices a departed
+   * client only while it is writing an answer (not while the handler works on a request with a body of more
+   * than a few hundred bytes, which every tools/call has); with the headers sent, `request.signal` fires
+   * when the client goes, and the call stops. Otherwise (`auto`) the answer would wait for the result.
+   */
+  const perRequestStreamed = createMcpHandler(factory, { ...handlerOptions, responseMode: "sse" });
   const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const keyCheck = options.tenancy.multiTenant && settings.checkTenantKeys
     ? new TenantKeyCheck({
@@ -306,7 +315,10 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     // open for good (nothing else can reach that server instance). Such cancellations are dropped.
     if (Array.isArray(parsedBody)) parsedBody = withoutSelfCancellations(parsedBody);
     const listened = c.get("listened");
-    if (listened === undefined) return await perRequest.fetch(request, { parsedBody });
+    if (listened === undefined) {
+      const handler = acceptsEventStream(request) ? perRequestStreamed : perRequest;
+      return await handler.fetch(request, { parsedBody });
+    }
     return await serveListen(request, tenant, () => {
       if (listened.length === 0 || !tenant.deps.watches) return perRequest.fetch(request, { parsedBody });
       const scope = { uris: listened, watch: resourceWatcher(tenant.deps, tenant.deps.watches) };
@@ -465,10 +477,15 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       const drainFields = { drained, inFlight: inFlight.count };
       if (drained) logger.info("draining done", drainFields);
       else logger.warning("draining done", drainFields);
-      await Promise.allSettled([sessions?.closeAll(), perRequest.close()]);
+      await Promise.allSettled([sessions?.closeAll(), perRequest.close(), perRequestStreamed.close()]);
       return { drained };
     },
   };
+}
+
+/** Whether the client takes an SSE answer (`Accept` names text/event-stream). */
+function acceptsEventStream(request: Request): boolean {
+  return request.headers.get("accept")?.toLowerCase().includes("text/event-stream") ?? false;
 }
 
 /** The id of the bearer token a request presents (see `tokenId`). */

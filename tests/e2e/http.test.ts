@@ -12,6 +12,7 @@ import {
   serverEnv,
   startHttpServer,
   startHub,
+  waitFor,
 } from "./harness.ts";
 
 /** One POST over a raw socket with the given Host header; returns the whole response text. */
@@ -202,10 +203,75 @@ Deno.test("http --demo: no key needed; the banner's URL and curl example work as
       body: example.body,
     });
     assert.equal(response.status, 200);
-    const answer = await response.json();
+    // The example accepts SSE, so the answer is one SSE event (see "2026-07-28 answers stream" below).
+    assert.equal(response.headers.get("content-type"), "text/event-stream");
+    const answer = JSON.parse(/^data: (.*)$/m.exec(await response.text())?.[1] ?? "null");
     assert.match(answer.result.content[0].text, /^organization: 250 devices/);
   } finally {
     assert.equal((await server.stop()).code, 0);
+  }
+});
+
+Deno.test("http: 2026-07-28 answers stream from the start, so a client closing its connection stops its call", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { XYTE_CACHE_TTL_S: "0" }));
+  try {
+    const deviceId = hub.state.organizations[0]!.devices[0]!.id;
+    const call = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: {
+        name: "get_device",
+        arguments: { device_id: deviceId },
+        // As SDK clients send it; Deno 2.9.6 does not notice a departed client while a request of this size
+        // is being worked on, unless its answer has started.
+        _meta: {
+          ...MODERN_META,
+          "io.modelcontextprotocol/clientInfo": { name: "e2e-".repeat(50), version: "1" },
+        },
+      },
+    });
+    const headers = (accept: string) => ({
+      "content-type": "application/json",
+      accept,
+      "mcp-protocol-version": MODERN_PROTOCOL,
+      "mcp-method": "tools/call",
+      "mcp-name": "get_device",
+    });
+    // A client that takes only JSON gets JSON, as before.
+    const plain = await fetch(server.url, {
+      method: "POST",
+      headers: headers("application/json"),
+      body: call,
+    });
+    assert.equal(plain.headers.get("content-type"), "application/json");
+    assert.equal((await plain.json()).result.isError, undefined);
+
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 8000 });
+    const client = new AbortController();
+    const answer = await fetch(server.url, {
+      method: "POST",
+      headers: headers("application/json, text/event-stream"),
+      body: call,
+      signal: client.signal,
+    });
+    assert.equal(answer.headers.get("content-type"), "text/event-stream", "headers come before the result");
+    client.abort(); // the client goes away while Xyte is still answering
+    await answer.body?.cancel().catch(() => {});
+    await waitFor(
+      () => /"message":"tool call failed".*"code":"cancelled"/.test(server.stderr()),
+      "the call to stop",
+      6000,
+    );
+    assert.equal(
+      server.stderr().split("\n").filter((line) => line.includes('"tool call ok"')).length,
+      1,
+      "only the first call finished",
+    );
+  } finally {
+    await server.stop();
+    await hub.close();
   }
 });
 

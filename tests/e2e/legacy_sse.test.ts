@@ -19,7 +19,7 @@ import {
   LegacySseTransport,
 } from "../../src/transports/legacy_sse.ts";
 import { isSeat, SessionSeats } from "../../src/transports/session_seats.ts";
-import { assertMatchesOutputSchema, ORG_KEY, PARTNER_KEY, startHub } from "./harness.ts";
+import { assertMatchesOutputSchema, ORG_KEY, PARTNER_KEY, startHub, waitFor } from "./harness.ts";
 
 interface LegacyServer {
   /** Base URL, e.g. http://127.0.0.1:1234 (the SSE stream is at /sse). */
@@ -105,14 +105,6 @@ async function startLegacy(
       await hub.close();
     },
   };
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 interface ParsedEvent {
