@@ -45,6 +45,7 @@ import {
 } from "./http_guards.ts";
 import { readBodyText } from "../body.ts";
 import { onBodyEnd } from "./body_end.ts";
+import { streamIfSlow } from "./early_stream.ts";
 import { InFlight } from "./inflight.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
@@ -138,20 +139,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     return options.build(tenant, { era: ctx.era, serverToClient: false, listens: ctx.era === "modern" });
   };
   const listenBus = new ListenEventBus();
-  const handlerOptions = {
+  const perRequest = createMcpHandler(factory, {
     bus: listenBus,
-    legacy: options.stateless ? "stateless" as const : "reject" as const,
-    onerror: (error: Error) => logger.debug("mcp handler reported an error", { error: error.message }),
-  };
-  const perRequest = createMcpHandler(factory, handlerOptions);
-  /**
-   * For 2026-07-28 requests whose client accepts SSE: the answer is a stream from the start, its headers sent
-   * at once. A client of that revision cancels by closing its connection, and Deno 2.9.6 notices a departed
-   * client only while it is writing an answer (not while the handler works on a request with a body of more
-   * than a few hundred bytes, which every tools/call has); with the headers sent, `request.signal` fires
-   * when the client goes, and the call stops. Otherwise (`auto`) the answer would wait for the result.
-   */
-  const perRequestStreamed = createMcpHandler(factory, { ...handlerOptions, responseMode: "sse" });
+    legacy: options.stateless ? "stateless" : "reject",
+    onerror: (error) => logger.debug("mcp handler reported an error", { error: error.message }),
+  });
   const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS;
   const keyCheck = options.tenancy.multiTenant && settings.checkTenantKeys
     ? new TenantKeyCheck({
@@ -316,8 +308,9 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if (Array.isArray(parsedBody)) parsedBody = withoutSelfCancellations(parsedBody);
     const listened = c.get("listened");
     if (listened === undefined) {
-      const handler = acceptsEventStream(request) ? perRequestStreamed : perRequest;
-      return await handler.fetch(request, { parsedBody });
+      const answer = perRequest.fetch(request, { parsedBody });
+      // A slow answer starts as a stream, so that a 2026-07-28 client closing its connection stops the call.
+      return acceptsEventStream(request) ? await streamIfSlow(answer) : await answer;
     }
     return await serveListen(request, tenant, () => {
       if (listened.length === 0 || !tenant.deps.watches) return perRequest.fetch(request, { parsedBody });
@@ -477,7 +470,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       const drainFields = { drained, inFlight: inFlight.count };
       if (drained) logger.info("draining done", drainFields);
       else logger.warning("draining done", drainFields);
-      await Promise.allSettled([sessions?.closeAll(), perRequest.close(), perRequestStreamed.close()]);
+      await Promise.allSettled([sessions?.closeAll(), perRequest.close()]);
       return { drained };
     },
   };
