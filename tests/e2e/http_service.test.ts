@@ -8,6 +8,7 @@ import { startSimulator } from "../../src/simulator/mod.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 import { freePort } from "../helpers/free_port.ts";
 import {
+  connectHttp,
   openRawSession,
   ORG_KEY,
   PARTNER_KEY,
@@ -863,7 +864,7 @@ Deno.test("SIGTERM during a slow call lets it finish, then the process exits 0",
   }
 });
 
-Deno.test("SIGTERM: calls still running when the grace period ends get an error answer, on both HTTP transports", async () => {
+Deno.test("SIGTERM: calls still running when the grace period ends get an error answer, on every HTTP transport", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub, { MCP_SHUTDOWN_GRACE_MS: "500" }));
   try {
@@ -874,16 +875,27 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
     await streamable.connect(new StreamableHTTPClientTransport(new URL(server.url)));
     const legacy = new Client({ name: "e2e-shutdown-sse", version: "1" });
     await legacy.connect(new SSEClientTransport(new URL("/sse", server.url)));
+    const modern = await connectHttp(server.url, { modern: true });
     const outcome = (call: Promise<unknown>) =>
       call.then(() => "answered with a result", (error: Error) => error.message);
-    const calls = [outcome(streamable.callTool(getDevice)), outcome(legacy.callTool(getDevice))];
-    await new Promise((r) => setTimeout(r, 300));
+    // The first 2026-07-28 call's answer has started as a stream by the end of the grace period; the second's
+    // has not.
+    const calls = [
+      outcome(streamable.callTool(getDevice)),
+      outcome(legacy.callTool(getDevice)),
+      outcome(modern.callTool(getDevice)),
+    ];
+    await new Promise((r) => setTimeout(r, 1200));
+    calls.push(outcome(modern.callTool(getDevice)));
+    await new Promise((r) => setTimeout(r, 100));
     const started = performance.now();
     const status = await server.stop("SIGTERM");
     assert.equal(status.code, 0);
-    const [viaStreamable, viaLegacy] = await Promise.all(calls);
+    const [viaStreamable, viaLegacy, viaModernStream, viaModernJson] = await Promise.all(calls);
     assert.match(viaStreamable!, /shut down before this request finished/, "Streamable HTTP session");
     assert.match(viaLegacy!, /shut down before this request finished/, "legacy SSE session");
+    assert.match(viaModernStream!, /shut down before this request finished/, "2026-07-28, streamed answer");
+    assert.match(viaModernJson!, /shut down before this request finished/, "2026-07-28, JSON answer");
     assert.ok(performance.now() - started < 5_000, "told at the end of the grace period, not left waiting");
     const drainLine = server.stderr().split("\n").find((line) => line.includes('"draining done"'));
     assert.match(drainLine ?? "", /"drained":false/, "a cut call is not reported as drained");
