@@ -272,6 +272,8 @@ export class XyteClient {
       } catch (error) {
         if (!(error instanceof XyteError)) {
           breaker?.abandon(trial);
+          // Stopped while waiting at the gate: the gate rejects with the signal's reason, whatever it is.
+          if (options.signal?.aborted) throw stoppedCall(spec, options.signal.reason);
           throw error;
         }
         if (isHostFailure(error)) breaker?.failure();
@@ -295,13 +297,7 @@ export class XyteClient {
         try {
           await sleep(delayMs, options.signal);
         } catch (reason) {
-          throw (reason as { name?: string })?.name === "TimeoutError"
-            ? new XyteError({
-              code: "timeout",
-              endpointKey: spec.key,
-              message: "the tool call ran past its deadline",
-            })
-            : new XyteError({ code: "cancelled", endpointKey: spec.key, message: "the call was cancelled" });
+          throw stoppedCall(spec, reason);
         }
       }
     }
@@ -514,16 +510,7 @@ export class XyteClient {
 
   #transportError(spec: EndpointSpec, error: unknown, options: CallOptions, timedOut: boolean) {
     const caller = options.signal;
-    if (caller?.aborted && (caller.reason as { name?: string } | undefined)?.name === "TimeoutError") {
-      return new XyteError({
-        code: "timeout",
-        endpointKey: spec.key,
-        message: `the tool call ran past its deadline while waiting for ${spec.key}`,
-      });
-    }
-    if (caller?.aborted) {
-      return new XyteError({ code: "cancelled", endpointKey: spec.key, message: "the call was cancelled" });
-    }
+    if (caller?.aborted) return stoppedCall(spec, caller.reason);
     if (timedOut) {
       return new XyteError({
         code: "timeout",
@@ -622,4 +609,15 @@ function messageFrom(body: unknown, scrub: (text: string) => string): string | u
 function excerpt(text: string): string {
   const flat = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
   return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat || "(empty)";
+}
+
+/** The error of a call its signal stopped: past its deadline (a TimeoutError reason), or cancelled. */
+function stoppedCall(spec: EndpointSpec, reason: unknown): XyteError {
+  return (reason as { name?: string } | undefined)?.name === "TimeoutError"
+    ? new XyteError({
+      code: "timeout",
+      endpointKey: spec.key,
+      message: `the tool call ran past its deadline while waiting for ${spec.key}`,
+    })
+    : new XyteError({ code: "cancelled", endpointKey: spec.key, message: "the call was cancelled" });
 }

@@ -476,6 +476,25 @@ Deno.test("circuit breaker: a trial call cancelled while queued at its tenant's 
   );
 });
 
+Deno.test("a call stopped while waiting at its tenant's gate is cancelled or timed out, whatever the signal's reason", async () => {
+  const { xyte } = client(hangingFetch, { gates: { gates: new TenantGates(1), tenant: "t" } });
+  const get = (signal: AbortSignal) =>
+    xyte.call("organization.devices.getDevice", { path: { device_id: "d1" }, signal });
+  const holder = new AbortController();
+  const holding = get(holder.signal); // holds the tenant's one place upstream
+  const codeOf = (call: Promise<unknown>) =>
+    call.then(() => "answered", (error: unknown) => error instanceof XyteError ? error.code : String(error));
+  // A departed HTTP client aborts with the SDK's own error ("Connection closed"), not an AbortError.
+  const departed = new AbortController();
+  const waiting = codeOf(get(departed.signal));
+  const late = codeOf(get(AbortSignal.timeout(20)));
+  departed.abort(new Error("Connection closed"));
+  assert.equal(await waiting, "cancelled");
+  assert.equal(await late, "timeout");
+  holder.abort();
+  await assert.rejects(holding);
+});
+
 Deno.test("a Retry-After longer than the call has left is reported at once, not waited out", async () => {
   const { xyte, requests } = client(status(429, null, { "retry-after": "120" }), {
     retry: { maxRetries: 3, baseDelayMs: 10, maxDelayMs: 100 },
