@@ -47,7 +47,8 @@ import { readBodyText } from "../body.ts";
 import { onBodyEnd } from "./body_end.ts";
 import { streamIfSlow } from "./early_stream.ts";
 import { InFlight } from "./inflight.ts";
-import { jsonRpcError, shutdownAnswer } from "./jsonrpc.ts";
+import { withShutdownAnswer } from "./shutdown_answer.ts";
+import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { isSeat, type Seat, SessionSeats } from "./session_seats.ts";
@@ -308,11 +309,12 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if (Array.isArray(parsedBody)) parsedBody = withoutSelfCancellations(parsedBody);
     const listened = c.get("listened");
     if (listened === undefined) {
-      const answer = perRequest.fetch(request, { parsedBody }).then((response) =>
-        cutAtShutdown(response, parsedBody)
-      );
+      const answer = perRequest.fetch(request, { parsedBody });
       // A slow answer starts as a stream, so that a 2026-07-28 client closing its connection stops the call.
-      return acceptsEventStream(request) ? await streamIfSlow(answer) : await answer;
+      const response = acceptsEventStream(request) ? await streamIfSlow(answer) : await answer;
+      const id = (parsedBody as { id?: unknown } | null)?.id;
+      if (typeof id !== "string" && typeof id !== "number") return response;
+      return withShutdownAnswer(response, id, () => draining);
     }
     return await serveListen(request, tenant, () => {
       if (listened.length === 0 || !tenant.deps.watches) return perRequest.fetch(request, { parsedBody });
@@ -429,18 +431,6 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       return;
     }
     await next();
-  }
-
-  /**
-   * A per-request call the shutdown cut at the end of its grace period: the handler answers 499 with nothing
-   * (as for a client that went away); the client is told instead, as session clients are.
-   */
-  function cutAtShutdown(response: Response, body: unknown): Response {
-    const id = (body as { id?: unknown } | null)?.id;
-    if (!draining || response.status !== 499 || (typeof id !== "string" && typeof id !== "number")) {
-      return response;
-    }
-    return Response.json(shutdownAnswer(id));
   }
 
   /** 401 unless the request carries one of the configured tokens (when any are configured). */

@@ -244,6 +244,17 @@ Deno.test("http: a slow 2026-07-28 answer starts as a stream, so a client closin
       assert.equal((await quick.json()).result.isError, undefined);
     }
 
+    // A slow answer to a client that takes only JSON is JSON all the same.
+    const slowFault = hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 1500 });
+    const slowPlain = await fetch(server.url, {
+      method: "POST",
+      headers: headers("application/json"),
+      body: call,
+    });
+    assert.equal(slowPlain.headers.get("content-type"), "application/json");
+    assert.equal((await slowPlain.json()).result.isError, undefined);
+    hub.faults.remove(slowFault);
+
     hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 8000 });
     const client = new AbortController();
     const answer = await fetch(server.url, {
@@ -266,8 +277,8 @@ Deno.test("http: a slow 2026-07-28 answer starts as a stream, so a client closin
     );
     assert.equal(
       server.stderr().split("\n").filter((line) => line.includes('"tool call ok"')).length,
-      2,
-      "only the quick calls finished",
+      3,
+      "only the calls whose clients waited finished",
     );
   } finally {
     await server.stop();

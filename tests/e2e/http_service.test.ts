@@ -870,6 +870,10 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
   try {
     const device = hub.state.organizations[0]!.devices[0]!;
     hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 30_000 });
+    // A whole-fleet listing reports progress after its first page (the SDK's answer is then a stream of its
+    // own), and the pages after it hang.
+    hub.faults.add({ endpointKey: "organization.devices.getDevices", times: 1, delayMs: 1 });
+    hub.faults.add({ endpointKey: "organization.devices.getDevices", delayMs: 30_000 });
     const getDevice = { name: "get_device", arguments: { device_id: device.id } };
     const streamable = new Client({ name: "e2e-shutdown", version: "1" });
     await streamable.connect(new StreamableHTTPClientTransport(new URL(server.url)));
@@ -880,10 +884,16 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
       call.then(() => "answered with a result", (error: Error) => error.message);
     // The first 2026-07-28 call's answer has started as a stream by the end of the grace period; the second's
     // has not.
+    const progressed: number[] = [];
     const calls = [
       outcome(streamable.callTool(getDevice)),
       outcome(legacy.callTool(getDevice)),
       outcome(modern.callTool(getDevice)),
+      outcome(
+        modern.callTool({ name: "list_devices", arguments: { all: true } }, {
+          onprogress: (update) => progressed.push(update.progress),
+        }),
+      ),
     ];
     await new Promise((r) => setTimeout(r, 1200));
     calls.push(outcome(modern.callTool(getDevice)));
@@ -891,11 +901,19 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
     const started = performance.now();
     const status = await server.stop("SIGTERM");
     assert.equal(status.code, 0);
-    const [viaStreamable, viaLegacy, viaModernStream, viaModernJson] = await Promise.all(calls);
+    const [viaStreamable, viaLegacy, viaModernStream, viaModernProgress, viaModernJson] = await Promise.all(
+      calls,
+    );
     assert.match(viaStreamable!, /shut down before this request finished/, "Streamable HTTP session");
     assert.match(viaLegacy!, /shut down before this request finished/, "legacy SSE session");
     assert.match(viaModernStream!, /shut down before this request finished/, "2026-07-28, streamed answer");
     assert.match(viaModernJson!, /shut down before this request finished/, "2026-07-28, JSON answer");
+    assert.ok(progressed.length > 0, "the listing had reported progress");
+    assert.match(
+      viaModernProgress!,
+      /shut down before this request finished/,
+      "2026-07-28, the SDK's stream",
+    );
     assert.ok(performance.now() - started < 5_000, "told at the end of the grace period, not left waiting");
     const drainLine = server.stderr().split("\n").find((line) => line.includes('"draining done"'));
     assert.match(drainLine ?? "", /"drained":false/, "a cut call is not reported as drained");
