@@ -12,8 +12,12 @@ const encoder = new TextEncoder();
 
 /**
  * `response`, the answer to request `id`, with the shutdown's error answer where the shutdown cut it:
- * a 499 becomes that answer (JSON); an SSE answer that ends while `draining()` without having carried a
- * message answering `id` gets it as its last event.
+ * a 499 becomes that answer (JSON); an SSE answer that ends while `draining()` without having carried the
+ * answer to `id` gets it as its last event.
+ *
+ * Cheap for the answers that end normally, which are nearly all: chunks pass as they are, and only when an
+ * answer ends during a drain is its last chunk looked at. The answer, when there is one, is the last event
+ * before the end, written as one chunk (by the SDK, or by early_stream.ts), so it is there to find.
  */
 export function withShutdownAnswer(
   response: Response,
@@ -24,35 +28,39 @@ export function withShutdownAnswer(
   if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
     return response;
   }
-  const decoder = new TextDecoder();
-  let answered = false;
-  let line = "";
-  const watch = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
-      if (answered) return;
-      const lines = (line + decoder.decode(chunk, { stream: true })).split("\n");
-      line = lines.pop()!;
-      answered = lines.some((text) => text.startsWith("data:") && answers(text.slice(5), id));
+  const source = response.body.getReader();
+  let last: Uint8Array | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await source.read();
+      if (!chunk.done) {
+        last = chunk.value;
+        controller.enqueue(chunk.value);
+        return;
+      }
+      if (draining() && !answersIn(last, id)) {
+        controller.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(shutdownAnswer(id))}\n\n`));
+      }
+      controller.close();
     },
-    flush(controller) {
-      if (answered || !draining()) return;
-      controller.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(shutdownAnswer(id))}\n\n`));
+    cancel(reason) {
+      return source.cancel(reason);
     },
   });
-  return new Response(response.body.pipeThrough(watch), {
-    status: response.status,
-    headers: response.headers,
-  });
+  return new Response(body, { status: response.status, headers: response.headers });
 }
 
-/** Whether an SSE `data:` value is the answer (result or error) to request `id`. */
-function answers(data: string, id: string | number): boolean {
-  if (!data.includes('"id"')) return false;
-  try {
-    const message = JSON.parse(data) as { id?: unknown; result?: unknown; error?: unknown } | null;
-    return message?.id === id && (message.result !== undefined || message.error !== undefined);
-  } catch {
-    return false;
+/** Whether an SSE chunk holds the answer (result or error) to request `id`. */
+function answersIn(chunk: Uint8Array | undefined, id: string | number): boolean {
+  if (!chunk) return false;
+  for (const line of new TextDecoder().decode(chunk).split("\n")) {
+    if (!line.startsWith("data:")) continue;
+    try {
+      const message = JSON.parse(line.slice(5)) as { id?: unknown; result?: unknown; error?: unknown } | null;
+      if (message?.id === id && (message.result !== undefined || message.error !== undefined)) return true;
+    } catch {
+      // not JSON: not an answer
+    }
   }
+  return false;
 }
