@@ -314,6 +314,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       const response = acceptsEventStream(request) ? await streamIfSlow(answer) : await answer;
       const id = (parsedBody as { id?: unknown } | null)?.id;
       if (typeof id !== "string" && typeof id !== "number") return response;
+      // A call the end of the shutdown grace period cuts is told so, as session clients are.
       return withShutdownAnswer(response, id, () => draining);
     }
     return await serveListen(request, tenant, () => {
