@@ -16,16 +16,17 @@ export function jsonRpcError(
 
 /**
  * The error answer of a request still unanswered when the shutdown grace period ends, sent before its stream
- * closes so the client is told instead of left waiting.
+ * closes so the client is told instead of left waiting. `inSession`: the request came in a session, which
+ * ends with the server.
  */
-export function shutdownAnswer(id: string | number): JSONRPCMessage {
+export function shutdownAnswer(id: string | number, inSession = true): JSONRPCMessage {
   return {
     jsonrpc: "2.0",
     id,
     error: {
       code: -32000,
       message: "The server shut down before this request finished; a change it makes may or may not have " +
-        "been applied. Check, then retry on a new session.",
+        `been applied. Check, then retry${inSession ? " on a new session" : ""}.`,
     },
   };
 }

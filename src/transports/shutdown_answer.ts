@@ -24,7 +24,7 @@ export function withShutdownAnswer(
   id: string | number,
   draining: () => boolean,
 ): Response {
-  if (response.status === 499 && draining()) return Response.json(shutdownAnswer(id));
+  if (response.status === 499 && draining()) return Response.json(shutdownAnswer(id, false));
   if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
     return response;
   }
@@ -39,7 +39,8 @@ export function withShutdownAnswer(
         return;
       }
       if (draining() && !answersIn(last, id)) {
-        controller.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(shutdownAnswer(id))}\n\n`));
+        const answer = JSON.stringify(shutdownAnswer(id, false));
+        controller.enqueue(encoder.encode(`event: message\ndata: ${answer}\n\n`));
       }
       controller.close();
     },
