@@ -47,7 +47,7 @@ import { readBodyText } from "../body.ts";
 import { onBodyEnd } from "./body_end.ts";
 import { streamIfSlow } from "./early_stream.ts";
 import { InFlight } from "./inflight.ts";
-import { withShutdownAnswer } from "./shutdown_answer.ts";
+import { ShutdownAnswers } from "./shutdown_answer.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
 import type { RateLimiter } from "./rate_limit.ts";
@@ -140,6 +140,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     return options.build(tenant, { era: ctx.era, serverToClient: false, listens: ctx.era === "modern" });
   };
   const listenBus = new ListenEventBus();
+  const shutdownAnswers = new ShutdownAnswers(() => draining);
   const perRequest = createMcpHandler(factory, {
     bus: listenBus,
     legacy: options.stateless ? "stateless" : "reject",
@@ -315,7 +316,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       const id = (parsedBody as { id?: unknown } | null)?.id;
       if (typeof id !== "string" && typeof id !== "number") return response;
       // A call the end of the shutdown grace period cuts is told so, as session clients are.
-      return withShutdownAnswer(response, id, () => draining);
+      return shutdownAnswers.track(response, id);
     }
     return await serveListen(request, tenant, () => {
       if (listened.length === 0 || !tenant.deps.watches) return perRequest.fetch(request, { parsedBody });
@@ -476,6 +477,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       if (drained) logger.info("draining done", drainFields);
       else logger.warning("draining done", drainFields);
       await Promise.allSettled([sessions?.closeAll(), perRequest.close()]);
+      // Per-request answers still open (a stateless server's 2025-era calls are not ended by the handler).
+      shutdownAnswers.cutAll();
       return { drained };
     },
   };

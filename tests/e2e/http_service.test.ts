@@ -923,6 +923,38 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
   }
 });
 
+Deno.test("SIGTERM --stateless: a call cut at the end of the grace period gets the error answer", async () => {
+  const hub = await startHub();
+  const server = await startHttpServer(serverEnv(hub, { MCP_SHUTDOWN_GRACE_MS: "300" }), ["--stateless"]);
+  try {
+    const device = hub.state.organizations[0]!.devices[0]!;
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 30_000 });
+    const answer = await fetch(server.url, {
+      method: "POST",
+      headers: { ...JSON_HEADERS, "mcp-protocol-version": "2025-06-18" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 41,
+        method: "tools/call",
+        params: { name: "get_device", arguments: { device_id: device.id } },
+      }),
+    });
+    assert.equal(answer.headers.get("content-type"), "text/event-stream");
+    const text = answer.text();
+    await new Promise((r) => setTimeout(r, 200));
+    const stopped = server.stop("SIGTERM");
+    const data = /^data: (.*)$/m.exec(await text)?.[1];
+    assert.ok(data, "an answer, not a stream that just ends");
+    const message = JSON.parse(data);
+    assert.equal(message.id, 41);
+    assert.match(message.error.message, /shut down before this request finished/);
+    assert.equal((await stopped).code, 0);
+    assert.match(server.stderr(), /"message":"stopped"/);
+  } finally {
+    await hub.close();
+  }
+});
+
 Deno.test("stateless mode serves a tools/call without initialize", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub), ["--stateless"]);
