@@ -9,11 +9,10 @@
  * stream alive through proxies meanwhile. Quick answers are left exactly as they are (JSON, with their own
  * status), which costs nothing for the calls that finish quickly.
  */
+import { DEFAULT_KEEP_ALIVE_MS, formatSseComment, formatSseEvent } from "./legacy_sse.ts";
 
 /** How long an answer may take before it starts as a stream. */
 export const STREAM_AFTER_MS = 1000;
-/** How often a started stream that has nothing to say yet says so (an SSE comment). */
-export const STREAM_KEEP_ALIVE_MS = 15_000;
 
 export interface EarlyStreamOptions {
   afterMs?: number;
@@ -31,7 +30,7 @@ export async function streamIfSlow(
   });
   const first = await Promise.race([answer, late]);
   clearTimeout(timer);
-  return first ?? startedStream(answer, options.keepAliveMs ?? STREAM_KEEP_ALIVE_MS);
+  return first ?? startedStream(answer, options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS);
 }
 
 const encoder = new TextEncoder();
@@ -49,7 +48,7 @@ function startedStream(answer: Promise<Response>, keepAliveMs: number): Response
       const write = (bytes: Uint8Array) => {
         if (!done) controller.enqueue(bytes);
       };
-      keepAlive = setInterval(() => write(encoder.encode(": keepalive\n\n")), keepAliveMs);
+      keepAlive = setInterval(() => write(encoder.encode(formatSseComment("keepalive"))), keepAliveMs);
       try {
         const response = await answer;
         clearInterval(keepAlive);
@@ -62,7 +61,7 @@ function startedStream(answer: Promise<Response>, keepAliveMs: number): Response
         } else {
           const text = await response.text();
           // One JSON-RPC message (an answer, or an error answer whose HTTP status can no longer be sent).
-          if (text !== "") write(encoder.encode(`event: message\ndata: ${text.replaceAll("\n", "")}\n\n`));
+          if (text !== "") write(encoder.encode(formatSseEvent({ event: "message", data: text })));
         }
       } catch {
         // The handler failed or its stream broke: end ours; the client sees the stream end without an answer.

@@ -8,12 +8,15 @@
  * made.
  */
 import { shutdownAnswer } from "./jsonrpc.ts";
+import { formatSseEvent } from "./legacy_sse.ts";
 
 const encoder = new TextEncoder();
 
 /** The SSE event carrying the shutdown's error answer to request `id`. */
 function shutdownEvent(id: string | number): Uint8Array {
-  return encoder.encode(`event: message\ndata: ${JSON.stringify(shutdownAnswer(id, false))}\n\n`);
+  return encoder.encode(
+    formatSseEvent({ event: "message", data: JSON.stringify(shutdownAnswer(id, false)) }),
+  );
 }
 
 export class ShutdownAnswers {
