@@ -14,6 +14,11 @@ export function jsonRpcError(
   });
 }
 
+/** The answer to a request for a session that another client (another Xyte key or token) opened. */
+export function othersSession(): Response {
+  return jsonRpcError(403, -32001, "This session belongs to another client (another Xyte key or token).");
+}
+
 /**
  * The error answer of a request still unanswered when the shutdown grace period ends, sent before its stream
  * closes so the client is told instead of left waiting. `inSession`: the request came in a session, which

@@ -24,7 +24,7 @@ import {
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
-import { jsonRpcError, shutdownAnswer } from "./jsonrpc.ts";
+import { jsonRpcError, othersSession, shutdownAnswer } from "./jsonrpc.ts";
 import type { Seat } from "./session_seats.ts";
 
 /** One server-sent event. */
@@ -349,7 +349,7 @@ export class LegacySseEndpoint {
       return jsonRpcError(404, -32001, "Session not found: open a new SSE stream (GET /sse).");
     }
     if (session.owner !== this.#options.ownerOf(request, tenant)) {
-      return jsonRpcError(403, -32001, "This session belongs to another client (another Xyte key or token).");
+      return othersSession();
     }
     const messages = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
     let parsed: JSONRPCMessage[];

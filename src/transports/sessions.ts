@@ -15,7 +15,7 @@ import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
 import { onBodyEnd } from "./body_end.ts";
-import { jsonRpcError, shutdownAnswer } from "./jsonrpc.ts";
+import { jsonRpcError, othersSession, shutdownAnswer } from "./jsonrpc.ts";
 import { ReplayBudget, ReplayWindow } from "./replay_window.ts";
 import type { Seat } from "./session_seats.ts";
 
@@ -85,13 +85,7 @@ export class LegacySessions {
     if (sessionId) {
       const session = this.#sessions.get(sessionId);
       if (!session) return jsonRpcError(404, -32001, "Session not found: start a new one with initialize.");
-      if (session.owner !== this.#options.ownerOf(request, tenant)) {
-        return jsonRpcError(
-          403,
-          -32001,
-          "This session belongs to another client (another Xyte key or token).",
-        );
-      }
+      if (session.owner !== this.#options.ownerOf(request, tenant)) return othersSession();
       session.lastActivity = this.#now();
       const ids = requestIds(parsedBody);
       const reused = ids.find((id) => session.pendingIds.has(id)) ?? firstRepeated(ids);
