@@ -48,7 +48,7 @@ export interface TenancyOptions {
   directories: DirectoryCache;
   /**
    * Builds the Xyte client of a tenant; `keyIds` (multi-tenant) are the ids of its keys, each alone, for what
-   * is shared by every client sending that key (see `ClientCache.keyIds`).
+   * is shared by every client sending that key (see `XyteClientOptions.keyIds`).
    */
   client(
     keys: TenantKeys,
@@ -73,7 +73,7 @@ export class Tenancy {
   readonly single: Tenant | undefined;
   readonly #options: TenancyOptions;
   /** The ids of the server's own keys, each alone, to compare a key a client sends with (single tenant). */
-  readonly #ownKeyIds: KeyIds = {};
+  readonly #ownKeyIds: KeyIds;
 
   constructor(options: TenancyOptions) {
     this.#options = options;
@@ -81,13 +81,7 @@ export class Tenancy {
     this.single = this.multiTenant
       ? undefined
       : this.#tenant(options.configured, options.idOf?.(options.configured) ?? "configured");
-    const { idOf, configured } = options;
-    if (this.single && idOf) {
-      if (configured.organization) {
-        this.#ownKeyIds.organization = idOf({ organization: configured.organization });
-      }
-      if (configured.partner) this.#ownKeyIds.partner = idOf({ partner: configured.partner });
-    }
+    this.#ownKeyIds = this.single && options.idOf ? keyIdsOf(options.configured, options.idOf) : {};
   }
 
   /**
@@ -112,10 +106,7 @@ export class Tenancy {
     };
     const idOf = this.#options.idOf;
     if (!idOf) throw new Error("multi-tenant mode needs an idOf function");
-    const keyIds = {
-      ...(keys.organization ? { organization: idOf({ organization: keys.organization }) } : {}),
-      ...(keys.partner ? { partner: idOf({ partner: keys.partner }) } : {}),
-    };
+    const keyIds = keyIdsOf(keys, idOf);
     const quota = [keyIds.organization, keyIds.partner].filter((id) => id !== undefined).map((id) =>
       `key:${id}`
     );
@@ -160,4 +151,12 @@ export class Tenancy {
       },
     };
   }
+}
+
+/** The id of each of `keys`, alone. */
+function keyIdsOf(keys: TenantKeys, idOf: (keys: TenantKeys) => string): KeyIds {
+  return {
+    ...(keys.organization ? { organization: idOf({ organization: keys.organization }) } : {}),
+    ...(keys.partner ? { partner: idOf({ partner: keys.partner }) } : {}),
+  };
 }
