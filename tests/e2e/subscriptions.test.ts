@@ -9,7 +9,7 @@ import { MAX_SUBSCRIPTIONS_PER_SESSION } from "../../src/mcp/register_subscripti
 import { catalogUri } from "../../src/resources/catalog.ts";
 import { ENDPOINTS } from "../../src/xyte/catalog.ts";
 import { startTestRedis } from "../helpers/redis.ts";
-import { connectStdio, serverEnv, startHttpServer, startHub, startTwoTenants } from "./harness.ts";
+import { connectStdio, serverEnv, startHttpServer, startHub, startTwoTenants, waitFor } from "./harness.ts";
 
 const deviceUri = (id: string) => `xyte://devices/${id}`;
 
@@ -20,14 +20,6 @@ function collectUpdates(client: Client): string[] {
     updated.push(notification.params.uri);
   });
   return updated;
-}
-
-async function waitFor(what: string, condition: () => boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,7 +51,7 @@ Deno.test("with the response cache on, a client that re-reads a resource it was 
     const before = await nameIn(); // now in the response cache for 300 s
     await client.subscribeResource({ uri });
     device.name = "Renamed in the Xyte portal while cached";
-    await waitFor("the update seen by polling", () => updated.includes(uri));
+    await waitFor(() => updated.includes(uri), "the update seen by polling");
     assert.notEqual(before, device.name);
     assert.equal(
       await nameIn(),
@@ -92,17 +84,17 @@ Deno.test("stdio: subscribed resources notify after the server's writes and afte
         arguments: { device_id: a!.id, name: "Renamed by the subscription test" },
       });
       assert.ok(!result.isError, JSON.stringify(result.structuredContent));
-      await waitFor("the update of device a", () => count(deviceUri(a!.id)) === 1, 900);
+      await waitFor(() => count(deviceUri(a!.id)) === 1, "the update of device a", 900);
     });
 
     await t.step("a change made outside the server is seen by polling", async () => {
       b!.name = "Renamed in the Xyte portal";
-      await waitFor("the update of device b", () => count(deviceUri(b!.id)) === 1);
+      await waitFor(() => count(deviceUri(b!.id)) === 1, "the update of device b");
     });
 
     await t.step("a deleted resource notifies too (a read now answers not found)", async () => {
       org.devices = org.devices.filter((d) => d !== c);
-      await waitFor("the update of device c", () => count(deviceUri(c!.id)) === 1);
+      await waitFor(() => count(deviceUri(c!.id)) === 1, "the update of device c");
     });
 
     await t.step("after unsubscribing, changes are no longer announced", async () => {
@@ -226,12 +218,12 @@ Deno.test("HTTP sessions: a tenant hears of its own changes only", async () => {
       client.callTool({ name: "delete_device", arguments: { device_id: deviceId, confirm: deviceId } });
     const deleted = await deleteFirstDevice(alpha, orgA!.devices[0]!.id);
     assert.ok(!deleted.isError, JSON.stringify(deleted.structuredContent));
-    await waitFor("alpha's organization update", () => alphaUpdates.length === 1);
+    await waitFor(() => alphaUpdates.length === 1, "alpha's organization update");
     await pause(300);
     assert.deepEqual(betaUpdates, [], "beta's organization did not change");
 
     await deleteFirstDevice(beta, orgB!.devices[0]!.id);
-    await waitFor("beta's organization update", () => betaUpdates.length === 1);
+    await waitFor(() => betaUpdates.length === 1, "beta's organization update");
     await pause(300);
     assert.deepEqual(alphaUpdates, ["xyte://organization"]);
     const log = server.stderr();
@@ -258,7 +250,7 @@ Deno.test("HTTP sessions: when a session ends, its subscriptions stop reading up
     await client.subscribeResource({ uri: deviceUri(hub.state.organizations[0]!.devices[0]!.id) });
     const subscribed = deviceReads();
     assert.match(await metricsText(server.url), /^xyte_mcp_resource_watches 1$/m);
-    await waitFor("two polls", () => deviceReads() >= subscribed + 2, 4_000);
+    await waitFor(() => deviceReads() >= subscribed + 2, "two polls", 4_000);
     await (client.transport as StreamableHTTPClientTransport).terminateSession();
     await pause(200);
     assert.match(await metricsText(server.url), /^xyte_mcp_resource_watches 0$/m);
@@ -314,7 +306,7 @@ Deno.test("replicas sharing Redis: a write through one notifies the subscribers 
       arguments: { device_id: device!.id, name: "Renamed through the other replica" },
     });
     assert.ok(!renamed.isError, JSON.stringify(renamed.structuredContent));
-    await waitFor("the update heard through Redis", () => updated.length === 1, 3_000);
+    await waitFor(() => updated.length === 1, "the update heard through Redis", 3_000);
     await pause(300);
     assert.deepEqual(updated, [deviceUri(device!.id)], "only the changed resource is announced");
     await subscriber.close();
@@ -360,7 +352,7 @@ Deno.test("2026-07-28 over stdio: a listen stream hears of its URIs until it is 
     await pause(200); // the watch takes its first look in the background
     await rename(b!.id, "Not listened to");
     await rename(a!.id, "Listened to");
-    await waitFor("the update of device a", () => updated.length === 1);
+    await waitFor(() => updated.length === 1, "the update of device a");
     assert.deepEqual(updated, [deviceUri(a!.id)]);
 
     await stream.close();
@@ -394,7 +386,7 @@ Deno.test("2026-07-28 over HTTP: listen streams hear of their own tenant's chang
       arguments: { device_id: deviceId, confirm: deviceId },
     });
     assert.ok(!deleted.isError, JSON.stringify(deleted.structuredContent));
-    await waitFor("alpha's organization update", () => alphaUpdates.length === 1);
+    await waitFor(() => alphaUpdates.length === 1, "alpha's organization update");
     await pause(300);
     assert.deepEqual(betaUpdates, [], "beta listens to the same URI, for its own organization");
     for (const stream of streams) await stream.close();
