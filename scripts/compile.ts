@@ -5,7 +5,8 @@
  * Permissions (docs/running.md explains each):
  * - `--allow-net`: the Xyte hub and entry hosts (host:port from `--hub`/`--entry`, default the `SETTINGS`
  *   defaults, https → :443), the HTTP listen address(es) (`--bind`, default `MCP_HOST:MCP_PORT` defaults),
- *   and Redis (`--redis host:port`) when the deployment shares state through it;
+ *   Redis (`--redis host:port`) when the deployment shares state through it, and the OAuth authorization
+ *   server (`--oauth <url>`: its issuer URL, and its key set's when that is on another host);
  * - `--allow-env`: exactly the variables `SETTINGS` (src/config.ts) reads, each secret's `_FILE` variant
  *   included, derived when this script runs; `--ignore-env` makes any other read (ioredis' `debug` reads
  *   `DEBUG` and lists the environment) see "unset" instead of throwing — it grants nothing;
@@ -14,7 +15,8 @@
  * - the V8 flags of `deno task start`.
  *
  * Usage: deno task compile [--target <triple>|host|all]… [--hub <url>] [--entry <url>]
- *          [--bind <host:port>|none]… [--redis <host:port>]… [--read <paths>|all|none] [--out <dir>]
+ *          [--bind <host:port>|none]… [--redis <host:port>]… [--oauth <url>]… [--read <paths>|all|none]
+ *          [--out <dir>]
  *          [--no-check] [--print] [--print-run]
  * `--print` shows the `deno compile` lines instead of running them; `--print-run` shows the equivalent
  * `deno run` line (docs/running.md); `--no-check` skips the type check (`deno task check` covers it).
@@ -60,6 +62,8 @@ export interface BuildOptions {
   bind: readonly string[];
   /** host:port of Redis, when REDIS_URL will be set. */
   redis: readonly string[];
+  /** URLs (or host:port) of the OAuth issuer and its keys, when MCP_OAUTH_ISSUER will be set. */
+  oauth?: readonly string[];
   /** Paths readable (secret and env files), or "all". */
   read: readonly string[] | "all";
 }
@@ -75,6 +79,7 @@ export const DEFAULT_OPTIONS: BuildOptions = {
   entry: settingDefault("entryUrl"),
   bind: [`${settingDefault("host")}:${settingDefault("port")}`],
   redis: [],
+  oauth: [],
   read: DEFAULT_READ_PATHS,
 };
 
@@ -95,7 +100,10 @@ export function netEntry(value: string): string {
 }
 
 export function netAllowList(options: BuildOptions): string[] {
-  const entries = [options.hub, options.entry, ...options.bind, ...options.redis].map(netEntry);
+  const entries = [options.hub, options.entry, ...options.bind, ...options.redis, ...(options.oauth ?? [])]
+    .map(
+      netEntry,
+    );
   return [...new Set(entries)];
 }
 
@@ -227,6 +235,7 @@ export function parseCli(argv: readonly string[]): {
       entry: { type: "string" },
       bind: { type: "string", multiple: true },
       redis: { type: "string", multiple: true },
+      oauth: { type: "string", multiple: true },
       read: { type: "string" },
       out: { type: "string" },
       print: { type: "boolean" },
@@ -251,6 +260,7 @@ export function parseCli(argv: readonly string[]): {
       // --bind none: stdio only, no listener.
       bind: values.bind === undefined ? DEFAULT_OPTIONS.bind : values.bind.filter((b) => b !== "none"),
       redis: values.redis ?? [],
+      oauth: values.oauth ?? [],
       read,
     },
     outDir: values.out ?? "dist",

@@ -40,6 +40,8 @@ export interface XyteSettings {
 export interface HttpSettings {
   /** Bearer tokens clients must present (any of them); empty = no inbound auth. */
   tokens: readonly Secret[];
+  /** OAuth: access tokens of this authorization server are accepted too (see transports/oauth.ts). */
+  oauth: OAuthSettings | undefined;
   allowUnauthenticated: boolean;
   /** Host header names accepted; empty = loopback names when bound to loopback, anything otherwise. */
   allowedHosts: readonly string[];
@@ -63,6 +65,20 @@ export interface HttpSettings {
   rateLimitPerMinute: number;
   rateLimitBurst: number;
   shutdownGraceMs: number;
+}
+
+/** The server as an OAuth resource server: whose access tokens it accepts, and for what. */
+export interface OAuthSettings {
+  /** The authorization server's issuer identifier, exactly as its tokens' `iss` claim holds it. */
+  issuer: string;
+  /** This server's public MCP endpoint URL: the resource clients ask tokens for (RFC 8707, RFC 9728). */
+  resource: string;
+  /** The `aud` value tokens must carry (the resource URL unless configured). */
+  audience: string;
+  /** Where the issuer publishes its keys; undefined = its metadata's `jwks_uri`. */
+  jwksUrl: string | undefined;
+  /** Scopes every token must have (all of them); advertised as `scopes_supported`. */
+  requiredScopes: readonly string[];
 }
 
 /** Response cache for read calls: seconds per endpoint group, `default` for the rest; 0 = not cached. */
@@ -131,6 +147,11 @@ type SettingId =
   | "subscriptionPoll"
   | "httpTokens"
   | "allowUnauthenticated"
+  | "publicUrl"
+  | "oauthIssuer"
+  | "oauthAudience"
+  | "oauthJwksUrl"
+  | "oauthScopes"
   | "allowedHosts"
   | "allowedOrigins"
   | "corsOrigins"
@@ -174,6 +195,11 @@ const httpUrl = z.url({ protocol: /^https?$/ })
   }, { message: "a base URL cannot carry a user name or password (user:pass@)" })
   .transform((u) => u.replace(/\/+$/, ""));
 const flag = z.stringbool();
+/** An https URL, or http on a loopback host (a local authorization server, tests). */
+const secureUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
+  const url = URL.parse(u);
+  return url !== null && (url.protocol === "https:" || isLoopbackAddress(url.hostname));
+}, { message: "must be https (http only for localhost)" });
 /** Items separated by `separator` (default: commas), trimmed, empty ones dropped. */
 const listOf = (separator: RegExp = /,/) =>
   z.string().transform((v) => v.split(separator).map((item) => item.trim()).filter((item) => item !== ""));
@@ -444,6 +470,51 @@ export const SETTINGS: readonly SettingSpec[] = [
     schema: flag,
   },
   {
+    id: "publicUrl",
+    env: ["MCP_PUBLIC_URL"],
+    accepted: "the URL clients connect to, e.g. https://mcp.example.com/mcp",
+    description: "This server's public /mcp URL, as clients reach it (through any proxy). Required with " +
+      "MCP_OAUTH_ISSUER: it is the resource clients ask tokens for, and where the OAuth metadata says it is.",
+    schema: z.url({ protocol: /^https?$/ }).refine((u) => {
+      const url = URL.parse(u);
+      return url !== null && url.search === "" && url.hash === "" && url.username + url.password === "";
+    }, { message: "no query, fragment or user:pass@" }),
+  },
+  {
+    id: "oauthIssuer",
+    env: ["MCP_OAUTH_ISSUER"],
+    accepted: "the issuer URL of an OAuth 2.1 / OpenID Connect authorization server (https)",
+    description:
+      "Accept access tokens (JWTs) of this authorization server as Authorization: Bearer, checked " +
+      "for signature, issuer, audience, expiry and MCP_OAUTH_SCOPES; clients find it through " +
+      "/.well-known/oauth-protected-resource. MCP_HTTP_TOKEN values stay valid next to it.",
+    schema: secureUrl,
+  },
+  {
+    id: "oauthAudience",
+    env: ["MCP_OAUTH_AUDIENCE"],
+    accepted: "the aud value the authorization server puts in tokens for this server",
+    description: "Audience access tokens must carry. Default: MCP_PUBLIC_URL (what MCP clients ask for, " +
+      "RFC 8707); set it when the authorization server uses its own identifier (e.g. api://xyte-mcp).",
+    schema: z.string().trim().min(1),
+  },
+  {
+    id: "oauthJwksUrl",
+    env: ["MCP_OAUTH_JWKS_URL"],
+    accepted: "an https URL of a JSON Web Key Set",
+    description: "Where the authorization server publishes its signing keys. Default: the jwks_uri of its " +
+      "metadata (RFC 8414, else OpenID Connect discovery).",
+    schema: secureUrl,
+  },
+  {
+    id: "oauthScopes",
+    env: ["MCP_OAUTH_SCOPES"],
+    accepted: "scope names, comma- or space-separated (e.g. xyte-mcp)",
+    description:
+      "Scopes every access token must have (403 insufficient_scope otherwise); clients ask for them.",
+    schema: listOf(/[,\s]/),
+  },
+  {
     id: "allowedHosts",
     env: ["MCP_ALLOWED_HOSTS"],
     accepted: "host names, comma-separated (e.g. mcp.example.com; a :port is accepted but not compared)",
@@ -655,6 +726,7 @@ export async function loadConfig(
     },
     http: {
       tokens: ((values.get("httpTokens") as string[] | undefined) ?? []).map((t) => new Secret(t)),
+      oauth: oauthSettings(values),
       allowUnauthenticated: values.get("allowUnauthenticated") as boolean,
       allowedHosts: (values.get("allowedHosts") as string[] | undefined) ?? [],
       allowedOrigins: (values.get("allowedOrigins") as string[] | undefined) ?? [],
@@ -682,14 +754,45 @@ export async function loadConfig(
   }
   if (
     config.transport === "http" && !isLoopbackAddress(config.host) && config.http.tokens.length === 0 &&
-    !config.http.allowUnauthenticated
+    !config.http.oauth && !config.http.allowUnauthenticated
   ) {
     throw new ConfigError(
       `refusing to serve HTTP on ${config.host} without authentication: set MCP_HTTP_TOKEN (or ` +
-        "MCP_HTTP_TOKEN_FILE), or pass --allow-unauthenticated if a proxy in front authenticates clients",
+        "MCP_HTTP_TOKEN_FILE) or MCP_OAUTH_ISSUER, or pass --allow-unauthenticated if a proxy in front " +
+        "authenticates clients",
     );
   }
   return { kind: "run", config };
+}
+
+/**
+ * The OAuth settings, when MCP_OAUTH_ISSUER is set. The other OAuth variables without it, or the issuer
+ * without MCP_PUBLIC_URL, are mistakes that would otherwise leave the server open or unusable.
+ */
+function oauthSettings(values: ReadonlyMap<SettingId, unknown>): OAuthSettings | undefined {
+  const issuer = values.get("oauthIssuer") as string | undefined;
+  const resource = values.get("publicUrl") as string | undefined;
+  if (issuer === undefined) {
+    const stray = (["oauthAudience", "oauthJwksUrl", "oauthScopes"] as const).find((id) => values.has(id));
+    if (stray) {
+      throw new ConfigError(
+        `${settingById(stray).env![0]} is set but MCP_OAUTH_ISSUER is not: set the issuer too`,
+      );
+    }
+    return undefined;
+  }
+  if (resource === undefined) {
+    throw new ConfigError(
+      "MCP_OAUTH_ISSUER needs MCP_PUBLIC_URL: the URL clients use for /mcp (e.g. https://mcp.example.com/mcp)",
+    );
+  }
+  return {
+    issuer,
+    resource,
+    audience: (values.get("oauthAudience") as string | undefined) ?? resource,
+    jwksUrl: values.get("oauthJwksUrl") as string | undefined,
+    requiredScopes: (values.get("oauthScopes") as string[] | undefined) ?? [],
+  };
 }
 
 /** Whether a bind address only accepts connections from this machine. */

@@ -33,6 +33,22 @@ export function netNeeds(config: Config): NetNeed[] {
       purpose: "the HTTP listener",
     });
   }
+  const oauth = config.transport === "http" ? config.http.oauth : undefined;
+  if (oauth) {
+    // A key set discovered through the issuer's metadata may live elsewhere: that shows at the first token.
+    needs.push({
+      address: urlAddress(oauth.issuer),
+      setting: "MCP_OAUTH_ISSUER",
+      purpose: "the OAuth authorization server",
+    });
+    if (oauth.jwksUrl) {
+      needs.push({
+        address: urlAddress(oauth.jwksUrl),
+        setting: "MCP_OAUTH_JWKS_URL",
+        purpose: "the OAuth signing keys",
+      });
+    }
+  }
   const redis = config.redisUrl?.reveal();
   if (redis) needs.push({ address: urlAddress(redis, 6379), setting: "REDIS_URL", purpose: "Redis" });
   return needs;
@@ -50,7 +66,7 @@ export function deniedNetNeed(
   if (!denied) return undefined;
   return `${denied.setting}: this server's --allow-net does not include ${denied.address} (${denied.purpose}); ` +
     "use an address it allows, or widen the permission (deno run --allow-net=…, or rebuild with " +
-    "deno task compile --hub/--entry/--bind/--redis, see docs/running.md)";
+    "deno task compile --hub/--entry/--bind/--redis/--oauth, see docs/running.md)";
 }
 
 function isNetGranted(address: string): boolean {

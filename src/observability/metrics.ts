@@ -10,7 +10,14 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { ERROR_CODES } from "../mcp/error_codes.ts";
 import { ENDPOINTS, findEndpoint } from "../xyte/catalog.ts";
 import { VERSION } from "../version.ts";
-import type { CacheEvent, KeyCheckOutcome, SessionTransport, Telemetry, ToolOutcome } from "./telemetry.ts";
+import type {
+  CacheEvent,
+  KeyCheckOutcome,
+  OAuthTokenOutcome,
+  SessionTransport,
+  Telemetry,
+  ToolOutcome,
+} from "./telemetry.ts";
 
 export interface Metrics extends Telemetry {
   /** The registry in the Prometheus text exposition format. */
@@ -39,6 +46,14 @@ const KEY_CHECK_OUTCOMES: ReadonlySet<string> = new Set<KeyCheckOutcome>([
   "capped",
 ]);
 /** The paths the HTTP service answers; any other path is counted as "other". */
+const OAUTH_OUTCOMES: ReadonlySet<string> = new Set<OAuthTokenOutcome>([
+  "valid",
+  "missing",
+  "invalid",
+  "expired",
+  "insufficient_scope",
+  "unavailable",
+]);
 const ROUTES: ReadonlySet<string> = new Set(["/mcp", "/sse", "/messages", "/healthz", "/readyz", "/metrics"]);
 
 /** A new, independent set of metrics with default process metrics, all named `xyte_mcp_*`. */
@@ -141,6 +156,13 @@ export function createMetrics(): Metrics {
     labelNames: ["outcome"],
     registers,
   });
+  const oauthTokens = new Counter({
+    name: name("oauth_tokens_total"),
+    help: "OAuth access tokens checked (MCP_OAUTH_ISSUER) by outcome: valid, missing (none sent), invalid, " +
+      "expired, insufficient_scope, unavailable (the authorization server's keys out of reach).",
+    labelNames: ["outcome"],
+    registers,
+  });
 
   return {
     contentType: registry.contentType,
@@ -178,6 +200,9 @@ export function createMetrics(): Metrics {
     },
     keyCheck(outcome: KeyCheckOutcome): void {
       keyChecks.inc({ outcome: KEY_CHECK_OUTCOMES.has(outcome) ? outcome : OTHER });
+    },
+    oauthToken(outcome: OAuthTokenOutcome): void {
+      oauthTokens.inc({ outcome: OAUTH_OUTCOMES.has(outcome) ? outcome : OTHER });
     },
     sessions(transport: SessionTransport, open: number): void {
       if (!SESSION_TRANSPORTS.includes(transport)) return;

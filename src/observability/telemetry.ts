@@ -12,6 +12,17 @@ export type CacheEvent = "hit" | "miss" | "bypass";
  */
 export type KeyCheckOutcome = "valid" | "forbidden" | "invalid" | "unavailable" | "capped";
 /**
+ * The outcome of an OAuth access token check: accepted; none sent; refused (invalid, or expired); lacking a
+ * required scope; or not checkable, the authorization server's keys being out of reach.
+ */
+export type OAuthTokenOutcome =
+  | "valid"
+  | "missing"
+  | "invalid"
+  | "expired"
+  | "insufficient_scope"
+  | "unavailable";
+/**
  * What HTTP clients hold open: Streamable HTTP sessions (`/mcp`, 2025-era clients), legacy HTTP+SSE sessions
  * (`/sse`), and 2026-07-28 `subscriptions/listen` streams.
  */
@@ -32,6 +43,8 @@ export interface Telemetry {
   rateLimited(): void;
   /** A client's Xyte key was checked with Xyte (`MCP_CHECK_TENANT_KEYS`), or not, the check bucket being empty. */
   keyCheck(outcome: KeyCheckOutcome): void;
+  /** A request's OAuth access token was checked (`MCP_OAUTH_ISSUER`). */
+  oauthToken(outcome: OAuthTokenOutcome): void;
   /** The number of open HTTP sessions of one transport changed. */
   sessions(transport: SessionTransport, open: number): void;
   /** The number of resources re-read for subscribed clients (one per tenant and URI) changed. */
@@ -48,6 +61,7 @@ export const NO_TELEMETRY: Telemetry = {
   cache: () => {},
   rateLimited: () => {},
   keyCheck: () => {},
+  oauthToken: () => {},
   sessions: () => {},
   watches: () => {},
   httpResponse: () => {},

@@ -2,10 +2,12 @@
  * The HTTP service on `Deno.serve` + Hono.
  *
  * Routes: `POST|GET|DELETE /mcp` (Streamable HTTP), `GET /sse` + `POST /messages` (the legacy HTTP+SSE
- * transport of 2024-11-05 clients), `GET /healthz` (liveness), `GET /readyz` (readiness), `GET /metrics`.
+ * transport of 2024-11-05 clients), `GET /healthz` (liveness), `GET /readyz` (readiness), `GET /metrics`,
+ * and with OAuth `GET /.well-known/oauth-protected-resource[/mcp]` (where clients sign in).
  *
  * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
- * shutdown), Host/Origin allow-lists (403), bearer token (401), tenant (401 without a key in multi-tenant
+ * shutdown), Host/Origin allow-lists (403), bearer token (401; with OAuth an access token: 401, 403 without a
+ * required scope, 503 when the issuer's keys are out of reach), tenant (401 without a key in multi-tenant
  * mode, 400 for another key in single-tenant mode), with MCP_CHECK_TENANT_KEYS the keys' check (401 for a
  * key Xyte refuses, 503 while it does not answer, 429 when too many new keys wait), then for a POST: content
  * type (415), body size (413), body time (408), JSON (400), rate limit (429 with Retry-After; a batch costs a
@@ -53,6 +55,7 @@ import { LegacySseEndpoint } from "./legacy_sse.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { isSeat, type Seat, SessionSeats } from "./session_seats.ts";
 import { TenantKeyCheck } from "./key_check.ts";
+import { OAuthResourceServer } from "./oauth.ts";
 import { LegacySessions } from "./sessions.ts";
 
 export interface HttpOptions {
@@ -153,10 +156,15 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       onCheck: (outcome) => options.telemetry.keyCheck(outcome),
     })
     : undefined;
+  const oauth = settings.oauth ? new OAuthResourceServer(settings.oauth, options.telemetry) : undefined;
+  /** Who sent a request, once authenticated: a token's id, or an OAuth user's (see `authenticate`). */
+  const principals = new WeakMap<Request, string>();
+  /** Whether clients of one tenant can be told apart: by one of several tokens, or by OAuth user. */
+  const severalClients = settings.tokens.length > 1 || oauth !== undefined;
   const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
   // MCP_MAX_SESSIONS over what clients hold open (sessions of both transports, listen streams), and
   // MCP_MAX_SESSIONS_PER_TENANT per holder where there can be more than one.
-  const perHolder = options.tenancy.multiTenant || settings.tokens.length > 1;
+  const perHolder = options.tenancy.multiTenant || severalClients;
   const seats = new SessionSeats({
     total: settings.maxSessions,
     perHolder: perHolder ? settings.maxSessionsPerTenant : settings.maxSessions,
@@ -167,7 +175,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if (seat.full === "server") {
       return jsonRpcError(503, -32000, "Too many open sessions; try again later.", { "retry-after": "30" });
     }
-    const holder = options.tenancy.multiTenant ? "Xyte key" : "token";
+    const holder = options.tenancy.multiTenant ? "Xyte key" : oauth ? "user or token" : "token";
     return jsonRpcError(
       429,
       -32000,
@@ -177,11 +185,12 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     );
   };
   /**
-   * Who owns a session: the tenant that opened it, and with several tokens also the token (on a single-tenant
-   * server every client acts with the same Xyte key, so the token is what tells clients apart).
+   * Who owns a session: the tenant that opened it, and with several tokens or OAuth also the token or user (on
+   * a single-tenant server every client acts with the same Xyte key, so that is what tells clients apart).
+   * An OAuth user keeps their sessions across token refreshes.
    */
   const ownerOf = (request: Request, tenant: Tenant): string =>
-    settings.tokens.length > 1 ? `${tenant.id}:${presentedTokenId(request)}` : tenant.id;
+    severalClients ? `${tenant.id}:${principalOf(request)}` : tenant.id;
   let listens = 0;
   /** Serves a `subscriptions/listen` request, holding a seat for as long as its stream is open. */
   async function serveListen(
@@ -268,8 +277,22 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     const readiness = await options.readiness();
     return c.json(readiness, readiness.ready ? 200 : 503);
   });
+  for (const path of oauth?.metadataPaths ?? []) {
+    // Public, like /healthz: clients read it before they have a token, browser-based ones from any origin.
+    app.get(path, () => oauth!.metadataResponse());
+    app.options(path, () =>
+      new Response(null, {
+        status: 204,
+        headers: {
+          "access-control-allow-origin": "*",
+          "access-control-allow-methods": "GET",
+          "access-control-allow-headers": "*",
+          "access-control-max-age": "600",
+        },
+      }));
+  }
   app.get("/metrics", async (c) => {
-    const refused = authenticate(c.req.raw);
+    const refused = await authenticate(c.req.raw);
     if (refused) return refused;
     if (!options.metrics) return c.json({ error: "metrics are not enabled" }, 404);
     return c.body(await options.metrics.render(), 200, { "content-type": options.metrics.contentType });
@@ -340,7 +363,14 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   app.notFound((c) =>
     c.json({
       error: "not found",
-      endpoints: ["/mcp", ...(legacySse ? ["/sse"] : []), "/healthz", "/readyz", "/metrics"],
+      endpoints: [
+        "/mcp",
+        ...(legacySse ? ["/sse"] : []),
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        ...(oauth?.metadataPaths ?? []),
+      ],
     }, 404)
   );
   app.onError((error, c) => {
@@ -377,7 +407,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   async function identify(c: Context<Env>, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
     if (request.method === "OPTIONS") return await next();
-    const refused = authenticate(request);
+    const refused = await authenticate(request);
     if (refused) return refused;
     const tenant = options.tenancy.fromRequest(request);
     if ("missing" in tenant) return jsonRpcError(401, -32001, tenant.missing);
@@ -435,24 +465,43 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     await next();
   }
 
-  /** 401 unless the request carries one of the configured tokens (when any are configured). */
-  function authenticate(request: Request): Response | undefined {
-    if (settings.tokens.length === 0) return undefined;
-    const token = bearerToken(request.headers.get("authorization"));
-    if (token !== undefined && tokenMatches(token, settings.tokens)) return undefined;
+  /**
+   * 401 unless the request carries one of the configured tokens or, with OAuth, a valid access token (403
+   * when it lacks a scope, 503 when it cannot be checked now); nothing to check when neither is configured.
+   */
+  async function authenticate(request: Request): Promise<Response | undefined> {
+    if (settings.tokens.length === 0 && !oauth) return undefined;
+    const header = request.headers.get("authorization");
+    const token = bearerToken(header);
+    if (token !== undefined && settings.tokens.length > 0 && tokenMatches(token, settings.tokens)) {
+      principals.set(request, tokenId(token));
+      return undefined;
+    }
+    if (oauth) {
+      const verdict = await oauth.verify(header);
+      if ("refused" in verdict) return verdict.refused;
+      principals.set(request, verdict.principal);
+      return undefined;
+    }
     return jsonRpcError(401, -32001, "Unauthorized: send Authorization: Bearer <token>.", {
       "www-authenticate": 'Bearer realm="xyte-mcp"',
     });
   }
 
+  /** The id of who sent an authenticated request (see `authenticate`). */
+  function principalOf(request: Request): string {
+    return principals.get(request) ?? tokenId(bearerToken(request.headers.get("authorization")) ?? "");
+  }
+
   /**
    * Who rate limits and session caps count: in multi-tenant mode each key the client sent, alone (see
-   * `Tenant.quota`); in single-tenant mode the client token when tokens are configured (and still the tenant,
-   * so deployments with different keys sharing a Redis and a token share no bucket), else the tenant.
+   * `Tenant.quota`); in single-tenant mode the client's token, or its OAuth user, when either is configured (and
+   * still the tenant, so deployments with different keys sharing a Redis and a token share no bucket), else
+   * the tenant.
    */
   function subjectsOf(request: Request, tenant: Tenant): readonly string[] {
-    if (options.tenancy.multiTenant || settings.tokens.length === 0) return tenant.quota;
-    return [`token:${tenant.id}:${presentedTokenId(request)}`];
+    if (options.tenancy.multiTenant || (settings.tokens.length === 0 && !oauth)) return tenant.quota;
+    return [`token:${tenant.id}:${principalOf(request)}`];
   }
 
   return {
@@ -487,11 +536,6 @@ export function createHttpApp(options: HttpOptions): HttpApp {
 /** Whether the client takes an SSE answer (`Accept` names text/event-stream). */
 function acceptsEventStream(request: Request): boolean {
   return request.headers.get("accept")?.toLowerCase().includes("text/event-stream") ?? false;
-}
-
-/** The id of the bearer token a request presents (see `tokenId`). */
-function presentedTokenId(request: Request): string {
-  return tokenId(bearerToken(request.headers.get("authorization")) ?? "");
 }
 
 /** The requests and notifications of a JSON-RPC batch (answers to the server's own requests cost nothing). */

@@ -87,7 +87,7 @@ Deno.test("compile lines: every target bakes in only the narrow permissions and 
   }
 });
 
-Deno.test("compile flags: --hub/--entry/--bind/--redis/--read shape the allow-lists", () => {
+Deno.test("compile flags: --hub/--entry/--bind/--redis/--oauth/--read shape the allow-lists", () => {
   const cli = parseCli([
     "--target",
     "x86_64-unknown-linux-gnu",
@@ -99,6 +99,8 @@ Deno.test("compile flags: --hub/--entry/--bind/--redis/--read shape the allow-li
     "0.0.0.0:8080",
     "--redis",
     "xyte-mcp-redis:6379",
+    "--oauth",
+    "https://login.example.com/realms/ops",
     "--read",
     "/secrets,/etc/xyte-mcp",
   ]);
@@ -106,7 +108,7 @@ Deno.test("compile flags: --hub/--entry/--bind/--redis/--read shape the allow-li
   assertNarrow(args, "overrides");
   assert.equal(
     flagValue(args, "--allow-net"),
-    "hub.eu.example:8443,entry.example.com:443,0.0.0.0:8080,xyte-mcp-redis:6379",
+    "hub.eu.example:8443,entry.example.com:443,0.0.0.0:8080,xyte-mcp-redis:6379,login.example.com:443",
   );
   assert.equal(flagValue(args, "--allow-read"), "/secrets,/etc/xyte-mcp");
 
@@ -290,6 +292,7 @@ Deno.test({
         entry: hub.url,
         bind: [`127.0.0.1:${port}`],
         redis: [],
+        oauth: [],
         read: [],
       };
       const { binary } = await build(options, dir, Deno.env.get("DENORT_BIN"));

@@ -594,3 +594,61 @@ Deno.test("Host and origin lists refuse items that could never match, naming the
     assert.ok(message.includes(JSON.stringify(bad)), message);
   }
 });
+
+Deno.test("OAuth: the issuer with a public URL turns it on; audience defaults to that URL; scopes split on commas or spaces", async () => {
+  const config = await run(["--transport", "http", "--host", "0.0.0.0"], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    MCP_OAUTH_ISSUER: "https://login.example.com/realms/ops/",
+    MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
+    MCP_OAUTH_SCOPES: "xyte-mcp, devices  tickets",
+  });
+  // A non-loopback address needs no MCP_HTTP_TOKEN with OAuth; the issuer keeps its trailing slash (iss).
+  assert.deepEqual(config.http.oauth, {
+    issuer: "https://login.example.com/realms/ops/",
+    resource: "https://mcp.example.com/mcp",
+    audience: "https://mcp.example.com/mcp",
+    jwksUrl: undefined,
+    requiredScopes: ["xyte-mcp", "devices", "tickets"],
+  });
+  const custom = await run(["--transport", "http"], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    MCP_OAUTH_ISSUER: "http://localhost:8081/realms/dev",
+    MCP_PUBLIC_URL: "http://localhost:8080/mcp",
+    MCP_OAUTH_AUDIENCE: "api://xyte-mcp",
+    MCP_OAUTH_JWKS_URL: "http://127.0.0.1:8081/realms/dev/certs",
+  });
+  assert.equal(custom.http.oauth?.audience, "api://xyte-mcp");
+  assert.equal(custom.http.oauth?.jwksUrl, "http://127.0.0.1:8081/realms/dev/certs");
+  assert.equal((await run([], { XYTE_ORG_API_KEY: ORG_KEY })).http.oauth, undefined);
+});
+
+Deno.test("OAuth: mistakes name the variable: no public URL, settings without an issuer, plain http to a remote issuer", async () => {
+  const base = { XYTE_ORG_API_KEY: ORG_KEY };
+  assert.match(
+    await configError(["--transport", "http"], { ...base, MCP_OAUTH_ISSUER: "https://login.example.com" }),
+    /MCP_OAUTH_ISSUER needs MCP_PUBLIC_URL/,
+  );
+  for (const name of ["MCP_OAUTH_AUDIENCE", "MCP_OAUTH_SCOPES", "MCP_OAUTH_JWKS_URL"]) {
+    const message = await configError(["--transport", "http"], {
+      ...base,
+      [name]: name === "MCP_OAUTH_JWKS_URL" ? "https://login.example.com/jwks" : "x",
+    });
+    assert.match(message, new RegExp(`^${name} is set but MCP_OAUTH_ISSUER is not`));
+  }
+  const insecure = await configError(["--transport", "http"], {
+    ...base,
+    MCP_OAUTH_ISSUER: "http://login.example.com",
+    MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
+  });
+  assertIncludesAll(insecure, ["MCP_OAUTH_ISSUER", "must be https (http only for localhost)"]);
+  const query = await configError(["--transport", "http"], {
+    ...base,
+    MCP_OAUTH_ISSUER: "https://login.example.com",
+    MCP_PUBLIC_URL: "https://mcp.example.com/mcp?x=1",
+  });
+  assertIncludesAll(query, ["MCP_PUBLIC_URL", "no query, fragment or user:pass@"]);
+  assertIncludesAll(await configError(["--transport", "http", "--host", "0.0.0.0"], base), [
+    "MCP_OAUTH_ISSUER",
+    "--allow-unauthenticated",
+  ]);
+});

@@ -1,0 +1,292 @@
+/**
+ * OAuth 2.1 resource server, as the MCP authorization spec describes it: clients sign their users in at the
+ * operator's authorization server (Okta, Entra ID, Auth0, Keycloak, …) and send its access tokens, JWTs, as
+ * `Authorization: Bearer`. This module
+ * - serves the Protected Resource Metadata (RFC 9728) that tells clients where to sign in;
+ * - verifies each token locally: signature against the issuer's published keys (JWKS, found through its
+ *   metadata unless configured), issuer, audience (this server, RFC 8707), expiry, and the required scopes;
+ * - answers refusals with the `WWW-Authenticate` challenge clients start their sign-in from.
+ * Tokens are never logged or echoed; a user is known to the rest of the server by a hash of issuer and subject.
+ */
+import { createHash } from "node:crypto";
+import {
+  type AuthInfo,
+  getOAuthProtectedResourceMetadataUrl,
+  OAuthError,
+  OAuthErrorCode,
+  type OAuthProtectedResourceMetadata,
+  verifyBearerToken,
+} from "@modelcontextprotocol/server";
+import { createRemoteJWKSet, customFetch, errors as jose, type JWTPayload, jwtVerify } from "jose";
+import type { OAuthSettings } from "../config.ts";
+import { log } from "../observability/log.ts";
+import type { Telemetry } from "../observability/telemetry.ts";
+import { ThrottledLog } from "../observability/throttled_log.ts";
+import { jsonRpcError } from "./jsonrpc.ts";
+
+/** Signature algorithms accepted: asymmetric only (this server holds no shared secret; `none` never). */
+const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+/** Clock difference tolerated between this server and the authorization server. */
+const CLOCK_TOLERANCE_S = 30;
+/** Bound on one fetch of the issuer's metadata or keys. */
+const FETCH_TIMEOUT_MS = 5000;
+/** How long fetched keys are used before they are fetched again; a token with an unknown key id asks sooner. */
+const KEYS_MAX_AGE_MS = 10 * 60_000;
+/** Shortest time between two fetches of the keys caused by unknown key ids (invented ones included). */
+const KEYS_COOLDOWN_MS = 30_000;
+
+/** Who a request comes from, or the answer refusing it. */
+export type OAuthVerdict = { principal: string; authInfo: AuthInfo } | { refused: Response };
+
+/** Raised when tokens cannot be checked right now (the issuer's metadata or keys cannot be fetched). */
+class KeysUnavailable extends Error {
+  override readonly name = "KeysUnavailable";
+}
+
+export class OAuthResourceServer {
+  readonly #settings: OAuthSettings;
+  readonly #telemetry: Telemetry;
+  readonly #fetch: typeof fetch;
+  /** Where the metadata is served: the RFC 9728 location for the resource URL's path, and the bare one. */
+  readonly metadataPaths: readonly string[];
+  readonly #metadataUrl: string;
+  readonly #metadata: OAuthProtectedResourceMetadata;
+  #keys: ReturnType<typeof createRemoteJWKSet> | undefined;
+  #discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  readonly #logger = log("oauth");
+  readonly #outages = new ThrottledLog();
+
+  constructor(settings: OAuthSettings, telemetry: Telemetry, fetchImpl: typeof fetch = fetch) {
+    this.#settings = settings;
+    this.#telemetry = telemetry;
+    this.#fetch = fetchImpl;
+    this.#metadataUrl = getOAuthProtectedResourceMetadataUrl(new URL(settings.resource));
+    const path = new URL(this.#metadataUrl).pathname;
+    this.metadataPaths = [...new Set([path, "/.well-known/oauth-protected-resource"])];
+    this.#metadata = {
+      resource: settings.resource,
+      authorization_servers: [settings.issuer],
+      bearer_methods_supported: ["header"],
+      resource_name: "Xyte MCP server",
+      ...(settings.requiredScopes.length > 0 ? { scopes_supported: [...settings.requiredScopes] } : {}),
+    };
+  }
+
+  /** The Protected Resource Metadata document (public: no token needed, any origin may read it). */
+  metadataResponse(): Response {
+    return Response.json(this.#metadata, {
+      headers: { "cache-control": "max-age=300", "access-control-allow-origin": "*" },
+    });
+  }
+
+  /**
+   * Verifies the bearer token of an `Authorization` header. `principal` is `oauth:` and a hash of issuer and
+   * subject, so a user keeps their sessions when their client refreshes its token.
+   */
+  async verify(authorization: string | null): Promise<OAuthVerdict> {
+    if (!/^bearer\s/i.test(authorization ?? "")) {
+      this.#telemetry.oauthToken("missing");
+      return {
+        refused: this.#refusal(401, "Unauthorized: sign in (OAuth) and send Authorization: Bearer <token>."),
+      };
+    }
+    try {
+      const authInfo = await verifyBearerToken(authorization!.replace(/^bearer\s+/i, "Bearer ").trim(), {
+        verifier: { verifyAccessToken: (token) => this.#verifyJwt(token) },
+        requiredScopes: [...this.#settings.requiredScopes],
+        resourceMetadataUrl: this.#metadataUrl,
+      });
+      this.#telemetry.oauthToken("valid");
+      const subject = String(authInfo.extra?.subject ?? "");
+      return { principal: `oauth:${principalHash(this.#settings.issuer, subject)}`, authInfo };
+    } catch (error) {
+      return { refused: this.#refuse(error) };
+    }
+  }
+
+  async #verifyJwt(token: string): Promise<AuthInfo> {
+    const keys = await this.#keySet();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: this.#settings.issuer,
+        audience: this.#settings.audience,
+        algorithms: ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: ["exp", "sub"],
+      }));
+    } catch (error) {
+      throw toTokenError(error);
+    }
+    return {
+      token,
+      clientId: String(payload.client_id ?? payload.azp ?? payload.sub),
+      scopes: scopesOf(payload),
+      expiresAt: payload.exp,
+      extra: { subject: payload.sub, issuer: payload.iss },
+    };
+  }
+
+  /** The issuer's keys: from MCP_OAUTH_JWKS_URL, or its metadata's `jwks_uri` (looked up once it works). */
+  #keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    if (this.#keys) return Promise.resolve(this.#keys);
+    this.#discovering ??= (async () => {
+      const url = this.#settings.jwksUrl ?? await discoverJwksUrl(this.#settings.issuer, this.#fetch);
+      this.#keys = createRemoteJWKSet(new URL(url), {
+        timeoutDuration: FETCH_TIMEOUT_MS,
+        cacheMaxAge: KEYS_MAX_AGE_MS,
+        cooldownDuration: KEYS_COOLDOWN_MS,
+        [customFetch]: this.#fetch,
+      });
+      return this.#keys;
+    })().finally(() => this.#discovering = undefined);
+    return this.#discovering;
+  }
+
+  /** 401 invalid token, 403 missing scope, 503 when tokens cannot be checked now. */
+  #refuse(error: unknown): Response {
+    if (error instanceof OAuthError && error.code === OAuthErrorCode.InsufficientScope) {
+      this.#telemetry.oauthToken("insufficient_scope");
+      return this.#refusal(
+        403,
+        `Forbidden: the access token lacks a required scope (${this.#settings.requiredScopes.join(" ")}).`,
+        { error: "insufficient_scope", description: "The access token lacks a required scope." },
+      );
+    }
+    if (error instanceof OAuthError && error.code === OAuthErrorCode.InvalidToken) {
+      const expired = /expired/i.test(error.message);
+      this.#telemetry.oauthToken(expired ? "expired" : "invalid");
+      return this.#refusal(401, `Unauthorized: ${error.message}`, {
+        error: "invalid_token",
+        description: error.message,
+      });
+    }
+    this.#telemetry.oauthToken("unavailable");
+    const reason = error instanceof Error ? error.message : String(error);
+    const held = this.#outages.take("keys");
+    if (held !== undefined) {
+      this.#logger.warning("cannot verify access tokens: the authorization server's keys are unavailable", {
+        reason: reason.slice(0, 300),
+        ...(held > 0 ? { more_since_last_line: held } : {}),
+      });
+    }
+    return jsonRpcError(
+      503,
+      -32000,
+      "Service Unavailable: access tokens cannot be verified right now (the authorization server's keys " +
+        "cannot be fetched); retry shortly.",
+      { "retry-after": "5" },
+    );
+  }
+
+  #refusal(
+    status: 401 | 403,
+    message: string,
+    problem?: { error: string; description: string },
+  ): Response {
+    return jsonRpcError(status, -32001, message, { "www-authenticate": this.#challenge(problem) });
+  }
+
+  /** `WWW-Authenticate: Bearer …` (RFC 6750, RFC 9728): where to sign in, and what was wrong if anything. */
+  #challenge(problem?: { error: string; description: string }): string {
+    const params: [string, string][] = [["realm", "xyte-mcp"]];
+    if (problem) params.push(["error", problem.error], ["error_description", problem.description]);
+    if (this.#settings.requiredScopes.length > 0) {
+      params.push(["scope", this.#settings.requiredScopes.join(" ")]);
+    }
+    params.push(["resource_metadata", this.#metadataUrl]);
+    return `Bearer ${params.map(([k, v]) => `${k}="${quoted(v)}"`).join(", ")}`;
+  }
+}
+
+/**
+ * The issuer's `jwks_uri`, from its metadata: RFC 8414 first, then OpenID Connect discovery. The metadata
+ * must name the same issuer (RFC 8414 §3.3), so a misconfigured or spoofed document is not trusted.
+ */
+export async function discoverJwksUrl(issuer: string, fetchImpl: typeof fetch = fetch): Promise<string> {
+  const base = new URL(issuer);
+  const path = base.pathname.replace(/\/+$/, "");
+  const candidates = [
+    `${base.origin}/.well-known/oauth-authorization-server${path}`,
+    `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`,
+  ];
+  const problems: string[] = [];
+  for (const url of candidates) {
+    try {
+      const response = await fetchImpl(url, {
+        headers: { accept: "application/json" },
+        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        problems.push(`${url}: HTTP ${response.status}`);
+        continue;
+      }
+      const metadata = await response.json() as { issuer?: unknown; jwks_uri?: unknown };
+      if (typeof metadata.issuer !== "string" || sameIssuer(metadata.issuer, issuer) === false) {
+        problems.push(`${url}: names another issuer`);
+        continue;
+      }
+      if (typeof metadata.jwks_uri !== "string" || !/^https?:\/\//.test(metadata.jwks_uri)) {
+        problems.push(`${url}: no jwks_uri`);
+        continue;
+      }
+      return metadata.jwks_uri;
+    } catch (error) {
+      problems.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new KeysUnavailable(`no usable authorization server metadata (${problems.join("; ")})`);
+}
+
+function sameIssuer(a: string, b: string): boolean {
+  return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+}
+
+/** Scopes of a token: `scope` (RFC 9068, space-separated) and `scp` (Entra ID, Okta: a list or a string). */
+export function scopesOf(payload: JWTPayload): string[] {
+  const scopes = new Set<string>();
+  for (const claim of [payload.scope, payload.scp]) {
+    const items = typeof claim === "string" ? claim.split(" ") : Array.isArray(claim) ? claim : [];
+    for (const item of items) if (typeof item === "string" && item !== "") scopes.add(item);
+  }
+  return [...scopes];
+}
+
+/**
+ * A token jose refuses is invalid (401); a failure to fetch or read the keys is not the token's fault and
+ * stays a `KeysUnavailable` (503).
+ */
+function toTokenError(error: unknown): Error {
+  if (error instanceof jose.JWTExpired) {
+    return new OAuthError(OAuthErrorCode.InvalidToken, "the access token has expired");
+  }
+  if (error instanceof jose.JWTClaimValidationFailed) {
+    return new OAuthError(
+      OAuthErrorCode.InvalidToken,
+      `the access token's "${error.claim}" claim is not accepted here`,
+    );
+  }
+  if (error instanceof jose.JWSSignatureVerificationFailed || error instanceof jose.JWKSNoMatchingKey) {
+    return new OAuthError(
+      OAuthErrorCode.InvalidToken,
+      "the access token is not signed by a key of the configured issuer",
+    );
+  }
+  if (
+    error instanceof jose.JWTInvalid || error instanceof jose.JWSInvalid ||
+    error instanceof jose.JOSEAlgNotAllowed || error instanceof jose.JOSENotSupported ||
+    error instanceof jose.JWKSMultipleMatchingKeys
+  ) {
+    return new OAuthError(OAuthErrorCode.InvalidToken, "the access token is not a valid signed JWT");
+  }
+  return new KeysUnavailable(error instanceof Error ? error.message : String(error));
+}
+
+function principalHash(issuer: string, subject: string): string {
+  return createHash("sha256").update(`${issuer}\n${subject}`).digest("hex").slice(0, 32);
+}
+
+function quoted(value: string): string {
+  return value.replace(/[\\"]/g, "\\$&").replace(/[^\x20-\x7e]/g, " ");
+}

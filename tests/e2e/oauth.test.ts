@@ -1,0 +1,206 @@
+/**
+ * The HTTP service as an OAuth resource server, end to end: a server process configured with
+ * MCP_OAUTH_ISSUER, a stand-in authorization server minting tokens, and real clients (the v2 SDK, raw fetch).
+ */
+import assert from "node:assert/strict";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { startTestIssuer, type TestIssuer } from "../helpers/oauth_issuer.ts";
+import {
+  type HttpServerProcess,
+  JSON_RPC_HEADERS,
+  serverEnv,
+  startHttpServer,
+  startHub,
+  waitFor,
+} from "./harness.ts";
+
+const RESOURCE = "https://mcp.example.test/mcp";
+const METADATA_URL = "https://mcp.example.test/.well-known/oauth-protected-resource/mcp";
+const STATIC_TOKEN = "e2e-static-token-0123456789abcdef";
+const LIST_TOOLS = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+const INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 0,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "e2e", version: "1" } },
+});
+
+async function withOAuthServer(
+  fn: (server: HttpServerProcess, issuer: TestIssuer) => Promise<void>,
+): Promise<void> {
+  const hub = await startHub();
+  const issuer = await startTestIssuer({ audience: RESOURCE });
+  const server = await startHttpServer(serverEnv(hub, {
+    MCP_OAUTH_ISSUER: issuer.issuer,
+    MCP_PUBLIC_URL: RESOURCE,
+    MCP_OAUTH_SCOPES: "xyte-mcp",
+    MCP_HTTP_TOKEN: STATIC_TOKEN,
+  }));
+  try {
+    await fn(server, issuer);
+  } finally {
+    await server.stop();
+    await issuer.close();
+    await hub.close();
+  }
+}
+
+function post(
+  url: string,
+  token: string | undefined,
+  body = LIST_TOOLS,
+  headers: Record<string, string> = {},
+) {
+  return fetch(url, {
+    method: "POST",
+    headers: { ...JSON_RPC_HEADERS, ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body,
+  });
+}
+
+async function sdkClient(url: string, token: string, modern = false): Promise<Client> {
+  const client = new Client(
+    { name: "e2e-oauth", version: "1" },
+    modern ? { versionNegotiation: { mode: "auto" as const } } : {},
+  );
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+Deno.test("OAuth: clients find the issuer from the 401; SDK clients with an access token call tools; bad tokens are refused", async () => {
+  await withOAuthServer(async (server, issuer) => {
+    const base = new URL(server.url);
+    for (
+      const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]
+    ) {
+      const metadata = await fetch(new URL(path, base));
+      assert.equal(metadata.status, 200, path);
+      const document = await metadata.json();
+      assert.equal(document.resource, RESOURCE);
+      assert.deepEqual(document.authorization_servers, [issuer.issuer]);
+      assert.deepEqual(document.scopes_supported, ["xyte-mcp"]);
+    }
+
+    const anonymous = await post(server.url, undefined);
+    assert.equal(anonymous.status, 401);
+    const challenge = anonymous.headers.get("www-authenticate") ?? "";
+    assert.match(challenge, new RegExp(`resource_metadata="${METADATA_URL}"`));
+    assert.match(challenge, /scope="xyte-mcp"/);
+    assert.equal((await anonymous.json()).error.code, -32001);
+
+    const token = await issuer.mint({ scope: "openid xyte-mcp" });
+    for (const modern of [false, true]) {
+      const client = await sdkClient(server.url, token, modern);
+      const { tools } = await client.listTools();
+      const device = tools.find((tool) => tool.name === "list_devices");
+      assert.ok(device, "list_devices is listed");
+      const result = await client.callTool({ name: "list_devices", arguments: { per_page: 2 } });
+      assert.notEqual(result.isError, true, JSON.stringify(result));
+      await client.close();
+    }
+
+    const refusals: [string, string, number, string][] = [
+      [
+        "expired",
+        await issuer.mint({ scope: "xyte-mcp", exp: Math.floor(Date.now() / 1000) - 120 }),
+        401,
+        "invalid_token",
+      ],
+      ["forged", await issuer.mintForged({ scope: "xyte-mcp" }), 401, "invalid_token"],
+      [
+        "another resource",
+        await issuer.mint({ scope: "xyte-mcp", aud: "https://other.example.test/mcp" }),
+        401,
+        "invalid_token",
+      ],
+      ["no scope", await issuer.mint(), 403, "insufficient_scope"],
+    ];
+    for (const [label, bad, status, error] of refusals) {
+      const response = await post(server.url, bad);
+      assert.equal(response.status, status, label);
+      assert.match(response.headers.get("www-authenticate") ?? "", new RegExp(`error="${error}"`), label);
+      await response.body?.cancel();
+    }
+
+    // The operator's static token still works next to OAuth: for scrapers and scripts.
+    const viaStatic = await post(
+      server.url,
+      STATIC_TOKEN,
+      INITIALIZE,
+    );
+    assert.equal(viaStatic.status, 200);
+    await viaStatic.body?.cancel();
+    const metrics = await fetch(new URL("/metrics", base), {
+      headers: { authorization: `Bearer ${STATIC_TOKEN}` },
+    });
+    const text = await metrics.text();
+    for (const outcome of ["valid", "missing", "expired", "invalid", "insufficient_scope"]) {
+      assert.match(
+        text,
+        new RegExp(`^xyte_mcp_oauth_tokens_total\\{outcome="${outcome}"\\} [1-9]`, "m"),
+        outcome,
+      );
+    }
+    for (const secret of [token, STATIC_TOKEN, ...refusals.map(([, bad]) => bad)]) {
+      assert.ok(!server.stderr().includes(secret), "no token is logged");
+    }
+  });
+});
+
+Deno.test("OAuth: a session follows its user across token refreshes, and another user's token cannot use it", async () => {
+  await withOAuthServer(async (server, issuer) => {
+    const first = await issuer.mint({ scope: "xyte-mcp" });
+    const init = await post(
+      server.url,
+      first,
+      INITIALIZE,
+    );
+    assert.equal(init.status, 200);
+    await init.body?.cancel();
+    const session = {
+      "mcp-session-id": init.headers.get("mcp-session-id")!,
+      "mcp-protocol-version": "2025-06-18",
+    };
+    const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
+    await (await post(server.url, first, initialized, session)).body?.cancel();
+
+    const refreshed = await issuer.mint({ scope: "xyte-mcp", jti: "refreshed" }, { expiresIn: "1h" });
+    const again = await post(server.url, refreshed, LIST_TOOLS, session);
+    assert.equal(again.status, 200);
+    assert.match(await again.text(), /"tools"/);
+
+    const intruder = await issuer.mint({ scope: "xyte-mcp", sub: "user-2" });
+    const stolen = await post(server.url, intruder, LIST_TOOLS, session);
+    assert.equal(stolen.status, 403);
+    await stolen.body?.cancel();
+    const ended = await fetch(server.url, {
+      method: "DELETE",
+      headers: { ...session, authorization: `Bearer ${intruder}` },
+    });
+    assert.equal(ended.status, 403);
+    await ended.body?.cancel();
+    const stillThere = await post(server.url, refreshed, LIST_TOOLS, session);
+    assert.equal(stillThere.status, 200);
+    await stillThere.body?.cancel();
+  });
+});
+
+Deno.test("OAuth: while the issuer's keys are out of reach clients get 503 with Retry-After, then are served", async () => {
+  await withOAuthServer(async (server, issuer) => {
+    const token = await issuer.mint({ scope: "xyte-mcp" });
+    issuer.setDown(true);
+    const down = await post(server.url, token);
+    assert.equal(down.status, 503);
+    assert.equal(down.headers.get("retry-after"), "5");
+    await down.body?.cancel();
+    await waitFor(() => server.stderr().includes("cannot verify access tokens"), "a log line on the outage");
+    issuer.setDown(false);
+    const up = await post(server.url, token, INITIALIZE);
+    assert.equal(up.status, 200);
+    await up.body?.cancel();
+  });
+});

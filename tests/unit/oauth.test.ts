@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { SignJWT, UnsecuredJWT } from "jose";
+import type { OAuthSettings } from "../../src/config.ts";
+import { NO_TELEMETRY, type OAuthTokenOutcome } from "../../src/observability/telemetry.ts";
+import { discoverJwksUrl, OAuthResourceServer, scopesOf } from "../../src/transports/oauth.ts";
+import { startTestIssuer, type TestIssuer } from "../helpers/oauth_issuer.ts";
+
+const RESOURCE = "https://mcp.example.test/mcp";
+
+function resourceServer(issuer: TestIssuer, overrides: Partial<OAuthSettings> = {}) {
+  const outcomes: OAuthTokenOutcome[] = [];
+  const server = new OAuthResourceServer(
+    {
+      issuer: issuer.issuer,
+      resource: RESOURCE,
+      audience: RESOURCE,
+      jwksUrl: undefined,
+      requiredScopes: [],
+      ...overrides,
+    },
+    { ...NO_TELEMETRY, oauthToken: (outcome) => void outcomes.push(outcome) },
+  );
+  return { server, outcomes };
+}
+
+async function withIssuer(
+  fn: (issuer: TestIssuer) => Promise<void>,
+  options: Partial<Parameters<typeof startTestIssuer>[0]> = {},
+): Promise<void> {
+  const issuer = await startTestIssuer({ audience: RESOURCE, ...options });
+  try {
+    await fn(issuer);
+  } finally {
+    await issuer.close();
+  }
+}
+
+/** The parameters of a `WWW-Authenticate: Bearer k="v", …` challenge. */
+function challengeOf(response: Response): Record<string, string> {
+  const header = response.headers.get("www-authenticate") ?? "";
+  assert.match(header, /^Bearer /);
+  return Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+function refusal(verdict: Awaited<ReturnType<OAuthResourceServer["verify"]>>): Response {
+  assert.ok("refused" in verdict, "the token was accepted");
+  return verdict.refused;
+}
+
+Deno.test("oauth: a valid token is accepted; the same user keeps one principal across tokens, others differ", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer);
+    const first = await server.verify(`Bearer ${await issuer.mint()}`);
+    const refreshed = await server.verify(
+      `bearer ${await issuer.mint({ jti: "second" }, { expiresIn: "10m" })}`,
+    );
+    const other = await server.verify(`Bearer ${await issuer.mint({ sub: "user-2" })}`);
+    assert.ok("principal" in first && "principal" in refreshed && "principal" in other);
+    assert.match(first.principal, /^oauth:[0-9a-f]{32}$/);
+    assert.equal(refreshed.principal, first.principal);
+    assert.notEqual(other.principal, first.principal);
+    assert.equal(first.authInfo.extra?.subject, "user-1");
+    assert.deepEqual(outcomes, ["valid", "valid", "valid"]);
+    // Keys are fetched once and kept.
+    assert.equal(issuer.jwksFetches(), 1);
+  });
+});
+
+Deno.test("oauth: no token gets 401 with a challenge pointing at the resource metadata, and no error code", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer, { requiredScopes: ["xyte-mcp"] });
+    for (const header of [null, "Basic dXNlcjpwYXNz", "Bearer"]) {
+      const response = refusal(await server.verify(header));
+      assert.equal(response.status, 401);
+      const challenge = challengeOf(response);
+      assert.equal(
+        challenge.resource_metadata,
+        "https://mcp.example.test/.well-known/oauth-protected-resource/mcp",
+      );
+      assert.equal(challenge.scope, "xyte-mcp");
+      assert.equal(challenge.error, undefined);
+      const body = await response.json();
+      assert.equal(body.error.code, -32001);
+    }
+    assert.deepEqual(outcomes, ["missing", "missing", "missing"]);
+    assert.equal(issuer.jwksFetches(), 0);
+  });
+});
+
+Deno.test("oauth: tokens that are expired, for another audience or issuer, or not signed by the issuer get 401 invalid_token", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer);
+    const now = Math.floor(Date.now() / 1000);
+    const hs256 = await new SignJWT({ sub: "user-1", aud: RESOURCE, iss: issuer.issuer })
+      .setProtectedHeader({ alg: "HS256", kid: "test-key-1" }).setExpirationTime("5m")
+      .sign(new TextEncoder().encode("a shared secret the server does not have"));
+    const unsigned = new UnsecuredJWT({ sub: "user-1", aud: RESOURCE, iss: issuer.issuer })
+      .setExpirationTime("5m").encode();
+    const cases: [string, string, OAuthTokenOutcome][] = [
+      ["expired", await issuer.mint({ exp: now - 120 }), "expired"],
+      ["other audience", await issuer.mint({ aud: "https://other.example.test/mcp" }), "invalid"],
+      ["other issuer", await issuer.mint({ iss: "https://evil.example.test" }), "invalid"],
+      ["forged signature", await issuer.mintForged(), "invalid"],
+      ["HS256 with a guessed secret", hs256, "invalid"],
+      ["alg none", unsigned, "invalid"],
+      ["not a JWT", "an-opaque-token-1234567890", "invalid"],
+      ["no subject", await issuer.mint({ sub: undefined }), "invalid"],
+    ];
+    for (const [label, token, outcome] of cases) {
+      outcomes.length = 0;
+      const verdict = await server.verify(`Bearer ${token}`);
+      assert.ok("refused" in verdict, `${label}: accepted`);
+      const response = verdict.refused;
+      assert.equal(response.status, 401, label);
+      const challenge = challengeOf(response);
+      assert.equal(challenge.error, "invalid_token", label);
+      assert.ok(!response.headers.get("www-authenticate")!.includes(token), `${label}: token echoed`);
+      assert.ok(!(await response.text()).includes(token), `${label}: token echoed`);
+      assert.deepEqual(outcomes, [outcome], label);
+    }
+  });
+});
+
+Deno.test("oauth: a token lacking a required scope gets 403 insufficient_scope; scope and scp both count", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = resourceServer(issuer, { requiredScopes: ["xyte-mcp", "devices"] });
+    const lacking = refusal(await server.verify(`Bearer ${await issuer.mint({ scope: "xyte-mcp" })}`));
+    assert.equal(lacking.status, 403);
+    assert.equal(challengeOf(lacking).error, "insufficient_scope");
+    assert.equal(challengeOf(lacking).scope, "xyte-mcp devices");
+    const spaced = await server.verify(`Bearer ${await issuer.mint({ scope: "openid xyte-mcp devices" })}`);
+    assert.ok("principal" in spaced);
+    const listed = await server.verify(`Bearer ${await issuer.mint({ scp: ["devices", "xyte-mcp"] })}`);
+    assert.ok("principal" in listed);
+  });
+  assert.deepEqual(scopesOf({ scope: "a b", scp: ["b", "c"] }), ["a", "b", "c"]);
+  assert.deepEqual(scopesOf({ scp: "x y" }), ["x", "y"]);
+  assert.deepEqual(scopesOf({ scope: 42 }), []);
+});
+
+Deno.test("oauth: an issuer out of reach gives 503 with Retry-After (not 401), and tokens work once it is back", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer);
+    const token = await issuer.mint();
+    issuer.setDown(true);
+    const response = refusal(await server.verify(`Bearer ${token}`));
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get("retry-after"), "5");
+    assert.equal(response.headers.get("www-authenticate"), null);
+    assert.deepEqual(outcomes, ["unavailable"]);
+    issuer.setDown(false);
+    assert.ok("principal" in await server.verify(`Bearer ${token}`));
+  });
+});
+
+Deno.test("oauth: the metadata document names the resource, the issuer and the scopes, at the RFC 9728 paths", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = resourceServer(issuer, { requiredScopes: ["xyte-mcp"] });
+    assert.deepEqual(server.metadataPaths, [
+      "/.well-known/oauth-protected-resource/mcp",
+      "/.well-known/oauth-protected-resource",
+    ]);
+    const response = server.metadataResponse();
+    assert.equal(response.headers.get("access-control-allow-origin"), "*");
+    assert.deepEqual(await response.json(), {
+      resource: RESOURCE,
+      authorization_servers: [issuer.issuer],
+      bearer_methods_supported: ["header"],
+      resource_name: "Xyte MCP server",
+      scopes_supported: ["xyte-mcp"],
+    });
+  });
+});
+
+Deno.test("oauth: keys are found through RFC 8414 or OpenID Connect metadata, which must name the issuer", async () => {
+  await withIssuer(async (issuer) => {
+    assert.equal(await discoverJwksUrl(issuer.issuer), issuer.jwksUrl);
+  });
+  await withIssuer(async (issuer) => {
+    assert.equal(await discoverJwksUrl(issuer.issuer), issuer.jwksUrl);
+    const { server } = resourceServer(issuer);
+    assert.ok("principal" in await server.verify(`Bearer ${await issuer.mint()}`));
+  }, { discovery: "oidc" });
+  await withIssuer(async (issuer) => {
+    await assert.rejects(discoverJwksUrl(issuer.issuer), /names another issuer/);
+    // A configured key set needs no metadata.
+    const { server } = resourceServer(issuer, { jwksUrl: issuer.jwksUrl });
+    assert.ok("principal" in await server.verify(`Bearer ${await issuer.mint()}`));
+  }, { advertisedIssuer: "https://evil.example.test" });
+});
+
+Deno.test("oauth: a configured audience replaces the resource URL", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = resourceServer(issuer, { audience: "api://xyte-mcp" });
+    assert.ok(
+      "principal" in await server.verify(`Bearer ${await issuer.mint({ aud: ["api://xyte-mcp", "x"] })}`),
+    );
+    const response = refusal(await server.verify(`Bearer ${await issuer.mint()}`));
+    assert.equal(response.status, 401);
+  });
+});
