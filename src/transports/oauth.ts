@@ -18,10 +18,12 @@ import {
   verifyBearerToken,
 } from "@modelcontextprotocol/server";
 import { createRemoteJWKSet, customFetch, errors as jose, type JWTPayload, jwtVerify } from "jose";
+import { LRUCache } from "lru-cache";
 import type { OAuthSettings } from "../config.ts";
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import { ThrottledLog } from "../observability/throttled_log.ts";
+import { bearerToken } from "./http_guards.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 
 /** Signature algorithms accepted: asymmetric only (this server holds no shared secret; `none` never). */
@@ -34,6 +36,14 @@ const FETCH_TIMEOUT_MS = 5000;
 const KEYS_MAX_AGE_MS = 10 * 60_000;
 /** Shortest time between two fetches of the keys caused by unknown key ids (invented ones included). */
 const KEYS_COOLDOWN_MS = 30_000;
+/**
+ * Verified tokens are remembered (by hash) for at most this long, and never past their expiry: checking a
+ * signature costs more CPU than the rest of a call (about 0.6 ms for RS256 here), and clients send the same
+ * token with every request. A key the issuer withdraws is noticed at the next fetch of its keys anyway
+ * (`KEYS_MAX_AGE_MS`), so this adds at most five minutes to that.
+ */
+const VERIFIED_TTL_MS = 5 * 60_000;
+const VERIFIED_MAX = 10_000;
 
 /** Who a request comes from, or the answer refusing it. */
 export type OAuthVerdict = { principal: string; authInfo: AuthInfo } | { refused: Response };
@@ -53,6 +63,7 @@ export class OAuthResourceServer {
   readonly #metadata: OAuthProtectedResourceMetadata;
   #keys: ReturnType<typeof createRemoteJWKSet> | undefined;
   #discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  readonly #verified = new LRUCache<string, Omit<AuthInfo, "token">>({ max: VERIFIED_MAX });
   readonly #logger = log("oauth");
   readonly #outages = new ThrottledLog();
 
@@ -84,14 +95,15 @@ export class OAuthResourceServer {
    * subject, so a user keeps their sessions when their client refreshes its token.
    */
   async verify(authorization: string | null): Promise<OAuthVerdict> {
-    if (!/^bearer\s/i.test(authorization ?? "")) {
+    const token = bearerToken(authorization);
+    if (token === undefined) {
       this.#telemetry.oauthToken("missing");
       return {
         refused: this.#refusal(401, "Unauthorized: sign in (OAuth) and send Authorization: Bearer <token>."),
       };
     }
     try {
-      const authInfo = await verifyBearerToken(authorization!.replace(/^bearer\s+/i, "Bearer ").trim(), {
+      const authInfo = await verifyBearerToken(`Bearer ${token}`, {
         verifier: { verifyAccessToken: (token) => this.#verifyJwt(token) },
         requiredScopes: [...this.#settings.requiredScopes],
         resourceMetadataUrl: this.#metadataUrl,
@@ -105,6 +117,10 @@ export class OAuthResourceServer {
   }
 
   async #verifyJwt(token: string): Promise<AuthInfo> {
+    const id = createHash("sha256").update(token).digest("base64url");
+    const known = this.#verified.get(id);
+    // Expiry and scopes are checked again by the caller on every request, remembered or not.
+    if (known) return { ...known, token };
     const keys = await this.#keySet();
     let payload: JWTPayload;
     try {
@@ -118,13 +134,15 @@ export class OAuthResourceServer {
     } catch (error) {
       throw toTokenError(error);
     }
-    return {
-      token,
+    const info = {
       clientId: String(payload.client_id ?? payload.azp ?? payload.sub),
       scopes: scopesOf(payload),
       expiresAt: payload.exp,
       extra: { subject: payload.sub, issuer: payload.iss },
     };
+    const ttl = Math.min(VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 - Date.now());
+    if (ttl > 0) this.#verified.set(id, info, { ttl });
+    return { ...info, token };
   }
 
   /** The issuer's keys: from MCP_OAUTH_JWKS_URL, or its metadata's `jwks_uri` (looked up once it works). */

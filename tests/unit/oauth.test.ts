@@ -69,7 +69,7 @@ Deno.test("oauth: a valid token is accepted; the same user keeps one principal a
 Deno.test("oauth: no token gets 401 with a challenge pointing at the resource metadata, and no error code", async () => {
   await withIssuer(async (issuer) => {
     const { server, outcomes } = resourceServer(issuer, { requiredScopes: ["xyte-mcp"] });
-    for (const header of [null, "Basic dXNlcjpwYXNz", "Bearer"]) {
+    for (const header of [null, "Basic dXNlcjpwYXNz", "Bearer", "Bearer two tokens"]) {
       const response = refusal(await server.verify(header));
       assert.equal(response.status, 401);
       const challenge = challengeOf(response);
@@ -82,7 +82,7 @@ Deno.test("oauth: no token gets 401 with a challenge pointing at the resource me
       const body = await response.json();
       assert.equal(body.error.code, -32001);
     }
-    assert.deepEqual(outcomes, ["missing", "missing", "missing"]);
+    assert.deepEqual(outcomes, ["missing", "missing", "missing", "missing"]);
     assert.equal(issuer.jwksFetches(), 0);
   });
 });
@@ -197,5 +197,18 @@ Deno.test("oauth: a configured audience replaces the resource URL", async () => 
     );
     const response = refusal(await server.verify(`Bearer ${await issuer.mint()}`));
     assert.equal(response.status, 401);
+  });
+});
+
+Deno.test("oauth: a remembered token is still refused once it expires", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer);
+    const token = await issuer.mint({ exp: Math.floor(Date.now() / 1000) + 2 });
+    assert.ok("principal" in await server.verify(`Bearer ${token}`));
+    assert.ok("principal" in await server.verify(`Bearer ${token}`));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const response = refusal(await server.verify(`Bearer ${token}`));
+    assert.equal(response.status, 401);
+    assert.deepEqual(outcomes, ["valid", "valid", "expired"]);
   });
 });
