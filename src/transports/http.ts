@@ -31,7 +31,7 @@ import { type HttpSettings, isLoopbackAddress } from "../config.ts";
 import { listenedResourceUris, ListenEventBus } from "../mcp/listen.ts";
 import { resourceWatcher } from "../mcp/register_subscriptions.ts";
 import type { ServeContext } from "../mcp/server.ts";
-import { log } from "../observability/log.ts";
+import { log, withRequestContext } from "../observability/log.ts";
 import { ThrottledLog } from "../observability/throttled_log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Readiness } from "../readiness.ts";
@@ -159,6 +159,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   const oauth = settings.oauth ? new OAuthResourceServer(settings.oauth, options.telemetry) : undefined;
   /** Who sent a request, once authenticated: a token's id, or an OAuth user's (see `authenticate`). */
   const principals = new WeakMap<Request, string>();
+  /** The OAuth subject (`sub`) of a request authenticated with an access token. */
+  const users = new WeakMap<Request, string>();
   /** Whether clients of one tenant can be told apart: by one of several tokens, or by OAuth user. */
   const severalClients = settings.tokens.length > 1 || oauth !== undefined;
   const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
@@ -409,6 +411,16 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     if (request.method === "OPTIONS") return await next();
     const refused = await authenticate(request);
     if (refused) return refused;
+    // An OAuth user is named on every line logged for the request (tool calls included), for audit.
+    const user = users.get(request);
+    return user === undefined
+      ? await admitAuthenticated(c, next)
+      : await withRequestContext({ user }, () => admitAuthenticated(c, next));
+  }
+
+  /** Tenant, key check, then for a POST the body and the rate limit. */
+  async function admitAuthenticated(c: Context<Env>, next: () => Promise<void>): Promise<Response | void> {
+    const request = c.req.raw;
     const tenant = options.tenancy.fromRequest(request);
     if ("missing" in tenant) return jsonRpcError(401, -32001, tenant.missing);
     if ("conflict" in tenant) return jsonRpcError(400, -32600, `Bad Request: ${tenant.conflict}.`);
@@ -481,6 +493,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       const verdict = await oauth.verify(header);
       if ("refused" in verdict) return verdict.refused;
       principals.set(request, verdict.principal);
+      users.set(request, String(verdict.authInfo.extra?.subject ?? ""));
       return undefined;
     }
     return jsonRpcError(401, -32001, "Unauthorized: send Authorization: Bearer <token>.", {

@@ -102,6 +102,13 @@ Deno.test("OAuth: clients find the issuer from the 401; SDK clients with an acce
       assert.notEqual(result.isError, true, JSON.stringify(result));
       await client.close();
     }
+    // Audit: the log lines of both calls (a session's, a 2026-07-28 request's) name the user (the token's sub).
+    const toolLines = () =>
+      server.stderr().split("\n").filter((line) =>
+        line.includes("tool call ok") && line.includes("list_devices")
+      );
+    await waitFor(() => toolLines().length === 2, "the tool calls' log lines");
+    assert.deepEqual(toolLines().map((line) => JSON.parse(line).user), ["user-1", "user-1"]);
 
     const refusals: [string, string, number, string][] = [
       [
