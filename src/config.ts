@@ -195,11 +195,14 @@ const httpUrl = z.url({ protocol: /^https?$/ })
   }, { message: "a base URL cannot carry a user name or password (user:pass@)" })
   .transform((u) => u.replace(/\/+$/, ""));
 const flag = z.stringbool();
-/** An https URL, or http on a loopback host (a local authorization server, tests). */
+/** An https URL, or http on a loopback host (a local authorization server, tests); never user:pass@. */
 const secureUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
   const url = URL.parse(u);
   return url !== null && (url.protocol === "https:" || isLoopbackAddress(url.hostname));
-}, { message: "must be https (http only for localhost)" });
+}, { message: "must be https (http only for localhost)" }).refine((u) => {
+  const url = URL.parse(u);
+  return url !== null && url.username + url.password === "";
+}, { message: "no user:pass@" });
 /** Items separated by `separator` (default: commas), trimmed, empty ones dropped. */
 const listOf = (separator: RegExp = /,/) =>
   z.string().transform((v) => v.split(separator).map((item) => item.trim()).filter((item) => item !== ""));
@@ -475,10 +478,10 @@ export const SETTINGS: readonly SettingSpec[] = [
     accepted: "the URL clients connect to, e.g. https://mcp.example.com/mcp",
     description: "This server's public /mcp URL, as clients reach it (through any proxy). Required with " +
       "MCP_OAUTH_ISSUER: it is the resource clients ask tokens for, and where the OAuth metadata says it is.",
-    schema: z.url({ protocol: /^https?$/ }).refine((u) => {
+    schema: secureUrl.refine((u) => {
       const url = URL.parse(u);
-      return url !== null && url.search === "" && url.hash === "" && url.username + url.password === "";
-    }, { message: "no query, fragment or user:pass@" }),
+      return url !== null && url.search === "" && url.hash === "";
+    }, { message: "no query or fragment" }),
   },
   {
     id: "oauthIssuer",
@@ -773,7 +776,9 @@ function oauthSettings(values: ReadonlyMap<SettingId, unknown>): OAuthSettings |
   const issuer = values.get("oauthIssuer") as string | undefined;
   const resource = values.get("publicUrl") as string | undefined;
   if (issuer === undefined) {
-    const stray = (["oauthAudience", "oauthJwksUrl", "oauthScopes"] as const).find((id) => values.has(id));
+    const stray = (["publicUrl", "oauthAudience", "oauthJwksUrl", "oauthScopes"] as const).find((id) =>
+      values.has(id)
+    );
     if (stray) {
       throw new ConfigError(
         `${settingById(stray).env![0]} is set but MCP_OAUTH_ISSUER is not: set the issuer too`,

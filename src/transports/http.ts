@@ -294,7 +294,9 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       }));
   }
   app.get("/metrics", async (c) => {
-    const refused = await authenticate(c.req.raw);
+    // With static tokens configured, they alone open /metrics: it shows what every user and tenant does, and
+    // signing in (OAuth) is open to all of an organization's users.
+    const refused = await authenticate(c.req.raw, { staticOnly: settings.tokens.length > 0 });
     if (refused) return refused;
     if (!options.metrics) return c.json({ error: "metrics are not enabled" }, 404);
     return c.body(await options.metrics.render(), 200, { "content-type": options.metrics.contentType });
@@ -481,7 +483,10 @@ export function createHttpApp(options: HttpOptions): HttpApp {
    * 401 unless the request carries one of the configured tokens or, with OAuth, a valid access token (403
    * when it lacks a scope, 503 when it cannot be checked now); nothing to check when neither is configured.
    */
-  async function authenticate(request: Request): Promise<Response | undefined> {
+  async function authenticate(
+    request: Request,
+    { staticOnly = false } = {},
+  ): Promise<Response | undefined> {
     if (settings.tokens.length === 0 && !oauth) return undefined;
     const header = request.headers.get("authorization");
     const token = bearerToken(header);
@@ -489,7 +494,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       principals.set(request, tokenId(token));
       return undefined;
     }
-    if (oauth) {
+    if (oauth && !staticOnly) {
       const verdict = await oauth.verify(header);
       if ("refused" in verdict) return verdict.refused;
       principals.set(request, verdict.principal);

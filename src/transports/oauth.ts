@@ -17,7 +17,15 @@ import {
   type OAuthProtectedResourceMetadata,
   verifyBearerToken,
 } from "@modelcontextprotocol/server";
-import { createRemoteJWKSet, customFetch, errors as jose, type JWTPayload, jwtVerify } from "jose";
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as jose,
+  type JWTPayload,
+  jwtVerify,
+} from "jose";
 import { LRUCache } from "lru-cache";
 import type { OAuthSettings } from "../config.ts";
 import { log } from "../observability/log.ts";
@@ -30,8 +38,14 @@ import { jsonRpcError } from "./jsonrpc.ts";
 const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 /** Clock difference tolerated between this server and the authorization server. */
 const CLOCK_TOLERANCE_S = 30;
-/** Bound on one fetch of the issuer's metadata or keys. */
+/** Bound on finding the issuer's keys (metadata and key set), and so on a request waiting for them. */
 const FETCH_TIMEOUT_MS = 5000;
+/** After the issuer's metadata or keys could not be fetched, tokens needing them get 503 at once this long. */
+const OUTAGE_HOLD_MS = 5000;
+/** Longest `sub` accepted (it names the user in logs and sessions). */
+const MAX_SUBJECT = 256;
+/** `typ` header values of access tokens (RFC 9068 `at+jwt`, or the generic ones); absent is accepted too. */
+const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt", "application/at+jwt"]);
 /** How long fetched keys are used before they are fetched again; a token with an unknown key id asks sooner. */
 const KEYS_MAX_AGE_MS = 10 * 60_000;
 /** Shortest time between two fetches of the keys caused by unknown key ids (invented ones included). */
@@ -48,15 +62,35 @@ const VERIFIED_MAX = 10_000;
 /** Who a request comes from, or the answer refusing it. */
 export type OAuthVerdict = { principal: string; authInfo: AuthInfo } | { refused: Response };
 
+/** Test seams: the fetch used for the issuer's metadata and keys, and the bound on finding them. */
+export interface OAuthOptions {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  outageHoldMs?: number;
+}
+
 /** Raised when tokens cannot be checked right now (the issuer's metadata or keys cannot be fetched). */
 class KeysUnavailable extends Error {
   override readonly name = "KeysUnavailable";
+  /** Not known to come from fetching the keys: it may be the token's doing. */
+  readonly maybeToken: boolean;
+
+  constructor(message: string, options: { maybeToken?: boolean } = {}) {
+    super(message);
+    this.maybeToken = options.maybeToken ?? false;
+  }
 }
 
 export class OAuthResourceServer {
   readonly #settings: OAuthSettings;
   readonly #telemetry: Telemetry;
   readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  readonly #outageHoldMs: number;
+  /** Until when tokens needing the issuer's keys get 503 at once, after a failure to fetch them. */
+  #outageUntil = 0;
+  #outageReason = "";
+  #fetchFailures = 0;
   /** Where the metadata is served: the RFC 9728 location for the resource URL's path, and the bare one. */
   readonly metadataPaths: readonly string[];
   readonly #metadataUrl: string;
@@ -67,10 +101,23 @@ export class OAuthResourceServer {
   readonly #logger = log("oauth");
   readonly #outages = new ThrottledLog();
 
-  constructor(settings: OAuthSettings, telemetry: Telemetry, fetchImpl: typeof fetch = fetch) {
+  constructor(settings: OAuthSettings, telemetry: Telemetry, options: OAuthOptions = {}) {
     this.#settings = settings;
     this.#telemetry = telemetry;
-    this.#fetch = fetchImpl;
+    const fetchImpl = options.fetch ?? fetch;
+    // Counts failed fetches of the issuer's metadata and keys, to tell an outage from a token's fault.
+    this.#fetch = async (input, init) => {
+      try {
+        const response = await fetchImpl(input, init);
+        if (!response.ok) this.#fetchFailures++;
+        return response;
+      } catch (error) {
+        this.#fetchFailures++;
+        throw error;
+      }
+    };
+    this.#timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
+    this.#outageHoldMs = options.outageHoldMs ?? OUTAGE_HOLD_MS;
     this.#metadataUrl = getOAuthProtectedResourceMetadataUrl(new URL(settings.resource));
     const path = new URL(this.#metadataUrl).pathname;
     this.metadataPaths = [...new Set([path, "/.well-known/oauth-protected-resource"])];
@@ -121,19 +168,42 @@ export class OAuthResourceServer {
     const known = this.#verified.get(id);
     // Expiry and scopes are checked again by the caller on every request, remembered or not.
     if (known) return { ...known, token };
-    const keys = await this.#keySet();
+    // What can be told without the issuer's keys is told first, so that garbage never makes this server
+    // call the issuer, nor waits for it.
+    screenToken(token, this.#settings.issuer);
+    if (Date.now() < this.#outageUntil) throw new KeysUnavailable(this.#outageReason);
     let payload: JWTPayload;
+    const failuresBefore = this.#fetchFailures;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
-        issuer: this.#settings.issuer,
-        audience: this.#settings.audience,
-        algorithms: ALGORITHMS,
-        clockTolerance: CLOCK_TOLERANCE_S,
-        requiredClaims: ["exp", "sub"],
-      }));
+      // The keys (metadata, key set) and the check, bounded together: a request never waits longer.
+      ({ payload } = await withDeadline(
+        this.#keySet().then((keys) =>
+          jwtVerify(token, keys, {
+            issuer: this.#settings.issuer,
+            audience: this.#settings.audience,
+            algorithms: ALGORITHMS,
+            clockTolerance: CLOCK_TOLERANCE_S,
+            requiredClaims: ["exp", "sub"],
+          })
+        ),
+        this.#timeoutMs,
+      ));
     } catch (error) {
-      throw toTokenError(error);
+      const refusal = toTokenError(error);
+      if (!(refusal instanceof KeysUnavailable)) throw refusal;
+      if (refusal.maybeToken && this.#fetchFailures === failuresBefore) {
+        // No fetch failed: this token is what went wrong. Refusing it alone keeps one crafted token from
+        // turning every user away for OUTAGE_HOLD_MS.
+        this.#logger.warning("an access token could not be verified", {
+          reason: refusal.message.slice(0, 300),
+        });
+        throw new OAuthError(OAuthErrorCode.InvalidToken, "the access token could not be verified");
+      }
+      this.#outageUntil = Date.now() + this.#outageHoldMs;
+      this.#outageReason = refusal.message;
+      throw refusal;
     }
+    checkClaims(payload);
     const info = {
       clientId: String(payload.client_id ?? payload.azp ?? payload.sub),
       scopes: scopesOf(payload),
@@ -149,9 +219,10 @@ export class OAuthResourceServer {
   #keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     if (this.#keys) return Promise.resolve(this.#keys);
     this.#discovering ??= (async () => {
-      const url = this.#settings.jwksUrl ?? await discoverJwksUrl(this.#settings.issuer, this.#fetch);
+      const url = this.#settings.jwksUrl ??
+        await discoverJwksUrl(this.#settings.issuer, this.#fetch, this.#timeoutMs);
       this.#keys = createRemoteJWKSet(new URL(url), {
-        timeoutDuration: FETCH_TIMEOUT_MS,
+        timeoutDuration: this.#timeoutMs,
         cacheMaxAge: KEYS_MAX_AGE_MS,
         cooldownDuration: KEYS_COOLDOWN_MS,
         [customFetch]: this.#fetch,
@@ -221,7 +292,11 @@ export class OAuthResourceServer {
  * The issuer's `jwks_uri`, from its metadata: RFC 8414 first, then OpenID Connect discovery. The metadata
  * must name the same issuer (RFC 8414 §3.3), so a misconfigured or spoofed document is not trusted.
  */
-export async function discoverJwksUrl(issuer: string, fetchImpl: typeof fetch = fetch): Promise<string> {
+export async function discoverJwksUrl(
+  issuer: string,
+  fetchImpl: typeof fetch = fetch,
+  timeoutMs = FETCH_TIMEOUT_MS,
+): Promise<string> {
   const base = new URL(issuer);
   const path = base.pathname.replace(/\/+$/, "");
   const candidates = [
@@ -229,11 +304,14 @@ export async function discoverJwksUrl(issuer: string, fetchImpl: typeof fetch = 
     `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`,
   ];
   const problems: string[] = [];
+  // One deadline for both places: a request waiting for the keys waits this long at most.
+  const signal = AbortSignal.timeout(timeoutMs);
   for (const url of candidates) {
     try {
       const response = await fetchImpl(url, {
         headers: { accept: "application/json" },
-        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+        signal,
+        redirect: "error",
       });
       if (!response.ok) {
         await response.body?.cancel();
@@ -241,12 +319,13 @@ export async function discoverJwksUrl(issuer: string, fetchImpl: typeof fetch = 
         continue;
       }
       const metadata = await response.json() as { issuer?: unknown; jwks_uri?: unknown };
-      if (typeof metadata.issuer !== "string" || sameIssuer(metadata.issuer, issuer) === false) {
+      // RFC 8414 §3.3 and OpenID Connect Discovery §4.3: exactly the issuer asked for.
+      if (metadata.issuer !== issuer) {
         problems.push(`${url}: names another issuer`);
         continue;
       }
-      if (typeof metadata.jwks_uri !== "string" || !/^https?:\/\//.test(metadata.jwks_uri)) {
-        problems.push(`${url}: no jwks_uri`);
+      if (typeof metadata.jwks_uri !== "string" || !isSecureUrl(metadata.jwks_uri)) {
+        problems.push(`${url}: no https jwks_uri`);
         continue;
       }
       return metadata.jwks_uri;
@@ -257,8 +336,60 @@ export async function discoverJwksUrl(issuer: string, fetchImpl: typeof fetch = 
   throw new KeysUnavailable(`no usable authorization server metadata (${problems.join("; ")})`);
 }
 
-function sameIssuer(a: string, b: string): boolean {
-  return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+/** https, or http to a loopback host (a local authorization server): the rule of the settings too. */
+function isSecureUrl(value: string): boolean {
+  const url = URL.parse(value);
+  if (url === null || url.username + url.password !== "") return false;
+  return url.protocol === "https:" ||
+    (url.protocol === "http:" && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname));
+}
+
+/**
+ * Refuses, before any key is needed, what cannot be a signed access token of this issuer: not a JWS, an
+ * algorithm not accepted, an ID token (`typ` id_token, or a `nonce`, which only ID tokens carry), or another
+ * issuer. The signature check that follows still decides for everything else.
+ */
+function screenToken(token: string, issuer: string): void {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let claims: JWTPayload;
+  try {
+    header = decodeProtectedHeader(token);
+    claims = decodeJwt(token);
+  } catch {
+    throw new OAuthError(OAuthErrorCode.InvalidToken, "the access token is not a valid signed JWT");
+  }
+  if (typeof header.alg !== "string" || !ALGORITHMS.includes(header.alg)) {
+    throw new OAuthError(OAuthErrorCode.InvalidToken, "the access token is not a valid signed JWT");
+  }
+  if (
+    (header.typ !== undefined && !ACCESS_TOKEN_TYPES.has(String(header.typ).toLowerCase())) ||
+    claims.nonce !== undefined
+  ) {
+    throw new OAuthError(OAuthErrorCode.InvalidToken, "an ID token is not an access token");
+  }
+  if (claims.iss !== issuer) {
+    throw new OAuthError(OAuthErrorCode.InvalidToken, `the access token's "iss" claim is not accepted here`);
+  }
+}
+
+/** `sub` names the user in sessions and logs: a non-empty string of bounded length, nothing else. */
+function checkClaims(payload: JWTPayload): void {
+  const subject: unknown = payload.sub;
+  if (typeof subject !== "string" || subject === "" || subject.length > MAX_SUBJECT) {
+    throw new OAuthError(OAuthErrorCode.InvalidToken, `the access token's "sub" claim is not accepted here`);
+  }
+}
+
+/** `work`, or a `KeysUnavailable` once `ms` have passed (the work itself is bounded by its own timeouts). */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new KeysUnavailable(`the issuer's keys did not arrive within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 /** Scopes of a token: `scope` (RFC 9068, space-separated) and `scp` (Entra ID, Okta: a list or a string). */
@@ -298,7 +429,13 @@ function toTokenError(error: unknown): Error {
   ) {
     return new OAuthError(OAuthErrorCode.InvalidToken, "the access token is not a valid signed JWT");
   }
-  return new KeysUnavailable(error instanceof Error ? error.message : String(error));
+  if (error instanceof KeysUnavailable) return error;
+  // The key set's own failures: no answer in time, or not a key set.
+  if (error instanceof jose.JWKSTimeout || error instanceof jose.JWKSInvalid) {
+    return new KeysUnavailable(error.message);
+  }
+  // Anything else (a fetch that failed, checked by the caller, or a token jose chokes on) is told apart there.
+  return new KeysUnavailable(error instanceof Error ? error.message : String(error), { maybeToken: true });
 }
 
 function principalHash(issuer: string, subject: string): string {

@@ -27,15 +27,20 @@ const INITIALIZE = JSON.stringify({
 
 async function withOAuthServer(
   fn: (server: HttpServerProcess, issuer: TestIssuer) => Promise<void>,
+  env: Record<string, string> = {},
 ): Promise<void> {
   const hub = await startHub();
   const issuer = await startTestIssuer({ audience: RESOURCE });
-  const server = await startHttpServer(serverEnv(hub, {
+  const settings: Record<string, string> = serverEnv(hub, {
     MCP_OAUTH_ISSUER: issuer.issuer,
     MCP_PUBLIC_URL: RESOURCE,
     MCP_OAUTH_SCOPES: "xyte-mcp",
     MCP_HTTP_TOKEN: STATIC_TOKEN,
-  }));
+    ...env,
+  });
+  // An empty value in `env` leaves the variable out.
+  for (const [name, value] of Object.entries(settings)) if (value === "") delete settings[name];
+  const server = await startHttpServer(settings);
   try {
     await fn(server, issuer);
   } finally {
@@ -141,6 +146,11 @@ Deno.test("OAuth: clients find the issuer from the 401; SDK clients with an acce
     );
     assert.equal(viaStatic.status, 200);
     await viaStatic.body?.cancel();
+    const signedIn = await fetch(new URL("/metrics", base), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(signedIn.status, 401, "with static tokens configured, only they open /metrics");
+    await signedIn.body?.cancel();
     const metrics = await fetch(new URL("/metrics", base), {
       headers: { authorization: `Bearer ${STATIC_TOKEN}` },
     });
@@ -205,9 +215,33 @@ Deno.test("OAuth: while the issuer's keys are out of reach clients get 503 with 
     assert.equal(down.headers.get("retry-after"), "5");
     await down.body?.cancel();
     await waitFor(() => server.stderr().includes("cannot verify access tokens"), "a log line on the outage");
+    const refusedAgain = await post(server.url, token, INITIALIZE);
+    assert.equal(refusedAgain.status, 503, "answered at once during the pause");
+    await refusedAgain.body?.cancel();
     issuer.setDown(false);
-    const up = await post(server.url, token, INITIALIZE);
-    assert.equal(up.status, 200);
-    await up.body?.cancel();
+    // The issuer is asked again once the pause (5 s) is over.
+    let status = 0;
+    const deadline = Date.now() + 10_000;
+    while (status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const up = await post(server.url, token, INITIALIZE);
+      status = up.status;
+      await up.body?.cancel();
+    }
+    assert.equal(status, 200);
   });
+});
+
+Deno.test("OAuth: on a single-tenant server without static tokens each user has their own rate limit", async () => {
+  await withOAuthServer(async (server, issuer) => {
+    const alice = await issuer.mint({ scope: "xyte-mcp", sub: "alice" });
+    const bob = await issuer.mint({ scope: "xyte-mcp", sub: "bob" });
+    const statuses: number[] = [];
+    for (const token of [alice, alice, alice, bob]) {
+      const response = await post(server.url, token, INITIALIZE);
+      statuses.push(response.status);
+      await response.body?.cancel();
+    }
+    assert.deepEqual(statuses, [200, 200, 429, 200]);
+  }, { MCP_RATE_LIMIT_RPM: "1", MCP_RATE_LIMIT_BURST: "2", MCP_HTTP_TOKEN: "" });
 });

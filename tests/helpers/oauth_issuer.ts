@@ -11,15 +11,19 @@ export interface TestIssuer {
   jwksUrl: string;
   /** Requests for the key set so far. */
   jwksFetches(): number;
+  /** Requests for the metadata document so far (answered or not). */
+  metadataFetches(): number;
   /** Signs a token: `sub` user-1, the given audience, 5 minutes of life, unless `claims` say otherwise. */
   mint(
     claims?: JWTPayload & { aud?: string | string[] },
-    options?: { expiresIn?: string | number },
+    options?: { expiresIn?: string | number; kid?: string; typ?: string },
   ): Promise<string>;
   /** A token with valid claims signed by a key the issuer never published. */
   mintForged(claims?: JWTPayload): Promise<string>;
   /** Answer 503 on every route while true. */
   setDown(down: boolean): void;
+  /** Never answer (hold every request open) while true. */
+  setHanging(hanging: boolean): void;
   close(): Promise<void>;
 }
 
@@ -40,11 +44,18 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
   const stranger = await generateKeyPair("RS256");
   const jwk = { ...(await exportJWK(keys.publicKey)), kid: "test-key-1", alg: "RS256", use: "sig" };
   let fetches = 0;
+  let metadataFetches = 0;
   let down = false;
+  let hanging = false;
+  /** Requests held open while hanging; answered 503 when it stops. */
+  const held: ((response: Response) => void)[] = [];
+  const release = () => held.splice(0).forEach((answer) => answer(new Response("late", { status: 503 })));
   let issuer = "";
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
-    if (down) return new Response("unavailable", { status: 503 });
     const url = new URL(request.url);
+    if (url.pathname.includes("/.well-known/")) metadataFetches++;
+    if (hanging) return new Promise<Response>((resolve) => held.push(resolve));
+    if (down) return new Response("unavailable", { status: 503 });
     const metadata = {
       issuer: options.advertisedIssuer ?? issuer,
       authorization_endpoint: `${issuer}/authorize`,
@@ -69,9 +80,10 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     key: CryptoKey,
     claims: JWTPayload & { aud?: string | string[] },
     expiresIn: string | number,
+    header: { kid?: string; typ?: string } = {},
   ) =>
     new SignJWT({ sub: "user-1", aud: options.audience, iss: issuer, ...claims })
-      .setProtectedHeader({ alg: "RS256", kid: "test-key-1", typ: "at+jwt" })
+      .setProtectedHeader({ alg: "RS256", kid: header.kid ?? "test-key-1", typ: header.typ ?? "at+jwt" })
       .setIssuedAt()
       .setExpirationTime(claims.exp ?? expiresIn)
       .sign(key);
@@ -79,9 +91,19 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     issuer,
     jwksUrl: `${issuer}/jwks`,
     jwksFetches: () => fetches,
-    mint: (claims = {}, mintOptions = {}) => sign(keys.privateKey, claims, mintOptions.expiresIn ?? "5m"),
+    metadataFetches: () => metadataFetches,
+    mint: (claims = {}, mintOptions = {}) =>
+      sign(keys.privateKey, claims, mintOptions.expiresIn ?? "5m", mintOptions),
     mintForged: (claims = {}) => sign(stranger.privateKey, claims, "5m"),
     setDown: (value) => void (down = value),
-    close: () => server.shutdown(),
+    setHanging: (value) => {
+      hanging = value;
+      if (!value) release();
+    },
+    close: async () => {
+      hanging = false;
+      release();
+      await server.shutdown();
+    },
   };
 }

@@ -628,10 +628,10 @@ Deno.test("OAuth: mistakes name the variable: no public URL, settings without an
     await configError(["--transport", "http"], { ...base, MCP_OAUTH_ISSUER: "https://login.example.com" }),
     /MCP_OAUTH_ISSUER needs MCP_PUBLIC_URL/,
   );
-  for (const name of ["MCP_OAUTH_AUDIENCE", "MCP_OAUTH_SCOPES", "MCP_OAUTH_JWKS_URL"]) {
+  for (const name of ["MCP_PUBLIC_URL", "MCP_OAUTH_AUDIENCE", "MCP_OAUTH_SCOPES", "MCP_OAUTH_JWKS_URL"]) {
     const message = await configError(["--transport", "http"], {
       ...base,
-      [name]: name === "MCP_OAUTH_JWKS_URL" ? "https://login.example.com/jwks" : "x",
+      [name]: name.endsWith("_URL") ? "https://login.example.com/x" : "x",
     });
     assert.match(message, new RegExp(`^${name} is set but MCP_OAUTH_ISSUER is not`));
   }
@@ -646,7 +646,20 @@ Deno.test("OAuth: mistakes name the variable: no public URL, settings without an
     MCP_OAUTH_ISSUER: "https://login.example.com",
     MCP_PUBLIC_URL: "https://mcp.example.com/mcp?x=1",
   });
-  assertIncludesAll(query, ["MCP_PUBLIC_URL", "no query, fragment or user:pass@"]);
+  assertIncludesAll(query, ["MCP_PUBLIC_URL", "no query or fragment"]);
+  const plain = await configError(["--transport", "http"], {
+    ...base,
+    MCP_OAUTH_ISSUER: "https://login.example.com",
+    MCP_PUBLIC_URL: "http://mcp.example.com/mcp",
+  });
+  assertIncludesAll(plain, ["MCP_PUBLIC_URL", "must be https (http only for localhost)"]);
+  const credentials = await configError(["--transport", "http"], {
+    ...base,
+    MCP_OAUTH_ISSUER: "https://user:secret-pw@login.example.com",
+    MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
+  });
+  assertIncludesAll(credentials, ["MCP_OAUTH_ISSUER", "no user:pass@"]);
+  assert.ok(!credentials.includes("secret-pw"), "the password is not echoed");
   assertIncludesAll(await configError(["--transport", "http", "--host", "0.0.0.0"], base), [
     "MCP_OAUTH_ISSUER",
     "--allow-unauthenticated",

@@ -2,12 +2,21 @@ import assert from "node:assert/strict";
 import { SignJWT, UnsecuredJWT } from "jose";
 import type { OAuthSettings } from "../../src/config.ts";
 import { NO_TELEMETRY, type OAuthTokenOutcome } from "../../src/observability/telemetry.ts";
-import { discoverJwksUrl, OAuthResourceServer, scopesOf } from "../../src/transports/oauth.ts";
+import {
+  discoverJwksUrl,
+  type OAuthOptions,
+  OAuthResourceServer,
+  scopesOf,
+} from "../../src/transports/oauth.ts";
 import { startTestIssuer, type TestIssuer } from "../helpers/oauth_issuer.ts";
 
 const RESOURCE = "https://mcp.example.test/mcp";
 
-function resourceServer(issuer: TestIssuer, overrides: Partial<OAuthSettings> = {}) {
+function resourceServer(
+  issuer: TestIssuer,
+  overrides: Partial<OAuthSettings> = {},
+  options: OAuthOptions = {},
+) {
   const outcomes: OAuthTokenOutcome[] = [];
   const server = new OAuthResourceServer(
     {
@@ -19,6 +28,7 @@ function resourceServer(issuer: TestIssuer, overrides: Partial<OAuthSettings> = 
       ...overrides,
     },
     { ...NO_TELEMETRY, oauthToken: (outcome) => void outcomes.push(outcome) },
+    options,
   );
   return { server, outcomes };
 }
@@ -138,18 +148,79 @@ Deno.test("oauth: a token lacking a required scope gets 403 insufficient_scope; 
   assert.deepEqual(scopesOf({ scope: 42 }), []);
 });
 
-Deno.test("oauth: an issuer out of reach gives 503 with Retry-After (not 401), and tokens work once it is back", async () => {
+Deno.test("oauth: an issuer out of reach gives 503 with Retry-After (not 401), asked again only after a pause", async () => {
   await withIssuer(async (issuer) => {
-    const { server, outcomes } = resourceServer(issuer);
+    const { server, outcomes } = resourceServer(issuer, {}, { outageHoldMs: 300 });
     const token = await issuer.mint();
     issuer.setDown(true);
     const response = refusal(await server.verify(`Bearer ${token}`));
     assert.equal(response.status, 503);
     assert.equal(response.headers.get("retry-after"), "5");
     assert.equal(response.headers.get("www-authenticate"), null);
-    assert.deepEqual(outcomes, ["unavailable"]);
+    const asked = issuer.metadataFetches();
+    assert.ok(asked > 0);
+    for (let i = 0; i < 20; i++) {
+      assert.equal(refusal(await server.verify(`Bearer ${await issuer.mint({ jti: `t${i}` })}`)).status, 503);
+    }
+    assert.equal(issuer.metadataFetches(), asked, "no request reached the issuer during the pause");
+    assert.deepEqual(new Set(outcomes), new Set(["unavailable"]));
     issuer.setDown(false);
+    await new Promise((resolve) => setTimeout(resolve, 350));
     assert.ok("principal" in await server.verify(`Bearer ${token}`));
+  });
+});
+
+Deno.test("oauth: a hanging issuer costs a request the deadline, not more", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = resourceServer(issuer, {}, { timeoutMs: 300 });
+    issuer.setHanging(true);
+    const started = performance.now();
+    const response = refusal(await server.verify(`Bearer ${await issuer.mint()}`));
+    const waited = performance.now() - started;
+    assert.equal(response.status, 503);
+    assert.ok(waited >= 250 && waited < 1500, `waited ${waited} ms`);
+  });
+});
+
+Deno.test("oauth: what is not a signed token of this issuer is refused without asking the issuer", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = resourceServer(issuer);
+    issuer.setDown(true);
+    const garbage = [
+      "x",
+      "a.b.c",
+      await issuer.mint({ iss: "https://evil.example.test" }),
+      await issuer.mint({}, { typ: "id_token+jwt" }),
+    ];
+    for (const token of garbage) {
+      assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 401, token);
+    }
+    assert.equal(issuer.metadataFetches() + issuer.jwksFetches(), 0);
+  });
+});
+
+Deno.test("oauth: ID tokens and odd subjects are refused; invented key ids do not make the server refetch keys", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = resourceServer(issuer);
+    assert.ok("principal" in await server.verify(`Bearer ${await issuer.mint({}, { typ: "JWT" })}`));
+    const refused = [
+      ["nonce (an ID token)", await issuer.mint({ nonce: "n-0S6_WzA2Mj" })],
+      ["typ id_token+jwt", await issuer.mint({}, { typ: "id_token+jwt" })],
+      ["numeric sub", await issuer.mint({ sub: 123 as unknown as string })],
+      ["object sub", await issuer.mint({ sub: { id: "bob" } as unknown as string })],
+      ["empty sub", await issuer.mint({ sub: "" })],
+      ["very long sub", await issuer.mint({ sub: "u".repeat(300) })],
+    ];
+    for (const [label, token] of refused) {
+      const response = refusal(await server.verify(`Bearer ${token}`));
+      assert.equal(response.status, 401, label);
+    }
+    const fetched = issuer.jwksFetches();
+    for (let i = 0; i < 30; i++) {
+      const token = await issuer.mint({}, { kid: crypto.randomUUID() });
+      assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 401);
+    }
+    assert.equal(issuer.jwksFetches(), fetched, "unknown key ids within the cooldown fetch nothing");
   });
 });
 
@@ -210,5 +281,40 @@ Deno.test("oauth: a remembered token is still refused once it expires", async ()
     const response = refusal(await server.verify(`Bearer ${token}`));
     assert.equal(response.status, 401);
     assert.deepEqual(outcomes, ["valid", "valid", "expired"]);
+  });
+});
+
+Deno.test("oauth: discovery wants exactly the issuer, an https key set, and no redirects", async () => {
+  const seen: RequestInit[] = [];
+  const metadata = (body: object) => (_: RequestInfo | URL, init?: RequestInit) => {
+    seen.push(init ?? {});
+    return Promise.resolve(Response.json(body));
+  };
+  const issuer = "https://idp.example.test/tenant";
+  assert.equal(
+    await discoverJwksUrl(issuer, metadata({ issuer, jwks_uri: "https://idp.example.test/keys" })),
+    "https://idp.example.test/keys",
+  );
+  assert.ok(seen.every((init) => init.redirect === "error"));
+  await assert.rejects(
+    discoverJwksUrl(issuer, metadata({ issuer, jwks_uri: "http://on-path.example.test/keys" })),
+    /no https jwks_uri/,
+  );
+  await assert.rejects(
+    discoverJwksUrl(issuer, metadata({ issuer: `${issuer}/`, jwks_uri: "https://idp.example.test/keys" })),
+    /names another issuer/,
+  );
+});
+
+Deno.test("oauth: quotes in a challenge's description are escaped", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = resourceServer(issuer);
+    const response = refusal(
+      await server.verify(`Bearer ${await issuer.mint({ aud: "https://other.test/mcp" })}`),
+    );
+    assert.match(
+      response.headers.get("www-authenticate")!,
+      /error_description="the access token's \\"aud\\" claim/,
+    );
   });
 });
