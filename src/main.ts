@@ -76,6 +76,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         telemetry: app.telemetry,
         ...(app.metrics ? { metrics: app.metrics } : {}),
         readiness: app.readiness,
+        ...(config.http.oauth
+          ? {
+            oauth: new (await import("./transports/oauth.ts")).OAuthResourceServer(
+              config.http.oauth,
+              app.telemetry,
+            ),
+          }
+          : {}),
       });
       if (config.demo) writeOut(demoBanner(http.url));
       const reason = await stopSignal;

@@ -55,7 +55,7 @@ import { LegacySseEndpoint } from "./legacy_sse.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { isSeat, type Seat, SessionSeats } from "./session_seats.ts";
 import { TenantKeyCheck } from "./key_check.ts";
-import { OAuthResourceServer } from "./oauth.ts";
+import type { OAuthResourceServer } from "./oauth.ts";
 import { LegacySessions } from "./sessions.ts";
 
 export interface HttpOptions {
@@ -71,6 +71,11 @@ export interface HttpOptions {
   readiness: () => Promise<Readiness>;
   /** How long a request body may take to arrive (default `BODY_TIMEOUT_MS`). */
   bodyTimeoutMs?: number;
+  /**
+   * With `settings.oauth`: its resource server (built by the caller, so that a server without OAuth never
+   * loads the JWT library: about 3 MB of resident memory).
+   */
+  oauth?: OAuthResourceServer;
 }
 
 /**
@@ -156,7 +161,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       onCheck: (outcome) => options.telemetry.keyCheck(outcome),
     })
     : undefined;
-  const oauth = settings.oauth ? new OAuthResourceServer(settings.oauth, options.telemetry) : undefined;
+  const oauth = options.oauth;
+  if (settings.oauth && !oauth) throw new Error("HttpOptions.oauth is required with settings.oauth");
   /** Who sent a request, once authenticated: a token's id, or an OAuth user's (see `authenticate`). */
   const principals = new WeakMap<Request, string>();
   /** The OAuth subject (`sub`) of a request authenticated with an access token. */
