@@ -45,7 +45,7 @@ const OUTAGE_HOLD_MS = 5000;
 /** Longest `sub` accepted (it names the user in logs and sessions). */
 const MAX_SUBJECT = 256;
 /** `typ` header values of access tokens (RFC 9068 `at+jwt`, or the generic ones); absent is accepted too. */
-const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt", "application/at+jwt"]);
+const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt"]);
 /** How long fetched keys are used before they are fetched again; a token with an unknown key id asks sooner. */
 const KEYS_MAX_AGE_MS = 10 * 60_000;
 /** Shortest time between two fetches of the keys caused by unknown key ids (invented ones included). */
@@ -85,6 +85,7 @@ export class OAuthResourceServer {
   readonly #settings: OAuthSettings;
   readonly #telemetry: Telemetry;
   readonly #fetch: typeof fetch;
+  readonly #keysFetch: typeof fetch;
   readonly #timeoutMs: number;
   readonly #outageHoldMs: number;
   /** Until when tokens needing the issuer's keys get 503 at once, after a failure to fetch them. */
@@ -104,13 +105,23 @@ export class OAuthResourceServer {
   constructor(settings: OAuthSettings, telemetry: Telemetry, options: OAuthOptions = {}) {
     this.#settings = settings;
     this.#telemetry = telemetry;
-    const fetchImpl = options.fetch ?? fetch;
-    // Counts failed fetches of the issuer's metadata and keys, to tell an outage from a token's fault.
-    this.#fetch = async (input, init) => {
+    this.#fetch = options.fetch ?? fetch;
+    // The key set's fetch counts its failures (no answer, not 200, not JSON), to tell an outage of the issuer
+    // from a token's fault when jose reports something it does not name.
+    this.#keysFetch = async (input, init) => {
       try {
-        const response = await fetchImpl(input, init);
-        if (!response.ok) this.#fetchFailures++;
-        return response;
+        const response = await this.#fetch(input, init);
+        if (response.status !== 200) {
+          this.#fetchFailures++;
+          return response;
+        }
+        const text = await response.text();
+        try {
+          JSON.parse(text);
+        } catch {
+          this.#fetchFailures++;
+        }
+        return new Response(text, { status: response.status, headers: response.headers });
       } catch (error) {
         this.#fetchFailures++;
         throw error;
@@ -175,18 +186,20 @@ export class OAuthResourceServer {
     let payload: JWTPayload;
     const failuresBefore = this.#fetchFailures;
     try {
-      // The keys (metadata, key set) and the check, bounded together: a request never waits longer.
-      ({ payload } = await withDeadline(
-        this.#keySet().then((keys) =>
-          jwtVerify(token, keys, {
-            issuer: this.#settings.issuer,
-            audience: this.#settings.audience,
-            algorithms: ALGORITHMS,
-            clockTolerance: CLOCK_TOLERANCE_S,
-            requiredClaims: ["exp", "sub"],
-          })
-        ),
-        this.#timeoutMs,
+      // Waiting for the issuer (metadata, key set) is bounded as a whole, so a request never waits longer;
+      // the signature check itself is not timed: a busy server is no outage of the issuer.
+      const until = Date.now() + this.#timeoutMs;
+      const keys = await withDeadline(this.#keySet(), until);
+      ({ payload } = await jwtVerify(
+        token,
+        (header, jws) => withDeadline(Promise.resolve(keys(header, jws)), until),
+        {
+          issuer: this.#settings.issuer,
+          audience: this.#settings.audience,
+          algorithms: ALGORITHMS,
+          clockTolerance: CLOCK_TOLERANCE_S,
+          requiredClaims: ["exp", "sub"],
+        },
       ));
     } catch (error) {
       const refusal = toTokenError(error);
@@ -225,7 +238,7 @@ export class OAuthResourceServer {
         timeoutDuration: this.#timeoutMs,
         cacheMaxAge: KEYS_MAX_AGE_MS,
         cooldownDuration: KEYS_COOLDOWN_MS,
-        [customFetch]: this.#fetch,
+        [customFetch]: this.#keysFetch,
       });
       return this.#keys;
     })().finally(() => this.#discovering = undefined);
@@ -346,8 +359,9 @@ function isSecureUrl(value: string): boolean {
 
 /**
  * Refuses, before any key is needed, what cannot be a signed access token of this issuer: not a JWS, an
- * algorithm not accepted, an ID token (`typ` id_token, or a `nonce`, which only ID tokens carry), or another
- * issuer. The signature check that follows still decides for everything else.
+ * algorithm not accepted, an ID token (a `typ` header other than JWT or at+jwt, or Keycloak's `typ: "ID"`
+ * claim; a `nonce` is no sign, as Keycloak puts it in access tokens too), or another issuer. The signature
+ * check that follows still decides for everything else.
  */
 function screenToken(token: string, issuer: string): void {
   let header: ReturnType<typeof decodeProtectedHeader>;
@@ -361,14 +375,22 @@ function screenToken(token: string, issuer: string): void {
   if (typeof header.alg !== "string" || !ALGORITHMS.includes(header.alg)) {
     throw new OAuthError(OAuthErrorCode.InvalidToken, "the access token is not a valid signed JWT");
   }
-  if (
-    (header.typ !== undefined && !ACCESS_TOKEN_TYPES.has(String(header.typ).toLowerCase())) ||
-    claims.nonce !== undefined
-  ) {
+  const typ = header.typ === undefined
+    ? undefined
+    : String(header.typ).toLowerCase().replace(/^application\//, "");
+  if ((typ !== undefined && !ACCESS_TOKEN_TYPES.has(typ)) || claims.typ === "ID") {
     throw new OAuthError(OAuthErrorCode.InvalidToken, "an ID token is not an access token");
   }
   if (claims.iss !== issuer) {
-    throw new OAuthError(OAuthErrorCode.InvalidToken, `the access token's "iss" claim is not accepted here`);
+    // The usual mistake: MCP_OAUTH_ISSUER without the trailing slash the issuer puts in `iss` (or with one).
+    const slash = typeof claims.iss === "string" &&
+      claims.iss.replace(/\/+$/, "") === issuer.replace(/\/+$/, "");
+    throw new OAuthError(
+      OAuthErrorCode.InvalidToken,
+      `the access token's "iss" claim is not accepted here${
+        slash ? " (it differs from MCP_OAUTH_ISSUER by a trailing slash)" : ""
+      }`,
+    );
   }
 }
 
@@ -380,13 +402,13 @@ function checkClaims(payload: JWTPayload): void {
   }
 }
 
-/** `work`, or a `KeysUnavailable` once `ms` have passed (the work itself is bounded by its own timeouts). */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+/** `work`, or a `KeysUnavailable` at `until` (the work itself is bounded by its own timeouts). */
+function withDeadline<T>(work: Promise<T>, until: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new KeysUnavailable(`the issuer's keys did not arrive within ${ms} ms`)),
-      ms,
+      () => reject(new KeysUnavailable("the issuer's metadata or keys did not arrive in time")),
+      Math.max(0, until - Date.now()),
     );
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));

@@ -21,9 +21,11 @@ export interface TestIssuer {
   /** A token with valid claims signed by a key the issuer never published. */
   mintForged(claims?: JWTPayload): Promise<string>;
   /** Answer 503 on every route while true. */
-  setDown(down: boolean): void;
-  /** Never answer (hold every request open) while true. */
-  setHanging(hanging: boolean): void;
+  setDown(down: boolean | "keys"): void;
+  /** Never answer (hold every request open) while true; "keys": only requests for the key set. */
+  setHanging(hanging: boolean | "keys"): void;
+  /** Answer the key set with 200 and an HTML page while true. */
+  setGarbledKeys(garbled: boolean): void;
   close(): Promise<void>;
 }
 
@@ -45,8 +47,9 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
   const jwk = { ...(await exportJWK(keys.publicKey)), kid: "test-key-1", alg: "RS256", use: "sig" };
   let fetches = 0;
   let metadataFetches = 0;
-  let down = false;
-  let hanging = false;
+  let down: boolean | "keys" = false;
+  let hanging: boolean | "keys" = false;
+  let garbled = false;
   /** Requests held open while hanging; answered 503 when it stops. */
   const held: ((response: Response) => void)[] = [];
   const release = () => held.splice(0).forEach((answer) => answer(new Response("late", { status: 503 })));
@@ -54,8 +57,14 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
     const url = new URL(request.url);
     if (url.pathname.includes("/.well-known/")) metadataFetches++;
-    if (hanging) return new Promise<Response>((resolve) => held.push(resolve));
-    if (down) return new Response("unavailable", { status: 503 });
+    const keys = url.pathname === `${path}/jwks`;
+    if (hanging === true || (hanging === "keys" && keys)) {
+      return new Promise<Response>((resolve) => held.push(resolve));
+    }
+    if (down === true || (down === "keys" && keys)) return new Response("unavailable", { status: 503 });
+    if (garbled && keys) {
+      return new Response("<html>maintenance</html>", { headers: { "content-type": "text/html" } });
+    }
     const metadata = {
       issuer: options.advertisedIssuer ?? issuer,
       authorization_endpoint: `${issuer}/authorize`,
@@ -96,6 +105,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
       sign(keys.privateKey, claims, mintOptions.expiresIn ?? "5m", mintOptions),
     mintForged: (claims = {}) => sign(stranger.privateKey, claims, "5m"),
     setDown: (value) => void (down = value),
+    setGarbledKeys: (value) => void (garbled = value),
     setHanging: (value) => {
       hanging = value;
       if (!value) release();

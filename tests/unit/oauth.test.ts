@@ -164,6 +164,8 @@ Deno.test("oauth: an issuer out of reach gives 503 with Retry-After (not 401), a
     }
     assert.equal(issuer.metadataFetches(), asked, "no request reached the issuer during the pause");
     assert.deepEqual(new Set(outcomes), new Set(["unavailable"]));
+    // What is refused without the keys is still refused as such.
+    assert.equal(refusal(await server.verify("Bearer not-a-jwt")).status, 401);
     issuer.setDown(false);
     await new Promise((resolve) => setTimeout(resolve, 350));
     assert.ok("principal" in await server.verify(`Bearer ${token}`));
@@ -203,8 +205,13 @@ Deno.test("oauth: ID tokens and odd subjects are refused; invented key ids do no
   await withIssuer(async (issuer) => {
     const { server } = resourceServer(issuer);
     assert.ok("principal" in await server.verify(`Bearer ${await issuer.mint({}, { typ: "JWT" })}`));
+    assert.ok(
+      "principal" in await server.verify(`Bearer ${await issuer.mint({}, { typ: "application/jwt" })}`),
+    );
+    // Keycloak copies the sign-in's nonce into access tokens: no reason to refuse one.
+    assert.ok("principal" in await server.verify(`Bearer ${await issuer.mint({ nonce: "n-0S6_WzA2Mj" })}`));
     const refused = [
-      ["nonce (an ID token)", await issuer.mint({ nonce: "n-0S6_WzA2Mj" })],
+      ["Keycloak's ID token claim", await issuer.mint({ typ: "ID" })],
       ["typ id_token+jwt", await issuer.mint({}, { typ: "id_token+jwt" })],
       ["numeric sub", await issuer.mint({ sub: 123 as unknown as string })],
       ["object sub", await issuer.mint({ sub: { id: "bob" } as unknown as string })],
@@ -315,6 +322,51 @@ Deno.test("oauth: quotes in a challenge's description are escaped", async () => 
     assert.match(
       response.headers.get("www-authenticate")!,
       /error_description="the access token's \\"aud\\" claim/,
+    );
+  });
+});
+
+Deno.test("oauth: a key set that hangs after the metadata answered costs one deadline, then a pause", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer, {}, { timeoutMs: 300 });
+    issuer.setHanging("keys");
+    const started = performance.now();
+    assert.equal(refusal(await server.verify(`Bearer ${await issuer.mint()}`)).status, 503);
+    const waited = performance.now() - started;
+    assert.ok(waited >= 250 && waited < 1500, `waited ${waited} ms`);
+    const again = performance.now();
+    assert.equal(refusal(await server.verify(`Bearer ${await issuer.mint({ jti: "2" })}`)).status, 503);
+    assert.ok(performance.now() - again < 200, "answered at once during the pause");
+    assert.deepEqual(outcomes, ["unavailable", "unavailable"]);
+  });
+});
+
+Deno.test("oauth: a key set that is down or garbled is the issuer's outage (503), not every user's token (401)", async () => {
+  await withIssuer(async (issuer) => {
+    // Configured key set: no metadata involved.
+    const { server } = resourceServer(issuer, { jwksUrl: issuer.jwksUrl });
+    issuer.setDown("keys");
+    assert.equal(refusal(await server.verify(`Bearer ${await issuer.mint()}`)).status, 503);
+    assert.equal(issuer.metadataFetches(), 0);
+  });
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer);
+    issuer.setGarbledKeys(true);
+    assert.equal(refusal(await server.verify(`Bearer ${await issuer.mint()}`)).status, 503);
+    assert.deepEqual(outcomes, ["unavailable"]);
+  });
+});
+
+Deno.test("oauth: an issuer differing by a trailing slash is named in the refusal", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = resourceServer(issuer);
+    const response = refusal(
+      await server.verify(`Bearer ${await issuer.mint({ iss: `${issuer.issuer}/` })}`),
+    );
+    assert.equal(response.status, 401);
+    assert.match(
+      response.headers.get("www-authenticate")!,
+      /differs from MCP_OAUTH_ISSUER by a trailing slash/,
     );
   });
 });
