@@ -108,27 +108,30 @@ function openSession(url: string, stateless: boolean): Promise<Record<string, st
   return openRawSession(url, "bench");
 }
 
+/** One `tools/call get_device` over plain fetch; throws unless the answer is a tool result. */
+async function mcpCall(url: string, headers: Record<string, string>, i: number): Promise<void> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: i + 1,
+      method: "tools/call",
+      params: { name: "get_device", arguments: { device_id: deviceIds[i % deviceIds.length] } },
+    }),
+  });
+  const text = await response.text();
+  const json = text.startsWith("{")
+    ? text
+    : text.slice(text.indexOf("data: ") + 6, text.indexOf("\n", text.indexOf("data: ")));
+  if (JSON.parse(json).result?.isError !== undefined) throw new Error(json);
+}
+
 async function mcpCell(url: string, pid: number, workers: number, stateless: boolean): Promise<Cell> {
   const sessions = await Promise.all(
     Array.from({ length: Math.min(workers, 16) }, () => openSession(url, stateless)),
   );
-  return await drive(workers, async (i) => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: sessions[i % sessions.length]!,
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: i + 1,
-        method: "tools/call",
-        params: { name: "get_device", arguments: { device_id: deviceIds[i % deviceIds.length] } },
-      }),
-    });
-    const text = await response.text();
-    const json = text.startsWith("{")
-      ? text
-      : text.slice(text.indexOf("data: ") + 6, text.indexOf("\n", text.indexOf("data: ")));
-    if (JSON.parse(json).result?.isError !== undefined) throw new Error(json);
-  }, pid);
+  return await drive(workers, (i) => mcpCall(url, sessions[i % sessions.length]!, i), pid);
 }
 
 const rows: Record<string, Record<string, string | number>> = {};
@@ -210,6 +213,50 @@ for (const workers of CONCURRENCY) {
 if (Object.keys(budgetRows).length > 0) {
   // deno-lint-ignore no-console
   console.table(budgetRows);
+}
+
+// Added latency at c=1 with every kind of call measured in the same moments: one direct fetch, one stateful
+// and one stateless call per round (in turn first), so that a slow spell of this shared machine, which can
+// last seconds, weighs on all of them alike. The rows above measure each server in its own 3 s window, next
+// to a direct fetch of the 3 s before it.
+if (CONCURRENCY.length > 0) {
+  const statefulServer = await startHttpServer(env);
+  const statelessServer = await startHttpServer(env, ["--stateless"]);
+  try {
+    const session = await openSession(statefulServer.url, false);
+    const plain = await openSession(statelessServer.url, true);
+    const kinds: [string, (i: number) => Promise<void>][] = [
+      ["direct fetch", direct],
+      ["stateful", (i) => mcpCall(statefulServer.url, session, i)],
+      ["stateless", (i) => mcpCall(statelessServer.url, plain, i)],
+    ];
+    for (let i = 0; i < 300; i++) for (const [, call] of kinds) await call(i); // warm-up
+    const latencies = new Map<string, number[]>(kinds.map(([name]) => [name, []]));
+    const deadline = performance.now() + 3 * SECONDS * 1000;
+    for (let round = 0; performance.now() < deadline; round++) {
+      for (let k = 0; k < kinds.length; k++) {
+        const [name, call] = kinds[(round + k) % kinds.length]!;
+        const started = performance.now();
+        await call(round);
+        latencies.get(name)!.push(performance.now() - started);
+      }
+    }
+    const p50 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const directP50 = p50(latencies.get("direct fetch")!);
+    const interleaved: Record<string, Record<string, string | number>> = {};
+    for (const [name, values] of latencies) {
+      interleaved[`${name} c=1, interleaved`] = {
+        calls: values.length,
+        "p50 ms": p50(values).toFixed(2),
+        ...(name === "direct fetch" ? {} : { "added p50 ms": (p50(values) - directP50).toFixed(2) }),
+      };
+    }
+    // deno-lint-ignore no-console
+    console.table(interleaved);
+  } finally {
+    await statefulServer.stop();
+    await statelessServer.stop();
+  }
 }
 
 // Memory with 1,000 idle sessions (2025-era clients that initialized and went quiet): single-tenant, and
