@@ -11,9 +11,10 @@
 # system). There is no HEALTHCHECK (distroless has no shell or curl): orchestrators probe GET /healthz
 # (liveness) and GET /readyz (readiness) on port 8080.
 #
-# Network permissions are baked into the binary (docs/running.md): the Xyte hosts, 0.0.0.0:8080 and, for
+# Network permissions are baked into the binary (docs/running.md): the Xyte hosts, 0.0.0.0:8080, for
 # deployments that share state through Redis, REDIS (host:port exactly as REDIS_URL names it; empty for
-# none). Override with --build-arg XYTE_HUB=… XYTE_ENTRY=… REDIS=….
+# none), and for OAuth sign-in, OAUTH (the MCP_OAUTH_ISSUER URL; empty, the default, for none). Override with
+# --build-arg XYTE_HUB=… XYTE_ENTRY=… REDIS=… OAUTH=….
 
 FROM --platform=$BUILDPLATFORM denoland/deno:2.9.6 AS build
 WORKDIR /app
@@ -27,6 +28,7 @@ ARG TARGETARCH
 ARG XYTE_HUB=https://hub.xyte.io
 ARG XYTE_ENTRY=https://entry.xyte.io
 ARG REDIS=xyte-mcp-redis:6379
+ARG OAUTH=
 RUN case "$TARGETARCH" in \
       amd64) target=x86_64-unknown-linux-gnu ;; \
       arm64) target=aarch64-unknown-linux-gnu ;; \
@@ -34,6 +36,7 @@ RUN case "$TARGETARCH" in \
     esac \
   && deno run --allow-all scripts/compile.ts --target "$target" --out dist \
     --hub "$XYTE_HUB" --entry "$XYTE_ENTRY" --bind 0.0.0.0:8080 ${REDIS:+--redis "$REDIS"} \
+    ${OAUTH:+--oauth "$OAUTH"} \
   && mv "dist/xyte-mcp-$target" dist/xyte-mcp
 
 FROM gcr.io/distroless/cc-debian12:nonroot

@@ -52,6 +52,8 @@ Deno.test("Dockerfile: dependencies are cached from the lockfile before the sour
   assert.equal(args.get("XYTE_HUB"), "https://hub.xyte.io");
   assert.equal(args.get("XYTE_ENTRY"), "https://entry.xyte.io");
   assert.equal(args.get("REDIS"), "xyte-mcp-redis:6379", "the Redis host of deploy/redis.yaml");
+  assert.equal(args.get("OAUTH"), "", "no OAuth issuer unless the build names one");
+  assert.match(compile.value, /\$\{OAUTH:\+--oauth "\$OAUTH"\}/);
 });
 
 Deno.test("Dockerfile: the runtime runs the binary as a non-root user, serving HTTP on 0.0.0.0:8080", () => {
