@@ -3,12 +3,19 @@
  * MCP_OAUTH_ISSUER, a stand-in authorization server minting tokens, and real clients (the v2 SDK, raw fetch).
  */
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { startTestIssuer, type TestIssuer } from "../helpers/oauth_issuer.ts";
+import {
+  Client,
+  ClientCredentialsProvider,
+  StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/client";
+import { freePort } from "../helpers/free_port.ts";
+import { startTestIssuer, TEST_CLIENT, type TestIssuer } from "../helpers/oauth_issuer.ts";
 import {
   type HttpServerProcess,
   JSON_RPC_HEADERS,
+  RUN_ARGS,
   serverEnv,
+  spawnHttpServer,
   startHttpServer,
   startHub,
   waitFor,
@@ -244,4 +251,43 @@ Deno.test("OAuth: on a single-tenant server without static tokens each user has 
     }
     assert.deepEqual(statuses, [200, 200, 429, 200]);
   }, { MCP_RATE_LIMIT_RPM: "1", MCP_RATE_LIMIT_BURST: "2", MCP_HTTP_TOKEN: "" });
+});
+
+Deno.test("OAuth: the SDK's own OAuth client finds the issuer from the 401, gets a token for this server and calls a tool", async () => {
+  const hub = await startHub();
+  const port = freePort();
+  const resource = `http://127.0.0.1:${port}/mcp`;
+  const issuer = await startTestIssuer({ audience: resource });
+  const server = await spawnHttpServer(
+    [...RUN_ARGS, "--transport", "http", "--port", String(port)],
+    serverEnv(hub, {
+      MCP_OAUTH_ISSUER: issuer.issuer,
+      MCP_PUBLIC_URL: resource,
+      MCP_OAUTH_SCOPES: "xyte-mcp",
+    }),
+  );
+  try {
+    // Machine-to-machine sign-in (client_credentials): discovery, the token request with the RFC 8707
+    // resource, and the retry are the SDK's, as an interactive host's would be up to the sign-in page.
+    const authProvider = new ClientCredentialsProvider({
+      clientId: TEST_CLIENT.id,
+      clientSecret: TEST_CLIENT.secret,
+      scope: "xyte-mcp",
+      expectedIssuer: issuer.issuer,
+    });
+    const client = new Client({ name: "e2e-oauth-machine", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider }));
+    const result = await client.callTool({ name: "list_devices", arguments: { per_page: 1 } });
+    assert.notEqual(result.isError, true, JSON.stringify(result));
+    assert.ok(authProvider.tokens()?.access_token, "the SDK holds the token it got");
+    await client.close();
+    await waitFor(
+      () => server.stderr().includes(`"user":"${TEST_CLIENT.id}"`),
+      "the call logged with its user",
+    );
+  } finally {
+    await server.stop();
+    await issuer.close();
+    await hub.close();
+  }
 });

@@ -1,9 +1,13 @@
 /**
  * A stand-in OAuth authorization server for tests: it publishes metadata and signing keys on loopback and
- * mints access tokens (JWTs) with whatever claims a test needs. It signs nothing on request; there is no
- * sign-in flow, only what a resource server reads.
+ * mints access tokens (JWTs) with whatever claims a test needs. Its one grant is `client_credentials` for
+ * `TEST_CLIENT` (client_secret_basic), so that an SDK client can run discovery and get a token by itself;
+ * there is no sign-in page.
  */
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+
+/** The one client the stand-in issuer knows, for the `client_credentials` grant. */
+export const TEST_CLIENT = { id: "e2e-machine-client", secret: "e2e-machine-secret-0123456789" };
 
 export interface TestIssuer {
   /** The issuer identifier (its `iss`), e.g. http://127.0.0.1:1234/realms/test. */
@@ -72,7 +76,10 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
       jwks_uri: `${issuer}/jwks`,
       response_types_supported: ["code"],
       code_challenge_methods_supported: ["S256"],
+      grant_types_supported: ["authorization_code", "client_credentials"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic"],
     };
+    if (url.pathname === `${path}/token` && request.method === "POST") return issueToken(request);
     const oauthPath = `/.well-known/oauth-authorization-server${path}`;
     const oidcPath = `${path}/.well-known/openid-configuration`;
     if (url.pathname === (options.discovery === "oidc" ? oidcPath : oauthPath)) {
@@ -85,6 +92,29 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     return new Response("not found", { status: 404 });
   });
   issuer = `http://127.0.0.1:${server.addr.port}${path}`;
+  /** client_credentials: a token for the requested `resource` (RFC 8707) and scope, its subject the client. */
+  const issueToken = async (request: Request): Promise<Response> => {
+    const form = new URLSearchParams(await request.text());
+    const basic = `Basic ${btoa(`${TEST_CLIENT.id}:${TEST_CLIENT.secret}`)}`;
+    if (request.headers.get("authorization") !== basic) {
+      return Response.json({ error: "invalid_client" }, { status: 401 });
+    }
+    if (form.get("grant_type") !== "client_credentials") {
+      return Response.json({ error: "unsupported_grant_type" }, { status: 400 });
+    }
+    const claims = {
+      sub: TEST_CLIENT.id,
+      client_id: TEST_CLIENT.id,
+      ...(form.get("resource") ? { aud: form.get("resource")! } : {}),
+      ...(form.get("scope") ? { scope: form.get("scope")! } : {}),
+    };
+    return Response.json({
+      access_token: await sign(keys.privateKey, claims, "5m"),
+      token_type: "Bearer",
+      expires_in: 300,
+      ...(claims.scope ? { scope: claims.scope } : {}),
+    });
+  };
   const sign = (
     key: CryptoKey,
     claims: JWTPayload & { aud?: string | string[] },
