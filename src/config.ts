@@ -198,7 +198,7 @@ const flag = z.stringbool();
 /** An https URL, or http on a loopback host (a local authorization server, tests); never user:pass@. */
 const secureUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
   const url = URL.parse(u);
-  return url !== null && (url.protocol === "https:" || isLoopbackAddress(url.hostname));
+  return url !== null && isHttpsOrLoopback(url);
 }, { message: "must be https (http only for localhost)" }).refine((u) => {
   const url = URL.parse(u);
   return url !== null && url.username + url.password === "";
@@ -798,6 +798,11 @@ function oauthSettings(values: ReadonlyMap<SettingId, unknown>): OAuthSettings |
     jwksUrl: values.get("oauthJwksUrl") as string | undefined,
     requiredScopes: (values.get("oauthScopes") as string[] | undefined) ?? [],
   };
+}
+
+/** https, or http to a loopback host: where OAuth metadata, keys and this server's public URL may be. */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackAddress(url.hostname));
 }
 
 /** Whether a bind address only accepts connections from this machine. */

@@ -27,7 +27,7 @@ import {
   jwtVerify,
 } from "jose";
 import { LRUCache } from "lru-cache";
-import type { OAuthSettings } from "../config.ts";
+import { isHttpsOrLoopback, type OAuthSettings } from "../config.ts";
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import { ThrottledLog } from "../observability/throttled_log.ts";
@@ -349,12 +349,10 @@ export async function discoverJwksUrl(
   throw new KeysUnavailable(`no usable authorization server metadata (${problems.join("; ")})`);
 }
 
-/** https, or http to a loopback host (a local authorization server): the rule of the settings too. */
+/** https (or http to a loopback host) and no user:pass@: the rule of MCP_OAUTH_JWKS_URL too. */
 function isSecureUrl(value: string): boolean {
   const url = URL.parse(value);
-  if (url === null || url.username + url.password !== "") return false;
-  return url.protocol === "https:" ||
-    (url.protocol === "http:" && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname));
+  return url !== null && url.username + url.password === "" && isHttpsOrLoopback(url);
 }
 
 /**
