@@ -163,10 +163,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     : undefined;
   const oauth = options.oauth;
   if (settings.oauth && !oauth) throw new Error("HttpOptions.oauth is required with settings.oauth");
-  /** Who sent a request, once authenticated: a token's id, or an OAuth user's (see `authenticate`). */
-  const principals = new WeakMap<Request, string>();
-  /** The OAuth subject (`sub`) of a request authenticated with an access token. */
-  const users = new WeakMap<Request, string>();
+  /**
+   * Who sent a request, once authenticated (see `authenticate`): `principal` is a token's id or an OAuth
+   * user's; `user`, with an access token, its subject (`sub`) for logs.
+   */
+  const callers = new WeakMap<Request, { principal: string; user?: string }>();
   /** Whether clients of one tenant can be told apart: by one of several tokens, or by OAuth user. */
   const severalClients = settings.tokens.length > 1 || oauth !== undefined;
   const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
@@ -420,7 +421,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     const refused = await authenticate(request);
     if (refused) return refused;
     // An OAuth user is named on every line logged for the request (tool calls included), for audit.
-    const user = users.get(request);
+    const user = callers.get(request)?.user;
     return user === undefined
       ? await admitAuthenticated(c, next)
       : await withRequestContext({ user }, () => admitAuthenticated(c, next));
@@ -497,14 +498,13 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     const header = request.headers.get("authorization");
     const token = bearerToken(header);
     if (token !== undefined && settings.tokens.length > 0 && tokenMatches(token, settings.tokens)) {
-      principals.set(request, tokenId(token));
+      callers.set(request, { principal: tokenId(token) });
       return undefined;
     }
     if (oauth && !staticOnly) {
       const verdict = await oauth.verify(header);
       if ("refused" in verdict) return verdict.refused;
-      principals.set(request, verdict.principal);
-      users.set(request, String(verdict.authInfo.extra?.subject ?? ""));
+      callers.set(request, { principal: verdict.principal, user: verdict.user });
       return undefined;
     }
     return jsonRpcError(401, -32001, "Unauthorized: send Authorization: Bearer <token>.", {
@@ -514,7 +514,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
 
   /** The id of who sent an authenticated request (see `authenticate`). */
   function principalOf(request: Request): string {
-    return principals.get(request) ?? tokenId(bearerToken(request.headers.get("authorization")) ?? "");
+    return callers.get(request)?.principal ??
+      tokenId(bearerToken(request.headers.get("authorization")) ?? "");
   }
 
   /**

@@ -59,8 +59,11 @@ const KEYS_COOLDOWN_MS = 30_000;
 const VERIFIED_TTL_MS = 5 * 60_000;
 const VERIFIED_MAX = 10_000;
 
-/** Who a request comes from, or the answer refusing it. */
-export type OAuthVerdict = { principal: string; authInfo: AuthInfo } | { refused: Response };
+/**
+ * Who a request comes from (`principal`: see `verify`; `user`: the token's subject, for logs), or the answer
+ * refusing it.
+ */
+export type OAuthVerdict = { principal: string; user: string; authInfo: AuthInfo } | { refused: Response };
 
 /** Test seams: the fetch used for the issuer's metadata and keys, and the bound on finding them. */
 export interface OAuthOptions {
@@ -168,7 +171,7 @@ export class OAuthResourceServer {
       });
       this.#telemetry.oauthToken("valid");
       const subject = String(authInfo.extra?.subject ?? "");
-      return { principal: `oauth:${principalHash(this.#settings.issuer, subject)}`, authInfo };
+      return { principal: `oauth:${principalHash(this.#settings.issuer, subject)}`, user: subject, authInfo };
     } catch (error) {
       return { refused: this.#refuse(error) };
     }

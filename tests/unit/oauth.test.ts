@@ -70,6 +70,7 @@ Deno.test("oauth: a valid token is accepted; the same user keeps one principal a
     assert.equal(refreshed.principal, first.principal);
     assert.notEqual(other.principal, first.principal);
     assert.equal(first.authInfo.extra?.subject, "user-1");
+    assert.equal(first.user, "user-1");
     assert.deepEqual(outcomes, ["valid", "valid", "valid"]);
     // Keys are fetched once and kept.
     assert.equal(issuer.jwksFetches(), 1);
