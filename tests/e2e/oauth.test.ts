@@ -146,11 +146,7 @@ Deno.test("OAuth: clients find the issuer from the 401; SDK clients with an acce
     }
 
     // The operator's static token still works next to OAuth: for scrapers and scripts.
-    const viaStatic = await post(
-      server.url,
-      STATIC_TOKEN,
-      INITIALIZE,
-    );
+    const viaStatic = await post(server.url, STATIC_TOKEN, INITIALIZE);
     assert.equal(viaStatic.status, 200);
     await viaStatic.body?.cancel();
     const signedIn = await fetch(new URL("/metrics", base), {
@@ -178,11 +174,7 @@ Deno.test("OAuth: clients find the issuer from the 401; SDK clients with an acce
 Deno.test("OAuth: a session follows its user across token refreshes, and another user's token cannot use it", async () => {
   await withOAuthServer(async (server, issuer) => {
     const first = await issuer.mint({ scope: "xyte-mcp" });
-    const init = await post(
-      server.url,
-      first,
-      INITIALIZE,
-    );
+    const init = await post(server.url, first, INITIALIZE);
     assert.equal(init.status, 200);
     await init.body?.cancel();
     const session = {

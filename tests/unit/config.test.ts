@@ -635,31 +635,32 @@ Deno.test("OAuth: mistakes name the variable: no public URL, settings without an
     });
     assert.match(message, new RegExp(`^${name} is set but MCP_OAUTH_ISSUER is not`));
   }
-  const insecure = await configError(["--transport", "http"], {
-    ...base,
-    MCP_OAUTH_ISSUER: "http://login.example.com",
-    MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
-  });
-  assertIncludesAll(insecure, ["MCP_OAUTH_ISSUER", "must be https (http only for localhost)"]);
-  const query = await configError(["--transport", "http"], {
-    ...base,
-    MCP_OAUTH_ISSUER: "https://login.example.com",
-    MCP_PUBLIC_URL: "https://mcp.example.com/mcp?x=1",
-  });
-  assertIncludesAll(query, ["MCP_PUBLIC_URL", "no query or fragment"]);
-  const plain = await configError(["--transport", "http"], {
-    ...base,
-    MCP_OAUTH_ISSUER: "https://login.example.com",
-    MCP_PUBLIC_URL: "http://mcp.example.com/mcp",
-  });
-  assertIncludesAll(plain, ["MCP_PUBLIC_URL", "must be https (http only for localhost)"]);
-  const credentials = await configError(["--transport", "http"], {
-    ...base,
-    MCP_OAUTH_ISSUER: "https://user:secret-pw@login.example.com",
-    MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
-  });
-  assertIncludesAll(credentials, ["MCP_OAUTH_ISSUER", "no user:pass@"]);
-  assert.ok(!credentials.includes("secret-pw"), "the password is not echoed");
+  const mistakes: [Record<string, string>, string[]][] = [
+    [
+      { MCP_OAUTH_ISSUER: "http://login.example.com", MCP_PUBLIC_URL: "https://mcp.example.com/mcp" },
+      ["MCP_OAUTH_ISSUER", "must be https (http only for localhost)"],
+    ],
+    [
+      { MCP_OAUTH_ISSUER: "https://login.example.com", MCP_PUBLIC_URL: "https://mcp.example.com/mcp?x=1" },
+      ["MCP_PUBLIC_URL", "no query or fragment"],
+    ],
+    [
+      { MCP_OAUTH_ISSUER: "https://login.example.com", MCP_PUBLIC_URL: "http://mcp.example.com/mcp" },
+      ["MCP_PUBLIC_URL", "must be https (http only for localhost)"],
+    ],
+    [
+      {
+        MCP_OAUTH_ISSUER: "https://user:secret-pw@login.example.com",
+        MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
+      },
+      ["MCP_OAUTH_ISSUER", "no user:pass@"],
+    ],
+  ];
+  for (const [env, parts] of mistakes) {
+    const message = await configError(["--transport", "http"], { ...base, ...env });
+    assertIncludesAll(message, parts);
+    assert.ok(!message.includes("secret-pw"), "the password is not echoed");
+  }
   assertIncludesAll(await configError(["--transport", "http", "--host", "0.0.0.0"], base), [
     "MCP_OAUTH_ISSUER",
     "--allow-unauthenticated",
