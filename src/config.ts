@@ -67,6 +67,13 @@ export interface HttpSettings {
   shutdownGraceMs: number;
 }
 
+/** Where and as whom opaque access tokens are introspected (RFC 7662). */
+export interface IntrospectionSettings {
+  url: string;
+  clientId: string;
+  clientSecret: Secret;
+}
+
 /** The server as an OAuth resource server: whose access tokens it accepts, and for what. */
 export interface OAuthSettings {
   /** The authorization server's issuer identifier, exactly as its tokens' `iss` claim holds it. */
@@ -77,6 +84,8 @@ export interface OAuthSettings {
   audience: string;
   /** Where the issuer publishes its keys; undefined = its metadata's `jwks_uri`. */
   jwksUrl: string | undefined;
+  /** Opaque (non-JWT) tokens are checked at this introspection endpoint (RFC 7662); undefined = refused. */
+  introspection: IntrospectionSettings | undefined;
   /** Scopes every token must have (all of them); advertised as `scopes_supported`. */
   requiredScopes: readonly string[];
 }
@@ -152,6 +161,9 @@ type SettingId =
   | "oauthAudience"
   | "oauthJwksUrl"
   | "oauthScopes"
+  | "oauthIntrospectionUrl"
+  | "oauthClientId"
+  | "oauthClientSecret"
   | "allowedHosts"
   | "allowedOrigins"
   | "corsOrigins"
@@ -518,6 +530,29 @@ export const SETTINGS: readonly SettingSpec[] = [
     schema: listOf(/[,\s]/),
   },
   {
+    id: "oauthIntrospectionUrl",
+    env: ["MCP_OAUTH_INTROSPECTION_URL"],
+    accepted: "an https URL: the authorization server's introspection_endpoint",
+    description: "Accept opaque (non-JWT) access tokens too, checked by asking the authorization server " +
+      "(RFC 7662 token introspection) as the client MCP_OAUTH_CLIENT_ID. Default: only JWTs are accepted.",
+    schema: secureUrl,
+  },
+  {
+    id: "oauthClientId",
+    env: ["MCP_OAUTH_CLIENT_ID"],
+    accepted: "a client id registered at the authorization server",
+    description: "The client this server introspects tokens as (with MCP_OAUTH_INTROSPECTION_URL).",
+    schema: z.string().trim().min(1),
+  },
+  {
+    id: "oauthClientSecret",
+    env: ["MCP_OAUTH_CLIENT_SECRET"],
+    secret: true,
+    accepted: "that client's secret",
+    description: "The secret of MCP_OAUTH_CLIENT_ID (sent as HTTP Basic to the introspection endpoint only).",
+    schema: z.string().trim().min(1),
+  },
+  {
     id: "allowedHosts",
     env: ["MCP_ALLOWED_HOSTS"],
     accepted: "host names, comma-separated (e.g. mcp.example.com; a :port is accepted but not compared)",
@@ -776,9 +811,15 @@ function oauthSettings(values: ReadonlyMap<SettingId, unknown>): OAuthSettings |
   const issuer = values.get("oauthIssuer") as string | undefined;
   const resource = values.get("publicUrl") as string | undefined;
   if (issuer === undefined) {
-    const stray = (["publicUrl", "oauthAudience", "oauthJwksUrl", "oauthScopes"] as const).find((id) =>
-      values.has(id)
-    );
+    const stray = ([
+      "publicUrl",
+      "oauthAudience",
+      "oauthJwksUrl",
+      "oauthScopes",
+      "oauthIntrospectionUrl",
+      "oauthClientId",
+      "oauthClientSecret",
+    ] as const).find((id) => values.has(id));
     if (stray) {
       throw new ConfigError(
         `${settingById(stray).env![0]} is set but MCP_OAUTH_ISSUER is not: set the issuer too`,
@@ -796,7 +837,30 @@ function oauthSettings(values: ReadonlyMap<SettingId, unknown>): OAuthSettings |
     resource,
     audience: (values.get("oauthAudience") as string | undefined) ?? resource,
     jwksUrl: values.get("oauthJwksUrl") as string | undefined,
+    introspection: introspectionSettings(values),
     requiredScopes: (values.get("oauthScopes") as string[] | undefined) ?? [],
+  };
+}
+
+/** Introspection needs its endpoint and this server's client id and secret: all three, or none. */
+function introspectionSettings(values: ReadonlyMap<SettingId, unknown>): IntrospectionSettings | undefined {
+  const parts = ["oauthIntrospectionUrl", "oauthClientId", "oauthClientSecret"] as const;
+  const missing = parts.filter((id) => !values.has(id));
+  if (missing.length === parts.length) return undefined;
+  if (missing.length > 0) {
+    const name = (id: SettingId) => settingById(id).env![0];
+    throw new ConfigError(
+      `${parts.filter((id) => values.has(id)).map(name).join(" and ")} ${
+        parts.length - missing.length > 1 ? "are" : "is"
+      } set but ${missing.map(name).join(" and ")} ${missing.length > 1 ? "are" : "is"} not: opaque access ` +
+        "tokens are introspected at MCP_OAUTH_INTROSPECTION_URL as the client MCP_OAUTH_CLIENT_ID with " +
+        "MCP_OAUTH_CLIENT_SECRET; set all three, or none",
+    );
+  }
+  return {
+    url: values.get("oauthIntrospectionUrl") as string,
+    clientId: values.get("oauthClientId") as string,
+    clientSecret: new Secret(values.get("oauthClientSecret") as string),
   };
 }
 
@@ -817,6 +881,12 @@ export function configSummary(config: Config): Record<string, unknown> {
     transport: config.transport,
     ...(config.transport === "http"
       ? { host: config.host, port: config.port, stateless: config.stateless }
+      : {}),
+    ...(config.transport === "http" && config.http.oauth
+      ? {
+        oauthIssuer: config.http.oauth.issuer,
+        oauthIntrospection: config.http.oauth.introspection !== undefined,
+      }
       : {}),
     demo: config.demo,
     readOnly: config.readOnly,

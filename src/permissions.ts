@@ -48,6 +48,13 @@ export function netNeeds(config: Config): NetNeed[] {
         purpose: "the OAuth signing keys",
       });
     }
+    if (oauth.introspection) {
+      needs.push({
+        address: urlAddress(oauth.introspection.url),
+        setting: "MCP_OAUTH_INTROSPECTION_URL",
+        purpose: "the OAuth introspection endpoint",
+      });
+    }
   }
   const redis = config.redisUrl?.reveal();
   if (redis) needs.push({ address: urlAddress(redis, 6379), setting: "REDIS_URL", purpose: "Redis" });

@@ -5,6 +5,7 @@
  * - serves the Protected Resource Metadata (RFC 9728) that tells clients where to sign in;
  * - verifies each token locally: signature against the issuer's published keys (JWKS, found through its
  *   metadata unless configured), issuer, audience (this server, RFC 8707), expiry, and the required scopes;
+ *   or, for opaque tokens when configured, by asking the issuer (introspection, see oauth_introspection.ts);
  * - answers refusals with the `WWW-Authenticate` challenge clients start their sign-in from.
  * Tokens are never logged or echoed; a user is known to the rest of the server by a hash of issuer and subject.
  */
@@ -31,8 +32,14 @@ import { isHttpsOrLoopback, type OAuthSettings } from "../config.ts";
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import { ThrottledLog } from "../observability/throttled_log.ts";
+import { rememberSecret } from "../secret.ts";
 import { bearerToken } from "./http_guards.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
+import {
+  type IntrospectionAnswer,
+  IntrospectionUnavailable,
+  introspectToken,
+} from "./oauth_introspection.ts";
 
 /** Signature algorithms accepted: asymmetric only (this server holds no shared secret; `none` never). */
 const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
@@ -58,6 +65,18 @@ const KEYS_COOLDOWN_MS = 30_000;
  */
 const VERIFIED_TTL_MS = 5 * 60_000;
 const VERIFIED_MAX = 10_000;
+/**
+ * An introspected token's answer is used this long (never past its expiry), as is a refusal of one: a token
+ * the issuer revokes is refused within this time, and a client retrying with a dead token does not make
+ * this server ask the issuer on each request.
+ */
+const INTROSPECTED_TTL_MS = 60_000;
+/** Introspection requests in flight at most; more tokens to introspect get 503 (a flood of invented ones). */
+const INTROSPECTION_MAX_IN_FLIGHT = 64;
+/** Longest opaque token sent to the issuer; longer ones are refused as they are. */
+const MAX_OPAQUE_TOKEN = 4096;
+/** `typ` / `token_type` / `token_use` values of an introspected access token (when the issuer says). */
+const INTROSPECTED_ACCESS_TYPES = new Set(["bearer", "access_token", "at+jwt", "jwt"]);
 
 /**
  * Who a request comes from (`principal`: see `verify`; `user`: the token's subject, for logs), or the answer
@@ -70,11 +89,15 @@ export interface OAuthOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
   outageHoldMs?: number;
+  introspectedTtlMs?: number;
 }
 
-/** Raised when tokens cannot be checked right now (the issuer's metadata or keys cannot be fetched). */
-class KeysUnavailable extends Error {
-  override readonly name = "KeysUnavailable";
+/**
+ * Raised when tokens cannot be checked right now: the issuer's metadata, keys or introspection endpoint do
+ * not answer usably, or too many tokens wait for introspection.
+ */
+class IssuerUnavailable extends Error {
+  override readonly name = "IssuerUnavailable";
   /** Not known to come from fetching the keys: it may be the token's doing. */
   readonly maybeToken: boolean;
 
@@ -91,7 +114,8 @@ export class OAuthResourceServer {
   readonly #keysFetch: typeof fetch;
   readonly #timeoutMs: number;
   readonly #outageHoldMs: number;
-  /** Until when tokens needing the issuer's keys get 503 at once, after a failure to fetch them. */
+  readonly #introspectedTtlMs: number;
+  /** Until when tokens needing the issuer (keys, introspection) get 503 at once, after it failed to answer. */
   #outageUntil = 0;
   #outageReason = "";
   #fetchFailures = 0;
@@ -102,12 +126,17 @@ export class OAuthResourceServer {
   #keys: ReturnType<typeof createRemoteJWKSet> | undefined;
   #discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   readonly #verified = new LRUCache<string, Omit<AuthInfo, "token">>({ max: VERIFIED_MAX });
+  /** Introspected tokens refused, by hash, with the reason (see `INTROSPECTED_TTL_MS`). */
+  readonly #refusedOpaque = new LRUCache<string, OAuthError>({ max: VERIFIED_MAX });
+  /** Introspections in flight by token hash: concurrent requests with one new token ask once. */
+  readonly #introspecting = new Map<string, Promise<Omit<AuthInfo, "token">>>();
   readonly #logger = log("oauth");
   readonly #outages = new ThrottledLog();
 
   constructor(settings: OAuthSettings, telemetry: Telemetry, options: OAuthOptions = {}) {
     this.#settings = settings;
     this.#telemetry = telemetry;
+    if (settings.introspection) rememberSecret(settings.introspection.clientSecret);
     this.#fetch = options.fetch ?? fetch;
     // The key set's fetch counts its failures (no answer, not 200, not JSON), to tell an outage of the issuer
     // from a token's fault when jose reports something it does not name.
@@ -132,6 +161,7 @@ export class OAuthResourceServer {
     };
     this.#timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
     this.#outageHoldMs = options.outageHoldMs ?? OUTAGE_HOLD_MS;
+    this.#introspectedTtlMs = options.introspectedTtlMs ?? INTROSPECTED_TTL_MS;
     this.#metadataUrl = getOAuthProtectedResourceMetadataUrl(new URL(settings.resource));
     const path = new URL(this.#metadataUrl).pathname;
     this.metadataPaths = [...new Set([path, "/.well-known/oauth-protected-resource"])];
@@ -165,7 +195,7 @@ export class OAuthResourceServer {
     }
     try {
       const authInfo = await verifyBearerToken(`Bearer ${token}`, {
-        verifier: { verifyAccessToken: (token) => this.#verifyJwt(token) },
+        verifier: { verifyAccessToken: (token) => this.#verifyToken(token) },
         requiredScopes: [...this.#settings.requiredScopes],
         resourceMetadataUrl: this.#metadataUrl,
       });
@@ -177,15 +207,23 @@ export class OAuthResourceServer {
     }
   }
 
-  async #verifyJwt(token: string): Promise<AuthInfo> {
+  /** A JWT is verified here; any other token is introspected, when that is configured. */
+  async #verifyToken(token: string): Promise<AuthInfo> {
     const id = createHash("sha256").update(token).digest("base64url");
     const known = this.#verified.get(id);
     // Expiry and scopes are checked again by the caller on every request, remembered or not.
     if (known) return { ...known, token };
+    const info = this.#settings.introspection && !isJwt(token)
+      ? await this.#introspect(id, token)
+      : await this.#verifyJwt(id, token);
+    return { ...info, token };
+  }
+
+  async #verifyJwt(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
     // What can be told without the issuer's keys is told first, so that garbage never makes this server
     // call the issuer, nor waits for it.
     screenToken(token, this.#settings.issuer);
-    if (Date.now() < this.#outageUntil) throw new KeysUnavailable(this.#outageReason);
+    if (Date.now() < this.#outageUntil) throw new IssuerUnavailable(this.#outageReason);
     let payload: JWTPayload;
     const failuresBefore = this.#fetchFailures;
     try {
@@ -206,7 +244,7 @@ export class OAuthResourceServer {
       ));
     } catch (error) {
       const refusal = toTokenError(error);
-      if (!(refusal instanceof KeysUnavailable)) throw refusal;
+      if (!(refusal instanceof IssuerUnavailable)) throw refusal;
       if (refusal.maybeToken && this.#fetchFailures === failuresBefore) {
         // No fetch failed: this token is what went wrong. Refusing it alone keeps one crafted token from
         // turning every user away for OUTAGE_HOLD_MS.
@@ -228,7 +266,64 @@ export class OAuthResourceServer {
     };
     const ttl = Math.min(VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 - Date.now());
     if (ttl > 0) this.#verified.set(id, info, { ttl });
-    return { ...info, token };
+    return info;
+  }
+
+  /**
+   * Asks the issuer about an opaque token (RFC 7662), once for concurrent requests with the same token, and
+   * remembers the verdict for `INTROSPECTED_TTL_MS`. A failure to get an answer pauses introspection as a
+   * failure to fetch keys does.
+   */
+  #introspect(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
+    const refused = this.#refusedOpaque.get(id);
+    if (refused) return Promise.reject(refused);
+    // RFC 6750's b64token, and a bound: only what can be a token is sent to the issuer.
+    if (token.length > MAX_OPAQUE_TOKEN || !/^[\w.~+/-]+=*$/.test(token)) {
+      return Promise.reject(new OAuthError(OAuthErrorCode.InvalidToken, "the access token is malformed"));
+    }
+    if (Date.now() < this.#outageUntil) return Promise.reject(new IssuerUnavailable(this.#outageReason));
+    const pending = this.#introspecting.get(id);
+    if (pending) return pending;
+    if (this.#introspecting.size >= INTROSPECTION_MAX_IN_FLIGHT) {
+      return Promise.reject(new IssuerUnavailable("too many access tokens wait for introspection"));
+    }
+    const asking = this.#askIssuer(id, token).finally(() => this.#introspecting.delete(id));
+    this.#introspecting.set(id, asking);
+    return asking;
+  }
+
+  async #askIssuer(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
+    let answer: IntrospectionAnswer | undefined;
+    try {
+      answer = await introspectToken(token, this.#settings.introspection!, {
+        fetch: this.#fetch,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      const reason = error instanceof IntrospectionUnavailable ? error.message : String(error);
+      this.#outageUntil = Date.now() + this.#outageHoldMs;
+      this.#outageReason = reason;
+      throw new IssuerUnavailable(reason);
+    }
+    try {
+      const claims = checkIntrospected(answer, this.#settings);
+      checkClaims(claims);
+      const info = {
+        clientId: claims.client_id ?? claims.sub!,
+        scopes: claims.scope === undefined ? [] : scopesOf({ scope: claims.scope }),
+        expiresAt: claims.exp,
+        extra: { subject: claims.sub, issuer: this.#settings.issuer },
+      };
+      const ttl = Math.min(
+        this.#introspectedTtlMs,
+        claims.exp === undefined ? Infinity : claims.exp * 1000 - Date.now(),
+      );
+      if (ttl > 0) this.#verified.set(id, info, { ttl });
+      return info;
+    } catch (error) {
+      if (error instanceof OAuthError) this.#refusedOpaque.set(id, error, { ttl: this.#introspectedTtlMs });
+      throw error;
+    }
   }
 
   /** The issuer's keys: from MCP_OAUTH_JWKS_URL, or its metadata's `jwks_uri` (looked up once it works). */
@@ -270,7 +365,7 @@ export class OAuthResourceServer {
     const reason = error instanceof Error ? error.message : String(error);
     const held = this.#outages.take("keys");
     if (held !== undefined) {
-      this.#logger.warning("cannot verify access tokens: the authorization server's keys are unavailable", {
+      this.#logger.warning("cannot verify access tokens: the authorization server is unavailable", {
         reason: reason.slice(0, 300),
         ...(held > 0 ? { more_since_last_line: held } : {}),
       });
@@ -278,8 +373,8 @@ export class OAuthResourceServer {
     return jsonRpcError(
       503,
       -32000,
-      "Service Unavailable: access tokens cannot be verified right now (the authorization server's keys " +
-        "cannot be fetched); retry shortly.",
+      "Service Unavailable: access tokens cannot be verified right now (the authorization server does not " +
+        "answer); retry shortly.",
       { "retry-after": "5" },
     );
   }
@@ -349,7 +444,7 @@ export async function discoverJwksUrl(
       problems.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  throw new KeysUnavailable(`no usable authorization server metadata (${problems.join("; ")})`);
+  throw new IssuerUnavailable(`no usable authorization server metadata (${problems.join("; ")})`);
 }
 
 /** https (or http to a loopback host) and no user:pass@: the rule of MCP_OAUTH_JWKS_URL too. */
@@ -395,20 +490,65 @@ function screenToken(token: string, issuer: string): void {
   }
 }
 
+/** Whether a token is a JWT (three base64url parts, the first a JSON header with `alg`), however signed. */
+function isJwt(token: string): boolean {
+  if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) return false;
+  try {
+    return typeof decodeProtectedHeader(token).alg === "string";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What an introspection answer must say for its token to be accepted: active; for this issuer (when it names
+ * one) and this server's audience; within its validity (30 s skew); an access token (when it says which
+ * kind). `undefined`: the endpoint could not read the token.
+ */
+function checkIntrospected(
+  answer: IntrospectionAnswer | undefined,
+  settings: OAuthSettings,
+): IntrospectionAnswer {
+  const invalid = (why: string) => new OAuthError(OAuthErrorCode.InvalidToken, why);
+  if (answer === undefined || !answer.active) {
+    throw invalid(
+      "the access token is not active: the issuer revoked it, it ran out, or it was never issued",
+    );
+  }
+  if (answer.iss !== undefined && answer.iss !== settings.issuer) {
+    throw invalid(`the access token's "iss" claim is not accepted here`);
+  }
+  const audiences = typeof answer.aud === "string" ? [answer.aud] : answer.aud ?? [];
+  if (!audiences.includes(settings.audience)) {
+    throw invalid(`the access token's "aud" claim is not accepted here`);
+  }
+  const now = Date.now() / 1000;
+  if (answer.exp !== undefined && answer.exp <= now) throw invalid("the access token has expired");
+  if (answer.nbf !== undefined && answer.nbf > now + CLOCK_TOLERANCE_S) {
+    throw invalid(`the access token's "nbf" claim is not accepted here`);
+  }
+  for (const kind of [answer.token_type, answer.token_use, answer.typ]) {
+    if (kind !== undefined && !INTROSPECTED_ACCESS_TYPES.has(kind.toLowerCase())) {
+      throw invalid("the token is not an access token");
+    }
+  }
+  return answer;
+}
+
 /** `sub` names the user in sessions and logs: a non-empty string of bounded length, nothing else. */
-function checkClaims(payload: JWTPayload): void {
+function checkClaims(payload: { sub?: unknown }): void {
   const subject: unknown = payload.sub;
   if (typeof subject !== "string" || subject === "" || subject.length > MAX_SUBJECT) {
     throw new OAuthError(OAuthErrorCode.InvalidToken, `the access token's "sub" claim is not accepted here`);
   }
 }
 
-/** `work`, or a `KeysUnavailable` at `until` (the work itself is bounded by its own timeouts). */
+/** `work`, or an `IssuerUnavailable` at `until` (the work itself is bounded by its own timeouts). */
 function withDeadline<T>(work: Promise<T>, until: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new KeysUnavailable("the issuer's metadata or keys did not arrive in time")),
+      () => reject(new IssuerUnavailable("the issuer's metadata or keys did not arrive in time")),
       Math.max(0, until - Date.now()),
     );
   });
@@ -427,7 +567,7 @@ export function scopesOf(payload: JWTPayload): string[] {
 
 /**
  * A token jose refuses is invalid (401); a failure to fetch or read the keys is not the token's fault and
- * stays a `KeysUnavailable` (503).
+ * stays a `IssuerUnavailable` (503).
  */
 function toTokenError(error: unknown): Error {
   if (error instanceof jose.JWTExpired) {
@@ -452,13 +592,13 @@ function toTokenError(error: unknown): Error {
   ) {
     return new OAuthError(OAuthErrorCode.InvalidToken, "the access token is not a valid signed JWT");
   }
-  if (error instanceof KeysUnavailable) return error;
+  if (error instanceof IssuerUnavailable) return error;
   // The key set's own failures: no answer in time, or not a key set.
   if (error instanceof jose.JWKSTimeout || error instanceof jose.JWKSInvalid) {
-    return new KeysUnavailable(error.message);
+    return new IssuerUnavailable(error.message);
   }
   // Anything else (a fetch that failed, checked by the caller, or a token jose chokes on) is told apart there.
-  return new KeysUnavailable(error instanceof Error ? error.message : String(error), { maybeToken: true });
+  return new IssuerUnavailable(error instanceof Error ? error.message : String(error), { maybeToken: true });
 }
 
 function principalHash(issuer: string, subject: string): string {

@@ -34,7 +34,7 @@ const INITIALIZE = JSON.stringify({
 
 async function withOAuthServer(
   fn: (server: HttpServerProcess, issuer: TestIssuer) => Promise<void>,
-  env: Record<string, string> = {},
+  env: Record<string, string> | ((issuer: TestIssuer) => Record<string, string>) = {},
 ): Promise<void> {
   const hub = await startHub();
   const issuer = await startTestIssuer({ audience: RESOURCE });
@@ -43,7 +43,7 @@ async function withOAuthServer(
     MCP_PUBLIC_URL: RESOURCE,
     MCP_OAUTH_SCOPES: "xyte-mcp",
     MCP_HTTP_TOKEN: STATIC_TOKEN,
-    ...env,
+    ...(typeof env === "function" ? env(issuer) : env),
   });
   // An empty value in `env` leaves the variable out.
   for (const [name, value] of Object.entries(settings)) if (value === "") delete settings[name];
@@ -282,4 +282,52 @@ Deno.test("OAuth: the SDK's own OAuth client finds the issuer from the 401, gets
     await issuer.close();
     await hub.close();
   }
+});
+
+Deno.test("OAuth: opaque tokens are introspected at the issuer; SDK clients call tools as their user, revoked tokens get 401, the client secret is never logged", async () => {
+  await withOAuthServer(async (server, issuer) => {
+    const token = issuer.mintOpaque({ scope: "xyte-mcp", sub: "opaque-user-7" });
+    for (const modern of [false, true]) {
+      const client = await sdkClient(server.url, token, modern);
+      const result = await client.callTool({ name: "list_devices", arguments: { per_page: 2 } });
+      assert.notEqual(result.isError, true, JSON.stringify(result));
+      await client.close();
+    }
+    const toolLines = () =>
+      server.stderr().split("\n").filter((line) =>
+        line.includes("tool call ok") && line.includes("list_devices")
+      );
+    await waitFor(() => toolLines().length === 2, "the tool calls' log lines");
+    assert.deepEqual(toolLines().map((line) => JSON.parse(line).user), ["opaque-user-7", "opaque-user-7"]);
+    // Asked once, then remembered (a minute at most) across sessions and requests.
+    assert.equal(issuer.introspections(), 1);
+
+    // JWTs are still verified with the keys, without introspection.
+    const jwt = await post(server.url, await issuer.mint({ scope: "xyte-mcp" }), INITIALIZE);
+    assert.equal(jwt.status, 200);
+    await jwt.body?.cancel();
+    assert.equal(issuer.introspections(), 1);
+
+    const revoked = issuer.mintOpaque({ scope: "xyte-mcp" });
+    issuer.revoke(revoked);
+    for (
+      const [label, bad, status, error] of [
+        ["revoked", revoked, 401, "invalid_token"],
+        ["unknown", "opaque-made-up-0123456789", 401, "invalid_token"],
+        ["no scope", issuer.mintOpaque(), 403, "insufficient_scope"],
+      ] as const
+    ) {
+      const response = await post(server.url, bad);
+      assert.equal(response.status, status, label);
+      assert.match(response.headers.get("www-authenticate") ?? "", new RegExp(`error="${error}"`), label);
+      await response.body?.cancel();
+    }
+    assert.ok(!server.stderr().includes(TEST_CLIENT.secret), "the client secret is not logged");
+    assert.ok(!server.stderr().includes(token), "the token is not logged");
+  }, (issuer) => ({
+    MCP_OAUTH_INTROSPECTION_URL: issuer.introspectionUrl,
+    MCP_OAUTH_CLIENT_ID: TEST_CLIENT.id,
+    MCP_OAUTH_CLIENT_SECRET: TEST_CLIENT.secret,
+    LOG_LEVEL: "debug",
+  }));
 });

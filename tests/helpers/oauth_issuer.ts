@@ -2,7 +2,8 @@
  * A stand-in OAuth authorization server for tests: it publishes metadata and signing keys on loopback and
  * mints access tokens (JWTs) with whatever claims a test needs. Its one grant is `client_credentials` for
  * `TEST_CLIENT` (client_secret_basic), so that an SDK client can run discovery and get a token by itself;
- * there is no sign-in page.
+ * there is no sign-in page. It also hands out opaque tokens and answers for them at its introspection endpoint
+ * (RFC 7662), to `TEST_CLIENT` only.
  */
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 
@@ -22,6 +23,16 @@ export interface TestIssuer {
     claims?: JWTPayload & { aud?: string | string[] },
     options?: { expiresIn?: string | number; kid?: string; typ?: string },
   ): Promise<string>;
+  /** An opaque token whose introspection answers `active: true` and these claims (sub, aud, exp by default). */
+  mintOpaque(claims?: Record<string, unknown>): string;
+  /** Makes an opaque token inactive, as if revoked. */
+  revoke(token: string): void;
+  /** The introspection endpoint's URL. */
+  introspectionUrl: string;
+  /** Requests to the introspection endpoint so far. */
+  introspections(): number;
+  /** Answer introspection with this status (and a body that says nothing) while set. */
+  setIntrospectionStatus(status: number | undefined): void;
   /** A token with valid claims signed by a key the issuer never published. */
   mintForged(claims?: JWTPayload): Promise<string>;
   /** Answer 503 on every route while true. */
@@ -54,6 +65,9 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
   let down: boolean | "keys" = false;
   let hanging: boolean | "keys" = false;
   let garbled = false;
+  let introspections = 0;
+  let introspectionStatus: number | undefined;
+  const opaque = new Map<string, Record<string, unknown>>();
   /** Requests held open while hanging; answered 503 when it stops. */
   const held: ((response: Response) => void)[] = [];
   const release = () => held.splice(0).forEach((answer) => answer(new Response("late", { status: 503 })));
@@ -62,6 +76,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     const url = new URL(request.url);
     if (url.pathname.includes("/.well-known/")) metadataFetches++;
     const keys = url.pathname === `${path}/jwks`;
+    if (url.pathname === `${path}/introspect`) introspections++;
     if (hanging === true || (hanging === "keys" && keys)) {
       return new Promise<Response>((resolve) => held.push(resolve));
     }
@@ -73,6 +88,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
       issuer: options.advertisedIssuer ?? issuer,
       authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
+      introspection_endpoint: `${issuer}/introspect`,
       jwks_uri: `${issuer}/jwks`,
       response_types_supported: ["code"],
       code_challenge_methods_supported: ["S256"],
@@ -80,6 +96,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
       token_endpoint_auth_methods_supported: ["client_secret_basic"],
     };
     if (url.pathname === `${path}/token` && request.method === "POST") return issueToken(request);
+    if (url.pathname === `${path}/introspect` && request.method === "POST") return introspect(request);
     const oauthPath = `/.well-known/oauth-authorization-server${path}`;
     const oidcPath = `${path}/.well-known/openid-configuration`;
     if (url.pathname === (options.discovery === "oidc" ? oidcPath : oauthPath)) {
@@ -92,6 +109,18 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     return new Response("not found", { status: 404 });
   });
   issuer = `http://127.0.0.1:${server.addr.port}${path}`;
+  /** RFC 7662: what an opaque token is, for TEST_CLIENT only; anything unknown or revoked is inactive. */
+  const introspect = async (request: Request): Promise<Response> => {
+    const form = new URLSearchParams(await request.text());
+    if (introspectionStatus !== undefined) return new Response("{}", { status: introspectionStatus });
+    if (request.headers.get("authorization") !== `Basic ${btoa(`${TEST_CLIENT.id}:${TEST_CLIENT.secret}`)}`) {
+      return Response.json({ error: "invalid_client" }, { status: 401 });
+    }
+    const token = form.get("token");
+    if (token === null) return Response.json({ error: "invalid_request" }, { status: 400 });
+    const claims = opaque.get(token);
+    return Response.json(claims ? { active: true, ...claims } : { active: false });
+  };
   /** client_credentials: a token for the requested `resource` (RFC 8707) and scope, its subject the client. */
   const issueToken = async (request: Request): Promise<Response> => {
     const form = new URLSearchParams(await request.text());
@@ -134,6 +163,16 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     mint: (claims = {}, mintOptions = {}) =>
       sign(keys.privateKey, claims, mintOptions.expiresIn ?? "5m", mintOptions),
     mintForged: (claims = {}) => sign(stranger.privateKey, claims, "5m"),
+    mintOpaque: (claims = {}) => {
+      const token = `opaque-${crypto.randomUUID()}`;
+      const exp = Math.floor(Date.now() / 1000) + 300;
+      opaque.set(token, { sub: "user-1", aud: options.audience, iss: issuer, exp, ...claims });
+      return token;
+    },
+    revoke: (token) => void opaque.delete(token),
+    introspectionUrl: `${issuer}/introspect`,
+    introspections: () => introspections,
+    setIntrospectionStatus: (status) => void (introspectionStatus = status),
     setDown: (value) => void (down = value),
     setGarbledKeys: (value) => void (garbled = value),
     setHanging: (value) => {

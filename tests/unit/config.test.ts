@@ -608,6 +608,7 @@ Deno.test("OAuth: the issuer with a public URL turns it on; audience defaults to
     resource: "https://mcp.example.com/mcp",
     audience: "https://mcp.example.com/mcp",
     jwksUrl: undefined,
+    introspection: undefined,
     requiredScopes: ["xyte-mcp", "devices", "tickets"],
   });
   const custom = await run(["--transport", "http"], {
@@ -622,13 +623,64 @@ Deno.test("OAuth: the issuer with a public URL turns it on; audience defaults to
   assert.equal((await run([], { XYTE_ORG_API_KEY: ORG_KEY })).http.oauth, undefined);
 });
 
+Deno.test("OAuth introspection: endpoint, client id and secret (also from a _FILE) together; the secret stays hidden", async () => {
+  const config = await run(["--transport", "http"], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    MCP_OAUTH_ISSUER: "https://login.example.com/realms/ops",
+    MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
+    MCP_OAUTH_INTROSPECTION_URL: "https://login.example.com/realms/ops/introspect",
+    MCP_OAUTH_CLIENT_ID: "xyte-mcp",
+    MCP_OAUTH_CLIENT_SECRET_FILE: "/run/secrets/client",
+  }, { "/run/secrets/client": "s3cret-introspection-pw\n" });
+  const introspection = config.http.oauth?.introspection;
+  assert.equal(introspection?.url, "https://login.example.com/realms/ops/introspect");
+  assert.equal(introspection?.clientId, "xyte-mcp");
+  assert.equal(introspection?.clientSecret.reveal(), "s3cret-introspection-pw");
+  assert.ok(!JSON.stringify(config).includes("s3cret-introspection-pw"));
+  assert.equal(configSummary(config).oauthIntrospection, true);
+  const oauth = {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    MCP_OAUTH_ISSUER: "https://login.example.com",
+    MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
+  };
+  const partial: [Record<string, string>, RegExp][] = [
+    [
+      { MCP_OAUTH_INTROSPECTION_URL: "https://login.example.com/introspect" },
+      /^MCP_OAUTH_INTROSPECTION_URL is set but MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET are not/,
+    ],
+    [
+      { MCP_OAUTH_CLIENT_ID: "xyte-mcp", MCP_OAUTH_CLIENT_SECRET: "s3cret-introspection-pw" },
+      /^MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET are set but MCP_OAUTH_INTROSPECTION_URL is not/,
+    ],
+    [
+      { MCP_OAUTH_INTROSPECTION_URL: "http://login.example.com/introspect" },
+      /MCP_OAUTH_INTROSPECTION_URL.*must be https/,
+    ],
+  ];
+  for (const [env, expected] of partial) {
+    const message = await configError(["--transport", "http"], { ...oauth, ...env });
+    assert.match(message, expected);
+    assert.ok(!message.includes("s3cret-introspection-pw"), "the secret is not echoed");
+  }
+});
+
 Deno.test("OAuth: mistakes name the variable: no public URL, settings without an issuer, plain http to a remote issuer", async () => {
   const base = { XYTE_ORG_API_KEY: ORG_KEY };
   assert.match(
     await configError(["--transport", "http"], { ...base, MCP_OAUTH_ISSUER: "https://login.example.com" }),
     /MCP_OAUTH_ISSUER needs MCP_PUBLIC_URL/,
   );
-  for (const name of ["MCP_PUBLIC_URL", "MCP_OAUTH_AUDIENCE", "MCP_OAUTH_SCOPES", "MCP_OAUTH_JWKS_URL"]) {
+  for (
+    const name of [
+      "MCP_PUBLIC_URL",
+      "MCP_OAUTH_AUDIENCE",
+      "MCP_OAUTH_SCOPES",
+      "MCP_OAUTH_JWKS_URL",
+      "MCP_OAUTH_INTROSPECTION_URL",
+      "MCP_OAUTH_CLIENT_ID",
+      "MCP_OAUTH_CLIENT_SECRET",
+    ]
+  ) {
     const message = await configError(["--transport", "http"], {
       ...base,
       [name]: name.endsWith("_URL") ? "https://login.example.com/x" : "x",

@@ -8,7 +8,8 @@ import {
   OAuthResourceServer,
   scopesOf,
 } from "../../src/transports/oauth.ts";
-import { startTestIssuer, type TestIssuer } from "../helpers/oauth_issuer.ts";
+import { startTestIssuer, TEST_CLIENT, type TestIssuer } from "../helpers/oauth_issuer.ts";
+import { Secret } from "../../src/secret.ts";
 
 const RESOURCE = "https://mcp.example.test/mcp";
 
@@ -24,6 +25,7 @@ function resourceServer(
       resource: RESOURCE,
       audience: RESOURCE,
       jwksUrl: undefined,
+      introspection: undefined,
       requiredScopes: [],
       ...overrides,
     },
@@ -369,5 +371,147 @@ Deno.test("oauth: an issuer differing by a trailing slash is named in the refusa
       response.headers.get("www-authenticate")!,
       /differs from MCP_OAUTH_ISSUER by a trailing slash/,
     );
+  });
+});
+
+/** A resource server that introspects opaque tokens at the stand-in issuer, as TEST_CLIENT. */
+function introspectingServer(
+  issuer: TestIssuer,
+  overrides: Partial<OAuthSettings> = {},
+  options: OAuthOptions = {},
+  secret = TEST_CLIENT.secret,
+) {
+  return resourceServer(issuer, {
+    introspection: {
+      url: issuer.introspectionUrl,
+      clientId: TEST_CLIENT.id,
+      clientSecret: new Secret(secret),
+    },
+    ...overrides,
+  }, options);
+}
+
+Deno.test("oauth introspection: an active opaque token is its user's (the principal of their JWTs); asked once, then remembered", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = introspectingServer(issuer, { requiredScopes: ["xyte-mcp"] });
+    const token = issuer.mintOpaque({ scope: "openid xyte-mcp", client_id: "claude" });
+    const first = await server.verify(`Bearer ${token}`);
+    const again = await server.verify(`Bearer ${token}`);
+    const jwt = await server.verify(`Bearer ${await issuer.mint({ scope: "xyte-mcp" })}`);
+    assert.ok("principal" in first && "principal" in again && "principal" in jwt);
+    assert.equal(first.principal, jwt.principal);
+    assert.equal(again.principal, first.principal);
+    assert.equal(first.user, "user-1");
+    assert.equal(first.authInfo.clientId, "claude");
+    assert.deepEqual(first.authInfo.scopes, ["openid", "xyte-mcp"]);
+    assert.deepEqual(outcomes, ["valid", "valid", "valid"]);
+    // One introspection for the opaque token; the JWT is still verified here, with the keys.
+    assert.equal(issuer.introspections(), 1);
+    // Concurrent first requests with a new token ask once.
+    const fresh = issuer.mintOpaque({ scope: "xyte-mcp", sub: "user-2" });
+    const verdicts = await Promise.all(Array.from({ length: 10 }, () => server.verify(`Bearer ${fresh}`)));
+    assert.ok(verdicts.every((v) => "principal" in v && v.user === "user-2"));
+    assert.equal(issuer.introspections(), 2);
+  });
+});
+
+Deno.test("oauth introspection: inactive, foreign, expired, non-access and malformed tokens get 401 invalid_token; a refusal is remembered", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = introspectingServer(issuer, { requiredScopes: ["xyte-mcp"] });
+    const now = Math.floor(Date.now() / 1000);
+    const revoked = issuer.mintOpaque({ scope: "xyte-mcp" });
+    issuer.revoke(revoked);
+    const cases: [string, string, OAuthTokenOutcome, RegExp][] = [
+      ["unknown", "opaque-never-issued", "invalid", /not active/],
+      ["revoked", revoked, "invalid", /not active/],
+      ["other audience", issuer.mintOpaque({ aud: ["https://other.example.test/mcp"] }), "invalid", /"aud"/],
+      ["no audience", issuer.mintOpaque({ aud: undefined, scope: "xyte-mcp" }), "invalid", /"aud"/],
+      ["other issuer", issuer.mintOpaque({ iss: "https://evil.example.test" }), "invalid", /"iss"/],
+      ["expired", issuer.mintOpaque({ exp: now - 60, scope: "xyte-mcp" }), "expired", /expired/],
+      ["not yet valid", issuer.mintOpaque({ nbf: now + 600, scope: "xyte-mcp" }), "invalid", /"nbf"/],
+      ["Keycloak ID token", issuer.mintOpaque({ typ: "ID", scope: "xyte-mcp" }), "invalid", /not an access/],
+      ["refresh token", issuer.mintOpaque({ token_use: "refresh_token" }), "invalid", /not an access/],
+      ["no subject", issuer.mintOpaque({ sub: undefined, scope: "xyte-mcp" }), "invalid", /"sub"/],
+      ["odd characters", "opaque<script>", "invalid", /malformed/],
+      ["too long", "t".repeat(5000), "invalid", /malformed/],
+    ];
+    for (const [label, token, outcome, description] of cases) {
+      outcomes.length = 0;
+      const response = refusal(await server.verify(`Bearer ${token}`));
+      assert.equal(response.status, 401, label);
+      assert.equal(challengeOf(response).error, "invalid_token", label);
+      assert.match((await response.json()).error.message, description, label);
+      assert.deepEqual(outcomes, [outcome], label);
+    }
+    // The malformed ones never reach the issuer; the rest were asked once each, and not again.
+    assert.equal(issuer.introspections(), cases.length - 2);
+    for (const [label, token] of cases) {
+      assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 401, label);
+    }
+    assert.equal(issuer.introspections(), cases.length - 2);
+    const unscoped = refusal(await server.verify(`Bearer ${issuer.mintOpaque({ scope: "openid" })}`));
+    assert.equal(unscoped.status, 403);
+    assert.equal(challengeOf(unscoped).error, "insufficient_scope");
+  });
+});
+
+Deno.test("oauth introspection: a revoked token is refused once its answer is no longer remembered", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = introspectingServer(issuer, {}, { introspectedTtlMs: 200 });
+    const token = issuer.mintOpaque();
+    assert.ok("principal" in await server.verify(`Bearer ${token}`));
+    issuer.revoke(token);
+    assert.ok("principal" in await server.verify(`Bearer ${token}`), "remembered for a while");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 401);
+    assert.equal(issuer.introspections(), 2);
+  });
+});
+
+Deno.test("oauth introspection: an endpoint that fails, or refuses this server's credentials, gives 503 and a pause, not 401", async () => {
+  await withIssuer(async (issuer) => {
+    for (const status of [500, 404]) {
+      const { server, outcomes } = introspectingServer(issuer, {}, { outageHoldMs: 300 });
+      issuer.setIntrospectionStatus(status);
+      const response = refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`));
+      assert.equal(response.status, 503, `HTTP ${status}`);
+      assert.equal(response.headers.get("retry-after"), "5");
+      const asked = issuer.introspections();
+      for (let i = 0; i < 10; i++) {
+        assert.equal(refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`)).status, 503);
+      }
+      assert.equal(issuer.introspections(), asked, "no introspection during the pause");
+      assert.deepEqual(new Set(outcomes), new Set(["unavailable"]));
+      issuer.setIntrospectionStatus(undefined);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      assert.ok(
+        "principal" in await server.verify(`Bearer ${issuer.mintOpaque()}`),
+        `HTTP ${status}: recovered`,
+      );
+    }
+    const wrongSecret = introspectingServer(issuer, {}, {}, "not-the-secret-0123456789").server;
+    assert.equal(refusal(await wrongSecret.verify(`Bearer ${issuer.mintOpaque()}`)).status, 503);
+    // A 400 is about the token, not the endpoint: 401, no pause.
+    const { server } = introspectingServer(issuer);
+    issuer.setIntrospectionStatus(400);
+    assert.equal(refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`)).status, 401);
+    issuer.setIntrospectionStatus(undefined);
+    assert.ok("principal" in await server.verify(`Bearer ${issuer.mintOpaque()}`));
+  });
+});
+
+Deno.test("oauth introspection: a hanging endpoint costs the deadline; a flood of tokens gets 503 beyond the in-flight cap", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = introspectingServer(issuer, {}, { timeoutMs: 300 });
+    issuer.setHanging(true);
+    const started = performance.now();
+    const verdicts = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => server.verify(`Bearer opaque-flood-${i}`)),
+    );
+    const waited = performance.now() - started;
+    assert.ok(verdicts.every((v) => "refused" in v && v.refused.status === 503));
+    assert.ok(waited >= 250 && waited < 1500, `waited ${waited} ms`);
+    issuer.setHanging(false);
+    assert.equal(issuer.introspections(), 64, "at most 64 introspections in flight");
   });
 });

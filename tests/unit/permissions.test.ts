@@ -62,17 +62,21 @@ Deno.test("deniedNetNeed asks the real permission state without prompting", asyn
   assert.equal(deniedNetNeed(netNeeds(await config(["--transport", "http"]))), undefined);
 });
 
-Deno.test("netNeeds: OAuth adds the issuer's host, and the key set's when configured", async () => {
+Deno.test("netNeeds: OAuth adds the issuer's host, and the key set's and introspection endpoint's when configured", async () => {
   const needs = netNeeds(
     await config(["--transport", "http", "--demo"], {
       MCP_OAUTH_ISSUER: "https://login.example.com/realms/ops",
       MCP_PUBLIC_URL: "https://mcp.example.com/mcp",
       MCP_OAUTH_JWKS_URL: "https://keys.example.com:8443/certs",
+      MCP_OAUTH_INTROSPECTION_URL: "https://introspect.example.com/oauth2/introspect",
+      MCP_OAUTH_CLIENT_ID: "xyte-mcp",
+      MCP_OAUTH_CLIENT_SECRET: "s3cret-introspection-pw",
     }),
   );
   assert.deepEqual(needs.map((n) => [n.address, n.setting]), [
     ["127.0.0.1:8080", "MCP_HOST/MCP_PORT (--host/--port)"],
     ["login.example.com:443", "MCP_OAUTH_ISSUER"],
     ["keys.example.com:8443", "MCP_OAUTH_JWKS_URL"],
+    ["introspect.example.com:443", "MCP_OAUTH_INTROSPECTION_URL"],
   ]);
 });
