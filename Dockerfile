@@ -13,7 +13,8 @@
 #
 # Network permissions are baked into the binary (docs/running.md): the Xyte hosts, 0.0.0.0:8080, for
 # deployments that share state through Redis, REDIS (host:port exactly as REDIS_URL names it; empty for
-# none), and for OAuth sign-in, OAUTH (the MCP_OAUTH_ISSUER URL; empty, the default, for none). Override with
+# none), and for OAuth sign-in, OAUTH (the MCP_OAUTH_ISSUER URL, then, space-separated, MCP_OAUTH_JWKS_URL or
+# MCP_OAUTH_INTROSPECTION_URL when they are on other hosts; empty, the default, for none). Override with
 # --build-arg XYTE_HUB=… XYTE_ENTRY=… REDIS=… OAUTH=….
 
 FROM --platform=$BUILDPLATFORM denoland/deno:2.9.6 AS build
@@ -36,7 +37,7 @@ RUN case "$TARGETARCH" in \
     esac \
   && deno run --allow-all scripts/compile.ts --target "$target" --out dist \
     --hub "$XYTE_HUB" --entry "$XYTE_ENTRY" --bind 0.0.0.0:8080 ${REDIS:+--redis "$REDIS"} \
-    ${OAUTH:+--oauth "$OAUTH"} \
+    ${OAUTH:+$(printf -- '--oauth %s ' $OAUTH)} \
   && mv "dist/xyte-mcp-$target" dist/xyte-mcp
 
 FROM gcr.io/distroless/cc-debian12:nonroot

@@ -33,7 +33,7 @@ Deno.test("Dockerfile: two stages from pinned images: the Deno version of the pr
   assert.match(RUNTIME.from, /^gcr\.io\/distroless\/cc-debian\d+:nonroot$/);
 });
 
-Deno.test("Dockerfile: dependencies are cached from the lockfile before the sources, then compiled narrowly", () => {
+Deno.test("Dockerfile: dependencies are cached from the lockfile before the sources, then compiled narrowly", async () => {
   const keys = BUILD.instructions.map((i) => `${i.keyword} ${i.value}`);
   const install = keys.findIndex((k) => k === "RUN deno install --frozen");
   const lockCopy = keys.findIndex((k) => /^COPY deno\.json deno\.lock/.test(k));
@@ -53,7 +53,25 @@ Deno.test("Dockerfile: dependencies are cached from the lockfile before the sour
   assert.equal(args.get("XYTE_ENTRY"), "https://entry.xyte.io");
   assert.equal(args.get("REDIS"), "xyte-mcp-redis:6379", "the Redis host of deploy/redis.yaml");
   assert.equal(args.get("OAUTH"), "", "no OAuth issuer unless the build names one");
-  assert.match(compile.value, /\$\{OAUTH:\+--oauth "\$OAUTH"\}/);
+  // OAUTH names one URL or several (space-separated): each becomes an --oauth of the compile script.
+  const oauth = /\$\{OAUTH:\+\$\(.*?\)\}/.exec(compile.value)?.[0];
+  assert.ok(oauth, "the compile line takes OAUTH");
+  const expand = async (value: string) => {
+    const script = `OAUTH='${value}'; set -- ${oauth}; for a in "$@"; do echo "$a"; done`;
+    const { stdout } = await new Deno.Command("sh", { args: ["-c", script] }).output();
+    return new TextDecoder().decode(stdout).split("\n").filter((line) => line !== "");
+  };
+  assert.deepEqual(await expand(""), []);
+  assert.deepEqual(await expand("https://login.example.com/realms/ops"), [
+    "--oauth",
+    "https://login.example.com/realms/ops",
+  ]);
+  assert.deepEqual(await expand("https://login.example.com https://keys.example.com/jwks"), [
+    "--oauth",
+    "https://login.example.com",
+    "--oauth",
+    "https://keys.example.com/jwks",
+  ]);
 });
 
 Deno.test("Dockerfile: the runtime runs the binary as a non-root user, serving HTTP on 0.0.0.0:8080", () => {
