@@ -4,11 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { startSimulator } from "../../src/simulator/mod.ts";
+import { type SimulatorServer, startSimulator } from "../../src/simulator/mod.ts";
 import { startTestRedis } from "../helpers/redis.ts";
 import { freePort } from "../helpers/free_port.ts";
 import {
   connectHttp,
+  type HttpServerProcess,
   openRawSession,
   ORG_KEY,
   PARTNER_KEY,
@@ -40,14 +41,26 @@ async function rawRequest(url: string, headers: Record<string, string>, body: st
   return await new Response(conn.readable).text();
 }
 
-/** The default simulated hub (one organization, a partner key) and a multi-tenant server over it. */
-async function multiTenantOverHub(env: Record<string, string> = {}, args: string[] = []) {
+/**
+ * Runs `fn` against a multi-tenant server (no Xyte key of its own) over the default simulated hub (one
+ * organization, a partner key), then stops both.
+ */
+async function withMultiTenantServer(
+  fn: (server: HttpServerProcess, hub: SimulatorServer) => Promise<void>,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<void> {
   const hub = await startHub();
   const server = await startHttpServer(
     serverEnv(undefined, { XYTE_HUB_URL: hub.url, XYTE_ENTRY_URL: hub.url, ...env }),
     args,
   );
-  return { hub, server };
+  try {
+    await fn(server, hub);
+  } finally {
+    await server.stop();
+    await hub.close();
+  }
 }
 
 Deno.test("inbound auth: no token and a wrong token get 401; the right token is served", async () => {
@@ -411,8 +424,7 @@ Deno.test("multi-tenant: the rate limit holds per key, whatever other key a clie
 });
 
 Deno.test("multi-tenant: a client may bring a partner key alone, or with its organization key", async () => {
-  const { hub, server } = await multiTenantOverHub({ XYTE_TOOLSETS: "devices,partner" });
-  try {
+  await withMultiTenantServer(async (server) => {
     const clients: Record<string, string>[] = [
       { "x-xyte-partner-key": PARTNER_KEY },
       { "x-xyte-api-key": ORG_KEY, "x-xyte-partner-key": PARTNER_KEY },
@@ -430,19 +442,11 @@ Deno.test("multi-tenant: a client may bring a partner key alone, or with its org
       );
       await client.close();
     }
-  } finally {
-    await server.stop();
-    await hub.close();
-  }
+  }, { XYTE_TOOLSETS: "devices,partner" });
 });
 
 Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, new keys are checked at a bounded rate", async () => {
-  const { hub, server } = await multiTenantOverHub({
-    MCP_CHECK_TENANT_KEYS: "true",
-    MCP_RATE_LIMIT_RPM: "1",
-    MCP_RATE_LIMIT_BURST: "6",
-  });
-  try {
+  await withMultiTenantServer(async (server) => {
     const initialize = async (headers: Record<string, string>) => {
       const response = await fetch(server.url, {
         method: "POST",
@@ -522,15 +526,15 @@ Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, n
     // The real keys' sessions (closing a client does not end it); refused keys opened or ended none.
     assert.equal((await (await fetch(new URL("/healthz", server.url))).json()).sessions, 2);
     assert.ok(!server.stderr().includes("invented-"), "keys are never logged");
-  } finally {
-    await server.stop();
-    await hub.close();
-  }
+  }, {
+    MCP_CHECK_TENANT_KEYS: "true",
+    MCP_RATE_LIMIT_RPM: "1",
+    MCP_RATE_LIMIT_BURST: "6",
+  });
 });
 
 Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: a new key gets 503 with Retry-After while Xyte does not answer", async () => {
-  const { hub, server } = await multiTenantOverHub({ MCP_CHECK_TENANT_KEYS: "true" });
-  try {
+  await withMultiTenantServer(async (server, hub) => {
     await hub.close();
     const response = await fetch(server.url, {
       method: "POST",
@@ -540,15 +544,12 @@ Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: a new key gets 503 with Retr
     assert.equal(response.status, 503);
     assert.equal(response.headers.get("retry-after"), "5");
     assert.match((await response.json()).error.message, /could not be checked: Xyte did not answer/);
-  } finally {
-    await server.stop();
-  }
+  }, { MCP_CHECK_TENANT_KEYS: "true" });
 });
 
 Deno.test("multi-tenant: a write invalidates the cached reads of every client sending the same key", async () => {
   // One sends its organization key alone, the other with a partner key: two tenants, one organization.
-  const { hub, server } = await multiTenantOverHub({ XYTE_CACHE_TTL_S: "60" });
-  try {
+  await withMultiTenantServer(async (server, hub) => {
     const reader = await connect(server.url, { "x-xyte-api-key": ORG_KEY });
     const writer = await connect(server.url, {
       "x-xyte-api-key": ORG_KEY,
@@ -573,40 +574,37 @@ Deno.test("multi-tenant: a write invalidates the cached reads of every client se
     assert.ok(!after.includes(target), "the other client does not see the deleted device from its cache");
     await reader.close();
     await writer.close();
-  } finally {
-    await server.stop();
-    await hub.close();
-  }
+  }, { XYTE_CACHE_TTL_S: "60" });
 });
 
 Deno.test("multi-tenant --stateless: completions reuse the tenant's directory across requests", async () => {
-  const { hub, server } = await multiTenantOverHub({}, ["--stateless"]);
-  try {
-    const complete = async (id: number) => {
-      const before = hub.requests.length;
-      const response = await fetch(server.url, {
-        method: "POST",
-        headers: { ...JSON_HEADERS, "mcp-protocol-version": "2025-06-18", "x-xyte-api-key": ORG_KEY },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id,
-          method: "completion/complete",
-          params: {
-            ref: { type: "ref/resource", uri: "xyte://devices/{device_id}" },
-            argument: { name: "device_id", value: "" },
-          },
-        }),
-      });
-      const text = await response.text();
-      assert.match(text, /"completion":\{"values":\["/, text.slice(0, 200));
-      return hub.requests.length - before;
-    };
-    assert.ok(await complete(1) > 0, "the first request reads the directory upstream");
-    assert.equal(await complete(2), 0, "the next request of the same tenant (its own client) reuses it");
-  } finally {
-    await server.stop();
-    await hub.close();
-  }
+  await withMultiTenantServer(
+    async (server, hub) => {
+      const complete = async (id: number) => {
+        const before = hub.requests.length;
+        const response = await fetch(server.url, {
+          method: "POST",
+          headers: { ...JSON_HEADERS, "mcp-protocol-version": "2025-06-18", "x-xyte-api-key": ORG_KEY },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id,
+            method: "completion/complete",
+            params: {
+              ref: { type: "ref/resource", uri: "xyte://devices/{device_id}" },
+              argument: { name: "device_id", value: "" },
+            },
+          }),
+        });
+        const text = await response.text();
+        assert.match(text, /"completion":\{"values":\["/, text.slice(0, 200));
+        return hub.requests.length - before;
+      };
+      assert.ok(await complete(1) > 0, "the first request reads the directory upstream");
+      assert.equal(await complete(2), 0, "the next request of the same tenant (its own client) reuses it");
+    },
+    {},
+    ["--stateless"],
+  );
 });
 
 Deno.test("two single-tenant deployments with different keys sharing one Redis share no cache entries or limits", async () => {
