@@ -38,8 +38,10 @@ import { jsonRpcError } from "./jsonrpc.ts";
 import {
   type IntrospectionAnswer,
   IntrospectionUnavailable,
+  IntrospectionUnreadable,
   introspectToken,
 } from "./oauth_introspection.ts";
+import { createMemoryRateLimiter } from "./rate_limit.ts";
 
 /** Signature algorithms accepted: asymmetric only (this server holds no shared secret; `none` never). */
 const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
@@ -73,6 +75,9 @@ const VERIFIED_MAX = 10_000;
 const INTROSPECTED_TTL_MS = 60_000;
 /** Introspection requests in flight at most; more tokens to introspect get 503 (a flood of invented ones). */
 const INTROSPECTION_MAX_IN_FLIGHT = 64;
+/** New tokens introspected per second on average, in bursts of up to `INTROSPECTION_BURST`. */
+const INTROSPECTIONS_PER_SECOND = 50;
+const INTROSPECTION_BURST = 100;
 /** Longest opaque token sent to the issuer; longer ones are refused as they are. */
 const MAX_OPAQUE_TOKEN = 4096;
 /** `typ` / `token_type` / `token_use` values of an introspected access token (when the issuer says). */
@@ -100,10 +105,20 @@ class IssuerUnavailable extends Error {
   override readonly name = "IssuerUnavailable";
   /** Not known to come from fetching the keys: it may be the token's doing. */
   readonly maybeToken: boolean;
+  /** When to try again, for the 503's `Retry-After`. */
+  readonly retryAfterS: number;
 
-  constructor(message: string, options: { maybeToken?: boolean } = {}) {
+  constructor(message: string, options: { maybeToken?: boolean; retryAfterS?: number } = {}) {
     super(message);
     this.maybeToken = options.maybeToken ?? false;
+    this.retryAfterS = Math.max(1, options.retryAfterS ?? OUTAGE_HOLD_MS / 1000);
+  }
+}
+
+/** A refusal for an `nbf` still ahead: the same token may be accepted soon, so it is not remembered. */
+class NotYetValid extends OAuthError {
+  constructor() {
+    super(OAuthErrorCode.InvalidToken, `the access token's "nbf" claim is not accepted here`);
   }
 }
 
@@ -130,6 +145,15 @@ export class OAuthResourceServer {
   readonly #refusedOpaque = new LRUCache<string, OAuthError>({ max: VERIFIED_MAX });
   /** Introspections in flight by token hash: concurrent requests with one new token ask once. */
   readonly #introspecting = new Map<string, Promise<Omit<AuthInfo, "token">>>();
+  readonly #introspectionRate = createMemoryRateLimiter({
+    perMinute: INTROSPECTIONS_PER_SECOND * 60,
+    burst: INTROSPECTION_BURST,
+  });
+  /**
+   * Until when new opaque tokens get 503 at once, after the introspection endpoint failed to answer; apart
+   * from the keys' pause, so that JWTs never wait for it.
+   */
+  #introspectionPause = { until: 0, reason: "" };
   readonly #logger = log("oauth");
   readonly #outages = new ThrottledLog();
 
@@ -271,21 +295,35 @@ export class OAuthResourceServer {
 
   /**
    * Asks the issuer about an opaque token (RFC 7662), once for concurrent requests with the same token, and
-   * remembers the verdict for `INTROSPECTED_TTL_MS`. A failure to get an answer pauses introspection as a
-   * failure to fetch keys does.
+   * remembers the verdict for `INTROSPECTED_TTL_MS`. New tokens are introspected at a bounded rate and
+   * concurrency, and not at all for a while after the endpoint failed to answer: a flood of invented tokens
+   * costs the authorization server little, and never touches JWTs or tokens already verified.
    */
-  #introspect(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
+  async #introspect(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
     const refused = this.#refusedOpaque.get(id);
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     // RFC 6750's b64token, and a bound: only what can be a token is sent to the issuer.
     if (token.length > MAX_OPAQUE_TOKEN || !/^[\w.~+/-]+=*$/.test(token)) {
-      return Promise.reject(new OAuthError(OAuthErrorCode.InvalidToken, "the access token is malformed"));
+      throw new OAuthError(OAuthErrorCode.InvalidToken, "the access token is malformed");
     }
-    if (Date.now() < this.#outageUntil) return Promise.reject(new IssuerUnavailable(this.#outageReason));
     const pending = this.#introspecting.get(id);
     if (pending) return pending;
+    if (Date.now() < this.#introspectionPause.until) {
+      throw new IssuerUnavailable(this.#introspectionPause.reason, {
+        retryAfterS: Math.ceil((this.#introspectionPause.until - Date.now()) / 1000),
+      });
+    }
+    if (!(await this.#introspectionRate.take("introspection")).allowed) {
+      throw new IssuerUnavailable(
+        `more than ${INTROSPECTIONS_PER_SECOND} new access tokens a second to introspect`,
+        { retryAfterS: 1 },
+      );
+    }
+    // From here on nothing waits: another request with this token may have started asking meanwhile.
+    const started = this.#introspecting.get(id);
+    if (started) return started;
     if (this.#introspecting.size >= INTROSPECTION_MAX_IN_FLIGHT) {
-      return Promise.reject(new IssuerUnavailable("too many access tokens wait for introspection"));
+      throw new IssuerUnavailable("too many access tokens wait for introspection", { retryAfterS: 1 });
     }
     const asking = this.#askIssuer(id, token).finally(() => this.#introspecting.delete(id));
     this.#introspecting.set(id, asking);
@@ -293,35 +331,43 @@ export class OAuthResourceServer {
   }
 
   async #askIssuer(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
-    let answer: IntrospectionAnswer | undefined;
+    let answer: IntrospectionAnswer;
     try {
       answer = await introspectToken(token, this.#settings.introspection!, {
         fetch: this.#fetch,
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      const reason = error instanceof IntrospectionUnavailable ? error.message : String(error);
-      this.#outageUntil = Date.now() + this.#outageHoldMs;
-      this.#outageReason = reason;
-      throw new IssuerUnavailable(reason);
+      const reason = error instanceof Error ? error.message : String(error);
+      // An answer about this one token that cannot be read: 503 for it alone, and nothing remembered.
+      if (error instanceof IntrospectionUnreadable) throw new IssuerUnavailable(reason);
+      const hold = (error instanceof IntrospectionUnavailable ? error.retryAfterMs : undefined) ??
+        this.#outageHoldMs;
+      this.#introspectionPause = { until: Date.now() + hold, reason };
+      throw new IssuerUnavailable(reason, { retryAfterS: Math.ceil(hold / 1000) });
     }
     try {
       const claims = checkIntrospected(answer, this.#settings);
       checkClaims(claims);
+      // Without `exp` (RFC 7662 makes it optional) the token is asked about again once the answer is old.
+      const until = Math.min(
+        Date.now() + this.#introspectedTtlMs,
+        claims.exp === undefined ? Infinity : claims.exp * 1000,
+      );
       const info = {
         clientId: claims.client_id ?? claims.sub!,
         scopes: claims.scope === undefined ? [] : scopesOf({ scope: claims.scope }),
-        expiresAt: claims.exp,
+        expiresAt: claims.exp ?? Math.floor(until / 1000),
         extra: { subject: claims.sub, issuer: this.#settings.issuer },
       };
-      const ttl = Math.min(
-        this.#introspectedTtlMs,
-        claims.exp === undefined ? Infinity : claims.exp * 1000 - Date.now(),
-      );
+      const ttl = until - Date.now();
       if (ttl > 0) this.#verified.set(id, info, { ttl });
       return info;
     } catch (error) {
-      if (error instanceof OAuthError) this.#refusedOpaque.set(id, error, { ttl: this.#introspectedTtlMs });
+      // A token not valid yet may be soon: that refusal is not remembered.
+      if (error instanceof OAuthError && !(error instanceof NotYetValid)) {
+        this.#refusedOpaque.set(id, error, { ttl: this.#introspectedTtlMs });
+      }
       throw error;
     }
   }
@@ -375,7 +421,7 @@ export class OAuthResourceServer {
       -32000,
       "Service Unavailable: access tokens cannot be verified right now (the authorization server does not " +
         "answer); retry shortly.",
-      { "retry-after": "5" },
+      { "retry-after": String(error instanceof IssuerUnavailable ? error.retryAfterS : 5) },
     );
   }
 
@@ -477,17 +523,19 @@ function screenToken(token: string, issuer: string): void {
   if ((typ !== undefined && !ACCESS_TOKEN_TYPES.has(typ)) || claims.typ === "ID") {
     throw new OAuthError(OAuthErrorCode.InvalidToken, "an ID token is not an access token");
   }
-  if (claims.iss !== issuer) {
-    // The usual mistake: MCP_OAUTH_ISSUER without the trailing slash the issuer puts in `iss` (or with one).
-    const slash = typeof claims.iss === "string" &&
-      claims.iss.replace(/\/+$/, "") === issuer.replace(/\/+$/, "");
-    throw new OAuthError(
-      OAuthErrorCode.InvalidToken,
-      `the access token's "iss" claim is not accepted here${
-        slash ? " (it differs from MCP_OAUTH_ISSUER by a trailing slash)" : ""
-      }`,
-    );
-  }
+  if (claims.iss !== issuer) throw issuerRefusal(claims.iss, issuer);
+}
+
+/** The refusal of a token of another issuer, naming the usual mistake when it is that. */
+function issuerRefusal(iss: unknown, issuer: string): OAuthError {
+  // MCP_OAUTH_ISSUER without the trailing slash the issuer puts in `iss` (or with one).
+  const slash = typeof iss === "string" && iss.replace(/\/+$/, "") === issuer.replace(/\/+$/, "");
+  return new OAuthError(
+    OAuthErrorCode.InvalidToken,
+    `the access token's "iss" claim is not accepted here${
+      slash ? " (it differs from MCP_OAUTH_ISSUER by a trailing slash)" : ""
+    }`,
+  );
 }
 
 /** Whether a token is a JWT (three base64url parts, the first a JSON header with `alg`), however signed. */
@@ -505,18 +553,15 @@ function isJwt(token: string): boolean {
  * one) and this server's audience; within its validity (30 s skew); an access token (when it says which
  * kind). `undefined`: the endpoint could not read the token.
  */
-function checkIntrospected(
-  answer: IntrospectionAnswer | undefined,
-  settings: OAuthSettings,
-): IntrospectionAnswer {
+function checkIntrospected(answer: IntrospectionAnswer, settings: OAuthSettings): IntrospectionAnswer {
   const invalid = (why: string) => new OAuthError(OAuthErrorCode.InvalidToken, why);
-  if (answer === undefined || !answer.active) {
+  if (!answer.active) {
     throw invalid(
       "the access token is not active: the issuer revoked it, it ran out, or it was never issued",
     );
   }
   if (answer.iss !== undefined && answer.iss !== settings.issuer) {
-    throw invalid(`the access token's "iss" claim is not accepted here`);
+    throw issuerRefusal(answer.iss, settings.issuer);
   }
   const audiences = typeof answer.aud === "string" ? [answer.aud] : answer.aud ?? [];
   if (!audiences.includes(settings.audience)) {
@@ -524,9 +569,7 @@ function checkIntrospected(
   }
   const now = Date.now() / 1000;
   if (answer.exp !== undefined && answer.exp <= now) throw invalid("the access token has expired");
-  if (answer.nbf !== undefined && answer.nbf > now + CLOCK_TOLERANCE_S) {
-    throw invalid(`the access token's "nbf" claim is not accepted here`);
-  }
+  if (answer.nbf !== undefined && answer.nbf > now + CLOCK_TOLERANCE_S) throw new NotYetValid();
   for (const kind of [answer.token_type, answer.token_use, answer.typ]) {
     if (kind !== undefined && !INTROSPECTED_ACCESS_TYPES.has(kind.toLowerCase())) {
       throw invalid("the token is not an access token");

@@ -26,24 +26,41 @@ const ANSWER = z.looseObject({
 /** An introspection answer: `active: false` (expired, revoked or never issued) or the claims of an active one. */
 export type IntrospectionAnswer = z.infer<typeof ANSWER>;
 
+/** Longest pause a 429's `Retry-After` may ask for. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
 /**
- * The endpoint could not say (no answer, not 200, not JSON, this server's credentials refused): nothing is
- * known about the token, which is not to be refused for it.
+ * The endpoint gives no usable answer at all (no answer in time, an error status, not JSON, this server's
+ * credentials refused): nothing is known about the token, which is not to be refused for it, and asking
+ * again at once would not help. `retryAfterMs`: how long it asked to be left alone (a 429's Retry-After).
  */
 export class IntrospectionUnavailable extends Error {
   override readonly name = "IntrospectionUnavailable";
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, retryAfterMs?: number) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
 }
 
 /**
- * Asks the introspection endpoint about `token`. Returns the answer, or `undefined` when the endpoint refused
- * the request itself as malformed (400: something about the token it could not even read). Throws
- * `IntrospectionUnavailable` when it gave no usable answer.
+ * The endpoint answered about this token, but not usably (a 400 that is not about this server's credentials,
+ * or JSON that is not an RFC 7662 answer): nothing is known about this token; other tokens may fare better.
+ */
+export class IntrospectionUnreadable extends Error {
+  override readonly name = "IntrospectionUnreadable";
+}
+
+/**
+ * Asks the introspection endpoint about `token` and returns its answer; throws `IntrospectionUnavailable` or
+ * `IntrospectionUnreadable` when there is none to use.
  */
 export async function introspectToken(
   token: string,
   settings: IntrospectionSettings,
   options: { fetch: typeof fetch; signal: AbortSignal },
-): Promise<IntrospectionAnswer | undefined> {
+): Promise<IntrospectionAnswer> {
   let response: Response;
   try {
     response = await options.fetch(settings.url, {
@@ -65,20 +82,29 @@ export async function introspectToken(
       `the introspection endpoint did not answer (${error instanceof Error ? error.message : String(error)})`,
     );
   }
+  const credentialsRefused = (status: number) =>
+    new IntrospectionUnavailable(
+      `the introspection endpoint refused this server's credentials (HTTP ${status}): check ` +
+        "MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET",
+    );
   if (response.status === 400) {
-    await response.body?.cancel();
-    return undefined;
+    // RFC 6749 §5.2 errors: a client error is about this server's credentials; anything else about the request.
+    const error = await errorCode(response);
+    if (error === "invalid_client" || error === "unauthorized_client") throw credentialsRefused(400);
+    throw new IntrospectionUnreadable(
+      `the introspection endpoint refused the request (HTTP 400${error ? `, ${error}` : ""})`,
+    );
   }
   if (response.status === 401 || response.status === 403) {
     await response.body?.cancel();
-    throw new IntrospectionUnavailable(
-      `the introspection endpoint refused this server's credentials (HTTP ${response.status}): check ` +
-        "MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET",
-    );
+    throw credentialsRefused(response.status);
   }
   if (response.status !== 200) {
     await response.body?.cancel();
-    throw new IntrospectionUnavailable(`the introspection endpoint answered HTTP ${response.status}`);
+    throw new IntrospectionUnavailable(
+      `the introspection endpoint answered HTTP ${response.status}`,
+      response.status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined,
+    );
   }
   let body: unknown;
   try {
@@ -89,9 +115,25 @@ export async function introspectToken(
   const answer = ANSWER.safeParse(body);
   if (!answer.success) {
     const field = answer.error.issues[0]?.path.join(".") || "the answer";
-    throw new IntrospectionUnavailable(`the introspection endpoint's answer is not RFC 7662 (${field})`);
+    throw new IntrospectionUnreadable(`the introspection endpoint's answer is not RFC 7662 (${field})`);
   }
   return answer.data;
+}
+
+/** The `error` code of an OAuth error answer, if it has one (at most 64 characters are kept). */
+async function errorCode(response: Response): Promise<string | undefined> {
+  try {
+    const body = await response.json() as { error?: unknown };
+    return typeof body.error === "string" ? body.error.slice(0, 64) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A `Retry-After` in seconds as milliseconds, within 1 s to a minute; undefined when absent or a date. */
+function retryAfterMs(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, Number(value.trim()) * 1000));
 }
 
 function formEncode(value: string): string {

@@ -9,6 +9,11 @@ import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 
 /** The one client the stand-in issuer knows, for the `client_credentials` grant. */
 export const TEST_CLIENT = { id: "e2e-machine-client", secret: "e2e-machine-secret-0123456789" };
+/**
+ * A second client, known to the introspection endpoint only, whose id and secret need form-encoding in HTTP
+ * Basic (RFC 6749 §2.3.1): a client that sends them raw is refused.
+ */
+export const ODD_CLIENT = { id: "xyte mcp:ops", secret: "p@ss:w%rd+1/2 é" };
 
 export interface TestIssuer {
   /** The issuer identifier (its `iss`), e.g. http://127.0.0.1:1234/realms/test. */
@@ -23,16 +28,22 @@ export interface TestIssuer {
     claims?: JWTPayload & { aud?: string | string[] },
     options?: { expiresIn?: string | number; kid?: string; typ?: string },
   ): Promise<string>;
-  /** An opaque token whose introspection answers `active: true` and these claims (sub, aud, exp by default). */
-  mintOpaque(claims?: Record<string, unknown>): string;
+  /**
+   * An opaque token (`token`, or a new one) whose introspection answers `active: true` and these claims (sub,
+   * aud, iss, exp by default; `undefined` leaves one out).
+   */
+  mintOpaque(claims?: Record<string, unknown>, token?: string): string;
   /** Makes an opaque token inactive, as if revoked. */
   revoke(token: string): void;
   /** The introspection endpoint's URL. */
   introspectionUrl: string;
   /** Requests to the introspection endpoint so far. */
   introspections(): number;
-  /** Answer introspection with this status (and a body that says nothing) while set. */
-  setIntrospectionStatus(status: number | undefined): void;
+  /** Answer introspection with this status (and body, default `{}`, and headers) while set. */
+  setIntrospectionStatus(
+    status: number | undefined,
+    answer?: { body?: string; headers?: Record<string, string> },
+  ): void;
   /** A token with valid claims signed by a key the issuer never published. */
   mintForged(claims?: JWTPayload): Promise<string>;
   /** Answer 503 on every route while true. */
@@ -67,6 +78,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
   let garbled = false;
   let introspections = 0;
   let introspectionStatus: number | undefined;
+  let introspectionAnswer: { body?: string; headers?: Record<string, string> } = {};
   const opaque = new Map<string, Record<string, unknown>>();
   /** Requests held open while hanging; answered 503 when it stops. */
   const held: ((response: Response) => void)[] = [];
@@ -112,14 +124,29 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
   /** RFC 7662: what an opaque token is, for TEST_CLIENT only; anything unknown or revoked is inactive. */
   const introspect = async (request: Request): Promise<Response> => {
     const form = new URLSearchParams(await request.text());
-    if (introspectionStatus !== undefined) return new Response("{}", { status: introspectionStatus });
-    if (request.headers.get("authorization") !== `Basic ${btoa(`${TEST_CLIENT.id}:${TEST_CLIENT.secret}`)}`) {
+    if (introspectionStatus !== undefined) {
+      return new Response(introspectionAnswer.body ?? "{}", {
+        status: introspectionStatus,
+        headers: introspectionAnswer.headers,
+      });
+    }
+    if (!knownClient(request.headers.get("authorization"))) {
       return Response.json({ error: "invalid_client" }, { status: 401 });
     }
     const token = form.get("token");
     if (token === null) return Response.json({ error: "invalid_request" }, { status: 400 });
     const claims = opaque.get(token);
     return Response.json(claims ? { active: true, ...claims } : { active: false });
+  };
+  /** HTTP Basic as RFC 6749 §2.3.1 has it: id and secret form-encoded, then joined by a colon. */
+  const knownClient = (authorization: string | null): boolean => {
+    const match = /^Basic (.+)$/.exec(authorization ?? "");
+    if (!match) return false;
+    const decoded = new TextDecoder().decode(Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0)));
+    const colon = decoded.indexOf(":");
+    const form = (part: string) => decodeURIComponent(part.replace(/\+/g, " "));
+    const [id, secret] = [form(decoded.slice(0, colon)), form(decoded.slice(colon + 1))];
+    return [TEST_CLIENT, ODD_CLIENT].some((client) => client.id === id && client.secret === secret);
   };
   /** client_credentials: a token for the requested `resource` (RFC 8707) and scope, its subject the client. */
   const issueToken = async (request: Request): Promise<Response> => {
@@ -163,8 +190,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     mint: (claims = {}, mintOptions = {}) =>
       sign(keys.privateKey, claims, mintOptions.expiresIn ?? "5m", mintOptions),
     mintForged: (claims = {}) => sign(stranger.privateKey, claims, "5m"),
-    mintOpaque: (claims = {}) => {
-      const token = `opaque-${crypto.randomUUID()}`;
+    mintOpaque: (claims = {}, token = `opaque-${crypto.randomUUID()}`) => {
       const exp = Math.floor(Date.now() / 1000) + 300;
       opaque.set(token, { sub: "user-1", aud: options.audience, iss: issuer, exp, ...claims });
       return token;
@@ -172,7 +198,10 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     revoke: (token) => void opaque.delete(token),
     introspectionUrl: `${issuer}/introspect`,
     introspections: () => introspections,
-    setIntrospectionStatus: (status) => void (introspectionStatus = status),
+    setIntrospectionStatus: (status, answer = {}) => {
+      introspectionStatus = status;
+      introspectionAnswer = answer;
+    },
     setDown: (value) => void (down = value),
     setGarbledKeys: (value) => void (garbled = value),
     setHanging: (value) => {

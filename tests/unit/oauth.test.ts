@@ -8,7 +8,7 @@ import {
   OAuthResourceServer,
   scopesOf,
 } from "../../src/transports/oauth.ts";
-import { startTestIssuer, TEST_CLIENT, type TestIssuer } from "../helpers/oauth_issuer.ts";
+import { ODD_CLIENT, startTestIssuer, TEST_CLIENT, type TestIssuer } from "../helpers/oauth_issuer.ts";
 import { Secret } from "../../src/secret.ts";
 
 const RESOURCE = "https://mcp.example.test/mcp";
@@ -427,11 +427,17 @@ Deno.test("oauth introspection: inactive, foreign, expired, non-access and malfo
       ["other audience", issuer.mintOpaque({ aud: ["https://other.example.test/mcp"] }), "invalid", /"aud"/],
       ["no audience", issuer.mintOpaque({ aud: undefined, scope: "xyte-mcp" }), "invalid", /"aud"/],
       ["other issuer", issuer.mintOpaque({ iss: "https://evil.example.test" }), "invalid", /"iss"/],
+      [
+        "issuer with a trailing slash",
+        issuer.mintOpaque({ iss: `${issuer.issuer}/`, scope: "xyte-mcp" }),
+        "invalid",
+        /trailing slash/,
+      ],
       ["expired", issuer.mintOpaque({ exp: now - 60, scope: "xyte-mcp" }), "expired", /expired/],
-      ["not yet valid", issuer.mintOpaque({ nbf: now + 600, scope: "xyte-mcp" }), "invalid", /"nbf"/],
       ["Keycloak ID token", issuer.mintOpaque({ typ: "ID", scope: "xyte-mcp" }), "invalid", /not an access/],
       ["refresh token", issuer.mintOpaque({ token_use: "refresh_token" }), "invalid", /not an access/],
       ["no subject", issuer.mintOpaque({ sub: undefined, scope: "xyte-mcp" }), "invalid", /"sub"/],
+      ["not yet valid", issuer.mintOpaque({ nbf: now + 600, scope: "xyte-mcp" }), "invalid", /"nbf"/],
       ["odd characters", "opaque<script>", "invalid", /malformed/],
       ["too long", "t".repeat(5000), "invalid", /malformed/],
     ];
@@ -443,66 +449,128 @@ Deno.test("oauth introspection: inactive, foreign, expired, non-access and malfo
       assert.match((await response.json()).error.message, description, label);
       assert.deepEqual(outcomes, [outcome], label);
     }
-    // The malformed ones never reach the issuer; the rest were asked once each, and not again.
+    // The malformed ones never reach the issuer; the rest were asked once each, and only the token that is
+    // not valid yet (it may be soon) is asked about again.
     assert.equal(issuer.introspections(), cases.length - 2);
     for (const [label, token] of cases) {
       assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 401, label);
     }
-    assert.equal(issuer.introspections(), cases.length - 2);
+    assert.equal(issuer.introspections(), cases.length - 1);
     const unscoped = refusal(await server.verify(`Bearer ${issuer.mintOpaque({ scope: "openid" })}`));
     assert.equal(unscoped.status, 403);
     assert.equal(challengeOf(unscoped).error, "insufficient_scope");
+    // Within the 30 s of clock skew, and without `exp` (optional in RFC 7662): accepted, asked again in a minute.
+    const skewed = await server.verify(`Bearer ${issuer.mintOpaque({ nbf: now + 10, scope: "xyte-mcp" })}`);
+    assert.ok("principal" in skewed, "nbf within the skew");
+    const endless = await server.verify(`Bearer ${issuer.mintOpaque({ exp: undefined, scope: "xyte-mcp" })}`);
+    assert.ok("principal" in endless, "no exp");
+    const expiresAt = endless.authInfo.expiresAt!;
+    assert.ok(expiresAt > now + 50 && expiresAt <= now + 62, `expiresAt ${expiresAt - now} s ahead`);
   });
 });
 
-Deno.test("oauth introspection: a revoked token is refused once its answer is no longer remembered", async () => {
+Deno.test("oauth introspection: refusals and answers are remembered for a while, then the issuer is asked again", async () => {
   await withIssuer(async (issuer) => {
     const { server } = introspectingServer(issuer, {}, { introspectedTtlMs: 200 });
     const token = issuer.mintOpaque();
     assert.ok("principal" in await server.verify(`Bearer ${token}`));
     issuer.revoke(token);
     assert.ok("principal" in await server.verify(`Bearer ${token}`), "remembered for a while");
+    // A token unknown at first, issued later.
+    assert.equal(refusal(await server.verify("Bearer opaque-issued-later")).status, 401);
+    issuer.mintOpaque({}, "opaque-issued-later");
+    assert.equal(
+      refusal(await server.verify("Bearer opaque-issued-later")).status,
+      401,
+      "refusal remembered",
+    );
     await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 401);
-    assert.equal(issuer.introspections(), 2);
+    assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 401, "revoked");
+    assert.ok("principal" in await server.verify("Bearer opaque-issued-later"), "issued");
+    assert.equal(issuer.introspections(), 4);
   });
 });
 
-Deno.test("oauth introspection: an endpoint that fails, or refuses this server's credentials, gives 503 and a pause, not 401", async () => {
+Deno.test("oauth introspection: client id and secret are form-encoded in HTTP Basic (RFC 6749)", async () => {
   await withIssuer(async (issuer) => {
-    for (const status of [500, 404]) {
-      const { server, outcomes } = introspectingServer(issuer, {}, { outageHoldMs: 300 });
-      issuer.setIntrospectionStatus(status);
-      const response = refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`));
-      assert.equal(response.status, 503, `HTTP ${status}`);
-      assert.equal(response.headers.get("retry-after"), "5");
-      const asked = issuer.introspections();
-      for (let i = 0; i < 10; i++) {
-        assert.equal(refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`)).status, 503);
-      }
-      assert.equal(issuer.introspections(), asked, "no introspection during the pause");
-      assert.deepEqual(new Set(outcomes), new Set(["unavailable"]));
-      issuer.setIntrospectionStatus(undefined);
-      await new Promise((resolve) => setTimeout(resolve, 350));
-      assert.ok(
-        "principal" in await server.verify(`Bearer ${issuer.mintOpaque()}`),
-        `HTTP ${status}: recovered`,
-      );
-    }
-    const wrongSecret = introspectingServer(issuer, {}, {}, "not-the-secret-0123456789").server;
-    assert.equal(refusal(await wrongSecret.verify(`Bearer ${issuer.mintOpaque()}`)).status, 503);
-    // A 400 is about the token, not the endpoint: 401, no pause.
-    const { server } = introspectingServer(issuer);
-    issuer.setIntrospectionStatus(400);
-    assert.equal(refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`)).status, 401);
-    issuer.setIntrospectionStatus(undefined);
+    const { server } = resourceServer(issuer, {
+      introspection: {
+        url: issuer.introspectionUrl,
+        clientId: ODD_CLIENT.id,
+        clientSecret: new Secret(ODD_CLIENT.secret),
+      },
+    });
     assert.ok("principal" in await server.verify(`Bearer ${issuer.mintOpaque()}`));
   });
 });
 
-Deno.test("oauth introspection: a hanging endpoint costs the deadline; a flood of tokens gets 503 beyond the in-flight cap", async () => {
+Deno.test("oauth introspection: an endpoint that fails, or refuses this server's credentials, gives 503 and a pause; JWTs are not held up", async () => {
   await withIssuer(async (issuer) => {
-    const { server } = introspectingServer(issuer, {}, { timeoutMs: 300 });
+    const failures: [string, number, { body?: string; headers?: Record<string, string> }, string][] = [
+      ["server error", 500, {}, "1"],
+      ["wrong URL", 404, {}, "1"],
+      ["rate limited", 429, { headers: { "retry-after": "2" } }, "2"],
+      ["credentials, as 400", 400, { body: JSON.stringify({ error: "invalid_client" }) }, "1"],
+      ["not JSON", 200, { body: "<html>maintenance</html>" }, "1"],
+    ];
+    for (const [label, status, answer, retryAfter] of failures) {
+      const { server, outcomes } = introspectingServer(issuer, {}, { outageHoldMs: 300 });
+      const jwt = await issuer.mint();
+      assert.ok("principal" in await server.verify(`Bearer ${jwt}`), label);
+      issuer.setIntrospectionStatus(status, answer);
+      const first = issuer.mintOpaque();
+      const response = refusal(await server.verify(`Bearer ${first}`));
+      assert.equal(response.status, 503, label);
+      assert.equal(response.headers.get("retry-after"), retryAfter, label);
+      const asked = issuer.introspections();
+      for (let i = 0; i < 10; i++) {
+        assert.equal(refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`)).status, 503, label);
+      }
+      assert.equal(issuer.introspections(), asked, `${label}: no introspection during the pause`);
+      assert.deepEqual(new Set(outcomes.slice(1)), new Set(["unavailable"]), label);
+      // JWTs, already verified or new, do not wait for the introspection endpoint.
+      assert.ok("principal" in await server.verify(`Bearer ${jwt}`), `${label}: remembered JWT`);
+      assert.ok("principal" in await server.verify(`Bearer ${await issuer.mint({ jti: label })}`), label);
+      issuer.setIntrospectionStatus(undefined);
+      await new Promise((resolve) => setTimeout(resolve, Number(retryAfter) * 1000 > 300 ? 1050 : 350));
+      if (status === 429) {
+        assert.equal(refusal(await server.verify(`Bearer ${first}`)).status, 503, `${label}: 2 s asked`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      // The token refused for the outage is accepted now: an outage is not remembered against it.
+      assert.ok("principal" in await server.verify(`Bearer ${first}`), `${label}: recovered`);
+    }
+    const wrongSecret = introspectingServer(issuer, {}, {}, "not-the-secret-0123456789").server;
+    assert.equal(refusal(await wrongSecret.verify(`Bearer ${issuer.mintOpaque()}`)).status, 503);
+  });
+});
+
+Deno.test("oauth introspection: an unreadable answer about one token gives that token 503, and no pause for others", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = introspectingServer(issuer);
+    const odd: Record<string, unknown>[] = [{ active: "true" }, { exp: "tomorrow" }, { sub: 42 }, {
+      aud: null,
+    }];
+    for (const claims of odd) {
+      const token = issuer.mintOpaque(claims);
+      const response = refusal(await server.verify(`Bearer ${token}`));
+      assert.equal(response.status, 503, JSON.stringify(claims));
+      assert.ok("principal" in await server.verify(`Bearer ${issuer.mintOpaque()}`), "no pause");
+    }
+    // A 400 that is not about this server's credentials: the same, and the token is not remembered.
+    const token = issuer.mintOpaque();
+    issuer.setIntrospectionStatus(400, { body: JSON.stringify({ error: "invalid_request" }) });
+    assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 503);
+    issuer.setIntrospectionStatus(undefined);
+    assert.ok("principal" in await server.verify(`Bearer ${issuer.mintOpaque()}`), "no pause");
+    assert.ok("principal" in await server.verify(`Bearer ${token}`), "asked again");
+    assert.equal(outcomes.filter((o) => o === "unavailable").length, odd.length + 1);
+  });
+});
+
+Deno.test("oauth introspection: a hanging endpoint costs the deadline; floods are held to 64 in flight and 50 a second", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = introspectingServer(issuer, {}, { timeoutMs: 300, outageHoldMs: 100 });
     issuer.setHanging(true);
     const started = performance.now();
     const verdicts = await Promise.all(
@@ -513,5 +581,26 @@ Deno.test("oauth introspection: a hanging endpoint costs the deadline; a flood o
     assert.ok(waited >= 250 && waited < 1500, `waited ${waited} ms`);
     issuer.setHanging(false);
     assert.equal(issuer.introspections(), 64, "at most 64 introspections in flight");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The burst of 100 is spent: new tokens are asked about at 50 a second, the rest get 503 at once.
+    const before = issuer.introspections();
+    const flood = performance.now();
+    let refused = 0;
+    for (let i = 0; i < 300; i++) {
+      const verdict = await server.verify(`Bearer opaque-second-flood-${i}`);
+      if ("refused" in verdict && verdict.refused.status === 503) {
+        refused++;
+        assert.equal(verdict.refused.headers.get("retry-after"), "1");
+      }
+    }
+    // The bucket was emptied by the first flood: since then it refilled at 50 a second.
+    const seconds = (performance.now() - started) / 1000;
+    const asked = issuer.introspections() - before;
+    assert.ok(
+      asked <= 50 * seconds + 2,
+      `${asked} introspections, ${seconds.toFixed(2)} s after the first flood`,
+    );
+    assert.ok(performance.now() - flood < 1000, "the second flood was refused at once, not held");
+    assert.equal(refused, 300 - asked);
   });
 });
