@@ -83,6 +83,27 @@ async function sdkClient(url: string, token: string, modern = false): Promise<Cl
   return client;
 }
 
+/**
+ * Lists the tools and calls list_devices as a 2025-era SDK client (a session) and as a 2026-07-28 one, both
+ * with `token`; returns the `user` field of the two calls' log lines, which the server writes for audit.
+ */
+async function callAsBothClients(server: HttpServerProcess, token: string): Promise<unknown[]> {
+  for (const modern of [false, true]) {
+    const client = await sdkClient(server.url, token, modern);
+    const { tools } = await client.listTools();
+    assert.ok(tools.some((tool) => tool.name === "list_devices"), "list_devices is listed");
+    const result = await client.callTool({ name: "list_devices", arguments: { per_page: 2 } });
+    assert.notEqual(result.isError, true, JSON.stringify(result));
+    await client.close();
+  }
+  const toolLines = () =>
+    server.stderr().split("\n").filter((line) =>
+      line.includes("tool call ok") && line.includes("list_devices")
+    );
+  await waitFor(() => toolLines().length === 2, "the tool calls' log lines");
+  return toolLines().map((line) => JSON.parse(line).user);
+}
+
 Deno.test("OAuth: clients find the issuer from the 401; SDK clients with an access token call tools; bad tokens are refused", async () => {
   await withOAuthServer(async (server, issuer) => {
     const base = new URL(server.url);
@@ -105,22 +126,8 @@ Deno.test("OAuth: clients find the issuer from the 401; SDK clients with an acce
     assert.equal((await anonymous.json()).error.code, -32001);
 
     const token = await issuer.mint({ scope: "openid xyte-mcp" });
-    for (const modern of [false, true]) {
-      const client = await sdkClient(server.url, token, modern);
-      const { tools } = await client.listTools();
-      const device = tools.find((tool) => tool.name === "list_devices");
-      assert.ok(device, "list_devices is listed");
-      const result = await client.callTool({ name: "list_devices", arguments: { per_page: 2 } });
-      assert.notEqual(result.isError, true, JSON.stringify(result));
-      await client.close();
-    }
     // Audit: the log lines of both calls (a session's, a 2026-07-28 request's) name the user (the token's sub).
-    const toolLines = () =>
-      server.stderr().split("\n").filter((line) =>
-        line.includes("tool call ok") && line.includes("list_devices")
-      );
-    await waitFor(() => toolLines().length === 2, "the tool calls' log lines");
-    assert.deepEqual(toolLines().map((line) => JSON.parse(line).user), ["user-1", "user-1"]);
+    assert.deepEqual(await callAsBothClients(server, token), ["user-1", "user-1"]);
 
     const refusals: [string, string, number, string][] = [
       [
@@ -287,18 +294,7 @@ Deno.test("OAuth: the SDK's own OAuth client finds the issuer from the 401, gets
 Deno.test("OAuth: opaque tokens are introspected at the issuer; SDK clients call tools as their user, revoked tokens get 401, the client secret is never logged", async () => {
   await withOAuthServer(async (server, issuer) => {
     const token = issuer.mintOpaque({ scope: "xyte-mcp", sub: "opaque-user-7" });
-    for (const modern of [false, true]) {
-      const client = await sdkClient(server.url, token, modern);
-      const result = await client.callTool({ name: "list_devices", arguments: { per_page: 2 } });
-      assert.notEqual(result.isError, true, JSON.stringify(result));
-      await client.close();
-    }
-    const toolLines = () =>
-      server.stderr().split("\n").filter((line) =>
-        line.includes("tool call ok") && line.includes("list_devices")
-      );
-    await waitFor(() => toolLines().length === 2, "the tool calls' log lines");
-    assert.deepEqual(toolLines().map((line) => JSON.parse(line).user), ["opaque-user-7", "opaque-user-7"]);
+    assert.deepEqual(await callAsBothClients(server, token), ["opaque-user-7", "opaque-user-7"]);
     // Asked once, then remembered (a minute at most) across sessions and requests.
     assert.equal(issuer.introspections(), 1);
 
