@@ -38,7 +38,6 @@ import { jsonRpcError } from "./jsonrpc.ts";
 import {
   type IntrospectionAnswer,
   IntrospectionUnavailable,
-  IntrospectionUnreadable,
   introspectToken,
 } from "./oauth_introspection.ts";
 import { createMemoryRateLimiter } from "./rate_limit.ts";
@@ -78,6 +77,11 @@ const INTROSPECTION_MAX_IN_FLIGHT = 64;
 /** New tokens introspected per second on average, in bursts of up to `INTROSPECTION_BURST`. */
 const INTROSPECTIONS_PER_SECOND = 50;
 const INTROSPECTION_BURST = 100;
+/**
+ * How long after its last answer a token found active is still accepted when it cannot be asked about again
+ * (the endpoint fails, pauses, or is saturated by other tokens), never past its `exp`.
+ */
+const KNOWN_ACTIVE_MS = 10 * 60_000;
 /** Longest opaque token sent to the issuer; longer ones are refused as they are. */
 const MAX_OPAQUE_TOKEN = 4096;
 /** `typ` / `token_type` / `token_use` values of an introspected access token (when the issuer says). */
@@ -149,9 +153,11 @@ export class OAuthResourceServer {
     perMinute: INTROSPECTIONS_PER_SECOND * 60,
     burst: INTROSPECTION_BURST,
   });
+  /** Tokens found active, by hash, with their last answer (`expiresAt`: their `exp`, if any). */
+  readonly #knownActive = new LRUCache<string, Omit<AuthInfo, "token">>({ max: VERIFIED_MAX });
   /**
-   * Until when new opaque tokens get 503 at once, after the introspection endpoint failed to answer; apart
-   * from the keys' pause, so that JWTs never wait for it.
+   * Until when new opaque tokens get 503 at once, after the introspection endpoint answered 429; apart from
+   * the keys' pause, so that JWTs never wait for it.
    */
   #introspectionPause = { until: 0, reason: "" };
   readonly #logger = log("oauth");
@@ -296,8 +302,9 @@ export class OAuthResourceServer {
   /**
    * Asks the issuer about an opaque token (RFC 7662), once for concurrent requests with the same token, and
    * remembers the verdict for `INTROSPECTED_TTL_MS`. New tokens are introspected at a bounded rate and
-   * concurrency, and not at all for a while after the endpoint failed to answer: a flood of invented tokens
-   * costs the authorization server little, and never touches JWTs or tokens already verified.
+   * concurrency, and not at all while the endpoint asked (429) to be left alone: a flood of invented tokens
+   * costs the authorization server little. A token found active before is served its last answer when it
+   * cannot be asked about now (see `KNOWN_ACTIVE_MS`), so such a flood or an outage does not lock its user out.
    */
   async #introspect(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
     const refused = this.#refusedOpaque.get(id);
@@ -308,26 +315,44 @@ export class OAuthResourceServer {
     }
     const pending = this.#introspecting.get(id);
     if (pending) return pending;
-    if (Date.now() < this.#introspectionPause.until) {
-      throw new IssuerUnavailable(this.#introspectionPause.reason, {
-        retryAfterS: Math.ceil((this.#introspectionPause.until - Date.now()) / 1000),
-      });
-    }
-    if (!(await this.#introspectionRate.take("introspection")).allowed) {
-      throw new IssuerUnavailable(
-        `more than ${INTROSPECTIONS_PER_SECOND} new access tokens a second to introspect`,
-        { retryAfterS: 1 },
-      );
-    }
-    // From here on nothing waits: another request with this token may have started asking meanwhile.
+    const refusal = this.#cannotAskNow() ??
+      (!(await this.#introspectionRate.take("introspection")).allowed
+        ? new IssuerUnavailable(
+          `more than ${INTROSPECTIONS_PER_SECOND} new access tokens a second to introspect`,
+          { retryAfterS: 1 },
+        )
+        : undefined) ??
+      // The bucket was awaited: the endpoint's state and the requests in flight may have changed meanwhile.
+      this.#cannotAskNow();
+    if (refusal) return this.#lastAnswer(id) ?? Promise.reject(refusal);
     const started = this.#introspecting.get(id);
     if (started) return started;
-    if (this.#introspecting.size >= INTROSPECTION_MAX_IN_FLIGHT) {
-      throw new IssuerUnavailable("too many access tokens wait for introspection", { retryAfterS: 1 });
-    }
     const asking = this.#askIssuer(id, token).finally(() => this.#introspecting.delete(id));
     this.#introspecting.set(id, asking);
     return asking;
+  }
+
+  /** Why no new introspection can start now (a 429's pause, or too many in flight), if so. */
+  #cannotAskNow(): IssuerUnavailable | undefined {
+    const wait = this.#introspectionPause.until - Date.now();
+    if (wait > 0) {
+      return new IssuerUnavailable(this.#introspectionPause.reason, { retryAfterS: Math.ceil(wait / 1000) });
+    }
+    if (this.#introspecting.size >= INTROSPECTION_MAX_IN_FLIGHT) {
+      return new IssuerUnavailable("too many access tokens wait for introspection", { retryAfterS: 1 });
+    }
+    return undefined;
+  }
+
+  /** The last answer of a token found active before, when it still stands (see `KNOWN_ACTIVE_MS`). */
+  #lastAnswer(id: string): Omit<AuthInfo, "token"> | undefined {
+    const known = this.#knownActive.get(id);
+    if (!known) return undefined;
+    // Without `exp`, the answer is good for another remembered period from now.
+    return {
+      ...known,
+      expiresAt: known.expiresAt ?? Math.ceil((Date.now() + this.#introspectedTtlMs) / 1000),
+    };
   }
 
   async #askIssuer(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
@@ -338,13 +363,18 @@ export class OAuthResourceServer {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
+      // No usable answer: 503 for this token (nothing remembered against it) unless it was found active
+      // before. Only a 429 pauses introspection for everyone, for as long as it asks: any other failure
+      // could be one crafted token's doing, and the rate limit already spares the endpoint.
       const reason = error instanceof Error ? error.message : String(error);
-      // An answer about this one token that cannot be read: 503 for it alone, and nothing remembered.
-      if (error instanceof IntrospectionUnreadable) throw new IssuerUnavailable(reason);
-      const hold = (error instanceof IntrospectionUnavailable ? error.retryAfterMs : undefined) ??
-        this.#outageHoldMs;
-      this.#introspectionPause = { until: Date.now() + hold, reason };
-      throw new IssuerUnavailable(reason, { retryAfterS: Math.ceil(hold / 1000) });
+      const hold = error instanceof IntrospectionUnavailable ? error.retryAfterMs : undefined;
+      if (hold !== undefined) {
+        const until = Math.max(this.#introspectionPause.until, Date.now() + hold);
+        this.#introspectionPause = { until, reason };
+      }
+      const last = this.#lastAnswer(id);
+      if (last) return last;
+      throw new IssuerUnavailable(reason, hold === undefined ? {} : { retryAfterS: Math.ceil(hold / 1000) });
     }
     try {
       const claims = checkIntrospected(answer, this.#settings);
@@ -357,13 +387,19 @@ export class OAuthResourceServer {
       const info = {
         clientId: claims.client_id ?? claims.sub!,
         scopes: claims.scope === undefined ? [] : scopesOf({ scope: claims.scope }),
-        expiresAt: claims.exp ?? Math.floor(until / 1000),
+        expiresAt: claims.exp ?? Math.ceil(until / 1000),
         extra: { subject: claims.sub, issuer: this.#settings.issuer },
       };
       const ttl = until - Date.now();
       if (ttl > 0) this.#verified.set(id, info, { ttl });
+      const known = Math.min(
+        KNOWN_ACTIVE_MS,
+        claims.exp === undefined ? Infinity : claims.exp * 1000 - Date.now(),
+      );
+      if (known > 0) this.#knownActive.set(id, { ...info, expiresAt: claims.exp }, { ttl: known });
       return info;
     } catch (error) {
+      this.#knownActive.delete(id);
       // A token not valid yet may be soon: that refusal is not remembered.
       if (error instanceof OAuthError && !(error instanceof NotYetValid)) {
         this.#refusedOpaque.set(id, error, { ttl: this.#introspectedTtlMs });
@@ -411,7 +447,7 @@ export class OAuthResourceServer {
     const reason = error instanceof Error ? error.message : String(error);
     const held = this.#outages.take("keys");
     if (held !== undefined) {
-      this.#logger.warning("cannot verify access tokens: the authorization server is unavailable", {
+      this.#logger.warning("cannot verify access tokens right now", {
         reason: reason.slice(0, 300),
         ...(held > 0 ? { more_since_last_line: held } : {}),
       });
@@ -419,8 +455,7 @@ export class OAuthResourceServer {
     return jsonRpcError(
       503,
       -32000,
-      "Service Unavailable: access tokens cannot be verified right now (the authorization server does not " +
-        "answer); retry shortly.",
+      "Service Unavailable: access tokens cannot be verified right now; retry shortly.",
       { "retry-after": String(error instanceof IssuerUnavailable ? error.retryAfterS : 5) },
     );
   }

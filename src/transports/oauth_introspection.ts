@@ -30,9 +30,9 @@ export type IntrospectionAnswer = z.infer<typeof ANSWER>;
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
- * The endpoint gives no usable answer at all (no answer in time, an error status, not JSON, this server's
- * credentials refused): nothing is known about the token, which is not to be refused for it, and asking
- * again at once would not help. `retryAfterMs`: how long it asked to be left alone (a 429's Retry-After).
+ * The endpoint gave no usable answer (no answer in time, an error status, this server's credentials refused,
+ * not JSON, JSON that is not RFC 7662): nothing is known about the token, which is not to be refused for it.
+ * `retryAfterMs`: how long the endpoint asked to be left alone (a 429's Retry-After).
  */
 export class IntrospectionUnavailable extends Error {
   override readonly name = "IntrospectionUnavailable";
@@ -44,18 +44,7 @@ export class IntrospectionUnavailable extends Error {
   }
 }
 
-/**
- * The endpoint answered about this token, but not usably (a 400 that is not about this server's credentials,
- * or JSON that is not an RFC 7662 answer): nothing is known about this token; other tokens may fare better.
- */
-export class IntrospectionUnreadable extends Error {
-  override readonly name = "IntrospectionUnreadable";
-}
-
-/**
- * Asks the introspection endpoint about `token` and returns its answer; throws `IntrospectionUnavailable` or
- * `IntrospectionUnreadable` when there is none to use.
- */
+/** Asks the introspection endpoint about `token` and returns its answer; throws `IntrospectionUnavailable`. */
 export async function introspectToken(
   token: string,
   settings: IntrospectionSettings,
@@ -91,7 +80,7 @@ export async function introspectToken(
     // RFC 6749 §5.2 errors: a client error is about this server's credentials; anything else about the request.
     const error = await errorCode(response);
     if (error === "invalid_client" || error === "unauthorized_client") throw credentialsRefused(400);
-    throw new IntrospectionUnreadable(
+    throw new IntrospectionUnavailable(
       `the introspection endpoint refused the request (HTTP 400${error ? `, ${error}` : ""})`,
     );
   }
@@ -115,7 +104,7 @@ export async function introspectToken(
   const answer = ANSWER.safeParse(body);
   if (!answer.success) {
     const field = answer.error.issues[0]?.path.join(".") || "the answer";
-    throw new IntrospectionUnreadable(`the introspection endpoint's answer is not RFC 7662 (${field})`);
+    throw new IntrospectionUnavailable(`the introspection endpoint's answer is not RFC 7662 (${field})`);
   }
   return answer.data;
 }
