@@ -315,18 +315,22 @@ export class OAuthResourceServer {
     }
     const pending = this.#introspecting.get(id);
     if (pending) return pending;
+    // A token found active before is asked about again outside the bucket of new tokens, so that nobody can
+    // keep it from being asked (its holder after a revocation included) by spending the bucket on junk.
+    const known = this.#knownActive.has(id);
     const refusal = this.#cannotAskNow() ??
-      (!(await this.#introspectionRate.take("introspection")).allowed
+      (!known && !(await this.#introspectionRate.take("introspection")).allowed
         ? new IssuerUnavailable(
           `more than ${INTROSPECTIONS_PER_SECOND} new access tokens a second to introspect`,
           { retryAfterS: 1 },
         )
-        : undefined) ??
-      // The bucket was awaited: the endpoint's state and the requests in flight may have changed meanwhile.
-      this.#cannotAskNow();
-    if (refusal) return this.#lastAnswer(id) ?? Promise.reject(refusal);
+        : undefined);
+    // The bucket was awaited: another request with this token may have started asking meanwhile, and the
+    // endpoint's state and the requests in flight may have changed.
     const started = this.#introspecting.get(id);
     if (started) return started;
+    const stopped = refusal ?? this.#cannotAskNow();
+    if (stopped) return this.#lastAnswer(id, stopped.message) ?? Promise.reject(stopped);
     const asking = this.#askIssuer(id, token).finally(() => this.#introspecting.delete(id));
     this.#introspecting.set(id, asking);
     return asking;
@@ -344,15 +348,29 @@ export class OAuthResourceServer {
     return undefined;
   }
 
-  /** The last answer of a token found active before, when it still stands (see `KNOWN_ACTIVE_MS`). */
-  #lastAnswer(id: string): Omit<AuthInfo, "token"> | undefined {
+  /**
+   * The last answer of a token found active before, when it still stands (see `KNOWN_ACTIVE_MS`), served
+   * because it cannot be asked about now (`reason`, logged). It is remembered like an answer for a few seconds,
+   * so that its user's next requests do not each wait for an endpoint that hangs.
+   */
+  #lastAnswer(id: string, reason: string): Omit<AuthInfo, "token"> | undefined {
     const known = this.#knownActive.get(id);
     if (!known) return undefined;
+    const held = this.#outages.take("last-answer");
+    if (held !== undefined) {
+      this.#logger.warning("serving the last introspection answers of known access tokens", {
+        reason: reason.slice(0, 300),
+        ...(held > 0 ? { more_since_last_line: held } : {}),
+      });
+    }
     // Without `exp`, the answer is good for another remembered period from now.
-    return {
+    const answer = {
       ...known,
       expiresAt: known.expiresAt ?? Math.ceil((Date.now() + this.#introspectedTtlMs) / 1000),
     };
+    const hold = Math.min(OUTAGE_HOLD_MS, this.#introspectedTtlMs, this.#knownActive.getRemainingTTL(id));
+    if (hold > 0) this.#verified.set(id, answer, { ttl: hold });
+    return answer;
   }
 
   async #askIssuer(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
@@ -363,18 +381,21 @@ export class OAuthResourceServer {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      // No usable answer: 503 for this token (nothing remembered against it) unless it was found active
-      // before. Only a 429 pauses introspection for everyone, for as long as it asks: any other failure
-      // could be one crafted token's doing, and the rate limit already spares the endpoint.
+      // No usable answer: 503 for this token, and nothing remembered against it. Only a 429 pauses
+      // introspection for everyone, for as long as it asks: any other failure could be one crafted token's
+      // doing, and the rate limit already spares the endpoint. A token found active before keeps its last
+      // answer through an outage, not through a failure about it or about this server's set-up.
       const reason = error instanceof Error ? error.message : String(error);
+      const failure = error instanceof IntrospectionUnavailable ? error.failure : "outage";
       const hold = error instanceof IntrospectionUnavailable ? error.retryAfterMs : undefined;
-      if (hold !== undefined) {
-        const until = Math.max(this.#introspectionPause.until, Date.now() + hold);
-        this.#introspectionPause = { until, reason };
+      if (hold !== undefined && Date.now() + hold > this.#introspectionPause.until) {
+        this.#introspectionPause = { until: Date.now() + hold, reason };
       }
-      const last = this.#lastAnswer(id);
+      if (failure === "token") this.#knownActive.delete(id);
+      const last = failure === "outage" ? this.#lastAnswer(id, reason) : undefined;
       if (last) return last;
-      throw new IssuerUnavailable(reason, hold === undefined ? {} : { retryAfterS: Math.ceil(hold / 1000) });
+      const wait = this.#introspectionPause.until - Date.now();
+      throw new IssuerUnavailable(reason, wait > 0 ? { retryAfterS: Math.ceil(wait / 1000) } : {});
     }
     try {
       const claims = checkIntrospected(answer, this.#settings);

@@ -26,20 +26,29 @@ const ANSWER = z.looseObject({
 /** An introspection answer: `active: false` (expired, revoked or never issued) or the claims of an active one. */
 export type IntrospectionAnswer = z.infer<typeof ANSWER>;
 
-/** Longest pause a 429's `Retry-After` may ask for. */
+/** Longest pause a 429's `Retry-After` may ask for, and the pause of a 429 that names none. */
 const MAX_RETRY_AFTER_MS = 60_000;
+const DEFAULT_RETRY_AFTER_MS = 5000;
 
 /**
- * The endpoint gave no usable answer (no answer in time, an error status, this server's credentials refused,
- * not JSON, JSON that is not RFC 7662): nothing is known about the token, which is not to be refused for it.
- * `retryAfterMs`: how long the endpoint asked to be left alone (a 429's Retry-After).
+ * Why there is no usable answer: the endpoint is out of service for now (no answer in time, 429, 5xx, a page
+ * that is not JSON), this server's set-up is wrong (its credentials refused, another 4xx such as a wrong URL),
+ * or the answer about this one token cannot be read (another 400, JSON that is not RFC 7662).
+ */
+export type IntrospectionFailure = "outage" | "setup" | "token";
+
+/**
+ * The endpoint gave no usable answer: nothing is known about the token, which is not to be refused for it.
+ * `retryAfterMs`: how long the endpoint asked to be left alone (a 429).
  */
 export class IntrospectionUnavailable extends Error {
   override readonly name = "IntrospectionUnavailable";
+  readonly failure: IntrospectionFailure;
   readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, retryAfterMs?: number) {
+  constructor(message: string, failure: IntrospectionFailure, retryAfterMs?: number) {
     super(message);
+    this.failure = failure;
     this.retryAfterMs = retryAfterMs;
   }
 }
@@ -69,12 +78,14 @@ export async function introspectToken(
   } catch (error) {
     throw new IntrospectionUnavailable(
       `the introspection endpoint did not answer (${error instanceof Error ? error.message : String(error)})`,
+      "outage",
     );
   }
   const credentialsRefused = (status: number) =>
     new IntrospectionUnavailable(
       `the introspection endpoint refused this server's credentials (HTTP ${status}): check ` +
         "MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET",
+      "setup",
     );
   if (response.status === 400) {
     // RFC 6749 §5.2 errors: a client error is about this server's credentials; anything else about the request.
@@ -82,6 +93,7 @@ export async function introspectToken(
     if (error === "invalid_client" || error === "unauthorized_client") throw credentialsRefused(400);
     throw new IntrospectionUnavailable(
       `the introspection endpoint refused the request (HTTP 400${error ? `, ${error}` : ""})`,
+      "token",
     );
   }
   if (response.status === 401 || response.status === 403) {
@@ -90,21 +102,26 @@ export async function introspectToken(
   }
   if (response.status !== 200) {
     await response.body?.cancel();
+    const status = response.status;
     throw new IntrospectionUnavailable(
-      `the introspection endpoint answered HTTP ${response.status}`,
-      response.status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined,
+      `the introspection endpoint answered HTTP ${status}`,
+      status === 429 || status >= 500 ? "outage" : "setup",
+      status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined,
     );
   }
   let body: unknown;
   try {
     body = await response.json();
   } catch {
-    throw new IntrospectionUnavailable("the introspection endpoint's answer is not JSON");
+    throw new IntrospectionUnavailable("the introspection endpoint's answer is not JSON", "outage");
   }
   const answer = ANSWER.safeParse(body);
   if (!answer.success) {
     const field = answer.error.issues[0]?.path.join(".") || "the answer";
-    throw new IntrospectionUnavailable(`the introspection endpoint's answer is not RFC 7662 (${field})`);
+    throw new IntrospectionUnavailable(
+      `the introspection endpoint's answer is not RFC 7662 (${field})`,
+      "token",
+    );
   }
   return answer.data;
 }
@@ -119,10 +136,11 @@ async function errorCode(response: Response): Promise<string | undefined> {
   }
 }
 
-/** A `Retry-After` in seconds as milliseconds, within 1 s to a minute; undefined when absent or a date. */
-function retryAfterMs(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, Number(value.trim()) * 1000));
+/** A 429's `Retry-After` (seconds or an HTTP date) in milliseconds, within 1 s to a minute; 5 s if none. */
+function retryAfterMs(value: string | null): number {
+  const text = value?.trim() ?? "";
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - Date.now();
+  return Number.isNaN(ms) ? DEFAULT_RETRY_AFTER_MS : Math.min(MAX_RETRY_AFTER_MS, Math.max(1000, ms));
 }
 
 function formEncode(value: string): string {
