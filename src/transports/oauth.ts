@@ -82,6 +82,8 @@ const INTROSPECTION_BURST = 100;
  * (the endpoint fails, pauses, or is saturated by other tokens), never past its `exp`.
  */
 const KNOWN_ACTIVE_MS = 10 * 60_000;
+/** Introspections of tokens found active in flight at most; beyond, they keep their last answer. */
+const KNOWN_MAX_IN_FLIGHT = 256;
 /** Longest opaque token sent to the issuer; longer ones are refused as they are. */
 const MAX_OPAQUE_TOKEN = 4096;
 /** `typ` / `token_type` / `token_use` values of an introspected access token (when the issuer says). */
@@ -153,6 +155,14 @@ export class OAuthResourceServer {
     perMinute: INTROSPECTIONS_PER_SECOND * 60,
     burst: INTROSPECTION_BURST,
   });
+  /** Introspections in flight: of tokens found active before, and of new ones (see `#introspect`). */
+  readonly #inFlight = { known: 0, fresh: 0 };
+  /**
+   * Tokens whose introspection this server's set-up made fail (credentials refused, a wrong URL), by hash:
+   * they get 503 without asking for a few seconds, so that their users' requests do not each reach the
+   * endpoint. Per token, so that no token can turn others away.
+   */
+  readonly #failedOpaque = new LRUCache<string, IssuerUnavailable>({ max: VERIFIED_MAX });
   /** Tokens found active, by hash, with their last answer (`expiresAt`: their `exp`, if any). */
   readonly #knownActive = new LRUCache<string, Omit<AuthInfo, "token">>({ max: VERIFIED_MAX });
   /**
@@ -306,52 +316,58 @@ export class OAuthResourceServer {
    * costs the authorization server little. A token found active before is served its last answer when it
    * cannot be asked about now (see `KNOWN_ACTIVE_MS`), so such a flood or an outage does not lock its user out.
    */
-  async #introspect(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
-    const refused = this.#refusedOpaque.get(id);
-    if (refused) throw refused;
+  #introspect(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
+    const refused = this.#refusedOpaque.get(id) ?? this.#failedOpaque.get(id);
+    if (refused) return Promise.reject(refused);
     // RFC 6750's b64token, and a bound: only what can be a token is sent to the issuer.
     if (token.length > MAX_OPAQUE_TOKEN || !/^[\w.~+/-]+=*$/.test(token)) {
-      throw new OAuthError(OAuthErrorCode.InvalidToken, "the access token is malformed");
+      return Promise.reject(new OAuthError(OAuthErrorCode.InvalidToken, "the access token is malformed"));
     }
     const pending = this.#introspecting.get(id);
     if (pending) return pending;
-    // A token found active before is asked about again outside the bucket of new tokens, so that nobody can
-    // keep it from being asked (its holder after a revocation included) by spending the bucket on junk.
+    const wait = this.#introspectionPause.until - Date.now();
+    if (wait > 0) {
+      const paused = new IssuerUnavailable(this.#introspectionPause.reason, {
+        retryAfterS: Math.ceil(wait / 1000),
+      });
+      return Promise.resolve(this.#lastAnswer(id, paused.message) ?? Promise.reject(paused));
+    }
+    // A token found active before is asked about again outside the limits on new tokens (it is asked at most
+    // once per remembered answer, and there are at most VERIFIED_MAX such tokens), so that nobody can keep it
+    // from being asked, its holder after a revocation included, by spending those limits on junk.
     const known = this.#knownActive.has(id);
-    const refusal = this.#cannotAskNow() ??
-      (!known && !(await this.#introspectionRate.take("introspection")).allowed
-        ? new IssuerUnavailable(
+    if (known && this.#inFlight.known >= KNOWN_MAX_IN_FLIGHT) {
+      const last = this.#lastAnswer(id, "too many known access tokens wait for introspection");
+      if (last) return Promise.resolve(last);
+    }
+    if (!known && this.#inFlight.fresh >= INTROSPECTION_MAX_IN_FLIGHT) {
+      return Promise.reject(
+        new IssuerUnavailable("too many access tokens wait for introspection", { retryAfterS: 1 }),
+      );
+    }
+    const kind = known ? "known" : "fresh";
+    this.#inFlight[kind]++;
+    // Registered before the bucket is awaited, so that concurrent requests with this token join it.
+    const asking = (async () => {
+      if (!known && !(await this.#introspectionRate.take("introspection")).allowed) {
+        throw new IssuerUnavailable(
           `more than ${INTROSPECTIONS_PER_SECOND} new access tokens a second to introspect`,
           { retryAfterS: 1 },
-        )
-        : undefined);
-    // The bucket was awaited: another request with this token may have started asking meanwhile, and the
-    // endpoint's state and the requests in flight may have changed.
-    const started = this.#introspecting.get(id);
-    if (started) return started;
-    const stopped = refusal ?? this.#cannotAskNow();
-    if (stopped) return this.#lastAnswer(id, stopped.message) ?? Promise.reject(stopped);
-    const asking = this.#askIssuer(id, token).finally(() => this.#introspecting.delete(id));
+        );
+      }
+      return await this.#askIssuer(id, token);
+    })().finally(() => {
+      this.#introspecting.delete(id);
+      this.#inFlight[kind]--;
+    });
     this.#introspecting.set(id, asking);
     return asking;
   }
 
-  /** Why no new introspection can start now (a 429's pause, or too many in flight), if so. */
-  #cannotAskNow(): IssuerUnavailable | undefined {
-    const wait = this.#introspectionPause.until - Date.now();
-    if (wait > 0) {
-      return new IssuerUnavailable(this.#introspectionPause.reason, { retryAfterS: Math.ceil(wait / 1000) });
-    }
-    if (this.#introspecting.size >= INTROSPECTION_MAX_IN_FLIGHT) {
-      return new IssuerUnavailable("too many access tokens wait for introspection", { retryAfterS: 1 });
-    }
-    return undefined;
-  }
-
   /**
    * The last answer of a token found active before, when it still stands (see `KNOWN_ACTIVE_MS`), served
-   * because it cannot be asked about now (`reason`, logged). It is remembered like an answer for a few seconds,
-   * so that its user's next requests do not each wait for an endpoint that hangs.
+   * because it cannot be asked about now (`reason`, logged). It is remembered like an answer, so that its
+   * user's next requests do not each wait for an endpoint that hangs.
    */
   #lastAnswer(id: string, reason: string): Omit<AuthInfo, "token"> | undefined {
     const known = this.#knownActive.get(id);
@@ -368,7 +384,7 @@ export class OAuthResourceServer {
       ...known,
       expiresAt: known.expiresAt ?? Math.ceil((Date.now() + this.#introspectedTtlMs) / 1000),
     };
-    const hold = Math.min(OUTAGE_HOLD_MS, this.#introspectedTtlMs, this.#knownActive.getRemainingTTL(id));
+    const hold = Math.min(this.#introspectedTtlMs, this.#knownActive.getRemainingTTL(id));
     if (hold > 0) this.#verified.set(id, answer, { ttl: hold });
     return answer;
   }
@@ -395,7 +411,9 @@ export class OAuthResourceServer {
       const last = failure === "outage" ? this.#lastAnswer(id, reason) : undefined;
       if (last) return last;
       const wait = this.#introspectionPause.until - Date.now();
-      throw new IssuerUnavailable(reason, wait > 0 ? { retryAfterS: Math.ceil(wait / 1000) } : {});
+      const refusal = new IssuerUnavailable(reason, wait > 0 ? { retryAfterS: Math.ceil(wait / 1000) } : {});
+      if (failure === "setup") this.#failedOpaque.set(id, refusal, { ttl: this.#outageHoldMs });
+      throw refusal;
     }
     try {
       const claims = checkIntrospected(answer, this.#settings);

@@ -31,8 +31,8 @@ const MAX_RETRY_AFTER_MS = 60_000;
 const DEFAULT_RETRY_AFTER_MS = 5000;
 
 /**
- * Why there is no usable answer: the endpoint is out of service for now (no answer in time, 429, 5xx, a page
- * that is not JSON), this server's set-up is wrong (its credentials refused, another 4xx such as a wrong URL),
+ * Why there is no usable answer: the endpoint is out of service for now (no answer in time, 408, 429, 5xx, a
+ * page that is not JSON), this server's set-up is wrong (its credentials refused, another 4xx such as a wrong URL),
  * or the answer about this one token cannot be read (another 400, JSON that is not RFC 7662).
  */
 export type IntrospectionFailure = "outage" | "setup" | "token";
@@ -105,7 +105,7 @@ export async function introspectToken(
     const status = response.status;
     throw new IntrospectionUnavailable(
       `the introspection endpoint answered HTTP ${status}`,
-      status === 429 || status >= 500 ? "outage" : "setup",
+      status === 408 || status === 429 || status >= 500 ? "outage" : "setup",
       status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined,
     );
   }

@@ -519,13 +519,17 @@ Deno.test("oauth introspection: a failing endpoint gives new tokens 503, pausing
     // An outage leaves tokens found active their last answer; this server's set-up refused does not.
     const failures: [string, number, { body?: string; headers?: Record<string, string> }, boolean][] = [
       ["server error", 500, {}, true],
+      ["request timeout", 408, {}, true],
       ["not JSON", 200, { body: "<html>maintenance</html>" }, true],
       ["wrong URL", 404, {}, false],
       ["credentials refused", 403, {}, false],
       ["credentials, as 400", 400, { body: JSON.stringify({ error: "invalid_client" }) }, false],
     ];
     for (const [label, status, answer, outage] of failures) {
-      const { server, outcomes } = introspectingServer(issuer, {}, { introspectedTtlMs: 100 });
+      const { server, outcomes } = introspectingServer(issuer, {}, {
+        introspectedTtlMs: 100,
+        outageHoldMs: 200,
+      });
       const jwt = await issuer.mint();
       const known = issuer.mintOpaque();
       assert.ok("principal" in await server.verify(`Bearer ${jwt}`), label);
@@ -536,10 +540,13 @@ Deno.test("oauth introspection: a failing endpoint gives new tokens 503, pausing
       const response = refusal(await server.verify(`Bearer ${first}`));
       assert.equal(response.status, 503, label);
       assert.equal(response.headers.get("retry-after"), "5", label);
-      // No pause: one token's failure may be that token's doing. Each new token is asked about.
+      // No pause: one token's failure may be that token's doing. Each new token is asked about; after a
+      // set-up failure, the same token is not asked again for a few seconds.
       const asked = issuer.introspections();
       assert.equal(refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`)).status, 503, label);
       assert.equal(issuer.introspections(), asked + 1, label);
+      assert.equal(refusal(await server.verify(`Bearer ${first}`)).status, 503, label);
+      assert.equal(issuer.introspections(), outage ? asked + 2 : asked + 1, `${label}: asked again`);
       // A token found active before keeps its last answer through an outage; JWTs never ask the endpoint.
       const kept = await server.verify(`Bearer ${known}`);
       if (outage) assert.ok("principal" in kept && kept.user === "user-1", `${label}: known token`);
@@ -548,6 +555,7 @@ Deno.test("oauth introspection: a failing endpoint gives new tokens 503, pausing
       assert.ok("principal" in await server.verify(`Bearer ${await issuer.mint({ jti: label })}`), label);
       assert.ok(outcomes.includes("unavailable"), label);
       issuer.setIntrospectionStatus(undefined);
+      await new Promise((resolve) => setTimeout(resolve, 250));
       // The token refused during the failure is accepted now (a failure is not remembered against it), and
       // the known token, revoked meanwhile, is refused once the endpoint answers again.
       assert.ok("principal" in await server.verify(`Bearer ${first}`), `${label}: recovered`);
@@ -685,5 +693,41 @@ Deno.test("oauth introspection: a hanging endpoint costs the deadline; floods ar
       if (i > 1000) break;
     }
     assert.equal(refusal(await server.verify(`Bearer ${known}`)).status, 401, "revoked, flood or not");
+  });
+});
+
+Deno.test("oauth introspection: junk filling the new tokens' slots does not keep a revoked known token on its last answer", async () => {
+  // Junk tokens hang 300 ms at the endpoint; the known token is active at first, then revoked.
+  let revoked = false;
+  const scripted: typeof fetch = async (_input, init) => {
+    const token = new URLSearchParams(String(init?.body)).get("token") ?? "";
+    if (token.startsWith("junk")) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return Response.json({ active: false });
+    }
+    return Response.json(revoked ? { active: false } : { active: true, sub: "user-1", aud: RESOURCE });
+  };
+  await withIssuer(async (issuer) => {
+    const { server } = introspectingServer(issuer, {}, { fetch: scripted, introspectedTtlMs: 100 });
+    assert.ok("principal" in await server.verify("Bearer known-token"));
+    revoked = true;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const junk = Array.from({ length: 64 }, (_, i) => server.verify(`Bearer junk-${i}`));
+    assert.equal(refusal(await server.verify("Bearer junk-over-the-cap")).status, 503, "the slots are full");
+    assert.equal(refusal(await server.verify("Bearer known-token")).status, 401, "asked, and refused");
+    await Promise.all(junk);
+  });
+});
+
+Deno.test("oauth introspection: concurrent requests with one new token spend one token of the rate bucket", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = introspectingServer(issuer);
+    const token = issuer.mintOpaque();
+    const verdicts = await Promise.all(Array.from({ length: 10 }, () => server.verify(`Bearer ${token}`)));
+    assert.ok(verdicts.every((v) => "principal" in v));
+    // The burst of 100 less the one spent: 99 more new tokens pass at once.
+    for (let i = 0; i < 99; i++) {
+      assert.ok("principal" in await server.verify(`Bearer ${issuer.mintOpaque()}`), `new token ${i}`);
+    }
   });
 });
