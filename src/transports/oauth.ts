@@ -335,10 +335,11 @@ export class OAuthResourceServer {
     // A token found active before is asked about again outside the limits on new tokens (it is asked at most
     // once per remembered answer, and there are at most VERIFIED_MAX such tokens), so that nobody can keep it
     // from being asked, its holder after a revocation included, by spending those limits on junk.
-    const known = this.#knownActive.has(id);
+    let known = this.#knownActive.has(id);
     if (known && this.#inFlight.known >= KNOWN_MAX_IN_FLIGHT) {
       const last = this.#lastAnswer(id, "too many known access tokens wait for introspection");
       if (last) return Promise.resolve(last);
+      known = false; // its last answer ran out meanwhile: a new token again
     }
     if (!known && this.#inFlight.fresh >= INTROSPECTION_MAX_IN_FLIGHT) {
       return Promise.reject(
