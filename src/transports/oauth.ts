@@ -162,7 +162,7 @@ export class OAuthResourceServer {
    * they get 503 without asking for a few seconds, so that their users' requests do not each reach the
    * endpoint. Per token, so that no token can turn others away.
    */
-  readonly #failedOpaque = new LRUCache<string, IssuerUnavailable>({ max: VERIFIED_MAX });
+  readonly #failedOpaque = new LRUCache<string, { reason: string; until: number }>({ max: VERIFIED_MAX });
   /** Tokens found active, by hash, with their last answer (`expiresAt`: their `exp`, if any). */
   readonly #knownActive = new LRUCache<string, Omit<AuthInfo, "token">>({ max: VERIFIED_MAX });
   /**
@@ -317,8 +317,13 @@ export class OAuthResourceServer {
    * cannot be asked about now (see `KNOWN_ACTIVE_MS`), so such a flood or an outage does not lock its user out.
    */
   #introspect(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
-    const refused = this.#refusedOpaque.get(id) ?? this.#failedOpaque.get(id);
+    const refused = this.#refusedOpaque.get(id);
     if (refused) return Promise.reject(refused);
+    const failed = this.#failedOpaque.get(id);
+    if (failed) {
+      const retryAfterS = Math.ceil((failed.until - Date.now()) / 1000);
+      return Promise.reject(new IssuerUnavailable(failed.reason, { retryAfterS }));
+    }
     // RFC 6750's b64token, and a bound: only what can be a token is sent to the issuer.
     if (token.length > MAX_OPAQUE_TOKEN || !/^[\w.~+/-]+=*$/.test(token)) {
       return Promise.reject(new OAuthError(OAuthErrorCode.InvalidToken, "the access token is malformed"));
@@ -413,7 +418,11 @@ export class OAuthResourceServer {
       if (last) return last;
       const wait = this.#introspectionPause.until - Date.now();
       const refusal = new IssuerUnavailable(reason, wait > 0 ? { retryAfterS: Math.ceil(wait / 1000) } : {});
-      if (failure === "setup") this.#failedOpaque.set(id, refusal, { ttl: this.#outageHoldMs });
+      if (failure === "setup") {
+        this.#failedOpaque.set(id, { reason, until: Date.now() + this.#outageHoldMs }, {
+          ttl: this.#outageHoldMs,
+        });
+      }
       throw refusal;
     }
     try {
