@@ -48,7 +48,10 @@ const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256
 const CLOCK_TOLERANCE_S = 30;
 /** Bound on finding the issuer's keys (metadata and key set), and so on a request waiting for them. */
 const FETCH_TIMEOUT_MS = 5000;
-/** After the issuer's metadata or keys could not be fetched, tokens needing them get 503 at once this long. */
+/**
+ * After the issuer's metadata or keys could not be fetched, tokens needing them get 503 at once this long;
+ * as long, a token whose introspection this server's set-up made fail (credentials, URL) is not asked about.
+ */
 const OUTAGE_HOLD_MS = 5000;
 /** Longest `sub` accepted (it names the user in logs and sessions). */
 const MAX_SUBJECT = 256;
@@ -68,11 +71,11 @@ const VERIFIED_TTL_MS = 5 * 60_000;
 const VERIFIED_MAX = 10_000;
 /**
  * An introspected token's answer is used this long (never past its expiry), as is a refusal of one: a token
- * the issuer revokes is refused within this time, and a client retrying with a dead token does not make
- * this server ask the issuer on each request.
+ * the issuer revokes is refused within this time (within `KNOWN_ACTIVE_MS` during an outage of the endpoint),
+ * and a client retrying with a dead token does not make this server ask the issuer on each request.
  */
 const INTROSPECTED_TTL_MS = 60_000;
-/** Introspection requests in flight at most; more tokens to introspect get 503 (a flood of invented ones). */
+/** Introspections of new tokens in flight at most; more get 503 (a flood of invented ones). */
 const INTROSPECTION_MAX_IN_FLIGHT = 64;
 /** New tokens introspected per second on average, in bursts of up to `INTROSPECTION_BURST`. */
 const INTROSPECTIONS_PER_SECOND = 50;
@@ -95,7 +98,10 @@ const INTROSPECTED_ACCESS_TYPES = new Set(["bearer", "access_token", "at+jwt", "
  */
 export type OAuthVerdict = { principal: string; user: string; authInfo: AuthInfo } | { refused: Response };
 
-/** Test seams: the fetch used for the issuer's metadata and keys, and the bound on finding them. */
+/**
+ * Test seams: the fetch used for the issuer's metadata, keys and introspection endpoint; the bound on waiting
+ * for them; the pause after a failure; how long an introspection answer is used.
+ */
 export interface OAuthOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
@@ -136,7 +142,7 @@ export class OAuthResourceServer {
   readonly #timeoutMs: number;
   readonly #outageHoldMs: number;
   readonly #introspectedTtlMs: number;
-  /** Until when tokens needing the issuer (keys, introspection) get 503 at once, after it failed to answer. */
+  /** Until when JWTs needing the issuer's keys get 503 at once, after they could not be fetched. */
   #outageUntil = 0;
   #outageReason = "";
   #fetchFailures = 0;
