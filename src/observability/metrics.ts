@@ -48,6 +48,7 @@ const KEY_CHECK_OUTCOMES: ReadonlySet<string> = new Set<KeyCheckOutcome>([
 /** The paths the HTTP service answers; any other path is counted as "other". */
 const OAUTH_OUTCOMES: ReadonlySet<string> = new Set<OAuthTokenOutcome>([
   "valid",
+  "stale",
   "missing",
   "invalid",
   "expired",

@@ -12,11 +12,13 @@ export type CacheEvent = "hit" | "miss" | "bypass";
  */
 export type KeyCheckOutcome = "valid" | "forbidden" | "invalid" | "unavailable" | "capped";
 /**
- * The outcome of an OAuth access token check: accepted; none sent; refused (invalid, or expired); lacking a
- * required scope; or not checkable, the authorization server's keys being out of reach.
+ * The outcome of an OAuth access token check: accepted; accepted on its last introspection answer, the
+ * introspection endpoint being out of service; none sent; refused (invalid, or expired); lacking a required
+ * scope; or not checkable, the authorization server being out of reach.
  */
 export type OAuthTokenOutcome =
   | "valid"
+  | "stale"
   | "missing"
   | "invalid"
   | "expired"

@@ -245,7 +245,7 @@ export class OAuthResourceServer {
         requiredScopes: [...this.#settings.requiredScopes],
         resourceMetadataUrl: this.#metadataUrl,
       });
-      this.#telemetry.oauthToken("valid");
+      this.#telemetry.oauthToken(authInfo.extra?.stale === true ? "stale" : "valid");
       const subject = String(authInfo.extra?.subject ?? "");
       return { principal: `oauth:${principalHash(this.#settings.issuer, subject)}`, user: subject, authInfo };
     } catch (error) {
@@ -394,6 +394,7 @@ export class OAuthResourceServer {
     // Without `exp`, the answer is good for another remembered period from now.
     const answer = {
       ...known,
+      extra: { ...known.extra, stale: true },
       expiresAt: known.expiresAt ?? Math.ceil((Date.now() + this.#introspectedTtlMs) / 1000),
     };
     const hold = Math.min(this.#introspectedTtlMs, this.#knownActive.getRemainingTTL(id));
