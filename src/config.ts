@@ -201,20 +201,16 @@ const integer = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 const httpUrl = z.url({ protocol: /^https?$/ })
   // fetch refuses such URLs anyway, and the start-up log would show them.
-  .refine((u) => {
-    const url = URL.parse(u);
-    return url === null || url.username + url.password === "";
-  }, { message: "a base URL cannot carry a user name or password (user:pass@)" })
+  .refine(hasNoCredentials, { message: "a base URL cannot carry a user name or password (user:pass@)" })
   .transform((u) => u.replace(/\/+$/, ""));
 const flag = z.stringbool();
 /** An https URL, or http on a loopback host (a local authorization server, tests); never user:pass@. */
 const secureUrl = z.url({ protocol: /^https?$/ }).refine((u) => {
   const url = URL.parse(u);
   return url !== null && isHttpsOrLoopback(url);
-}, { message: "must be https (http only for localhost)" }).refine((u) => {
-  const url = URL.parse(u);
-  return url !== null && url.username + url.password === "";
-}, { message: "no user:pass@" });
+}, { message: "must be https (http only for localhost)" }).refine(hasNoCredentials, {
+  message: "no user:pass@",
+});
 /** Items separated by `separator` (default: commas), trimmed, empty ones dropped. */
 const listOf = (separator: RegExp = /,/) =>
   z.string().transform((v) => v.split(separator).map((item) => item.trim()).filter((item) => item !== ""));
@@ -862,6 +858,21 @@ function introspectionSettings(values: ReadonlyMap<SettingId, unknown>): Introsp
     clientId: values.get("oauthClientId") as string,
     clientSecret: new Secret(values.get("oauthClientSecret") as string),
   };
+}
+
+/**
+ * https (or http to a loopback host) and no user:pass@: the rule of the OAuth URLs (MCP_OAUTH_ISSUER,
+ * MCP_OAUTH_JWKS_URL, …) and of a `jwks_uri` found in the issuer's metadata.
+ */
+export function isSecureUrl(value: string): boolean {
+  const url = URL.parse(value);
+  return url !== null && isHttpsOrLoopback(url) && url.username + url.password === "";
+}
+
+/** Whether a URL carries no user name or password (user:pass@); what is no URL is left to the URL check. */
+function hasNoCredentials(value: string): boolean {
+  const url = URL.parse(value);
+  return url === null || url.username + url.password === "";
 }
 
 /** https, or http to a loopback host: where OAuth metadata, keys and this server's public URL may be. */

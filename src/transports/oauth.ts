@@ -28,7 +28,7 @@ import {
   jwtVerify,
 } from "jose";
 import { LRUCache } from "lru-cache";
-import { isHttpsOrLoopback, type OAuthSettings } from "../config.ts";
+import { isSecureUrl, type OAuthSettings } from "../config.ts";
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import { ThrottledLog } from "../observability/throttled_log.ts";
@@ -164,11 +164,12 @@ export class OAuthResourceServer {
   /** Introspections in flight: of tokens found active before, and of new ones (see `#introspect`). */
   readonly #inFlight = { known: 0, fresh: 0 };
   /**
-   * Tokens whose introspection this server's set-up made fail (credentials refused, a wrong URL), by hash:
+   * Tokens whose introspection this server's set-up made fail (credentials refused, a wrong URL), by hash,
+   * with the reason:
    * they get 503 without asking for a few seconds, so that their users' requests do not each reach the
    * endpoint. Per token, so that no token can turn others away.
    */
-  readonly #failedOpaque = new LRUCache<string, { reason: string; until: number }>({ max: VERIFIED_MAX });
+  readonly #failedOpaque = new LRUCache<string, string>({ max: VERIFIED_MAX });
   /** Tokens found active, by hash, with their last answer (`expiresAt`: their `exp`, if any). */
   readonly #knownActive = new LRUCache<string, Omit<AuthInfo, "token">>({ max: VERIFIED_MAX });
   /**
@@ -326,9 +327,9 @@ export class OAuthResourceServer {
     const refused = this.#refusedOpaque.get(id);
     if (refused) return Promise.reject(refused);
     const failed = this.#failedOpaque.get(id);
-    if (failed) {
-      const retryAfterS = Math.ceil((failed.until - Date.now()) / 1000);
-      return Promise.reject(new IssuerUnavailable(failed.reason, { retryAfterS }));
+    if (failed !== undefined) {
+      const retryAfterS = Math.ceil(this.#failedOpaque.getRemainingTTL(id) / 1000);
+      return Promise.reject(new IssuerUnavailable(failed, { retryAfterS }));
     }
     // RFC 6750's b64token, and a bound: only what can be a token is sent to the issuer.
     if (token.length > MAX_OPAQUE_TOKEN || !/^[\w.~+/-]+=*$/.test(token)) {
@@ -426,9 +427,7 @@ export class OAuthResourceServer {
       const wait = this.#introspectionPause.until - Date.now();
       const refusal = new IssuerUnavailable(reason, wait > 0 ? { retryAfterS: Math.ceil(wait / 1000) } : {});
       if (failure === "setup") {
-        this.#failedOpaque.set(id, { reason, until: Date.now() + this.#outageHoldMs }, {
-          ttl: this.#outageHoldMs,
-        });
+        this.#failedOpaque.set(id, reason, { ttl: this.#outageHoldMs });
       }
       throw refusal;
     }
@@ -582,12 +581,6 @@ export async function discoverJwksUrl(
     }
   }
   throw new IssuerUnavailable(`no usable authorization server metadata (${problems.join("; ")})`);
-}
-
-/** https (or http to a loopback host) and no user:pass@: the rule of MCP_OAUTH_JWKS_URL too. */
-function isSecureUrl(value: string): boolean {
-  const url = URL.parse(value);
-  return url !== null && url.username + url.password === "" && isHttpsOrLoopback(url);
 }
 
 /**
