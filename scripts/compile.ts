@@ -6,7 +6,8 @@
  * - `--allow-net`: the Xyte hub and entry hosts (host:port from `--hub`/`--entry`, default the `SETTINGS`
  *   defaults, https → :443), the HTTP listen address(es) (`--bind`, default `MCP_HOST:MCP_PORT` defaults),
  *   Redis (`--redis host:port`) when the deployment shares state through it, and the OAuth authorization
- *   server (`--oauth <url>`: its issuer URL, and its key set's when that is on another host);
+ *   server (`--oauth <url>`: its issuer URL, and its key set's or introspection endpoint's when on another
+ *   host);
  * - `--allow-env`: exactly the variables `SETTINGS` (src/config.ts) reads, each secret's `_FILE` variant
  *   included, derived when this script runs; `--ignore-env` makes any other read (ioredis' `debug` reads
  *   `DEBUG` and lists the environment) see "unset" instead of throwing — it grants nothing;
@@ -62,7 +63,7 @@ export interface BuildOptions {
   bind: readonly string[];
   /** host:port of Redis, when REDIS_URL will be set. */
   redis: readonly string[];
-  /** URLs (or host:port) of the OAuth issuer and its keys, when MCP_OAUTH_ISSUER will be set. */
+  /** URLs (or host:port) of the OAuth issuer and its keys or introspection endpoint, with MCP_OAUTH_ISSUER. */
   oauth?: readonly string[];
   /** Paths readable (secret and env files), or "all". */
   read: readonly string[] | "all";
@@ -100,11 +101,8 @@ export function netEntry(value: string): string {
 }
 
 export function netAllowList(options: BuildOptions): string[] {
-  const entries = [options.hub, options.entry, ...options.bind, ...options.redis, ...(options.oauth ?? [])]
-    .map(
-      netEntry,
-    );
-  return [...new Set(entries)];
+  const entries = [options.hub, options.entry, ...options.bind, ...options.redis, ...(options.oauth ?? [])];
+  return [...new Set(entries.map(netEntry))];
 }
 
 /** The permission flags shared by `deno compile` and the scoped `deno run` lines. */

@@ -45,7 +45,6 @@ const KEY_CHECK_OUTCOMES: ReadonlySet<string> = new Set<KeyCheckOutcome>([
   "unavailable",
   "capped",
 ]);
-/** The paths the HTTP service answers; any other path is counted as "other". */
 const OAUTH_OUTCOMES: ReadonlySet<string> = new Set<OAuthTokenOutcome>([
   "valid",
   "stale",
@@ -55,6 +54,7 @@ const OAUTH_OUTCOMES: ReadonlySet<string> = new Set<OAuthTokenOutcome>([
   "insufficient_scope",
   "unavailable",
 ]);
+/** The paths the HTTP service answers; any other path is counted as "other". */
 const ROUTES: ReadonlySet<string> = new Set(["/mcp", "/sse", "/messages", "/healthz", "/readyz", "/metrics"]);
 
 /** A new, independent set of metrics with default process metrics, all named `xyte_mcp_*`. */
@@ -159,8 +159,9 @@ export function createMetrics(): Metrics {
   });
   const oauthTokens = new Counter({
     name: name("oauth_tokens_total"),
-    help: "OAuth access tokens checked (MCP_OAUTH_ISSUER) by outcome: valid, missing (none sent), invalid, " +
-      "expired, insufficient_scope, unavailable (the authorization server's keys out of reach).",
+    help: "OAuth access tokens checked (MCP_OAUTH_ISSUER) by outcome: valid, stale (accepted on its last " +
+      "introspection answer, the endpoint being out of service), missing (none sent), invalid, expired, " +
+      "insufficient_scope, unavailable (the authorization server out of reach).",
     labelNames: ["outcome"],
     registers,
   });

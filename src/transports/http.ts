@@ -168,6 +168,8 @@ export function createHttpApp(options: HttpOptions): HttpApp {
    * user's; `user`, with an access token, its subject (`sub`) for logs.
    */
   const callers = new WeakMap<Request, { principal: string; user?: string }>();
+  /** Whether requests must authenticate: with a static token, or with OAuth an access token. */
+  const authenticates = settings.tokens.length > 0 || oauth !== undefined;
   /** Whether clients of one tenant can be told apart: by one of several tokens, or by OAuth user. */
   const severalClients = settings.tokens.length > 1 || oauth !== undefined;
   const openSessions = (): number => (sessions?.size ?? 0) + (legacySse?.size ?? 0);
@@ -494,7 +496,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     request: Request,
     { staticOnly = false } = {},
   ): Promise<Response | undefined> {
-    if (settings.tokens.length === 0 && !oauth) return undefined;
+    if (!authenticates) return undefined;
     const header = request.headers.get("authorization");
     const token = bearerToken(header);
     if (token !== undefined && settings.tokens.length > 0 && tokenMatches(token, settings.tokens)) {
@@ -525,7 +527,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
    * the tenant.
    */
   function subjectsOf(request: Request, tenant: Tenant): readonly string[] {
-    if (options.tenancy.multiTenant || (settings.tokens.length === 0 && !oauth)) return tenant.quota;
+    if (options.tenancy.multiTenant || !authenticates) return tenant.quota;
     return [`token:${tenant.id}:${principalOf(request)}`];
   }
 
