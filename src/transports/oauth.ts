@@ -29,6 +29,7 @@ import {
 } from "jose";
 import { LRUCache } from "lru-cache";
 import { isSecureUrl, type OAuthSettings } from "../config.ts";
+import { deadline } from "../deadline.ts";
 import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import { ThrottledLog } from "../observability/throttled_log.ts";
@@ -406,9 +407,11 @@ export class OAuthResourceServer {
   async #askIssuer(id: string, token: string): Promise<Omit<AuthInfo, "token">> {
     let answer: IntrospectionAnswer;
     try {
+      // The project's cancellable deadline: up to 50 new tokens a second would otherwise each leave a 5 s timer.
+      using limit = deadline(this.#timeoutMs);
       answer = await introspectToken(token, this.#settings.introspection!, {
         fetch: this.#fetch,
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: limit.signal,
       });
     } catch (error) {
       // No usable answer: 503 for this token, and nothing remembered against it. Only a 429 pauses
