@@ -1,0 +1,289 @@
+/**
+ * JWT access tokens, verified locally: the signature against the issuer's published keys (JWKS, found through
+ * its metadata unless configured), then issuer, audience (this server, RFC 8707), expiry and subject. What can
+ * be told without the keys is told first, so that garbage never makes this server call the issuer; verified
+ * tokens are remembered by hash, as checking a signature costs more than the rest of a call.
+ */
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as jose,
+  type JWTPayload,
+  jwtVerify,
+} from "jose";
+import { LRUCache } from "lru-cache";
+import { isSecureUrl, type OAuthSettings } from "../config.ts";
+import { log } from "../observability/log.ts";
+import {
+  checkSubject,
+  CLOCK_TOLERANCE_S,
+  FETCH_TIMEOUT_MS,
+  invalidToken,
+  issuerRefusal,
+  IssuerUnavailable,
+  type OAuthOptions,
+  OUTAGE_HOLD_MS,
+  scopesOf,
+  type TokenInfo,
+  type TokenVerifier,
+} from "./oauth_tokens.ts";
+
+/** Signature algorithms accepted: asymmetric only (this server holds no shared secret; `none` never). */
+const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+/** `typ` header values of access tokens (RFC 9068 `at+jwt`, or the generic ones); absent is accepted too. */
+const ACCESS_TOKEN_TYPES = new Set(["jwt", "at+jwt"]);
+/** How long fetched keys are used before they are fetched again; a token with an unknown key id asks sooner. */
+const KEYS_MAX_AGE_MS = 10 * 60_000;
+/** Shortest time between two fetches of the keys caused by unknown key ids (invented ones included). */
+const KEYS_COOLDOWN_MS = 30_000;
+/**
+ * Verified tokens are remembered (by hash) for at most this long, and never past their expiry: checking a
+ * signature costs more CPU than the rest of a call (about 0.6 ms for RS256 here), and clients send the same
+ * token with every request. A key the issuer withdraws is noticed at the next fetch of its keys anyway
+ * (`KEYS_MAX_AGE_MS`), so this adds at most five minutes to that.
+ */
+const VERIFIED_TTL_MS = 5 * 60_000;
+const VERIFIED_MAX = 10_000;
+
+type KeySet = ReturnType<typeof createRemoteJWKSet>;
+
+export class JwtVerifier implements TokenVerifier {
+  readonly #settings: OAuthSettings;
+  readonly #fetch: typeof fetch;
+  readonly #keysFetch: typeof fetch;
+  readonly #timeoutMs: number;
+  readonly #outageHoldMs: number;
+  /** Until when tokens get 503 at once, after the issuer's metadata or keys could not be fetched. */
+  #outageUntil = 0;
+  #outageReason = "";
+  #fetchFailures = 0;
+  #keys: KeySet | undefined;
+  #discovering: Promise<KeySet> | undefined;
+  readonly #verified = new LRUCache<string, TokenInfo>({ max: VERIFIED_MAX });
+  readonly #logger = log("oauth");
+
+  constructor(settings: OAuthSettings, options: OAuthOptions = {}) {
+    this.#settings = settings;
+    this.#fetch = options.fetch ?? fetch;
+    this.#timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
+    this.#outageHoldMs = options.outageHoldMs ?? OUTAGE_HOLD_MS;
+    // The key set's fetch counts its failures (no answer, not 200, not JSON), to tell an outage of the issuer
+    // from a token's fault when jose reports something it does not name.
+    this.#keysFetch = async (input, init) => {
+      try {
+        const response = await this.#fetch(input, init);
+        if (response.status !== 200) {
+          this.#fetchFailures++;
+          return response;
+        }
+        const text = await response.text();
+        try {
+          JSON.parse(text);
+        } catch {
+          this.#fetchFailures++;
+        }
+        return new Response(text, { status: response.status, headers: response.headers });
+      } catch (error) {
+        this.#fetchFailures++;
+        throw error;
+      }
+    };
+  }
+
+  async verify(id: string, token: string): Promise<TokenInfo> {
+    // Expiry and scopes are checked again by the caller on every request, remembered or not.
+    const known = this.#verified.get(id);
+    if (known) return known;
+    // What can be told without the issuer's keys is told first, so that garbage never makes this server
+    // call the issuer, nor waits for it.
+    screenToken(token, this.#settings.issuer);
+    if (Date.now() < this.#outageUntil) throw new IssuerUnavailable(this.#outageReason);
+    let payload: JWTPayload;
+    const failuresBefore = this.#fetchFailures;
+    try {
+      // Waiting for the issuer (metadata, key set) is bounded as a whole, so a request never waits longer;
+      // the signature check itself is not timed: a busy server is no outage of the issuer.
+      const until = Date.now() + this.#timeoutMs;
+      const keys = await withDeadline(this.#keySet(), until);
+      ({ payload } = await jwtVerify(
+        token,
+        (header, jws) => withDeadline(Promise.resolve(keys(header, jws)), until),
+        {
+          issuer: this.#settings.issuer,
+          audience: this.#settings.audience,
+          algorithms: ALGORITHMS,
+          clockTolerance: CLOCK_TOLERANCE_S,
+          requiredClaims: ["exp", "sub"],
+        },
+      ));
+    } catch (error) {
+      const refusal = toTokenError(error);
+      if (!(refusal instanceof IssuerUnavailable)) throw refusal;
+      if (refusal.maybeToken && this.#fetchFailures === failuresBefore) {
+        // No fetch failed: this token is what went wrong. Refusing it alone keeps one crafted token from
+        // turning every user away for OUTAGE_HOLD_MS.
+        this.#logger.warning("an access token could not be verified", {
+          reason: refusal.message.slice(0, 300),
+        });
+        throw invalidToken("the access token could not be verified");
+      }
+      this.#outageUntil = Date.now() + this.#outageHoldMs;
+      this.#outageReason = refusal.message;
+      throw refusal;
+    }
+    checkSubject(payload);
+    const info = {
+      clientId: String(payload.client_id ?? payload.azp ?? payload.sub),
+      scopes: scopesOf(payload),
+      expiresAt: payload.exp,
+      extra: { subject: payload.sub, issuer: payload.iss },
+    };
+    const ttl = Math.min(VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 - Date.now());
+    if (ttl > 0) this.#verified.set(id, info, { ttl });
+    return info;
+  }
+
+  /** The issuer's keys: from MCP_OAUTH_JWKS_URL, or its metadata's `jwks_uri` (looked up once it works). */
+  #keySet(): Promise<KeySet> {
+    if (this.#keys) return Promise.resolve(this.#keys);
+    this.#discovering ??= (async () => {
+      const url = this.#settings.jwksUrl ??
+        await discoverJwksUrl(this.#settings.issuer, this.#fetch, this.#timeoutMs);
+      this.#keys = createRemoteJWKSet(new URL(url), {
+        timeoutDuration: this.#timeoutMs,
+        cacheMaxAge: KEYS_MAX_AGE_MS,
+        cooldownDuration: KEYS_COOLDOWN_MS,
+        [customFetch]: this.#keysFetch,
+      });
+      return this.#keys;
+    })().finally(() => this.#discovering = undefined);
+    return this.#discovering;
+  }
+}
+
+/**
+ * The issuer's `jwks_uri`, from its metadata: RFC 8414 first, then OpenID Connect discovery. The metadata
+ * must name the same issuer (RFC 8414 §3.3), so a misconfigured or spoofed document is not trusted.
+ */
+export async function discoverJwksUrl(
+  issuer: string,
+  fetchImpl: typeof fetch = fetch,
+  timeoutMs = FETCH_TIMEOUT_MS,
+): Promise<string> {
+  const base = new URL(issuer);
+  const path = base.pathname.replace(/\/+$/, "");
+  const candidates = [
+    `${base.origin}/.well-known/oauth-authorization-server${path}`,
+    `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`,
+  ];
+  const problems: string[] = [];
+  // One deadline for both places: a request waiting for the keys waits this long at most.
+  const signal = AbortSignal.timeout(timeoutMs);
+  for (const url of candidates) {
+    try {
+      const response = await fetchImpl(url, {
+        headers: { accept: "application/json" },
+        signal,
+        redirect: "error",
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        problems.push(`${url}: HTTP ${response.status}`);
+        continue;
+      }
+      const metadata = await response.json() as { issuer?: unknown; jwks_uri?: unknown };
+      // RFC 8414 §3.3 and OpenID Connect Discovery §4.3: exactly the issuer asked for.
+      if (metadata.issuer !== issuer) {
+        problems.push(`${url}: names another issuer`);
+        continue;
+      }
+      if (typeof metadata.jwks_uri !== "string" || !isSecureUrl(metadata.jwks_uri)) {
+        problems.push(`${url}: no https jwks_uri`);
+        continue;
+      }
+      return metadata.jwks_uri;
+    } catch (error) {
+      problems.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new IssuerUnavailable(`no usable authorization server metadata (${problems.join("; ")})`);
+}
+
+/** Whether a token is a JWT (three base64url parts, the first a JSON header with `alg`), however signed. */
+export function isJwt(token: string): boolean {
+  if (!/^[\w-]+\.[\w-]+\.[\w-]*$/.test(token)) return false;
+  try {
+    return typeof decodeProtectedHeader(token).alg === "string";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses, before any key is needed, what cannot be a signed access token of this issuer: not a JWS, an
+ * algorithm not accepted, an ID token (a `typ` header other than JWT or at+jwt, or Keycloak's `typ: "ID"`
+ * claim; a `nonce` is no sign, as Keycloak puts it in access tokens too), or another issuer. The signature
+ * check that follows still decides for everything else.
+ */
+function screenToken(token: string, issuer: string): void {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let claims: JWTPayload;
+  try {
+    header = decodeProtectedHeader(token);
+    claims = decodeJwt(token);
+  } catch {
+    throw invalidToken("the access token is not a valid signed JWT");
+  }
+  if (typeof header.alg !== "string" || !ALGORITHMS.includes(header.alg)) {
+    throw invalidToken("the access token is not a valid signed JWT");
+  }
+  const typ = header.typ === undefined
+    ? undefined
+    : String(header.typ).toLowerCase().replace(/^application\//, "");
+  if ((typ !== undefined && !ACCESS_TOKEN_TYPES.has(typ)) || claims.typ === "ID") {
+    throw invalidToken("an ID token is not an access token");
+  }
+  if (claims.iss !== issuer) throw issuerRefusal(claims.iss, issuer);
+}
+
+/** `work`, or an `IssuerUnavailable` at `until` (the work itself is bounded by its own timeouts). */
+function withDeadline<T>(work: Promise<T>, until: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new IssuerUnavailable("the issuer's metadata or keys did not arrive in time")),
+      Math.max(0, until - Date.now()),
+    );
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A token jose refuses is invalid (401); a failure to fetch or read the keys is not the token's fault and
+ * stays a `IssuerUnavailable` (503).
+ */
+function toTokenError(error: unknown): Error {
+  if (error instanceof jose.JWTExpired) return invalidToken("the access token has expired");
+  if (error instanceof jose.JWTClaimValidationFailed) {
+    return invalidToken(`the access token's "${error.claim}" claim is not accepted here`);
+  }
+  if (error instanceof jose.JWSSignatureVerificationFailed || error instanceof jose.JWKSNoMatchingKey) {
+    return invalidToken("the access token is not signed by a key of the configured issuer");
+  }
+  if (
+    error instanceof jose.JWTInvalid || error instanceof jose.JWSInvalid ||
+    error instanceof jose.JOSEAlgNotAllowed || error instanceof jose.JOSENotSupported ||
+    error instanceof jose.JWKSMultipleMatchingKeys
+  ) {
+    return invalidToken("the access token is not a valid signed JWT");
+  }
+  if (error instanceof IssuerUnavailable) return error;
+  // The key set's own failures: no answer in time, or not a key set.
+  if (error instanceof jose.JWKSTimeout || error instanceof jose.JWKSInvalid) {
+    return new IssuerUnavailable(error.message);
+  }
+  // Anything else (a fetch that failed, checked by the caller, or a token jose chokes on) is told apart there.
+  return new IssuerUnavailable(error instanceof Error ? error.message : String(error), { maybeToken: true });
+}
