@@ -14,6 +14,7 @@ import {
   jwtVerify,
 } from "jose";
 import { LRUCache } from "lru-cache";
+import { readBodyText } from "../body.ts";
 import { isSecureUrl, type OAuthSettings } from "../config.ts";
 import { log } from "../observability/log.ts";
 import {
@@ -23,6 +24,8 @@ import {
   invalidToken,
   issuerRefusal,
   IssuerUnavailable,
+  MAX_ISSUER_ANSWER_BYTES,
+  MAX_KEY_SET_BYTES,
   type OAuthOptions,
   OUTAGE_HOLD_MS,
   scopesOf,
@@ -69,8 +72,8 @@ export class JwtVerifier implements TokenVerifier {
     this.#fetch = options.fetch ?? fetch;
     this.#timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
     this.#outageHoldMs = options.outageHoldMs ?? OUTAGE_HOLD_MS;
-    // The key set's fetch counts its failures (no answer, not 200, not JSON), to tell an outage of the issuer
-    // from a token's fault when jose reports something it does not name.
+    // The key set's fetch counts its failures (no answer, not 200, too large, not JSON), to tell an outage of
+    // the issuer from a token's fault when jose reports something it does not name.
     this.#keysFetch = async (input, init) => {
       try {
         const response = await this.#fetch(input, init);
@@ -78,13 +81,20 @@ export class JwtVerifier implements TokenVerifier {
           this.#fetchFailures++;
           return response;
         }
-        const text = await response.text();
+        const read = await readBodyText(response, MAX_KEY_SET_BYTES);
+        if (!("text" in read)) {
+          throw new Error(
+            "tooLarge" in read
+              ? `the key set is larger than ${MAX_KEY_SET_BYTES / 1024} KiB`
+              : `the key set was cut short (${read.unreadable})`,
+          );
+        }
         try {
-          JSON.parse(text);
+          JSON.parse(read.text);
         } catch {
           this.#fetchFailures++;
         }
-        return new Response(text, { status: response.status, headers: response.headers });
+        return new Response(read.text, { status: response.status, headers: response.headers });
       } catch (error) {
         this.#fetchFailures++;
         throw error;
@@ -193,7 +203,16 @@ export async function discoverJwksUrl(
         problems.push(`${url}: HTTP ${response.status}`);
         continue;
       }
-      const metadata = await response.json() as { issuer?: unknown; jwks_uri?: unknown };
+      const read = await readBodyText(response, MAX_ISSUER_ANSWER_BYTES);
+      if (!("text" in read)) {
+        problems.push(
+          `${url}: ${
+            "tooLarge" in read ? `larger than ${MAX_ISSUER_ANSWER_BYTES / 1024} KiB` : read.unreadable
+          }`,
+        );
+        continue;
+      }
+      const metadata = JSON.parse(read.text) as { issuer?: unknown; jwks_uri?: unknown };
       // RFC 8414 §3.3 and OpenID Connect Discovery §4.3: exactly the issuer asked for.
       if (metadata.issuer !== issuer) {
         problems.push(`${url}: names another issuer`);

@@ -6,6 +6,7 @@
  * what it grants. This module asks and reads the answer; `oauth.ts` decides what it means for the request.
  */
 import { z } from "zod";
+import { readBodyText } from "../body.ts";
 import type { IntrospectionSettings } from "../config.ts";
 
 /** The fields of an answer this server reads (RFC 7662 §2.2; `typ` and `token_use` as Keycloak and Hydra send them). */
@@ -53,11 +54,14 @@ export class IntrospectionUnavailable extends Error {
   }
 }
 
-/** Asks the introspection endpoint about `token` and returns its answer; throws `IntrospectionUnavailable`. */
+/**
+ * Asks the introspection endpoint about `token` and returns its answer; throws `IntrospectionUnavailable`.
+ * Answers over `maxBytes` are not read.
+ */
 export async function introspectToken(
   token: string,
   settings: IntrospectionSettings,
-  options: { fetch: typeof fetch; signal: AbortSignal },
+  options: { fetch: typeof fetch; signal: AbortSignal; maxBytes: number },
 ): Promise<IntrospectionAnswer> {
   let response: Response;
   try {
@@ -89,7 +93,7 @@ export async function introspectToken(
     );
   if (response.status === 400) {
     // RFC 6749 §5.2 errors: a client error is about this server's credentials; anything else about the request.
-    const error = await errorCode(response);
+    const error = await errorCode(response, options.maxBytes);
     if (error === "invalid_client" || error === "unauthorized_client") throw credentialsRefused(400);
     throw new IntrospectionUnavailable(
       `the introspection endpoint refused the request (HTTP 400${error ? `, ${error}` : ""})`,
@@ -109,9 +113,22 @@ export async function introspectToken(
       status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined,
     );
   }
+  const read = await readBodyText(response, options.maxBytes);
+  if ("tooLarge" in read) {
+    throw new IntrospectionUnavailable(
+      `the introspection endpoint's answer is larger than ${options.maxBytes / 1024} KiB`,
+      "token",
+    );
+  }
+  if ("unreadable" in read) {
+    throw new IntrospectionUnavailable(
+      `the introspection endpoint's answer was cut short (${read.unreadable})`,
+      "outage",
+    );
+  }
   let body: unknown;
   try {
-    body = await response.json();
+    body = JSON.parse(read.text);
   } catch {
     throw new IntrospectionUnavailable("the introspection endpoint's answer is not JSON", "outage");
   }
@@ -127,9 +144,11 @@ export async function introspectToken(
 }
 
 /** The `error` code of an OAuth error answer, if it has one (at most 64 characters are kept). */
-async function errorCode(response: Response): Promise<string | undefined> {
+async function errorCode(response: Response, maxBytes: number): Promise<string | undefined> {
+  const read = await readBodyText(response, maxBytes);
+  if (!("text" in read)) return undefined;
   try {
-    const body = await response.json() as { error?: unknown };
+    const body = JSON.parse(read.text) as { error?: unknown };
     return typeof body.error === "string" ? body.error.slice(0, 64) : undefined;
   } catch {
     return undefined;

@@ -34,6 +34,13 @@ export const FETCH_TIMEOUT_MS = 5000;
  * as long, a token whose introspection this server's set-up made fail (credentials, URL) is not asked about.
  */
 export const OUTAGE_HOLD_MS = 5000;
+/**
+ * Largest answer read from the issuer: a metadata document or an introspection answer (a few KB; some carry
+ * long group lists), and a key set (Entra ID's is about 10 KB). A misbehaving endpoint, or a compressed one,
+ * cannot make this server hold more.
+ */
+export const MAX_ISSUER_ANSWER_BYTES = 256 * 1024;
+export const MAX_KEY_SET_BYTES = 1024 * 1024;
 /** Longest `sub` accepted (it names the user in logs and sessions). */
 const MAX_SUBJECT = 256;
 

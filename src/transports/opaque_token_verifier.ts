@@ -25,6 +25,7 @@ import {
   invalidToken,
   issuerRefusal,
   IssuerUnavailable,
+  MAX_ISSUER_ANSWER_BYTES,
   NotYetValid,
   type OAuthOptions,
   OUTAGE_HOLD_MS,
@@ -194,6 +195,7 @@ export class OpaqueTokenVerifier implements TokenVerifier {
       answer = await introspectToken(token, this.#introspection, {
         fetch: this.#fetch,
         signal: limit.signal,
+        maxBytes: MAX_ISSUER_ANSWER_BYTES,
       });
     } catch (error) {
       // No usable answer: 503 for this token, and nothing remembered against it. Only a 429 pauses

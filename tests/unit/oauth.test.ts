@@ -319,3 +319,51 @@ Deno.test("oauth: an issuer differing by a trailing slash is named in the refusa
     );
   });
 });
+
+/**
+ * A fetch that sends the stand-in issuer's answers whose URL ends with `suffix` grown by `padding` bytes (an
+ * extra JSON member), streamed without a length as a misbehaving server may; the rest as they are.
+ */
+function paddingFetch(suffix: string, padding: () => number): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.endsWith(suffix) || response.status !== 200) return response;
+    const grown = JSON.stringify({ ...await response.json(), padding: "x".repeat(padding()) });
+    const bytes = new TextEncoder().encode(grown);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 16 * 1024) {
+          controller.enqueue(bytes.slice(at, at + 16 * 1024));
+        }
+        controller.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "application/json" } });
+  };
+}
+
+Deno.test("oauth: metadata over 256 KiB and a key set over 1 MiB are not read (503); smaller ones are", async () => {
+  await withIssuer(async (issuer) => {
+    let metadataPadding = 300 * 1024;
+    const metadata = paddingFetch(
+      "/.well-known/oauth-authorization-server/realms/test",
+      () => metadataPadding,
+    );
+    await assert.rejects(discoverJwksUrl(issuer.issuer, metadata), /larger than 256 KiB/);
+    metadataPadding = 200 * 1024;
+    assert.equal(await discoverJwksUrl(issuer.issuer, metadata), issuer.jwksUrl);
+  });
+  await withIssuer(async (issuer) => {
+    let keysPadding = 1100 * 1024;
+    const { server, outcomes } = resourceServer(
+      issuer,
+      { jwksUrl: issuer.jwksUrl },
+      { fetch: paddingFetch("/jwks", () => keysPadding), outageHoldMs: 0 },
+    );
+    assert.equal(refusal(await server.verify(`Bearer ${await issuer.mint()}`)).status, 503);
+    keysPadding = 900 * 1024;
+    assert.ok("principal" in await server.verify(`Bearer ${await issuer.mint()}`));
+    assert.deepEqual(outcomes, ["unavailable", "valid"]);
+  });
+});

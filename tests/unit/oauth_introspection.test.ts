@@ -356,3 +356,15 @@ Deno.test("oauth introspection: concurrent requests with one new token spend one
     }
   });
 });
+
+Deno.test("oauth introspection: an answer over 256 KiB is not read: 503 for that token alone; a large one within it is accepted", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = introspectingServer(issuer);
+    const huge = issuer.mintOpaque({ groups: "g".repeat(300 * 1024) });
+    const response = refusal(await server.verify(`Bearer ${huge}`));
+    assert.equal(response.status, 503);
+    const large = issuer.mintOpaque({ groups: "g".repeat(200 * 1024) });
+    assert.ok("principal" in await server.verify(`Bearer ${large}`), "no pause for others");
+    assert.deepEqual(outcomes, ["unavailable", "valid"]);
+  });
+});
