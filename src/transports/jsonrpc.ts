@@ -14,9 +14,13 @@ export function jsonRpcError(
   });
 }
 
-/** The answer to a request for a session that another client (another Xyte key or token) opened. */
+/** The answer to a request for a session that another client (another Xyte key, token or OAuth user) opened. */
 export function othersSession(): Response {
-  return jsonRpcError(403, -32001, "This session belongs to another client (another Xyte key or token).");
+  return jsonRpcError(
+    403,
+    -32001,
+    "This session belongs to another client (another Xyte key, token or signed-in user).",
+  );
 }
 
 /**

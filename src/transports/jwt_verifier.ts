@@ -18,7 +18,7 @@ import { readBodyText } from "../body.ts";
 import { isSecureUrl, type OAuthSettings } from "../config.ts";
 import { log } from "../observability/log.ts";
 import {
-  checkSubject,
+  checkClaims,
   CLOCK_TOLERANCE_S,
   FETCH_TIMEOUT_MS,
   invalidToken,
@@ -143,7 +143,7 @@ export class JwtVerifier implements TokenVerifier {
       this.#outageReason = refusal.message;
       throw refusal;
     }
-    checkSubject(payload);
+    checkClaims(payload);
     const info = {
       clientId: String(payload.client_id ?? payload.azp ?? payload.sub),
       scopes: scopesOf(payload),

@@ -74,11 +74,23 @@ export function invalidToken(why: string): OAuthError {
   return new OAuthError(OAuthErrorCode.InvalidToken, why);
 }
 
-/** `sub` names the user in sessions and logs: a non-empty string of bounded length, nothing else. */
-export function checkSubject(payload: { sub?: unknown }): void {
+/**
+ * What both kinds of token must say besides issuer, audience and validity:
+ * - `sub` names the user in sessions and logs: a non-empty string of bounded length, nothing else;
+ * - no `cnf`: a token bound to its client's key (DPoP, RFC 9449) or certificate (mutual TLS, RFC 8705) is
+ *   meant to be worthless without that proof, which this server does not check; accepting it as a plain bearer
+ *   token would let whoever copied it use it.
+ */
+export function checkClaims(payload: { sub?: unknown; cnf?: unknown }): void {
   const subject: unknown = payload.sub;
   if (typeof subject !== "string" || subject === "" || subject.length > MAX_SUBJECT) {
     throw invalidToken(`the access token's "sub" claim is not accepted here`);
+  }
+  if (payload.cnf !== undefined) {
+    throw invalidToken(
+      "the access token is bound to a key or certificate (cnf: DPoP or mutual TLS); this server accepts " +
+        "bearer tokens only",
+    );
   }
 }
 

@@ -19,7 +19,7 @@ import {
   introspectToken,
 } from "./oauth_introspection.ts";
 import {
-  checkSubject,
+  checkClaims,
   CLOCK_TOLERANCE_S,
   FETCH_TIMEOUT_MS,
   invalidToken,
@@ -218,7 +218,7 @@ export class OpaqueTokenVerifier implements TokenVerifier {
     }
     try {
       const claims = checkIntrospected(answer, this.#settings);
-      checkSubject(claims);
+      checkClaims(claims);
       // Without `exp` (RFC 7662 makes it optional) the token is asked about again once the answer is old.
       const until = Math.min(
         Date.now() + this.#answerTtlMs,

@@ -367,3 +367,26 @@ Deno.test("oauth: metadata over 256 KiB and a key set over 1 MiB are not read (5
     assert.deepEqual(outcomes, ["unavailable", "valid"]);
   });
 });
+
+Deno.test("oauth: a token bound to a key or certificate (cnf) is refused as a bearer token, before it is remembered", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer);
+    for (
+      const cnf of [{ jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" }, {
+        "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2",
+      }]
+    ) {
+      const token = await issuer.mint({ cnf });
+      for (let i = 0; i < 2; i++) {
+        const response = refusal(await server.verify(`Bearer ${token}`));
+        assert.equal(response.status, 401);
+        assert.match(challengeOf(response).error_description!, /bound to a key or certificate/);
+      }
+    }
+    assert.deepEqual(outcomes, ["invalid", "invalid", "invalid", "invalid"]);
+    assert.ok(
+      "principal" in await server.verify(`Bearer ${await issuer.mint()}`),
+      "unbound tokens still pass",
+    );
+  });
+});

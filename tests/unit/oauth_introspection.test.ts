@@ -368,3 +368,16 @@ Deno.test("oauth introspection: an answer over 256 KiB is not read: 503 for that
     assert.deepEqual(outcomes, ["unavailable", "valid"]);
   });
 });
+
+Deno.test("oauth introspection: an answer naming a confirmation key or certificate (cnf) is refused, and remembered", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = introspectingServer(issuer);
+    const token = issuer.mintOpaque({ cnf: { "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" } });
+    for (let i = 0; i < 2; i++) {
+      const response = refusal(await server.verify(`Bearer ${token}`));
+      assert.equal(response.status, 401);
+      assert.match(challengeOf(response).error_description!, /bound to a key or certificate/);
+    }
+    assert.equal(issuer.introspections(), 1, "the refusal is remembered");
+  });
+});
