@@ -79,7 +79,9 @@ export class JwtVerifier implements TokenVerifier {
         const response = await this.#fetch(input, init);
         if (response.status !== 200) {
           this.#fetchFailures++;
-          return response;
+          // jose looks at the status only: the body is let go rather than left to the garbage collector.
+          await response.body?.cancel();
+          return new Response(null, { status: response.status, headers: response.headers });
         }
         const read = await readBodyText(response, MAX_KEY_SET_BYTES);
         if (!("text" in read)) {

@@ -77,6 +77,17 @@ export class OAuthResourceServer {
    */
   async verify(authorization: string | null): Promise<OAuthVerdict> {
     const token = bearerToken(authorization);
+    if (token === undefined && /^DPoP\s/i.test(authorization ?? "")) {
+      // RFC 9449: the host holds a DPoP-bound token; this server checks no proof (see checkClaims).
+      this.#telemetry.oauthToken("invalid");
+      return {
+        refused: this.#refusal(
+          401,
+          "Unauthorized: this server accepts Bearer access tokens only, not DPoP-bound ones (Authorization: DPoP).",
+          { error: "invalid_token", description: "DPoP-bound access tokens are not accepted here." },
+        ),
+      };
+    }
     if (token === undefined) {
       this.#telemetry.oauthToken("missing");
       return {

@@ -3,7 +3,8 @@
  * could verify itself (Zitadel, Ory Hydra, Curity, WSO2, Gluu and PingFederate issue such reference tokens by
  * default). The token is posted to the authorization server's introspection endpoint, this server
  * authenticating as an OAuth client (client_secret_basic); the answer says whether the token is active and
- * what it grants. This module asks and reads the answer; `oauth.ts` decides what it means for the request.
+ * what it grants. This module asks and reads the answer; `opaque_token_verifier.ts` decides what it means for
+ * the request.
  */
 import { z } from "zod";
 import { readBodyText } from "../body.ts";
@@ -33,8 +34,9 @@ const DEFAULT_RETRY_AFTER_MS = 5000;
 
 /**
  * Why there is no usable answer: the endpoint is out of service for now (no answer in time, 408, 429, 5xx, a
- * page that is not JSON), this server's set-up is wrong (its credentials refused, another 4xx such as a wrong URL),
- * or the answer about this one token cannot be read (another 400, JSON that is not RFC 7662).
+ * page that is not JSON, too large or cut short: a proxy's error page, say), this server's set-up is wrong
+ * (its credentials refused, another 4xx such as a wrong URL), or the answer about this one token cannot be
+ * read (another 400, JSON that is not RFC 7662).
  */
 export type IntrospectionFailure = "outage" | "setup" | "token";
 
@@ -117,7 +119,7 @@ export async function introspectToken(
   if ("tooLarge" in read) {
     throw new IntrospectionUnavailable(
       `the introspection endpoint's answer is larger than ${options.maxBytes / 1024} KiB`,
-      "token",
+      "outage",
     );
   }
   if ("unreadable" in read) {

@@ -80,3 +80,40 @@ export function introspectingServer(
     ...overrides,
   }, options);
 }
+
+/**
+ * How `reshapingFetch` passes on an answer: grown by `padding` bytes (an extra JSON member) and streamed
+ * without a length, as a misbehaving server may send it; `declaredGzip`: with `Content-Encoding: gzip` and a
+ * short `Content-Length`, as a compressed answer arrives (fetch hands over the unpacked bytes, longer than
+ * declared); `cutAfter`: the stream breaks after that many bytes.
+ */
+export interface AnswerShape {
+  padding: number;
+  declaredGzip?: boolean;
+  cutAfter?: number;
+}
+
+/** A fetch passing on the stand-in issuer's 200 answers to URLs ending with `suffix` in `shape()`'s shape. */
+export function reshapingFetch(suffix: string, shape: () => AnswerShape | undefined): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    const wanted = shape();
+    if (!url.endsWith(suffix) || response.status !== 200 || wanted === undefined) return response;
+    const grown = JSON.stringify({ ...await response.json(), padding: "x".repeat(wanted.padding) });
+    const bytes = new TextEncoder().encode(grown);
+    const end = Math.min(bytes.length, wanted.cutAfter ?? bytes.length);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < end; at += 16 * 1024) {
+          controller.enqueue(bytes.slice(at, Math.min(end, at + 16 * 1024)));
+        }
+        if (wanted.cutAfter === undefined) controller.close();
+        else controller.error(new TypeError("connection reset"));
+      },
+    });
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (wanted.declaredGzip) Object.assign(headers, { "content-encoding": "gzip", "content-length": "900" });
+    return new Response(body, { headers });
+  };
+}

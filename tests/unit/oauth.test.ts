@@ -3,7 +3,14 @@ import type { OAuthTokenOutcome } from "../../src/observability/telemetry.ts";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { discoverJwksUrl } from "../../src/transports/jwt_verifier.ts";
 import { scopesOf } from "../../src/transports/oauth_tokens.ts";
-import { challengeOf, refusal, RESOURCE, resourceServer, withIssuer } from "../helpers/resource_server.ts";
+import {
+  challengeOf,
+  refusal,
+  reshapingFetch,
+  RESOURCE,
+  resourceServer,
+  withIssuer,
+} from "../helpers/resource_server.ts";
 
 Deno.test("oauth: a valid token is accepted; the same user keeps one principal across tokens, others differ", async () => {
   await withIssuer(async (issuer) => {
@@ -320,35 +327,12 @@ Deno.test("oauth: an issuer differing by a trailing slash is named in the refusa
   });
 });
 
-/**
- * A fetch that sends the stand-in issuer's answers whose URL ends with `suffix` grown by `padding` bytes (an
- * extra JSON member), streamed without a length as a misbehaving server may; the rest as they are.
- */
-function paddingFetch(suffix: string, padding: () => number): typeof fetch {
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    const url = input instanceof Request ? input.url : String(input);
-    if (!url.endsWith(suffix) || response.status !== 200) return response;
-    const grown = JSON.stringify({ ...await response.json(), padding: "x".repeat(padding()) });
-    const bytes = new TextEncoder().encode(grown);
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (let at = 0; at < bytes.length; at += 16 * 1024) {
-          controller.enqueue(bytes.slice(at, at + 16 * 1024));
-        }
-        controller.close();
-      },
-    });
-    return new Response(body, { headers: { "content-type": "application/json" } });
-  };
-}
-
 Deno.test("oauth: metadata over 256 KiB and a key set over 1 MiB are not read (503); smaller ones are", async () => {
   await withIssuer(async (issuer) => {
     let metadataPadding = 300 * 1024;
-    const metadata = paddingFetch(
+    const metadata = reshapingFetch(
       "/.well-known/oauth-authorization-server/realms/test",
-      () => metadataPadding,
+      () => ({ padding: metadataPadding }),
     );
     await assert.rejects(discoverJwksUrl(issuer.issuer, metadata), /larger than 256 KiB/);
     metadataPadding = 200 * 1024;
@@ -359,7 +343,7 @@ Deno.test("oauth: metadata over 256 KiB and a key set over 1 MiB are not read (5
     const { server, outcomes } = resourceServer(
       issuer,
       { jwksUrl: issuer.jwksUrl },
-      { fetch: paddingFetch("/jwks", () => keysPadding), outageHoldMs: 0 },
+      { fetch: reshapingFetch("/jwks", () => ({ padding: keysPadding })), outageHoldMs: 0 },
     );
     assert.equal(refusal(await server.verify(`Bearer ${await issuer.mint()}`)).status, 503);
     keysPadding = 900 * 1024;
@@ -388,5 +372,16 @@ Deno.test("oauth: a token bound to a key or certificate (cnf) is refused as a be
       "principal" in await server.verify(`Bearer ${await issuer.mint()}`),
       "unbound tokens still pass",
     );
+  });
+});
+
+Deno.test("oauth: a DPoP-bound token (Authorization: DPoP) gets 401 saying only Bearer tokens are accepted", async () => {
+  await withIssuer(async (issuer) => {
+    const { server, outcomes } = resourceServer(issuer);
+    const response = refusal(await server.verify(`DPoP ${await issuer.mint()}`));
+    assert.equal(response.status, 401);
+    assert.match((await response.json()).error.message, /Bearer access tokens only, not DPoP-bound/);
+    assert.match(challengeOf(response).error_description!, /DPoP-bound/);
+    assert.deepEqual(outcomes, ["invalid"]);
   });
 });

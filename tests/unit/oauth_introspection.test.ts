@@ -3,9 +3,11 @@ import type { OAuthTokenOutcome } from "../../src/observability/telemetry.ts";
 import { Secret } from "../../src/secret.ts";
 import { ODD_CLIENT } from "../helpers/oauth_issuer.ts";
 import {
+  type AnswerShape,
   challengeOf,
   introspectingServer,
   refusal,
+  reshapingFetch,
   RESOURCE,
   resourceServer,
   withIssuer,
@@ -366,6 +368,57 @@ Deno.test("oauth introspection: an answer over 256 KiB is not read: 503 for that
     const large = issuer.mintOpaque({ groups: "g".repeat(200 * 1024) });
     assert.ok("principal" in await server.verify(`Bearer ${large}`), "no pause for others");
     assert.deepEqual(outcomes, ["unavailable", "valid"]);
+  });
+});
+
+Deno.test("oauth introspection: answers too large (streamed, or longer unpacked than declared) or cut short are an outage: known tokens keep their last answer", async () => {
+  await withIssuer(async (issuer) => {
+    let shape: AnswerShape | undefined;
+    const { server, outcomes } = introspectingServer(issuer, {}, {
+      fetch: reshapingFetch("/introspect", () => shape),
+      introspectedTtlMs: 50,
+    });
+    const known = issuer.mintOpaque();
+    assert.ok("principal" in await server.verify(`Bearer ${known}`));
+    const shapes: AnswerShape[] = [
+      { padding: 300 * 1024 },
+      { padding: 300 * 1024, declaredGzip: true },
+      { padding: 10 * 1024, cutAfter: 4 * 1024 },
+    ];
+    for (const failing of shapes) {
+      await new Promise((resolve) => setTimeout(resolve, 60)); // its answer is old: asked about again
+      shape = failing;
+      const last = await server.verify(`Bearer ${known}`);
+      assert.ok("principal" in last && last.authInfo.extra?.stale === true, JSON.stringify(failing));
+      assert.equal(refusal(await server.verify(`Bearer ${issuer.mintOpaque()}`)).status, 503);
+    }
+    shape = { padding: 200 * 1024 };
+    assert.ok("principal" in await server.verify(`Bearer ${issuer.mintOpaque()}`), "within the limit");
+    assert.deepEqual(outcomes, [
+      "valid",
+      "stale",
+      "unavailable",
+      "stale",
+      "unavailable",
+      "stale",
+      "unavailable",
+      "valid",
+    ]);
+  });
+});
+
+Deno.test("oauth introspection: a 400's error body is read within the limit too", async () => {
+  await withIssuer(async (issuer) => {
+    const { server } = introspectingServer(issuer);
+    const token = issuer.mintOpaque();
+    // An invalid_client past 256 KiB is not read: no set-up failure (which would hold the token for 5 s)
+    // but one about this token, asked about again at its next request.
+    issuer.setIntrospectionStatus(400, {
+      body: JSON.stringify({ error: "invalid_client", padding: "x".repeat(300 * 1024) }),
+    });
+    assert.equal(refusal(await server.verify(`Bearer ${token}`)).status, 503);
+    issuer.setIntrospectionStatus(undefined);
+    assert.ok("principal" in await server.verify(`Bearer ${token}`), "asked again at once");
   });
 });
 
