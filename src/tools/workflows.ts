@@ -71,7 +71,9 @@ const FleetSummaryOutput = z.object({
   ),
   needs_attention_total: Count,
   active_incidents: z.object({ total: Count, by_priority: z.record(z.string(), Count) }),
-  open_tickets: Count,
+  open_tickets: Count.describe(
+    "Open tickets: all of the organization's, or for a space those about its devices",
+  ),
 });
 
 export const fleetSummary = defineTool({
@@ -117,7 +119,10 @@ export const fleetSummary = defineTool({
     ]);
     const rows = devices.rows;
     const byId = new Map(rows.map((d) => [d.id, d]));
-    const scopeTickets = tickets.filter((t) => typeof t.device_id === "string" && byId.has(t.device_id));
+    // A space's tickets are those about its devices; the organization's are all of them, device or not.
+    const scopeTickets = space === undefined
+      ? tickets
+      : tickets.filter((t) => typeof t.device_id === "string" && byId.has(t.device_id));
     const incidentsByDevice = countBy(incidents.rows, (i) => i.device_id ?? "");
     const ticketsByDevice = groupBy(scopeTickets, (t) => t.device_id ?? "");
     const scopePath = space?.path ?? commonRoot(rows);
