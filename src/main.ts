@@ -85,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           }
           : {}),
       });
-      if (config.demo) writeOut(demoBanner(http.url));
+      if (config.demo) writeOut(demoBanner({ url: http.url, tokenRequired: config.http.tokens.length > 0 }));
       const reason = await stopSignal;
       logger.info("stopping", { reason, graceMs: config.http.shutdownGraceMs });
       const { drained } = await http.close(config.http.shutdownGraceMs);
