@@ -144,6 +144,7 @@ export async function createApp(config: Config): Promise<App> {
         ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
         // Keys clients bring must not outlive their session in a process-wide list.
         rememberKeys: !multiTenant,
+        keysFrom: multiTenant ? "headers" : "settings",
         telemetry,
         cache: { store: cacheStore, tenant, ttlSeconds, reads: true },
         retry,

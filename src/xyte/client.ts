@@ -23,7 +23,14 @@ import {
   findEndpoint,
   missingPathParams,
 } from "./catalog.ts";
-import { authHint, codeForStatus, parseRetryAfter, XyteError } from "./errors.ts";
+import {
+  authHint,
+  codeForStatus,
+  type KeySource,
+  missingKeyHint,
+  parseRetryAfter,
+  XyteError,
+} from "./errors.ts";
 import {
   backoffDelayMs,
   type CircuitBreaker,
@@ -62,6 +69,8 @@ export interface XyteClientOptions {
    * false for keys clients bring in multi-tenant mode, which must not outlive their session).
    */
   rememberKeys?: boolean;
+  /** Where the keys come from, for the hints of errors about them (default: this server's settings). */
+  keysFrom?: KeySource;
   telemetry?: Telemetry;
   cache?: ClientCache;
   /** Retries of idempotent requests (GET, HEAD, PUT, DELETE); POST and PATCH are never retried. */
@@ -464,13 +473,18 @@ export class XyteClient {
       ? options.deviceKey
       : undefined;
     if (!key && spec.scope !== "none") {
+      const fromHeaders = this.#options.keysFrom === "headers";
       throw new XyteError({
         code: "auth",
         endpointKey: spec.key,
-        message: `no ${spec.scope} key configured for ${spec.key}`,
+        message: spec.scope === "device"
+          ? `no device key given for ${spec.key}`
+          : fromHeaders
+          ? `this client sent no ${spec.scope} key, which ${spec.key} needs`
+          : `no ${spec.scope} key configured for ${spec.key}`,
         hint: spec.scope === "device"
           ? "Device endpoints need the device's access key (device_key argument)."
-          : authHint(spec.scope),
+          : missingKeyHint(spec.scope as "organization" | "partner", this.#options.keysFrom ?? "settings"),
         retriable: false,
       });
     }
@@ -503,7 +517,7 @@ export class XyteClient {
       status: response.status,
       endpointKey: spec.key,
       message,
-      ...(code === "auth" ? { hint: authHint(spec.scope) } : {}),
+      ...(code === "auth" ? { hint: authHint(spec.scope, this.#options.keysFrom) } : {}),
       retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
     });
   }

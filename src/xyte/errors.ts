@@ -88,13 +88,36 @@ function defaultHint(code: XyteErrorCode): string {
   }
 }
 
-/** Hint for a 401, naming the setting that holds the key for the endpoint's scope. */
-export function authHint(scope: AuthScope): string {
+/**
+ * Where a client's keys come from: this server's settings, or the headers a client sends (multi-tenant).
+ * Hints name that place, so that nobody is sent looking for a setting that does not hold their key.
+ */
+export type KeySource = "settings" | "headers";
+
+/** Where each kind of key is given, by source. */
+const KEY_PLACES: Record<KeySource, Record<"organization" | "partner", string>> = {
+  settings: {
+    organization: "XYTE_ORG_API_KEY (or XYTE_ORG_API_KEY_FILE)",
+    partner: "XYTE_PARTNER_API_KEY (or XYTE_PARTNER_API_KEY_FILE)",
+  },
+  headers: { organization: "the X-Xyte-Api-Key header", partner: "the X-Xyte-Partner-Key header" },
+};
+
+/** Hint for an endpoint whose kind of key there is none of: where to give one. */
+export function missingKeyHint(scope: "organization" | "partner", source: KeySource): string {
+  return source === "headers"
+    ? `This endpoint needs a ${scope} API key: send it in ${KEY_PLACES.headers[scope]}.`
+    : `This endpoint needs a ${scope} API key: set ${KEY_PLACES.settings[scope]}.`;
+}
+
+/** Hint for a 401, naming where the key for the endpoint's scope was given. */
+export function authHint(scope: AuthScope, source: KeySource = "settings"): string {
   switch (scope) {
     case "organization":
-      return "The organization API key was rejected. Check XYTE_ORG_API_KEY (or XYTE_ORG_API_KEY_FILE).";
     case "partner":
-      return "The partner API key was rejected. Check XYTE_PARTNER_API_KEY (or XYTE_PARTNER_API_KEY_FILE).";
+      return `The ${scope} API key was rejected. Check ${
+        source === "headers" ? "the key this client sends in " : ""
+      }${KEY_PLACES[source][scope]}.`;
     case "device":
       return "The device access key was rejected. Pass the device's access_key returned at registration.";
     case "none":

@@ -440,6 +440,11 @@ Deno.test("multi-tenant: a client may bring a partner key alone, or with its org
         !("x-xyte-api-key" in headers),
         `${label}: organization tools need its key`,
       );
+      if (org.isError) {
+        // The hint names the header the client sends its keys in: this server has no settings holding one.
+        const { hint } = (org.structuredContent as { error: { hint: string } }).error;
+        assert.match(hint, /send it in the X-Xyte-Api-Key header/, hint);
+      }
       await client.close();
     }
   }, { XYTE_TOOLSETS: "devices,partner" });

@@ -603,6 +603,55 @@ Deno.test("a missing scope key is an auth error and nothing is fetched", async (
   assert.equal(xyte.hasKeyFor("partner"), false);
 });
 
+Deno.test("a multi-tenant client's key errors point at the headers it sends its keys in, not at settings", async () => {
+  // No key sent for the endpoint: say which header takes one.
+  const fake = fakeFetch(status(401));
+  const bare = new XyteClient({
+    hubUrl: HUB,
+    entryUrl: ENTRY,
+    timeoutMs: 5_000,
+    fetch: fake.fetch,
+    keysFrom: "headers",
+  });
+  const cases: [EndpointKey, CallOptions, RegExp][] = [
+    ["organization.devices.getDevice", { path: { device_id: "d1" } }, /send it in the X-Xyte-Api-Key header/],
+    ["partner.devices.getDevices", {}, /send it in the X-Xyte-Partner-Key header/],
+  ];
+  for (const [key, options, hint] of cases) {
+    await assert.rejects(bare.call(key, options), (error: unknown) => {
+      assert.ok(error instanceof XyteError);
+      assert.equal(error.code, "auth");
+      assert.match(error.message, /this client sent no (organization|partner) key/);
+      assert.match(error.hint, hint);
+      assert.doesNotMatch(error.hint, /XYTE_/);
+      return true;
+    });
+  }
+  // A key Xyte refuses: the one sent in the header.
+  const keyed = new XyteClient({
+    hubUrl: HUB,
+    entryUrl: ENTRY,
+    timeoutMs: 5_000,
+    fetch: fake.fetch,
+    keysFrom: "headers",
+    organizationKey: new Secret(ORG_KEY),
+    partnerKey: new Secret(PARTNER_KEY),
+  });
+  await assert.rejects(
+    keyed.call("organization.devices.getDevice", { path: { device_id: "d1" } }),
+    (error: unknown) => {
+      assert.ok(error instanceof XyteError);
+      assert.match(error.hint, /rejected\. Check the key this client sends in the X-Xyte-Api-Key header/);
+      return true;
+    },
+  );
+  await assert.rejects(keyed.call("partner.devices.getDevices", {}), (error: unknown) => {
+    assert.ok(error instanceof XyteError);
+    assert.match(error.hint, /the X-Xyte-Partner-Key header/);
+    return true;
+  });
+});
+
 Deno.test("an unknown endpoint key is a validation error", async () => {
   const { xyte, requests } = client();
   await assert.rejects(xyte.call("organization.devices.nope" as EndpointKey), (error: unknown) => {
