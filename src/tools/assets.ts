@@ -6,6 +6,7 @@ import { parseWire, readWirePage, WireAsset } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import { ConfirmArg, Deleted, IdArg, numericId } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
+import { startsWithCalendarDate } from "./time.ts";
 
 const GET_ASSETS = "organization.assets.getAssets";
 const GET_ASSET = "organization.assets.getAsset";
@@ -65,7 +66,8 @@ const AssetFields = {
   device_model: z.string().min(1).optional(),
   device_type: z.string().min(1).optional(),
   status: z.string().min(1).optional().describe('Label name, e.g. "In use"'),
-  purchased_at: z.string().regex(/^\d{4}-\d{2}-\d{2}/, "expected an ISO-8601 date").optional(),
+  purchased_at: z.string().regex(/^\d{4}-\d{2}-\d{2}/, "expected an ISO-8601 date")
+    .refine(startsWithCalendarDate, "expected a date on the calendar, e.g. 2026-11-30").optional(),
   comments: z.string().optional(),
 };
 type AssetFieldArgs = { [K in keyof typeof AssetFields]?: z.output<(typeof AssetFields)[K]> };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ToolFailure } from "../../src/mcp/results.ts";
-import { isoTime } from "../../src/tools/time.ts";
+import { isoTime, startsWithCalendarDate } from "../../src/tools/time.ts";
 import { DAY_SECONDS, historyWindow } from "../../src/tools/window.ts";
 
 const NOW = Math.floor(Date.parse("2026-11-20T12:00:00Z") / 1000);
@@ -58,4 +58,16 @@ Deno.test("historyWindow works on isoTime's epoch seconds", () => {
   const since = isoTime.parse("2026-11-01");
   const until = isoTime.parse("2026-11-08T00:00:00Z");
   assert.deepEqual(historyWindow(since, until, NOW), { from: since, to: since + 7 * DAY_SECONDS });
+});
+
+Deno.test("isoTime takes dates on the calendar only: 2026-11-31 is refused, not read as 2026-12-01", () => {
+  for (const day of ["2026-11-31", "2026-02-30", "2026-02-29", "2026-13-01", "2026-00-10", "2026-11-00"]) {
+    const parsed = isoTime.safeParse(day);
+    assert.equal(parsed.success, false, day);
+    assert.match(parsed.error!.issues[0]!.message, /expected an ISO-8601 date/);
+  }
+  for (const day of ["2028-02-29", "2026-11-30", "2026-12-31T23:59:59Z", "2026-01-01T00:00:00+02:00"]) {
+    assert.equal(isoTime.safeParse(day).success, true, day);
+  }
+  assert.equal(startsWithCalendarDate("0099-01-31"), true, "years below 100 are not taken for 19xx");
 });

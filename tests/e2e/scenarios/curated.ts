@@ -691,6 +691,7 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     assert.ok(o.assets.some((a) => String(a.id) === created.id && a.serialNumber === "E2E-SN-1"));
     await ctx.fails("create_asset", { serial_number: "x" }, "invalid_arguments");
     await ctx.fails("create_asset", { name: "Bad date", purchased_at: "yesterday" }, "invalid_arguments");
+    await ctx.fails("create_asset", { name: "Bad date", purchased_at: "2026-02-30" }, "invalid_arguments");
   },
 
   async update_asset(ctx) {
