@@ -1010,19 +1010,26 @@ function rawValue(
       const value = layer.get(name);
       return value === undefined || value === "" ? undefined : value;
     };
-    for (const name of spec.env ?? []) {
-      const direct = read(name);
-      const file = spec.secret ? read(`${name}_FILE`) : undefined;
-      if (direct !== undefined && file !== undefined) {
-        throw new ConfigError(
-          `both ${layer.origin(name)} and ${layer.origin(`${name}_FILE`)} are set; set only one`,
-        );
-      }
-      if (direct !== undefined) return { value: direct, origin: layer.origin(name) };
-      if (file !== undefined) {
-        return { value: readSecretFile(`${name}_FILE`, file, sources), origin: layer.origin(`${name}_FILE`) };
-      }
+    // Every variable of this setting set in this layer: a name, its aliases, their _FILE forms. Two of them
+    // would leave it to this server to choose (XYTE_ORG_API_KEY and XYTE_API_KEY naming two organizations,
+    // say), unless they are the same value.
+    const set = (spec.env ?? []).flatMap((name) => [
+      { variable: name, value: read(name), file: false },
+      ...(spec.secret ? [{ variable: `${name}_FILE`, value: read(`${name}_FILE`), file: true }] : []),
+    ]).filter((entry): entry is { variable: string; value: string; file: boolean } =>
+      entry.value !== undefined
+    );
+    const [first, ...others] = set;
+    if (!first) continue;
+    const differing = others.find((other) => other.file || first.file || other.value !== first.value);
+    if (differing) {
+      throw new ConfigError(
+        `both ${layer.origin(first.variable)} and ${layer.origin(differing.variable)} are set; set only one`,
+      );
     }
+    return first.file
+      ? { value: readSecretFile(first.variable, first.value, sources), origin: layer.origin(first.variable) }
+      : { value: first.value, origin: layer.origin(first.variable) };
   }
   return undefined;
 }

@@ -137,12 +137,20 @@ Deno.test("an unreadable --env-file is an error naming --env-file and the path",
   assertIncludesAll(message, ["--env-file", "/nope/.env", "no such file"]);
 });
 
-Deno.test("XYTE_API_KEY is accepted as an alias of XYTE_ORG_API_KEY, which wins when both are set", async () => {
+Deno.test("XYTE_API_KEY is accepted as an alias of XYTE_ORG_API_KEY; both set to different keys is an error naming both", async () => {
   assert.equal((await run([], { XYTE_API_KEY: ORG_KEY })).xyte.orgApiKey?.reveal(), ORG_KEY);
   assert.equal(
-    (await run([], { XYTE_API_KEY: "alias-key", XYTE_ORG_API_KEY: ORG_KEY })).xyte.orgApiKey?.reveal(),
+    (await run([], { XYTE_API_KEY: ORG_KEY, XYTE_ORG_API_KEY: ORG_KEY })).xyte.orgApiKey?.reveal(),
     ORG_KEY,
+    "the same key twice is no conflict",
   );
+  const message = await configError([], { XYTE_API_KEY: "alias-key-0000", XYTE_ORG_API_KEY: ORG_KEY });
+  assertIncludesAll(message, ["XYTE_ORG_API_KEY", "XYTE_API_KEY", "set only one"]);
+  assert.ok(!message.includes(ORG_KEY) && !message.includes("alias-key-0000"), message);
+  const withFile = await configError([], { XYTE_API_KEY_FILE: "/s", XYTE_ORG_API_KEY: ORG_KEY }, {
+    "/s": ORG_KEY,
+  });
+  assertIncludesAll(withFile, ["XYTE_ORG_API_KEY", "XYTE_API_KEY_FILE"]);
 });
 
 Deno.test({
