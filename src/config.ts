@@ -423,7 +423,9 @@ export const SETTINGS: readonly SettingSpec[] = [
     default: "10",
     description:
       "Consecutive failures of a Xyte host (no answer, timeout, 502/503/504) that open its circuit " +
-      "breaker (retries count: one call that exhausts its retries alone does not open it).",
+      "breaker. A tool call counts with its most-tried request: retries count, the requests it sends at " +
+      "once (fleet_summary's lists, the pages of all: true) do not add up, so with the defaults one call " +
+      "that exhausts its retries alone does not open it.",
     schema: integer(1, 1000),
   },
   {

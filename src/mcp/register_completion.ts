@@ -61,7 +61,8 @@ const completionRoutes = weakMemo((prompts: PromptTable, resources: ResourceTabl
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid completion reference: ${ref.type}`);
     }
     if (completer === "none") return NO_VALUES;
-    const values = await completer(argument.value, xyte);
+    // One request is one call for the circuit breaker, however many pages its directory reads at once.
+    const values = await completer(argument.value, xyte.forCall({}));
     return {
       completion: {
         values: values.slice(0, MAX_COMPLETION_VALUES),

@@ -95,7 +95,8 @@ export function registerResources(
     resources: { listChanged: false, ...(options.subscribable ? { subscribe: true } : {}) },
   });
   const context = (ctx: ServerContext): ResourceContext => ({
-    xyte: deps.xyte,
+    // One read is one call for the circuit breaker, however many requests it sends at once.
+    xyte: deps.xyte.forCall({}),
     signal: ctx.mcpReq.signal,
     directories,
   });
@@ -185,7 +186,7 @@ const tableFor = weakMemo(
       },
       routes: {
         "resources/list": async (_request, ctx, xyte): Promise<ListResourcesResult> => {
-          const context = { xyte, signal: ctx.mcpReq.signal, directories };
+          const context = { xyte: xyte.forCall({}), signal: ctx.mcpReq.signal, directories };
           const listed = await Promise.all(
             templates.filter((t) => t.def.list).map((t) => listInstances(t.def, context)),
           );

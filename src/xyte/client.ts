@@ -155,10 +155,17 @@ export class XyteClient {
   readonly #telemetry: Telemetry;
 
   /**
+   * The call this view serves (set by `forCall`): the circuit breaker counts the requests of one call as one
+   * piece of evidence, however many it sends at once. Absent on a tenant's client, where each request is a
+   * call of its own.
+   */
+  #call: object | undefined;
+
+  /**
    * The same client for one tool call: no request starts or waits after `deadlineAt`, and with
    * `cachedReads: false` (a call with `cache: false`, a subscription's re-read) reads go upstream and leave
    * what they got in the cache for the reads after them (writes still invalidate). `maxRetries` replaces the
-   * retry policy's count (0: one attempt).
+   * retry policy's count (0: one attempt). The view's requests are one call for the circuit breaker.
    */
   forCall(options: { deadlineAt?: number; cachedReads?: boolean; maxRetries?: number }): XyteClient {
     const cache = this.#options.cache && options.cachedReads === false
@@ -167,13 +174,15 @@ export class XyteClient {
     const retry = this.#options.retry && options.maxRetries !== undefined
       ? { ...this.#options.retry, maxRetries: options.maxRetries }
       : this.#options.retry;
-    return new XyteClient({
+    const view = new XyteClient({
       ...this.#options,
       rememberKeys: false,
       ...(cache ? { cache } : {}),
       ...(retry ? { retry } : {}),
       ...(options.deadlineAt !== undefined ? { deadlineAt: options.deadlineAt } : {}),
     }, this.identity);
+    view.#call = {};
+    return view;
   }
 
   /** Which scopes this client holds a key for. */
@@ -268,6 +277,7 @@ export class XyteClient {
     const keyIds = this.#options.keyIds;
     // The key's own circuit for endpoints using one key alone; the tenant's (the default) otherwise.
     const breaker = this.#options.breakers?.for(origin, scopedId(undefined, keyIds, spec));
+    const call = this.#call ?? {};
     const gates = this.#options.gates;
     for (let attempt = 0;; attempt++) {
       const trial = breaker?.admit(spec.key) ?? false;
@@ -285,7 +295,7 @@ export class XyteClient {
           if (options.signal?.aborted) throw stoppedCall(spec, options.signal.reason);
           throw error;
         }
-        if (isHostFailure(error)) breaker?.failure();
+        if (isHostFailure(error)) breaker?.failure(call, attempt + 1);
         else if (error.status !== undefined) breaker?.success(); // the host answered: it is up
         else breaker?.abandon(trial); // cancelled, or refused before sending: nothing learnt about the host
         if (attempt >= retries || !error.retriable || error.code === "circuit_open") throw error;

@@ -58,10 +58,19 @@ export interface BreakerOptions {
  * A circuit breaker for one upstream host. Closed: requests pass; `failureThreshold` consecutive failures
  * (no answer, timeouts, 5xx) open it. Open: requests fail fast with a retriable error naming the cool-down.
  * After the cool-down one trial request passes (half-open): success closes the circuit, failure reopens it.
+ *
+ * Failures are counted by call (see `failure`): the requests one call sends at once are one piece of
+ * evidence, so the circuit opens on the failures of several calls, never on the fan-out of one.
  */
 export class CircuitBreaker {
   readonly #options: BreakerOptions;
   readonly #now: () => number;
+  /**
+   * The calls that failed since the last success, each with the failed attempts of its most-tried request.
+   * Cleared by a success and when the circuit opens: it never holds more than `failureThreshold` calls.
+   */
+  readonly #streak = new Map<object, number>();
+  /** The sum of `#streak`: the failures that count toward the threshold. */
   #failures = 0;
   #openedAt: number | undefined;
   #trialInFlight = false;
@@ -99,7 +108,7 @@ export class CircuitBreaker {
   }
 
   success(): void {
-    this.#failures = 0;
+    this.#forgetStreak();
     this.#trialInFlight = false;
     if (this.#openedAt !== undefined) {
       this.#openedAt = undefined;
@@ -115,15 +124,42 @@ export class CircuitBreaker {
     if (trial) this.#trialInFlight = false;
   }
 
-  failure(): void {
-    this.#failures++;
+  /**
+   * An admitted request failed because of the host. `call` is the tool call (or resource read) it was sent
+   * for, and `failedAttempts` how many times that request has failed so far, its retries included; without
+   * them the request is a call of its own that failed once.
+   *
+   * A call counts with its most-tried request only. Counted request by request, one call sending several
+   * at once (fleet_summary's lists, the pages of `all: true`) to a host refusing connections opened the
+   * circuit by itself, and got `circuit_open` instead of its real error; a call of one request counts its
+   * retries as before, so a host that is down still opens the circuit within a few calls.
+   */
+  failure(call: object = {}, failedAttempts = 1): void {
     const trialFailed = this.#trialInFlight;
     this.#trialInFlight = false;
-    if (trialFailed || (this.#openedAt === undefined && this.#failures >= this.#options.failureThreshold)) {
-      const wasOpen = this.#openedAt !== undefined;
-      this.#openedAt = this.#now();
-      if (!wasOpen) this.#options.onChange?.(true);
-    }
+    if (trialFailed) return this.#open(); // again, for a full cool-down
+    if (this.#openedAt !== undefined) return; // sent before it opened: nothing new about the host
+    this.#count(call, failedAttempts);
+    if (this.#failures >= this.#options.failureThreshold) this.#open();
+  }
+
+  #count(call: object, failedAttempts: number): void {
+    const counted = this.#streak.get(call) ?? 0;
+    if (failedAttempts <= counted) return; // another request of the call, already counted
+    this.#streak.set(call, failedAttempts);
+    this.#failures += failedAttempts - counted;
+  }
+
+  #open(): void {
+    this.#forgetStreak();
+    const wasOpen = this.#openedAt !== undefined;
+    this.#openedAt = this.#now();
+    if (!wasOpen) this.#options.onChange?.(true);
+  }
+
+  #forgetStreak(): void {
+    this.#streak.clear();
+    this.#failures = 0;
   }
 }
 

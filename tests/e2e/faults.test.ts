@@ -151,6 +151,30 @@ Deno.test("no answer at all (connection refused) is a network error", async () =
   }
 });
 
+Deno.test("a call reading several lists at once from a host refusing connections gets network; calls after it open the circuit", async () => {
+  const port = freePort(); // nothing listens there
+  const session = await connectStdio(
+    // 3 tries a request: fleet_summary's 7 requests at once (4 device pages, 2 incident pages, the tickets)
+    // failed 21 times and opened the circuit by themselves; as one call they count 3 of 5.
+    serverEnv({ url: `http://127.0.0.1:${port}` }, { XYTE_RETRY_MAX: "2", XYTE_BREAKER_FAILURES: "5" }),
+  );
+  try {
+    const lone = await call(session.client, "fleet_summary", {});
+    assert.equal(lone.structuredContent?.error?.code, "network", JSON.stringify(lone.structuredContent));
+    assert.match(lone.structuredContent?.error?.hint ?? "", /could not be reached/);
+    const pages = await call(session.client, "list_devices", { all: true });
+    assert.ok(
+      ["network", "circuit_open"].includes(pages.structuredContent?.error?.code ?? ""),
+      "the second call's failures open the circuit (6 of 5), maybe before its own retries",
+    );
+    const after = await call(session.client, "get_device", { device_id: "d-1" });
+    assert.equal(after.structuredContent?.error?.code, "circuit_open");
+    assert.match(after.structuredContent?.error?.message ?? "", /failed 5 times in a row/);
+  } finally {
+    await session.close();
+  }
+});
+
 Deno.test("the circuit breaker opens after consecutive failures, fails fast naming the cool-down, then recovers", async () => {
   const hub = await startHub();
   const session = await connectStdio(

@@ -536,6 +536,66 @@ Deno.test("the concurrency gate of organization calls is the organization key's,
   assert.equal(second.requests.length, 1);
 });
 
+/** No answer at all, as `fetch` fails against a port nobody listens on. */
+const refused: Responder = () => Promise.reject(new TypeError("error sending request: Connection refused"));
+
+Deno.test("circuit breaker: one call's requests sent at once to a host refusing connections do not open it", async () => {
+  const breaker = new CircuitBreaker(HUB, { failureThreshold: 10, cooldownMs: 60_000 });
+  const { xyte, requests } = client(refused, {
+    breakers: { for: () => breaker },
+    retry: { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 1 },
+    random: () => 0,
+  });
+  const call = xyte.forCall({}); // fleet_summary reads its lists, list_devices `all: true` its pages, at once
+  const errors = await Promise.all(
+    ["devices", "incidents", "tickets", "spaces"].map((id) =>
+      call.call("organization.devices.getDevice", { path: { device_id: id } }).then(
+        () => assert.fail("no answer, no result"),
+        (error: XyteError) => error,
+      )
+    ),
+  );
+  assert.equal(requests.length, 4 * 6, "each request tried 6 times: 24 failures from one call");
+  assert.equal(breaker.isOpen, false, "one call's fan-out is not evidence from several calls");
+  for (const error of errors) {
+    assert.equal(error.code, "network", "the call gets its real error");
+    assert.match(error.hint, /could not be reached/);
+  }
+});
+
+Deno.test("circuit breaker: failures of separate calls open it, and then the next call fails fast", async () => {
+  const breaker = new CircuitBreaker(HUB, { failureThreshold: 10, cooldownMs: 60_000 });
+  const { xyte, requests } = client(refused, {
+    breakers: { for: () => breaker },
+    retry: { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 1 },
+    random: () => 0,
+  });
+  const fanOut = (call: XyteClient) =>
+    Promise.allSettled(
+      [1, 2, 3].map((page) => call.call("organization.devices.getDevices", { query: { page } })),
+    );
+  await fanOut(xyte.forCall({}));
+  assert.equal(breaker.isOpen, false, "one call: 6 of 10");
+  await fanOut(xyte.forCall({}));
+  assert.equal(breaker.isOpen, true, "two calls: 12 of 10");
+  const before = requests.length;
+  const other = await xyteError(refused, "organization.devices.getDevice", { path: { device_id: "d1" } }, {
+    breakers: { for: () => breaker },
+  });
+  assert.equal(other.code, "circuit_open", "a call short-circuited by a circuit other calls opened");
+  assert.match(other.message, /failed 10 times in a row/);
+  assert.equal(requests.length, before, "nothing sent");
+});
+
+Deno.test("circuit breaker: requests of the tenant's client outside any call each count as a call", async () => {
+  const breaker = new CircuitBreaker(HUB, { failureThreshold: 3, cooldownMs: 60_000 });
+  const { xyte } = client(refused, { breakers: { for: () => breaker } });
+  await Promise.allSettled(
+    [1, 2, 3].map((page) => xyte.call("organization.devices.getDevices", { query: { page } })),
+  );
+  assert.equal(breaker.isOpen, true);
+});
+
 Deno.test("the circuit of organization calls is the organization key's, whatever key it is sent with", async () => {
   const breakersOf = circuitBreakers({
     failureThreshold: 2,

@@ -88,6 +88,31 @@ Deno.test("circuit breaker: an abandoned trial (cancelled, never sent) lets the 
   assert.equal(breaker.isOpen, false);
 });
 
+Deno.test("circuit breaker: a call counts with its most-tried request, so one call's fan-out does not open it", () => {
+  const breaker = new CircuitBreaker("hub.example", { failureThreshold: 3, cooldownMs: 1_000, now: () => 0 });
+  const fanOut = {};
+  for (let request = 0; request < 8; request++) breaker.failure(fanOut, 1); // eight pages at once
+  for (let request = 0; request < 8; request++) breaker.failure(fanOut, 2); // and each retried
+  assert.equal(breaker.isOpen, false, "one call that failed twice: 2 of 3");
+  breaker.failure(fanOut, 1); // a late first attempt of the same call adds nothing
+  assert.equal(breaker.isOpen, false);
+  breaker.failure({}, 1); // a second call fails
+  assert.equal(breaker.isOpen, true, "two calls, 3 failures");
+});
+
+Deno.test("circuit breaker: a call's retries count, and a success forgets every call's failures", () => {
+  const breaker = new CircuitBreaker("hub.example", { failureThreshold: 3, cooldownMs: 1_000, now: () => 0 });
+  const first = {};
+  breaker.failure(first, 1);
+  breaker.failure(first, 2);
+  breaker.success();
+  breaker.failure(first, 1);
+  breaker.failure({}, 1);
+  assert.equal(breaker.isOpen, false, "2 of 3 since the success");
+  breaker.failure(first, 3); // a call of one request retried: its third failure
+  assert.equal(breaker.isOpen, true);
+});
+
 Deno.test("semaphore: at most `limit` in flight, waiters served in order, an aborted waiter leaves the queue", async () => {
   const gate = new Semaphore(2);
   const order: string[] = [];
