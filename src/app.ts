@@ -5,7 +5,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import { LRUCache } from "lru-cache";
-import type { Config } from "./config.ts";
+import type { Config, ToolsetSelection } from "./config.ts";
 import { buildServer, type ServeContext } from "./mcp/server.ts";
 import type { PeerWrites } from "./mcp/peer_writes.ts";
 import { ResourceWatches } from "./mcp/subscriptions.ts";
@@ -189,10 +189,14 @@ async function rateLimiter(config: Config, redis: Redis | undefined): Promise<Ra
  * organization key, plus `partner` when a partner key is set (partner and catalog alone for a partner key).
  */
 export function resolveToolsets(
-  requested: readonly Toolset[] | "default",
+  requested: ToolsetSelection,
   keys: { organization: boolean; partner: boolean },
 ): readonly Toolset[] {
-  if (requested !== "default") return requested;
+  if (requested !== "default") {
+    // `default` in a list stands for the default selection, the others are added to it.
+    const named = requested.flatMap((name) => name === "default" ? resolveToolsets("default", keys) : [name]);
+    return [...new Set(named)];
+  }
   if (!keys.organization && keys.partner) return ["partner", "catalog"];
   return keys.partner ? [...DEFAULT_TOOLSETS, "partner"] : DEFAULT_TOOLSETS;
 }

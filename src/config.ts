@@ -101,7 +101,7 @@ export interface Config {
   demo: boolean;
   readOnly: boolean;
   /** Toolsets to expose; "default" lets the server pick from the configured keys. */
-  toolsets: readonly Toolset[] | "default";
+  toolsets: ToolsetSelection;
   logLevel: LogLevel;
   xyte: XyteSettings;
   http: HttpSettings;
@@ -262,17 +262,24 @@ const cacheTtls = z.string().trim().transform((value, ctx): CacheTtls => {
   return ttls;
 });
 const CACHE_GROUPS: ReadonlySet<string> = new Set(ENDPOINTS.map((spec) => spec.group));
+/**
+ * `default`, `all`, or a list of toolsets, which may name `default` (the default selection, resolved with the
+ * keys at start: see resolveToolsets) and `all` among them: `default,spaces` adds spaces to the default.
+ */
+/** The toolsets asked for: the default selection, or a list that may include it (`default,spaces`). */
+export type ToolsetSelection = readonly (Toolset | "default")[] | "default";
+
 const toolsetList = z.string().trim().toLowerCase().transform(
-  (value, ctx): readonly Toolset[] | "default" => {
-    if (value === "default") return "default";
-    if (value === "all") return TOOLSET_NAMES;
+  (value, ctx): ToolsetSelection => {
     const names = value.split(",").map((n) => n.trim()).filter((n) => n !== "");
-    const unknown = names.filter((n) => !isToolset(n));
+    const unknown = names.filter((n) => n !== "default" && n !== "all" && !isToolset(n));
     if (names.length === 0 || unknown.length > 0) {
       ctx.addIssue({ code: "custom", message: `unknown toolset(s): ${unknown.join(", ") || "(empty)"}` });
       return z.NEVER;
     }
-    return [...new Set(names)] as Toolset[];
+    if (names.includes("all")) return TOOLSET_NAMES;
+    if (names.length === 1 && names[0] === "default") return "default";
+    return [...new Set(names)] as (Toolset | "default")[];
   },
 );
 
@@ -339,7 +346,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     id: "toolsets",
     flag: "toolsets",
     env: ["XYTE_TOOLSETS"],
-    accepted: `a comma-separated list of ${TOOLSET_NAMES.join(", ")}; or all; or default`,
+    accepted: `a comma-separated list of ${TOOLSET_NAMES.join(", ")}, all, default (e.g. default,spaces)`,
     default: "default",
     description:
       "Which groups of tools to expose (e.g. catalog alone for the smallest context). The default " +
@@ -746,7 +753,7 @@ export async function loadConfig(
     stateless: values.get("stateless") as boolean,
     demo: values.get("demo") as boolean,
     readOnly: values.get("readOnly") as boolean,
-    toolsets: values.get("toolsets") as readonly Toolset[] | "default",
+    toolsets: values.get("toolsets") as ToolsetSelection,
     logLevel: values.get("logLevel") as LogLevel,
     xyte: {
       orgApiKey: secretOrUndefined(values.get("orgApiKey")),
@@ -979,10 +986,19 @@ function parseFlags(argv: readonly string[]): ParsedFlags {
     }
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
       const spec = SETTINGS.find((s) => s.flag && named?.startsWith(`--${s.flag}`));
+      const name = spec ? flagName(spec) : named ?? "";
+      // `--port -1`: a value starting with "-" reads as a flag, unless attached with "=".
+      const next = spec && !spec.boolean ? args[args.indexOf(name) + 1] : undefined;
+      if (spec && next?.startsWith("-") && !/^--?[a-z]/i.test(next)) {
+        throw new ConfigError(
+          `flag ${name}: a value starting with "-" must be attached with "=": ${name}=${next} ` +
+            `(accepted: ${spec.accepted})`,
+        );
+      }
       const what = spec
         ? (spec.boolean ? "takes no value" : `needs a value (accepted: ${spec.accepted})`)
         : message;
-      throw new ConfigError(`flag ${spec ? flagName(spec) : named ?? ""} ${what}`);
+      throw new ConfigError(`flag ${name} ${what}`);
     }
     throw new ConfigError(message);
   }

@@ -486,6 +486,19 @@ Deno.test("--toolsets takes a comma list, all, or default; XYTE_TOOLSETS is the 
     "workflows",
     "catalog",
   ]);
+  // default and all may be part of a list.
+  assert.deepEqual((await run(["--toolsets", "default,spaces"], key)).toolsets, ["default", "spaces"]);
+  assert.ok(((await run(["--toolsets", "spaces,all"], key)).toolsets as string[]).includes("partner"));
+});
+
+Deno.test("a flag value starting with '-' is told to be attached with '=', not said to be missing", async () => {
+  const message = await configError(["--port", "-1"], { XYTE_ORG_API_KEY: ORG_KEY });
+  assert.match(message, /--port: a value starting with "-" must be attached with "=": --port=-1/);
+  assert.match(await configError(["--port", "--demo"]), /flag --port needs a value/);
+  assert.match(
+    await configError(["--port=-1"], { XYTE_ORG_API_KEY: ORG_KEY }),
+    /invalid value for --port: "-1"/,
+  );
 });
 
 Deno.test("an unknown toolset is an error naming it and every valid toolset", async () => {

@@ -24,4 +24,10 @@ Deno.test("the default toolsets follow the configured keys", () => {
     "catalog",
   ]);
   assert.deepEqual(resolveToolsets(["catalog"], { organization: true, partner: true }), ["catalog"]);
+  // `default` in a list is the default selection for the keys, with the others added.
+  assert.deepEqual(resolveToolsets(["default", "spaces", "devices"], { organization: true, partner: true }), [
+    ...DEFAULT_TOOLSETS,
+    "partner",
+    "spaces",
+  ]);
 });
