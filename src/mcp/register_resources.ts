@@ -59,9 +59,15 @@ export interface ResourceTable {
   /** The completer of a template variable; "none" for a known URI without completable variables. */
   completer(uri: string, variable: string): Completer | "none" | undefined;
   /** How to read the resource at `uri`; undefined when no resource of the table has that URI. */
-  reader(uri: URL): ((ctx: ResourceContext) => Promise<unknown>) | undefined;
+  reader(uri: URL): ResourceReader | undefined;
   /** resources/list and resources/templates/list. */
   readonly routes: Routes;
+}
+
+/** How to read one resource, and which fields of its document follow the clock (`clockFields`). */
+export interface ResourceReader {
+  read(ctx: ResourceContext): Promise<unknown>;
+  readonly clockFields: readonly string[];
 }
 
 /** The params of requests naming one resource. */
@@ -103,9 +109,9 @@ export function registerResources(
   // Parameters validated here, so a malformed read is -32602 (invalid params), not an internal error.
   low.setRequestHandler("resources/read", { params: UriParams }, async (params, ctx) => {
     const uri = parseResourceUri(params.uri);
-    const read = table.reader(uri);
-    if (!read) throw new ResourceNotFoundError(params.uri);
-    return await readDocument(uri, () => read(context(ctx)), (text) => deps.xyte.redact(text));
+    const reader = table.reader(uri);
+    if (!reader) throw new ResourceNotFoundError(params.uri);
+    return await readDocument(uri, () => reader.read(context(ctx)), (text) => deps.xyte.redact(text));
   });
   return table;
 }
@@ -196,10 +202,15 @@ const tableFor = weakMemo(
       },
       reader(uri) {
         const found = fixed.get(uri.href);
-        if (found) return (ctx) => found.read(ctx);
+        if (found) return { read: (ctx) => found.read(ctx), clockFields: found.clockFields ?? [] };
         for (const { def, template } of templates) {
           const variables = template.match(uri.href);
-          if (variables) return (ctx) => def.read(decodeVariables(variables), ctx);
+          if (variables) {
+            return {
+              read: (ctx) => def.read(decodeVariables(variables), ctx),
+              clockFields: def.clockFields ?? [],
+            };
+          }
         }
         return undefined;
       },

@@ -45,21 +45,22 @@ export function resourceWatcher(
   const table = resourceTable(deps.xyte, options.resources ?? RESOURCES, directories);
   return async (raw, onChange) => {
     const uri = parseResourceUri(raw);
-    const read = table.reader(uri);
-    if (!read) throw new ResourceNotFoundError(raw);
+    const reader = table.reader(uri);
+    if (!reader) throw new ResourceNotFoundError(raw);
     try {
       const tenant = deps.tenant ?? deps.xyte.identity;
       return await watches.watch(
         tenant,
         uri.href,
         (limit) =>
-          read({
+          reader.read({
             xyte: deps.xyte.forCall({ cachedReads: false, deadlineAt: limit.at }),
             signal: limit.signal,
             directories,
           }),
         onChange,
         deps.quota ?? [tenant],
+        reader.clockFields,
       );
     } catch (error) {
       if (error instanceof WatchLimitError) {

@@ -35,6 +35,12 @@ interface ResourceBase {
   readonly description: string;
   /** The key it reads with: organization resources are hidden when no organization key is configured. */
   readonly scope: "organization" | "none";
+  /**
+   * Top-level fields of the document computed from the clock at each read (a rolling window's bounds), not
+   * from what Xyte holds. A subscription does not compare them: they differ at every read, so the document
+   * would look changed at every poll (subscriptions.ts).
+   */
+  readonly clockFields?: readonly string[];
 }
 
 /** A resource at one fixed URI, e.g. `xyte://organization`. */
@@ -69,6 +75,7 @@ export function defineResourceTemplate<V extends string>(spec: {
   title: string;
   description: string;
   scope: "organization" | "none";
+  clockFields?: readonly string[];
   uriTemplate: string;
   variables: Readonly<Record<V, CompletionSource>>;
   list?(ctx: ResourceContext): Promise<ListedResource[]>;

@@ -8,10 +8,11 @@
  * whose URI holds an id in its arguments (touched.ts) and the organization-wide ones, so a write costs a few
  * reads however many resources the tenant watches; its indirect effects show at the next poll. A
  * notification goes out only when the document differs from the last one read (compared by SHA-256, the
- * document itself is not kept). One watch serves every session and listen stream of a tenant subscribed to
- * the same URI: ten sessions watching one device cost one upstream read per interval. Watches are kept per
- * tenant, so tenants never share one, and a write rechecks what every session of its tenant watches, on this
- * replica and (through Redis, peer_writes.ts) on the others.
+ * document itself is not kept), leaving out what moves when nothing changed: heartbeat fields, and the fields
+ * a resource computes from the clock (`clockFields`, e.g. a rolling window's bounds). One watch serves every
+ * session and listen stream of a tenant subscribed to the same URI: ten sessions watching one device cost one
+ * upstream read per interval. Watches are kept per tenant, so tenants never share one, and a write rechecks
+ * what every session of its tenant watches, on this replica and (through Redis, peer_writes.ts) on the others.
  */
 import { type Deadline, deadline } from "../deadline.ts";
 import { sha256Hex } from "../digest.ts";
@@ -71,6 +72,24 @@ function withoutHeartbeats(key: string, value: unknown): unknown {
   return HEARTBEAT_FIELDS.has(key) ? undefined : value;
 }
 
+/**
+ * The document less its clock fields. Only at the top level, where the resource declared them: the same
+ * name deeper down may be data (a ticket message's `from` says who wrote it).
+ */
+function withoutClockFields(document: unknown, clockFields: ReadonlySet<string>): unknown {
+  if (clockFields.size === 0 || !isRecord(document)) return document;
+  return Object.fromEntries(Object.entries(document).filter(([key]) => !clockFields.has(key)));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** What two reads of a resource are compared by: its document less heartbeat and clock fields, hashed. */
+async function fingerprintOf(document: unknown, clockFields: ReadonlySet<string>): Promise<string> {
+  return await sha256Hex(JSON.stringify(withoutClockFields(document, clockFields), withoutHeartbeats));
+}
+
 /** What a resource looks like when it is gone: a change like any other (a read now fails as not found). */
 const GONE = "not_found";
 
@@ -92,13 +111,17 @@ class Watch {
 
   /** The ids in the URI's path (`xyte://devices/d1/commands` → d1, commands); none for organization-wide ones. */
   readonly #segments: readonly string[];
+  /** Top-level fields of the document that follow the clock, not the data: not compared. */
+  readonly #clockFields: ReadonlySet<string>;
 
   constructor(
     readonly uri: string,
     readonly read: DocumentReader,
     readonly options: ResourceWatchesOptions,
+    clockFields: readonly string[],
   ) {
     this.#segments = pathSegments(uri);
+    this.#clockFields = new Set(clockFields);
   }
 
   /** Whether a write naming `ids` may have changed this resource: it names one of them, or it is org-wide. */
@@ -179,7 +202,7 @@ class Watch {
 
   async #fingerprintNow(): Promise<string> {
     using limit = deadline(this.options.readTimeoutMs);
-    return await sha256Hex(JSON.stringify(await this.read(limit), withoutHeartbeats));
+    return await fingerprintOf(await this.read(limit), this.#clockFields);
   }
 }
 
@@ -207,6 +230,8 @@ export class ResourceWatches {
    * called. Reads the resource first when nobody watches it yet, and throws (the read's error) when it
    * cannot be read. A new watch counts against each of `quota` (default: the tenant) under `maxPerTenant`:
    * a multi-tenant client's keys, each alone, so that varying one key does not make a fresh allowance.
+   * `clockFields` are top-level fields of the document computed from the clock at each read (a rolling
+   * window's bounds): a document that differs only in them has not changed.
    */
   async watch(
     tenant: TenantKey,
@@ -214,6 +239,7 @@ export class ResourceWatches {
     read: DocumentReader,
     listener: () => void,
     quota: readonly TenantKey[] = [tenant],
+    clockFields: readonly string[] = [],
   ): Promise<() => void> {
     let watches = this.#byTenant.get(tenant);
     let watch = watches?.get(uri);
@@ -225,7 +251,7 @@ export class ResourceWatches {
     }
     if (!watches) this.#byTenant.set(tenant, watches = new Map());
     if (!watch) {
-      const created = watch = new Watch(uri, read, this.#options);
+      const created = watch = new Watch(uri, read, this.#options, clockFields);
       created.quota = quota;
       for (const key of quota) this.#quotaUse.set(key, (this.#quotaUse.get(key) ?? 0) + 1);
       watches.set(uri, created);

@@ -82,6 +82,8 @@ export const deviceHistoriesResource: TemplateResource = defineResourceTemplate(
   description: `State history of one device over the last ${HISTORY_DAYS} days, newest first: when it ` +
     "reported online, offline or error, with the state it reported then.",
   scope: "organization",
+  // The window ends at the time of the read: unchanged rows are no change.
+  clockFields: ["from", "to"],
   variables: { device_id: "device_id" },
   async read({ device_id }, ctx) {
     const to = Math.floor(Date.now() / 1000);

@@ -15,6 +15,8 @@ export const incidentsResource: FixedResource = defineFixedResource({
   description: `Active incidents (automatic alerts on devices) opened in the last ${INCIDENT_WINDOW_DAYS} ` +
     `days, newest first, up to ${MAX_INCIDENTS}: title, priority, device and space.`,
   scope: "organization",
+  // The window ends at the time of the read: an unchanged list of incidents is no change.
+  clockFields: ["since", "until"],
   async read(ctx) {
     const until = Math.floor(Date.now() / 1000);
     const since = until - INCIDENT_WINDOW_DAYS * 86_400;

@@ -423,3 +423,58 @@ Deno.test("2026-07-28 over HTTP: an open listen stream does not hold up a gracef
     await hub.close();
   }
 });
+
+Deno.test("documents with a rolling window (incidents, a device's histories) notify on new rows only, not as the clock moves", async () => {
+  const hub = await startHub();
+  const session = await connectStdio(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1" }));
+  const client = session.client;
+  const updated = collectUpdates(client);
+  const org = hub.state.organizations[0]!;
+  const [watched, commanded] = org.devices.filter((d) => d.lastSeenAtMs !== null);
+  const incidentsUri = "xyte://incidents";
+  const historiesUri = `${deviceUri(watched!.id)}/histories`;
+  const count = (uri: string) => updated.filter((u) => u === uri).length;
+  try {
+    await client.subscribeResource({ uri: incidentsUri });
+    await client.subscribeResource({ uri: historiesUri });
+    await pause(3_500); // three polls or more, each a second later than the one before
+    assert.deepEqual(updated, [], "nothing changed: the window moving with the clock is no change");
+
+    const sent = await client.callTool({
+      name: "send_command",
+      arguments: { device_id: commanded!.id, name: "reboot" },
+    });
+    assert.ok(!sent.isError, JSON.stringify(sent.structuredContent));
+    const ticket = org.tickets.find((t) => t.status === "open")!;
+    const posted = await client.callTool({
+      name: "send_ticket_message",
+      arguments: { ticket_id: ticket.id, message: "Looking into it" },
+    });
+    assert.ok(!posted.isError, JSON.stringify(posted.structuredContent));
+    await pause(1_500);
+    assert.deepEqual(updated, [], "writes that change neither document do not notify");
+
+    const now = Date.now();
+    org.incidents.unshift({
+      id: "incident-opened-during-the-test",
+      deviceId: watched!.id,
+      title: "Lamp failure",
+      issue: "lamp",
+      description: "",
+      status: "active",
+      priority: "high",
+      openedByDevice: true,
+      createdAtMs: now,
+      closedAtMs: null,
+    });
+    const lastRow = org.history.find((r) => r.deviceId === watched!.id)!;
+    org.history.unshift({ ...lastRow, id: 1e9, createdAtMs: now });
+    await waitFor(() => count(incidentsUri) === 1 && count(historiesUri) === 1, "both updates");
+    await pause(2_500);
+    assert.equal(count(incidentsUri), 1, "one new incident, one notification");
+    assert.equal(count(historiesUri), 1, "one new history row, one notification");
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});

@@ -5,7 +5,10 @@ import { ToolFailure } from "../../src/mcp/results.ts";
 import { RESOURCES } from "../../src/registry.ts";
 import { catalogResource } from "../../src/resources/catalog.ts";
 import { DirectoryCache } from "../../src/resources/directory.ts";
-import { rememberSecret } from "../../src/secret.ts";
+import type { CompletionSource } from "../../src/mcp/completion.ts";
+import type { ResourceContext, ResourceDefinition, TemplateResource } from "../../src/mcp/resource.ts";
+import { rememberSecret, Secret } from "../../src/secret.ts";
+import { createSimulator } from "../../src/simulator/mod.ts";
 import { ENDPOINTS } from "../../src/xyte/catalog.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
@@ -31,6 +34,62 @@ Deno.test("resources: the registry declares each URI once, all under xyte://", (
     "xyte://catalog/{key}",
   ]);
   assert.equal(new Set(RESOURCES.map((r) => r.name)).size, RESOURCES.length, "names are unique");
+});
+
+/** Runs `read` with `Date.now` `ms` ahead, as a later poll would see it. */
+async function later<T>(ms: number, read: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => realNow() + ms;
+  try {
+    return await read();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+/** A template's variables, each the id of its kind. */
+function variablesFor(
+  template: TemplateResource,
+  ids: Readonly<Record<CompletionSource, string>>,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(template.variables).map(([name, source]) => [name, ids[source]]));
+}
+
+/** The top-level fields whose values differ between two documents. */
+function differingFields(first: unknown, second: unknown): string[] {
+  const a = first as Record<string, unknown>;
+  const b = second as Record<string, unknown>;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]))
+    .sort();
+}
+
+Deno.test("resources: read again a minute later with nothing changed, a document differs only in its declared clock fields", async () => {
+  // A field computed from the clock but not declared would make a subscription notify at every poll.
+  const key = "resources-clock-key-4e1a90";
+  const sim = createSimulator({ organizations: [{ key, seed: 11, deviceCount: 8 }] });
+  const xyte = new XyteClient({
+    hubUrl: "http://hub.test",
+    entryUrl: "http://hub.test",
+    organizationKey: new Secret(key),
+    timeoutMs: 5000,
+    fetch: (input, init) => sim.handle(new Request(input, init)),
+  });
+  const simCtx: ResourceContext = { ...ctx, xyte };
+  const org = sim.state.organizations[0]!;
+  const ids: Record<CompletionSource, string> = {
+    device_id: org.devices.find((d) => d.lastSeenAtMs !== null)!.id,
+    space_id: String(org.spaces[0]!.id),
+    ticket_id: org.tickets[0]!.id,
+    endpoint_key: ENDPOINTS[0]!.key,
+  };
+  const read = (resource: ResourceDefinition) =>
+    resource.kind === "fixed" ? resource.read(simCtx) : resource.read(variablesFor(resource, ids), simCtx);
+  for (const resource of RESOURCES) {
+    const first = await read(resource);
+    const second = await later(60_000, () => read(resource));
+    assert.deepEqual(differingFields(first, second), [...resource.clockFields ?? []].sort(), resource.name);
+  }
 });
 
 Deno.test("resources: the catalog lists every endpoint and reads one without an upstream call", async () => {
