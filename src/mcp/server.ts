@@ -263,6 +263,7 @@ export function runTool(
       log: toolLog,
       progress: progressReporter(ctx),
       readOnly: deps.readOnly,
+      cachedReads: useCache,
     };
     try {
       const { result, summary } = await tool.execute(parsed.data, toolContext);

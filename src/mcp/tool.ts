@@ -73,6 +73,11 @@ export interface ToolContext {
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /** True when the server runs with --read-only: no request may change anything upstream. */
   readOnly: boolean;
+  /**
+   * False when the call passed `cache: false`. `xyte`'s reads then go upstream already; what a tool keeps
+   * itself between calls (the connector's search corpus) must not answer such a call either.
+   */
+  cachedReads: boolean;
 }
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {

@@ -182,16 +182,49 @@ function incidentDoc(i: WireIncident): ConnectorDoc {
  */
 export const CORPUS_TTL_MS = 30_000;
 const NEVER_ABORTED = new AbortController().signal;
-/** Keyed by the client's identity: one corpus per tenant, shared by its calls. */
-const corpora = new WeakMap<object, { at: number; docs: Promise<ConnectorDoc[]> }>();
 
-/** The searchable corpus of this client's organization, shared for `CORPUS_TTL_MS`. */
-function corpus(ctx: Ctx): Promise<ConnectorDoc[]> {
+/** A loaded (or loading) corpus, and what it was loaded from. */
+interface KeptCorpus {
+  /** When loading began (`performance.now`). */
+  at: number;
+  /** The response cache's generation when loading began (see `readsGeneration`). */
+  generation: number | undefined;
+  docs: Promise<ConnectorDoc[]>;
+}
+
+/** Keyed by the client's identity: one corpus per tenant, shared by its calls, gone with its identity. */
+const corpora = new WeakMap<object, KeptCorpus>();
+
+/**
+ * The generation of the tenant's cached reads, which a write of the tenant moves on: the same invalidation
+ * as the response cache's, so a corpus follows writes through this server and, with a shared cache (Redis),
+ * through the other replicas. Every list of the corpus is an organization endpoint: one generation is theirs.
+ */
+function readsGeneration(ctx: Ctx): Promise<number | undefined> {
+  return ctx.xyte.cacheGeneration(GET_DEVICES);
+}
+
+/** Whether `kept` may answer a search made when the tenant's reads are at `generation`. */
+function isCurrent(kept: KeptCorpus, generation: number | undefined): boolean {
+  return kept.generation === generation && performance.now() - kept.at < CORPUS_TTL_MS;
+}
+
+/**
+ * The searchable corpus of this client's organization, shared for `CORPUS_TTL_MS` until the tenant writes.
+ * A call with `cache: false` loads it afresh, past the response cache, and leaves that for the searches after.
+ */
+async function corpus(ctx: Ctx & Pick<ToolContext, "cachedReads">): Promise<ConnectorDoc[]> {
   const key = ctx.xyte.identity;
-  const cached = corpora.get(key);
-  if (cached && performance.now() - cached.at < CORPUS_TTL_MS) return cached.docs;
+  // Read before loading: a write meanwhile moves it on, so a load that may predate the write is not reused.
+  const generation = await readsGeneration(ctx);
+  const kept = corpora.get(key);
+  if (ctx.cachedReads && kept && isCurrent(kept, generation)) return kept.docs;
   // Not tied to this caller's cancellation: other searches may be waiting on the same load.
-  const entry = { at: performance.now(), docs: loadCorpus({ xyte: ctx.xyte, signal: NEVER_ABORTED }) };
+  const entry: KeptCorpus = {
+    at: performance.now(),
+    generation,
+    docs: loadCorpus({ xyte: ctx.xyte, signal: NEVER_ABORTED }),
+  };
   corpora.set(key, entry);
   entry.docs.catch(() => {
     if (corpora.get(key) === entry) corpora.delete(key);
@@ -514,8 +547,8 @@ export const search = defineTool({
   name: "search",
   title: "Search Xyte",
   description: "Search the organization's devices, spaces, open tickets and incidents of the last 30 days " +
-    "by words (names, models, statuses, paths, titles). Returns ids for fetch. Results may be up to 30 s " +
-    "old; fetch reads live.",
+    "by words (names, models, statuses, paths, titles). Returns ids for fetch. Changes made outside this " +
+    "server can take about 30 s to show; fetch reads live.",
   toolset: "connector",
   input: z.object({ query: z.string().max(1000).describe("Search words or a question") }).strict(),
   output: z.object({ results: z.array(z.object({ id: z.string(), title: z.string(), url: z.string() })) }),

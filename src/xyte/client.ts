@@ -185,6 +185,18 @@ export class XyteClient {
     return view;
   }
 
+  /**
+   * The generation `endpoint`'s cached reads are stored under (cache_store.ts); undefined without a cache. It
+   * moves on with every write of the tenant that may have landed — through any of its clients, on any replica
+   * sharing the cache — so what a caller derives from reads (the connector's search corpus) is stale once it
+   * differs from the generation read before those reads.
+   */
+  async cacheGeneration(endpoint: EndpointKey | EndpointSpec): Promise<number | undefined> {
+    const cache = this.#options.cache;
+    if (!cache) return undefined;
+    return await cache.store.generation(scopedId(cache.tenant, this.#options.keyIds, this.#spec(endpoint)));
+  }
+
   /** Which scopes this client holds a key for. */
   hasKeyFor(scope: "organization" | "partner"): boolean {
     return scope === "organization"

@@ -31,6 +31,7 @@ function context(readOnly: boolean): { ctx: ToolContext; sent: string[] } {
     log: log("test"),
     progress: () => Promise.resolve(),
     readOnly,
+    cachedReads: true,
   };
   return { ctx, sent };
 }

@@ -833,6 +833,22 @@ Deno.test("cache: a write Xyte refused or that was never sent costs no generatio
   );
 });
 
+Deno.test("cacheGeneration: moves on with a write of the tenant; an organization endpoint's is its key's", async () => {
+  const store = createMemoryCacheStore();
+  const cache = { store, tenant: "t1", ttlSeconds: () => 300, reads: true };
+  const { xyte } = client(() => Response.json({ id: "d1" }), { cache, keyIds: { organization: "org-1" } });
+  const { xyte: sameKey } = client(undefined, {
+    cache: { ...cache, tenant: "t2" },
+    keyIds: { organization: "org-1" },
+  });
+  const before = await xyte.cacheGeneration("organization.devices.getDevices");
+  await xyte.call("organization.devices.updateDevice", { path: { device_id: "d1" }, body: { name: "x" } });
+  const after = await xyte.cacheGeneration("organization.devices.getDevices");
+  assert.notEqual(after, before, "derived reads are stale after the write");
+  assert.equal(await sameKey.cacheGeneration("organization.devices.getDevices"), after, "shared by the key");
+  assert.equal(await client().xyte.cacheGeneration("organization.devices.getDevices"), undefined, "no cache");
+});
+
 Deno.test("cache: a device endpoint's answer is never served to a call with another device key", async () => {
   const { xyte, requests } = client(
     (request) =>
