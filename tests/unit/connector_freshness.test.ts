@@ -10,10 +10,9 @@ import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { buildServer } from "../../src/mcp/server.ts";
 import { exposedTools } from "../../src/registry.ts";
 import { DirectoryCache } from "../../src/resources/directory.ts";
-import { Secret } from "../../src/secret.ts";
 import { createSimulator, type SimDevice, type Simulator } from "../../src/simulator/mod.ts";
 import { type CacheStore, createMemoryCacheStore } from "../../src/xyte/cache_store.ts";
-import { XyteClient } from "../../src/xyte/client.ts";
+import { simulatedClient } from "../helpers/sim_client.ts";
 
 const KEY_A = "connector-fresh-a-4e1d97";
 const KEY_B = "connector-fresh-b-7c2a05";
@@ -35,14 +34,7 @@ interface Connected {
  * of its own identity: two calls with one store are two replicas sharing one Redis.
  */
 async function connect(sim: Simulator, key: string, tenant: string, store: CacheStore): Promise<Connected> {
-  const xyte = new XyteClient({
-    hubUrl: "http://hub.test",
-    entryUrl: "http://hub.test",
-    organizationKey: new Secret(key),
-    timeoutMs: 5000,
-    fetch: (input, init) => sim.handle(new Request(input, init)),
-    cache: { store, tenant, ttlSeconds: () => 300, reads: true },
-  }, {});
+  const xyte = simulatedClient(sim, key, { cache: { store, tenant, ttlSeconds: () => 300, reads: true } });
   const server = buildServer({
     xyte,
     tenant,

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { completerFor } from "../../src/resources/completers.ts";
 import { DirectoryCache, type DirectoryEntry, type DirectoryKind } from "../../src/resources/directory.ts";
-import { Secret } from "../../src/secret.ts";
 import { createSimulator } from "../../src/simulator/mod.ts";
-import { XyteClient } from "../../src/xyte/client.ts";
+import { simulatedClient } from "../helpers/sim_client.ts";
 
 const TENANT_A = "tenant-a-key-3c9e71";
 const TENANT_B = "tenant-b-key-8d2f40";
@@ -13,14 +12,7 @@ function twoTenants() {
   const sim = createSimulator({
     organizations: [{ key: TENANT_A, seed: 7, deviceCount: 40 }, { key: TENANT_B, seed: 8, deviceCount: 40 }],
   });
-  const client = (key: string) =>
-    new XyteClient({
-      hubUrl: "http://hub.test",
-      entryUrl: "http://hub.test",
-      organizationKey: new Secret(key),
-      timeoutMs: 5000,
-      fetch: (input, init) => sim.handle(new Request(input, init)),
-    });
+  const client = (key: string) => simulatedClient(sim, key);
   return { sim, a: client(TENANT_A), b: client(TENANT_B) };
 }
 

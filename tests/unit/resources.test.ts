@@ -7,11 +7,12 @@ import { catalogResource } from "../../src/resources/catalog.ts";
 import { DirectoryCache } from "../../src/resources/directory.ts";
 import type { CompletionSource } from "../../src/mcp/completion.ts";
 import type { ResourceContext, ResourceDefinition, TemplateResource } from "../../src/mcp/resource.ts";
-import { rememberSecret, Secret } from "../../src/secret.ts";
+import { rememberSecret } from "../../src/secret.ts";
 import { createSimulator } from "../../src/simulator/mod.ts";
 import { ENDPOINTS } from "../../src/xyte/catalog.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
+import { simulatedClient } from "../helpers/sim_client.ts";
 
 const offline = new XyteClient({
   hubUrl: "http://unused.invalid",
@@ -68,13 +69,7 @@ Deno.test("resources: read again a minute later with nothing changed, a document
   // A field computed from the clock but not declared would make a subscription notify at every poll.
   const key = "resources-clock-key-4e1a90";
   const sim = createSimulator({ organizations: [{ key, seed: 11, deviceCount: 8 }] });
-  const xyte = new XyteClient({
-    hubUrl: "http://hub.test",
-    entryUrl: "http://hub.test",
-    organizationKey: new Secret(key),
-    timeoutMs: 5000,
-    fetch: (input, init) => sim.handle(new Request(input, init)),
-  });
+  const xyte = simulatedClient(sim, key);
   const simCtx: ResourceContext = { ...ctx, xyte };
   const org = sim.state.organizations[0]!;
   const ids: Record<CompletionSource, string> = {
