@@ -98,6 +98,16 @@ export async function createApp(config: Config): Promise<App> {
     multiTenant,
   });
   const gates = new TenantGates(config.xyte.maxConcurrency);
+  // The clients of one tenant share an identity, so what is kept per client (completion directories, the
+  // connector's search corpus) serves all of the tenant's sessions and requests: multi-tenant mode builds a
+  // client per session, or per request when served without one.
+  const identities = new LRUCache<string, object>({ max: MAX_TENANT_IDENTITIES });
+  const identityOf = (tenant: string): object => {
+    let identity = identities.get(tenant);
+    if (!identity) identities.set(tenant, identity = {});
+    return identity;
+  };
+  const directories = new DirectoryCache();
   let peers: PeerWrites | undefined;
   const watches = new ResourceWatches({
     pollSeconds: config.subscriptionPollSeconds,
@@ -111,26 +121,22 @@ export async function createApp(config: Config): Promise<App> {
     const { listenForPeerWrites } = await import("./mcp/peer_writes.ts");
     const listening = peers = await listenForPeerWrites(
       redis,
-      (tenant, touched) => watches.recheck(tenant, touched),
+      (tenant, touched) => {
+        watches.recheck(tenant, touched);
+        // Its completion lists too, as after its writes here (the search corpus follows the shared cache).
+        const identity = identities.peek(tenant);
+        if (identity) directories.forget({ identity });
+      },
     );
     closers.push(() => listening.close());
   }
-  // The clients of one tenant share an identity, so what is kept per client (completion directories, the
-  // connector's search corpus) serves all of the tenant's sessions and requests: multi-tenant mode builds a
-  // client per session, or per request when served without one.
-  const identities = new LRUCache<string, object>({ max: MAX_TENANT_IDENTITIES });
-  const identityOf = (tenant: string): object => {
-    let identity = identities.get(tenant);
-    if (!identity) identities.set(tenant, identity = {});
-    return identity;
-  };
   const tenancy = new Tenancy({
     tools,
     readOnly: config.readOnly,
     telemetry,
     toolTimeoutMs: config.xyte.toolTimeoutMs,
     watches,
-    directories: new DirectoryCache(),
+    directories,
     configured: configuredKeys,
     ...(http ? { idOf: (await import("./transports/http_guards.ts")).tenantKeyId } : {}),
     client: (keys, tenant, keyIds) =>

@@ -129,8 +129,11 @@ export class DirectoryCache {
     return entries;
   }
 
-  /** Forgets this client's directories (after its writes: a new space or a renamed device shows at once). */
-  forget(xyte: XyteClient): void {
-    this.#byClient.delete(xyte.identity);
+  /**
+   * Forgets the directories of this client (a tenant's clients share its `identity`), after its writes here or
+   * through another replica: a new space or a renamed device shows at once.
+   */
+  forget(client: { readonly identity: object }): void {
+    this.#byClient.delete(client.identity);
   }
 }

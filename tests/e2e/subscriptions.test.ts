@@ -300,6 +300,13 @@ Deno.test("replicas sharing Redis: a write through one notifies the subscribers 
     const [device, untouched] = hub.state.organizations[0]!.devices;
     await subscriber.subscribeResource({ uri: deviceUri(device!.id) });
     await subscriber.subscribeResource({ uri: deviceUri(untouched!.id) });
+    // The first replica's completion list of devices, read before the write and kept for a while.
+    const completeByNewName = async () =>
+      (await subscriber.complete({
+        ref: { type: "ref/resource", uri: "xyte://devices/{device_id}" },
+        argument: { name: "device_id", value: "Renamed through" },
+      })).completion.values;
+    assert.deepEqual(await completeByNewName(), []);
 
     const renamed = await writer.callTool({
       name: "update_device",
@@ -309,6 +316,7 @@ Deno.test("replicas sharing Redis: a write through one notifies the subscribers 
     await waitFor(() => updated.length === 1, "the update heard through Redis", 3_000);
     await pause(300);
     assert.deepEqual(updated, [deviceUri(device!.id)], "only the changed resource is announced");
+    assert.deepEqual(await completeByNewName(), [device!.id], "its completion list is read again too");
     await subscriber.close();
     await writer.close();
     const statuses = await Promise.all([first.stop(), second.stop()]);
