@@ -1,7 +1,8 @@
 /** Prompt: a health report of the fleet, or of one space. */
 import { definePrompt, numberedSteps, type PromptDefinition } from "../mcp/prompt.ts";
 
-const PROBLEM_STATUSES = '["error", "offline", "disconnected", "warning"]';
+/** The statuses fleet_summary counts as needing attention, so that its totals and this list agree. */
+const PROBLEM_STATUSES = '["error", "offline", "disconnected", "warning", "never_seen"]';
 
 export const fleetHealthReport: PromptDefinition = definePrompt({
   name: "fleet_health_report",

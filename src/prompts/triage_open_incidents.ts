@@ -42,13 +42,14 @@ export const triageOpenIncidents: PromptDefinition = definePrompt({
           "one space failing at the same time point to the site (network, power).",
         deviceCheck &&
           `For the devices with the highest-priority incidents (at most 10), call ${deviceCheck} with their ` +
-            "device_id: is the device still failing (effective_status, last_seen_at), or has it recovered and " +
-            "the incident can be closed?",
+            "device_id: is the device still failing (effective_status, last_seen_at), or has it recovered " +
+            "(the incident is stale)?",
         t.has("list_tickets") &&
           `Call ${t.name("list_tickets")} and match tickets to the devices: who is already on it?`,
         "Answer with a table ordered by priority (critical, high, moderate, low, planning) then age: incident " +
           "title, device, space, opened at, still failing (yes/no), ticket (id or none), and the next action " +
-          "(close as recovered, dispatch on site, open a ticket, watch). End with the one or two site-wide " +
+          "(recovered: let it clear; dispatch on site; ask the helpdesk for a ticket; watch). Incidents have no " +
+          "close action here, and deleting one is permanent: do not suggest it. End with the one or two site-wide " +
           "problems, if any.",
       ),
     ].join("\n");

@@ -161,7 +161,7 @@ export const partnerDeviceHistory = defineTool({
   description: "Status history of one device (partner key), window at most 31 days, default the last 7.",
   toolset: "partner",
   input: z.object({
-    device_id: DeviceIdArg,
+    device_id: DeviceIdArg.describe("Device id from partner_list_devices"),
     ...HistoryArgs,
     ...ListArgs,
   }).strict(),

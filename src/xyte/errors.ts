@@ -49,7 +49,7 @@ export class XyteError extends Error {
     this.code = init.code;
     this.status = init.status;
     this.endpointKey = init.endpointKey;
-    this.hint = scrubSecrets(init.hint ?? defaultHint(init.code));
+    this.hint = scrubSecrets(init.hint ?? defaultHint(init.code, init.status));
     this.retriable = init.retriable ?? RETRIABLE.has(init.code);
     this.retryAfterSeconds = init.retryAfterSeconds;
     this.hostFailure = init.hostFailure;
@@ -58,7 +58,7 @@ export class XyteError extends Error {
 
 const RETRIABLE = new Set<XyteErrorCode>(["rate_limited", "upstream", "timeout", "network", "circuit_open"]);
 
-function defaultHint(code: XyteErrorCode): string {
+function defaultHint(code: XyteErrorCode, status?: number): string {
   switch (code) {
     case "auth":
       return "The Xyte API key was rejected. Check that the configured key is valid and has not been revoked.";
@@ -67,7 +67,13 @@ function defaultHint(code: XyteErrorCode): string {
     case "not_found":
       return "No such object. Check the id; list tools return valid ids.";
     case "validation":
-      return "Xyte rejected the parameters. Read the message, fix the arguments and call again.";
+      // 409 and 422 also refuse what the object's state forbids (a command already done, a space with
+      // children, a device already claimed): no change of arguments helps then.
+      return status === 409 || status === 422
+        ? "Xyte refused this as things stand. If the message names an argument, fix it; if it names a state " +
+          "(already done, in use, has children, already claimed), read the object first: the same call " +
+          "will be refused again."
+        : "Xyte rejected the parameters. Read the message, fix the arguments and call again.";
     case "rate_limited":
       return "Xyte is rate limiting requests. Wait before retrying.";
     case "upstream":

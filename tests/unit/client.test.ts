@@ -254,6 +254,13 @@ Deno.test("422 is a validation error carrying Xyte's {error} message", async () 
   assert.equal(error.status, 422);
   assert.equal(error.message, "Name can't be blank");
   assert.equal(error.retriable, false);
+  // 409/422 may refuse a state, which no change of arguments fixes: the hint says to read the object first.
+  assert.match(
+    error.hint,
+    /if it names a state .* read the object first: the same call will be refused again/,
+  );
+  const badRequest = await xyteError(status(400, '{"error":"per_page must be at most 100"}'));
+  assert.match(badRequest.hint, /fix the arguments and call again/);
 });
 
 Deno.test("429 is rate_limited with retryAfterSeconds from a seconds Retry-After", async () => {

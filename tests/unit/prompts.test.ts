@@ -97,6 +97,20 @@ Deno.test("prompts: arguments land in the text quoted, optional ones may be left
   assert.match(triage.render({ priority: "critical" }, mentions), /priority "critical"/);
 });
 
+Deno.test("prompts: the health report lists the statuses fleet_summary counts; triage suggests no action no tool has", () => {
+  const mentions = toolMentions(REGISTERED);
+  const report = PROMPTS.find((p) => p.name === "fleet_health_report")!.render({}, mentions);
+  // fleet_summary's needs_attention: error, offline, disconnected, warning and never_seen.
+  assert.match(report, /effective_status \["error", "offline", "disconnected", "warning", "never_seen"\]/);
+  const triage = PROMPTS.find((p) => p.name === "triage_open_incidents")!.render({}, mentions);
+  assert.doesNotMatch(
+    triage,
+    /close as recovered|open a ticket/,
+    "no tool closes an incident or opens a ticket",
+  );
+  assert.match(triage, /deleting one is permanent: do not suggest it/);
+});
+
 Deno.test("prompts: a tool that is not exposed cannot be named", () => {
   assert.throws(() => toolMentions(["get_device"]).name("send_command"), /does not expose/);
   assert.equal(toolMentions(["get_device"]).name("get_device"), "`get_device`");
