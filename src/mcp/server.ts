@@ -237,7 +237,7 @@ export function runTool(
     }
     const confirmation = tool.confirmation(parsed.data);
     if (confirmation) {
-      const gate = confirmationGate(confirmation, parsed.data, ctx, canElicit(ctx));
+      const gate = await confirmationGate(confirmation, parsed.data, ctx, canElicit(ctx), deps);
       if (isErrorResult(gate)) {
         toolLog.info("tool call awaits confirmation", { outcome: "refused" });
         return refused(gate, errorCodeOf(gate));
@@ -325,12 +325,13 @@ function takeCacheArgument(
  * A destructive call goes ahead when `confirm` names the target, or when the user accepted an elicitation.
  * Otherwise: ask (if the client can be asked), or refuse with a hint saying what to pass.
  */
-function confirmationGate(
+async function confirmationGate(
   spec: ConfirmationSpec,
   args: unknown,
   ctx: ServerContext,
   canElicit: boolean,
-): "confirmed" | CallToolResult | InputRequiredResult {
+  deps: ServerDeps,
+): Promise<"confirmed" | CallToolResult | InputRequiredResult> {
   const given = (args as { confirm?: unknown }).confirm;
   if (typeof given === "string") {
     if (spec.accepts.includes(given)) return "confirmed";
@@ -353,14 +354,16 @@ function confirmationGate(
       retriable: false,
     });
   }
+  const message = await confirmationMessage(spec, ctx, deps);
+  if (typeof message !== "string") return message;
   if (canElicit) {
     return inputRequired({
       inputRequests: {
         confirm: inputRequired.elicit({
-          message: spec.message,
+          message,
           requestedSchema: {
             type: "object",
-            properties: { confirm: { type: "boolean", title: "Confirm", description: spec.message } },
+            properties: { confirm: { type: "boolean", title: "Confirm", description: message } },
             required: ["confirm"],
           },
         }),
@@ -369,11 +372,32 @@ function confirmationGate(
   }
   return errorResult({
     code: "confirmation_required",
-    message: `${spec.message} This operation needs confirmation; nothing was sent.`,
+    message: `${message} This operation needs confirmation; nothing was sent.`,
     hint: `Ask the user, then call again with confirm: ${JSON.stringify(spec.accepts[0])}.`,
     retriable: false,
   });
 }
+
+/**
+ * What the user is asked: the spec's message, or the target read and named (`describe`). A failed read is
+ * the call's error result, before anyone is asked.
+ */
+async function confirmationMessage(
+  spec: ConfirmationSpec,
+  ctx: ServerContext,
+  deps: ServerDeps,
+): Promise<string | CallToolResult> {
+  if (!spec.describe) return spec.message;
+  using limit = deadline(deps.toolTimeoutMs ?? CONFIRMATION_READ_MS, ctx.mcpReq.signal);
+  try {
+    return await spec.describe(deps.xyte.forCall({ deadlineAt: limit.at }), limit.signal);
+  } catch (error) {
+    return errorResult(toErrorPayload(error));
+  }
+}
+
+/** Bound on reading a target to name it, when no tool deadline is configured. */
+const CONFIRMATION_READ_MS = 15_000;
 
 /** Whether this client accepts form elicitation over the way this server instance reaches it. */
 function clientCanElicit(server: McpServer, ctx: ServerContext, serve: ServeContext): boolean {

@@ -60,6 +60,12 @@ export interface ConfirmationSpec {
   accepts: readonly string[];
   /** Shown to the user in the elicitation, e.g. "Delete device Lobby Display (8c1f…)?" */
   message: string;
+  /**
+   * Reads the target to name it in what the user is asked ("Delete space London Office (1041)?" rather than
+   * "Delete space 1041?"), only when someone is to be asked: a `confirm` argument naming the target needs no
+   * read. Its failure is the call's result before anyone is asked (not_found: there is nothing to confirm).
+   */
+  describe?: (xyte: XyteClient, signal: AbortSignal) => Promise<string>;
 }
 
 /** What a tool may use while it runs. Nothing here knows about stdio or HTTP. */

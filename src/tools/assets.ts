@@ -4,7 +4,7 @@ import { ToolFailure } from "../mcp/results.ts";
 import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, WRITE, WRITE_IDEMPOTENT } from "../mcp/tool.ts";
 import { parseWire, readWirePage, WireAsset } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
-import { ConfirmArg, Deleted, IdArg, numericId } from "./shapes.ts";
+import { ConfirmArg, Deleted, IdArg, namedTarget, numericId } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
 import { startsWithCalendarDate } from "./time.ts";
 
@@ -217,6 +217,11 @@ export const deleteAsset = defineTool({
   confirmation: (args) => ({
     accepts: [args.asset_id],
     message: `Delete asset ${args.asset_id} permanently?`,
+    describe: async (xyte, signal) => {
+      const body = await xyte.call(GET_ASSET, { path: { asset_id: args.asset_id }, signal });
+      const asset = parseWire(WireAsset, body, GET_ASSET);
+      return `Delete asset ${namedTarget(asset.name, asset.id, asset.space_path)} permanently?`;
+    },
   }),
   async run(args, ctx) {
     await ctx.xyte.call(DELETE_ASSET, { path: { asset_id: args.asset_id }, signal: ctx.signal });

@@ -29,6 +29,7 @@ import {
   HistoryArgs,
   HistoryList,
   IdText,
+  namedTarget,
   numericId,
   toDeviceDetail,
   toDeviceRow,
@@ -377,6 +378,13 @@ export const deleteDevice = defineTool({
   confirmation: (args) => ({
     accepts: [args.device_id],
     message: `Remove device ${args.device_id} from the organization?`,
+    describe: async (xyte, signal) => {
+      const body = await xyte.call(GET_DEVICE, { path: { device_id: args.device_id }, signal });
+      const device = parseWire(WireDevice, body, GET_DEVICE);
+      return `Remove device ${
+        namedTarget(device.name, device.id, device.space?.full_path)
+      } from the organization?`;
+    },
   }),
   async run(args, ctx) {
     await ctx.xyte.call(DELETE_DEVICE, { path: { device_id: args.device_id }, signal: ctx.signal });

@@ -300,3 +300,12 @@ export const IdArg = z.union([IdText, z.number().int().nonnegative()]).transform
 export function numericId(id: string): number | string {
   return /^\d+$/.test(id) ? Number(id) : id;
 }
+
+/**
+ * A target as a confirmation names it: `"Lobby Display" (8c1f…, London/Floor 2)`, or the id alone when it has
+ * no name. Quoted, so that a name reads as a name whatever it says.
+ */
+export function namedTarget(name: string | null | undefined, id: string, where?: string | null): string {
+  const detail = where ? `${id}, ${where}` : id;
+  return name ? `${JSON.stringify(name)} (${detail})` : detail;
+}

@@ -12,7 +12,16 @@ import {
 import { type ListPage } from "../xyte/paginate.ts";
 import { parseWire, readWirePage, WireSpace } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
-import { ConfirmArg, countPhrase, Deleted, numericId, SPACE_TYPES, SpaceRow, toSpaceRow } from "./shapes.ts";
+import {
+  ConfirmArg,
+  countPhrase,
+  Deleted,
+  namedTarget,
+  numericId,
+  SPACE_TYPES,
+  SpaceRow,
+  toSpaceRow,
+} from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
 
 const GET_SPACES = "organization.spaces.getSpaces";
@@ -189,7 +198,15 @@ export const deleteSpace = defineTool({
   }).strict(),
   output: Deleted,
   annotations: DESTRUCTIVE,
-  confirmation: (args) => ({ accepts: [args.space_id], message: `Delete space ${args.space_id}?` }),
+  confirmation: (args) => ({
+    accepts: [args.space_id],
+    message: `Delete space ${args.space_id}?`,
+    describe: async (xyte, signal) => {
+      const body = await xyte.call(GET_SPACE, { path: { space_id: args.space_id }, signal });
+      const space = parseWire(WireSpace, body, GET_SPACE);
+      return `Delete space ${namedTarget(space.full_path ?? space.name, space.id, space.space_type)}?`;
+    },
+  }),
   async run(args, ctx) {
     await ctx.xyte.call(DELETE_SPACE, { path: { space_id: args.space_id }, signal: ctx.signal });
     return { id: args.space_id, deleted: true as const };

@@ -21,7 +21,7 @@ import {
   MAX_UPSTREAM_PER_PAGE,
   moreNote,
 } from "./listing.ts";
-import { ConfirmArg, IdArg, numericId } from "./shapes.ts";
+import { ConfirmArg, IdArg, namedTarget, numericId } from "./shapes.ts";
 
 const GET_USERS = "organization.users.getUsers";
 const GET_USER = "organization.users.getUser";
@@ -283,7 +283,18 @@ export const deactivateUser = defineTool({
   input: z.object({ user_id: IdArg, confirm: ConfirmArg }).strict(),
   output: z.object({ id: z.string(), active: z.boolean() }),
   annotations: DESTRUCTIVE,
-  confirmation: (args) => ({ accepts: [args.user_id], message: `Deactivate user ${args.user_id}?` }),
+  confirmation: (args) => ({
+    accepts: [args.user_id],
+    message: `Deactivate user ${args.user_id}?`,
+    describe: async (xyte, signal) => {
+      const user = parseWire(
+        WireUser,
+        await xyte.call(GET_USER, { path: { id: args.user_id }, signal }),
+        GET_USER,
+      );
+      return `Deactivate user ${namedTarget(user.name, user.id, user.email)}? They can no longer sign in.`;
+    },
+  }),
   async run(args, ctx) {
     await ctx.xyte.call(DEACTIVATE_USER, { path: { id: args.user_id }, signal: ctx.signal });
     return { id: args.user_id, active: false };

@@ -144,3 +144,38 @@ Deno.test("stdio: an id of '..' cannot turn a cancel or a note delete into delet
     await hub.close();
   }
 });
+
+Deno.test("stdio: the user is asked about the device by name and place; a device that does not exist is not_found, nobody asked", async () => {
+  const hub = await startHub();
+  try {
+    for (const modern of [false, true]) {
+      const questions: string[] = [];
+      const session = await connectStdio(serverEnv(hub), [], {
+        modern,
+        onElicit: (params) => {
+          questions.push(params.message ?? "");
+          return Promise.resolve({ action: "decline" });
+        },
+      });
+      const device = hub.state.organizations[0]!.devices[modern ? 1 : 0]!;
+      const declined = await session.client.callTool({
+        name: "delete_device",
+        arguments: { device_id: device.id },
+      });
+      assert.equal((declined as Outcome).structuredContent?.error?.code, "cancelled_by_user");
+      assert.equal(questions.length, 1);
+      assert.ok(questions[0]!.includes(JSON.stringify(device.name)), questions[0]);
+      assert.match(questions[0]!, new RegExp(`\\(${device.id}, [^)]+/`), "its id and its space's path");
+
+      const missing = await session.client.callTool({
+        name: "delete_device",
+        arguments: { device_id: "no-such-device" },
+      });
+      assert.equal((missing as Outcome).structuredContent?.error?.code, "not_found");
+      assert.equal(questions.length, 1, "nobody is asked about a device that does not exist");
+      await session.close();
+    }
+  } finally {
+    await hub.close();
+  }
+});

@@ -48,14 +48,25 @@ function since(ctx: ScenarioContext, mark: number) {
   return ctx.hub.requests.slice(mark);
 }
 
-/** A destructive call without `confirm` is refused with confirmation_required and sends nothing upstream. */
-async function refusedWithoutConfirm(ctx: ScenarioContext, tool: string, args: Record<string, unknown>) {
+/**
+ * A destructive call without `confirm` is refused with confirmation_required and changes nothing upstream
+ * (at most reads of the target, which the refusal then names: `named`); a wrong `confirm` sends nothing.
+ */
+async function refusedWithoutConfirm(
+  ctx: ScenarioContext,
+  tool: string,
+  args: Record<string, unknown>,
+  named?: string,
+) {
   const mark = ctx.hub.requests.length;
   const error = await ctx.fails(tool, args, "confirmation_required");
   assert.match(error.message, /nothing was sent/);
-  assert.deepEqual(since(ctx, mark), [], `${tool} sent no request without confirm`);
+  if (named !== undefined) assert.ok(error.message.includes(JSON.stringify(named)), error.message);
+  const writes = since(ctx, mark).filter((r) => r.method !== "GET");
+  assert.deepEqual(writes, [], `${tool} changed nothing without confirm`);
+  const reads = ctx.hub.requests.length;
   await ctx.fails(tool, { ...args, confirm: "something-else" }, "confirmation_mismatch");
-  assert.deepEqual(since(ctx, mark), [], `${tool} sent no request with a wrong confirm`);
+  assert.equal(ctx.hub.requests.length, reads, `${tool} sent no request with a wrong confirm`);
 }
 
 export const CURATED_SCENARIOS: Record<string, Scenario> = {
@@ -252,7 +263,9 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
   async delete_device(ctx) {
     const o = org(ctx);
     const device = o.devices.at(-1)!;
-    await refusedWithoutConfirm(ctx, "delete_device", { device_id: device.id });
+    await refusedWithoutConfirm(ctx, "delete_device", { device_id: device.id }, device.name);
+    // Nothing to confirm for a device that does not exist: not_found before anyone is asked.
+    await ctx.fails("delete_device", { device_id: "no-such-device" }, "not_found");
     assert.ok(o.devices.some((d) => d.id === device.id), "still there");
 
     const deleted = await ctx.ok<{ id: string; deleted: boolean }>("delete_device", {
@@ -601,7 +614,7 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
       name: "E2E Doomed",
       parent: o.rootSpaceId,
     });
-    await refusedWithoutConfirm(ctx, "delete_space", { space_id: created.id });
+    await refusedWithoutConfirm(ctx, "delete_space", { space_id: created.id }, "E2E Doomed");
     assert.ok(o.spaces.some((s) => String(s.id) === created.id));
 
     const deleted = await ctx.ok<{ id: string; deleted: boolean }>("delete_space", {
@@ -717,7 +730,7 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     const o = org(ctx);
     const asset = o.assets.at(-1)!;
     const id = String(asset.id);
-    await refusedWithoutConfirm(ctx, "delete_asset", { asset_id: id });
+    await refusedWithoutConfirm(ctx, "delete_asset", { asset_id: id }, asset.name ?? undefined);
     assert.ok(o.assets.some((a) => a.id === asset.id));
     const deleted = await ctx.ok<{ id: string; deleted: boolean }>("delete_asset", {
       asset_id: asset.id,
@@ -823,6 +836,7 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     const o = org(ctx);
     const invited = await ctx.ok<{ id: string }>("invite_user", { email: "e2e.leaver@example.com" });
     await refusedWithoutConfirm(ctx, "deactivate_user", { user_id: invited.id });
+    await ctx.fails("deactivate_user", { user_id: 987_654_321 }, "not_found");
     const user = o.users.find((u) => String(u.id) === invited.id)!;
     assert.equal(user.active, true);
     const done = await ctx.ok<{ id: string; active: boolean }>("deactivate_user", {
