@@ -264,6 +264,8 @@ export function runTool(
       progress: progressReporter(ctx),
       readOnly: deps.readOnly,
       cachedReads: useCache,
+      directories: deps.directories,
+      exposes: (name) => toolTable(deps.tools).byName.has(name),
     };
     try {
       const { result, summary } = await tool.execute(parsed.data, toolContext);

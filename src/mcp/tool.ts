@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type { Logger } from "../observability/log.ts";
+import type { DirectoryCache } from "../resources/directory.ts";
 import type { Toolset } from "../toolsets.ts";
 import type { XyteClient } from "../xyte/client.ts";
 
@@ -84,6 +85,13 @@ export interface ToolContext {
    * itself between calls (the connector's search corpus) must not answer such a call either.
    */
   cachedReads: boolean;
+  /**
+   * The live directories completions read (resources/directory.ts): a tool may answer from one already held
+   * (a space's path by id) instead of reading Xyte again.
+   */
+  directories: DirectoryCache;
+  /** Whether this server exposes `tool`: hints name only tools the agent can call. */
+  exposes(tool: string): boolean;
 }
 
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {

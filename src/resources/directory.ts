@@ -19,6 +19,8 @@ export interface DirectoryEntry {
   /** Device name, space path or ticket title. */
   label: string | null;
   description: string;
+  /** Spaces only: the full path as Xyte gives it (null when it gives none), for tools resolving a space id. */
+  path?: string | null;
 }
 
 const PER_PAGE = 100;
@@ -70,6 +72,7 @@ async function fetchSpaceDirectory(xyte: XyteClient): Promise<DirectoryEntry[]> 
     id: s.id,
     label: s.full_path ?? s.name,
     description: [s.space_type, s.full_path ?? s.name].filter((part) => part).join(" · "),
+    path: s.full_path,
   }));
 }
 
@@ -127,6 +130,15 @@ export class DirectoryCache {
       if (perClient.get(kind) === entry) perClient.delete(kind);
     });
     return entries;
+  }
+
+  /**
+   * The directory of `kind` for this client when one is fresh (or being fetched), without fetching: for a
+   * caller to whom a fetch of every page would cost more than the one read it saves.
+   */
+  peek(xyte: XyteClient, kind: DirectoryKind): Promise<DirectoryEntry[]> | undefined {
+    const cached = this.#byClient.get(xyte.identity)?.get(kind);
+    return cached && cached.expiresAt > this.#now() ? cached.entries : undefined;
   }
 
   /**

@@ -2,14 +2,22 @@
  * Spaces by id or by name: agents often know "London Office", not 1042. A `space` argument accepts either;
  * names resolve through the spaces API (exact name, then full path, then path fragment). Ambiguity is an
  * error listing the candidates, never a guess.
+ *
+ * Either way the space is looked up, so a tool answers the same for an id as for the name of the same space
+ * (its path, an unknown one being `not_found`) — a list filter may answer an unknown space_id with no rows.
  */
 import { z } from "zod";
 import { ToolFailure } from "../mcp/results.ts";
 import type { ToolContext } from "../mcp/tool.ts";
+import { XyteError } from "../xyte/errors.ts";
 import { readListPage } from "../xyte/paginate.ts";
 import { parseWire, WireSpace } from "../xyte/wire.ts";
 
 const GET_SPACES = "organization.spaces.getSpaces";
+const GET_SPACE = "organization.spaces.getSpace";
+
+/** The most candidates an ambiguity error lists; past it, it says how many more and how to narrow. */
+export const MAX_LISTED_CANDIDATES = 20;
 
 /** The `space` argument: a space id, or a name / path such as "London Office" or "Tel Aviv HQ/Tower A". */
 export const SpaceRef = z.union([z.number().int().positive(), z.string().trim().min(1)])
@@ -17,12 +25,59 @@ export const SpaceRef = z.union([z.number().int().positive(), z.string().trim().
 
 export interface ResolvedSpace {
   id: string;
-  /** Known when the space was resolved by name. */
+  /** Full path from the site down ("London Office/Shoreditch House"); null when Xyte gives none. */
   path: string | null;
+  /** How answers name the space: its path, else its name, else "space <id>". */
+  label: string;
 }
 
 export async function resolveSpace(ref: number | string, ctx: ToolContext): Promise<ResolvedSpace> {
-  if (typeof ref === "number" || /^\d+$/.test(ref)) return { id: String(ref), path: null };
+  if (typeof ref === "number" || /^\d+$/.test(ref)) return await spaceById(String(ref), ctx);
+  return await spaceByName(ref, ctx);
+}
+
+function resolved(space: WireSpace): ResolvedSpace {
+  return { id: space.id, path: space.full_path, label: space.full_path ?? space.name ?? `space ${space.id}` };
+}
+
+/**
+ * A space given by id: from the spaces directory when completions or resource lists hold a fresh one (it is
+ * forgotten after this tenant's writes, like the response cache), else read from Xyte.
+ */
+async function spaceById(id: string, ctx: ToolContext): Promise<ResolvedSpace> {
+  const known = await fromDirectory(id, ctx);
+  if (known) return known;
+  try {
+    const body = await ctx.xyte.call(GET_SPACE, { path: { space_id: id }, signal: ctx.signal });
+    return resolved(parseWire(WireSpace, body, GET_SPACE));
+  } catch (error) {
+    if (error instanceof XyteError && error.code === "not_found") {
+      throw spaceNotFound(`no space has id ${id}`, ctx);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The space `id` from a directory already held, if it is there. None is fetched for it (that reads every
+ * page); a call with `cache: false` reads the space afresh; an id missing from a directory may be newer or
+ * past its limit, so only Xyte says it does not exist.
+ */
+async function fromDirectory(id: string, ctx: ToolContext): Promise<ResolvedSpace | undefined> {
+  if (!ctx.cachedReads) return undefined;
+  const held = ctx.directories.peek(ctx.xyte, "spaces");
+  if (!held) return undefined;
+  try {
+    const entry = (await held).find((e) => e.id === id);
+    if (!entry) return undefined;
+    return { id, path: entry.path ?? null, label: entry.label ?? `space ${id}` };
+  } catch {
+    // The directory's fetch failed: reading the one space may still work.
+    return undefined;
+  }
+}
+
+async function spaceByName(ref: string, ctx: ToolContext): Promise<ResolvedSpace> {
   const wanted = ref.toLowerCase().replace(/\s*\/\s*/g, "/");
   const search = async (query: Record<string, string>) => {
     const body = await ctx.xyte.call(GET_SPACES, { query: { ...query, per_page: 100 }, signal: ctx.signal });
@@ -42,21 +97,56 @@ export async function resolveSpace(ref: number | string, ctx: ToolContext): Prom
   const depth = (s: WireSpace) => (s.full_path ?? "").split("/").length;
   const shallowest = Math.min(...candidates.map(depth));
   const best = candidates.filter((s) => depth(s) === shallowest);
-  if (best.length === 1) return { id: best[0]!.id, path: best[0]!.full_path };
-  if (best.length === 0) {
-    throw new ToolFailure({
-      code: "not_found",
-      message: `no space matches ${JSON.stringify(ref)}`,
-      hint: "Call list_spaces to see space names and ids, then pass the id.",
-      retriable: false,
-    });
-  }
-  throw new ToolFailure({
+  if (best.length === 1) return resolved(best[0]!);
+  if (best.length === 0) throw spaceNotFound(`no space matches ${JSON.stringify(ref)}`, ctx);
+  throw ambiguous(ref, best);
+}
+
+/**
+ * Several spaces match: every candidate (short paths, so an agent can pick any) up to a bound; past it,
+ * how many more and how to narrow.
+ */
+function ambiguous(ref: string, matches: readonly WireSpace[]): ToolFailure {
+  const listed = matches.slice(0, MAX_LISTED_CANDIDATES).map((s) => `${s.id} (${s.full_path ?? s.name})`);
+  const more = matches.length - listed.length;
+  const example = matches.find((s) => s.full_path?.includes("/"))?.full_path;
+  return new ToolFailure({
     code: "ambiguous_space",
-    message: `${best.length} spaces match ${JSON.stringify(ref)}: ${
-      best.slice(0, 8).map((s) => `${s.id} (${s.full_path ?? s.name})`).join(", ")
+    message: `${matches.length} spaces match ${JSON.stringify(ref)}: ${listed.join(", ")}${
+      more > 0 ? `, and ${more} more` : ""
     }`,
-    hint: "Pass the id of the space you mean, or a longer path.",
+    hint: `Pass the id of the space you mean, or a longer path${
+      example ? ` such as ${JSON.stringify(example)}` : ""
+    }${more > 0 ? " to narrow the match" : ""}.`,
     retriable: false,
   });
+}
+
+/**
+ * `not_found` for a space, with a hint naming only what this server lets the agent use to find one:
+ * list_spaces is not in the default toolsets, call_endpoint or list_devices may be missing too.
+ */
+function spaceNotFound(message: string, ctx: ToolContext): ToolFailure {
+  return new ToolFailure({
+    code: "not_found",
+    message,
+    hint: `A space is given by id, by name, or by its path from the site down (e.g. "Site/Building/Floor"). ${
+      spaceFinder(ctx)
+    }`,
+    retriable: false,
+  });
+}
+
+/** How an agent on this server finds a space's id or path. */
+function spaceFinder(ctx: ToolContext): string {
+  if (ctx.exposes("list_spaces")) {
+    return "Call list_spaces (name_contains, path_contains) to find it, then pass its id.";
+  }
+  if (ctx.exposes("call_endpoint")) {
+    return `Find it with call_endpoint key ${GET_SPACES}, query {name} or {path_includes}, then pass its id.`;
+  }
+  if (ctx.exposes("list_devices")) {
+    return "list_devices rows carry each device's space_id and space_path; pass one of those.";
+  }
+  return "resources/list names spaces with their ids (xyte://spaces/{space_id}).";
 }

@@ -134,7 +134,7 @@ export const fleetSummary = defineTool({
       (a.last_seen_at ?? "").localeCompare(b.last_seen_at ?? "")
     );
     return {
-      scope: space ? (space.path ?? `space ${space.id}`) : "organization",
+      scope: space ? space.label : "organization",
       devices: rows.length,
       by_effective_status: Object.fromEntries(countBy(rows, (d) => d.effective_status ?? "unknown")),
       by_space: breakdown(

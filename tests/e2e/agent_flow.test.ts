@@ -3,6 +3,7 @@
  * a model would with our tools, and must need at most 2 tool calls.
  */
 import assert from "node:assert/strict";
+import { loadTools } from "../../src/registry.ts";
 import { connectStdio, serverEnv, startHub } from "./harness.ts";
 import { devicesInSite, siteNames } from "./scenarios/sim_truth.ts";
 
@@ -52,6 +53,29 @@ Deno.test("agent flow: offline devices of a site and their open tickets in at mo
       }
     }
     assert.ok(calls <= 2, `answered in ${calls} tool call(s)`);
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});
+
+Deno.test("agent flow: on a default server, a space not found is hinted with tools the agent can call", async () => {
+  const hub = await startHub();
+  const session = await connectStdio(serverEnv(hub));
+  try {
+    const { tools } = await session.client.listTools();
+    const listed = new Set(tools.map((t) => t.name));
+    assert.ok(!listed.has("list_spaces"), "list_spaces is not in the default toolsets");
+    const every = (await loadTools()).map((t) => t.name);
+    for (const space of ["Atlantis", 999_999_999]) {
+      const result = await session.client.callTool({ name: "fleet_summary", arguments: { space } });
+      assert.equal(result.isError, true);
+      const { error } = result.structuredContent as { error: { code: string; hint: string } };
+      assert.equal(error.code, "not_found");
+      const named = every.filter((name) => new RegExp(`\\b${name}\\b`).test(error.hint));
+      assert.ok(named.length > 0, `the hint says how to find a space: ${error.hint}`);
+      assert.deepEqual(named.filter((name) => !listed.has(name)), [], `only exposed tools: ${error.hint}`);
+    }
   } finally {
     await session.close();
     await hub.close();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { ToolContext } from "../../src/mcp/tool.ts";
 import { ToolFailure } from "../../src/mcp/results.ts";
 import { log } from "../../src/observability/log.ts";
+import { DirectoryCache } from "../../src/resources/directory.ts";
 import { exposedTools, loadTools } from "../../src/registry.ts";
 
 /** Every registered tool, from every toolset. */
@@ -32,6 +33,8 @@ function context(readOnly: boolean): { ctx: ToolContext; sent: string[] } {
     progress: () => Promise.resolve(),
     readOnly,
     cachedReads: true,
+    directories: new DirectoryCache(),
+    exposes: () => true,
   };
   return { ctx, sent };
 }

@@ -1,5 +1,6 @@
 /** Scenarios for the organization, device, incident and ticket read tools. */
 import assert from "node:assert/strict";
+import { fullPath, roomWithDevices } from "./sim_truth.ts";
 import type { Scenario } from "./types.ts";
 
 interface DeviceRow {
@@ -15,7 +16,7 @@ export const CORE_SCENARIOS: Record<string, Scenario> = {
     assert.ok(org.statistics.devices > 100, "the simulated organization has a realistic fleet");
   },
 
-  async list_devices({ ok, fails }) {
+  async list_devices({ ok, fails, hub }) {
     const page = await ok<{ devices: DeviceRow[]; has_next_page: boolean }>("list_devices", { per_page: 5 });
     assert.equal(page.devices.length, 5);
     assert.equal(page.has_next_page, true);
@@ -39,6 +40,32 @@ export const CORE_SCENARIOS: Record<string, Scenario> = {
     });
     assert.ok(london.devices.length > 0);
     assert.ok(london.devices.every((d) => d.space_path?.startsWith(london.space_path)));
+
+    // The same site by id (as completions and other tools hand spaces out): the same rows, the same path.
+    const org = hub.state.organizations[0]!;
+    const londonId = org.spaces.find((s) => s.name === "London Office" && s.parentId === org.rootSpaceId)!.id;
+    for (const space of [londonId, String(londonId)]) {
+      const byId = await ok<{ devices: DeviceRow[]; space_path: string }>("list_devices", {
+        space,
+        all: true,
+      });
+      assert.equal(byId.space_path, "London Office");
+      assert.deepEqual(byId.devices.map((d) => d.id), london.devices.map((d) => d.id));
+    }
+    const room = roomWithDevices(org);
+    const inRoom = await ok<{ devices: DeviceRow[]; space_path: string }>("list_devices", { space: room.id });
+    assert.equal(inRoom.space_path, fullPath(org, room.id));
+    // An unknown id is not found, as an unknown name is (Xyte's filter alone answers no devices).
+    await fails("list_devices", { space: 999_999_999 }, "not_found");
+
+    // A name many spaces share: every candidate is listed, so the agent can pick any.
+    const rooms = org.spaces.filter((s) => s.name === "Training Room");
+    assert.ok(rooms.length > 8, "the demo has many training rooms");
+    const ambiguous = await fails("list_devices", { space: "Training Room" }, "ambiguous_space");
+    assert.match(ambiguous.message, new RegExp(`^${rooms.length} spaces match`));
+    for (const r of rooms) {
+      assert.ok(ambiguous.message.includes(`${r.id} (${fullPath(org, r.id)})`), `${r.id}`);
+    }
 
     const all = await ok<{ devices: DeviceRow[]; has_next_page: boolean }>("list_devices", { all: true });
     assert.ok(all.devices.length >= 200, "all=true returns every device");

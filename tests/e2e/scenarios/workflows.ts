@@ -1,6 +1,6 @@
 /** Scenarios for the workflow tools (fleet_summary, diagnose_device). */
 import assert from "node:assert/strict";
-import { devicesInSite, siteNames, spacePath } from "./sim_truth.ts";
+import { devicesInSite, fullPath, roomWithDevices, siteNames, spacePath } from "./sim_truth.ts";
 import type { Scenario } from "./types.ts";
 
 interface Summary {
@@ -41,6 +41,24 @@ export const WORKFLOW_SCENARIOS: Record<string, Scenario> = {
     );
     assert.equal(one.open_tickets, open.filter((t) => t.deviceId && inSite.has(t.deviceId)).length);
     await fails("fleet_summary", { space: "Atlantis" }, "not_found");
+
+    // The same site by id (as completions and other tools hand spaces out) is the same answer: its path as
+    // scope, one row per building below it.
+    const siteId = org.spaces.find((s) => s.name === site && s.parentId === org.rootSpaceId)!.id;
+    for (const space of [siteId, String(siteId)]) {
+      const byId = await ok<Summary>("fleet_summary", { space, attention_limit: 200 });
+      assert.equal(byId.scope, site);
+      assert.deepEqual(byId.by_space, one.by_space);
+      assert.equal(byId.devices, one.devices);
+      assert.equal(byId.needs_attention_total, one.needs_attention_total);
+      assert.equal(byId.open_tickets, one.open_tickets);
+    }
+    // A room by id: scoped to its path, its devices directly there.
+    const room = roomWithDevices(org);
+    const inRoom = await ok<Summary>("fleet_summary", { space: room.id });
+    assert.equal(inRoom.scope, fullPath(org, room.id));
+    assert.deepEqual(inRoom.by_space.map((s) => s.space), ["(directly here)"]);
+    await fails("fleet_summary", { space: 999_999_999 }, "not_found");
   },
 
   async diagnose_device({ ok, hub, fails }) {
