@@ -3,6 +3,7 @@ import { z } from "zod";
 import { defineTool, DESTRUCTIVE, READ_ONLY, type Tool, type ToolContext, WRITE } from "../mcp/tool.ts";
 import { type ListPage } from "../xyte/paginate.ts";
 import { envelopeOf, parseWire, readWirePage, WireCommand } from "../xyte/wire.ts";
+import { checkCommandName } from "./command_names.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import { ConfirmArg, countPhrase, DeviceIdArg, IdText } from "./shapes.ts";
 
@@ -93,32 +94,41 @@ export const listCommands = defineTool({
 export const sendCommand = defineTool({
   name: "send_command",
   title: "Send device command",
-  description: "Send a command (e.g. reboot) to a device; pending until the device picks it up. Names: " +
-    "list_device_models.",
+  description: "Send a command (e.g. reboot) to a device; pending until the device picks it up. A name " +
+    "its model does not list is refused with the valid names.",
   toolset: "commands",
   input: z.object({
     device_id: DeviceIdArg,
-    name: z.string().trim().min(1).describe('Command name, e.g. "reboot"'),
+    name: z.string().trim().min(1).describe('Command name, e.g. "reboot" (any case)'),
     friendly_name: z.string().min(1).optional(),
     extra_params: z.record(z.string(), z.unknown()).optional().describe("Command parameters"),
     file_id: IdText.optional(),
   }).strict(),
-  output: CommandRow,
+  output: CommandRow.extend({
+    name_unverified: z.string().optional().describe("Why the name was sent unchecked against the model"),
+  }),
   annotations: WRITE,
   async run(args, ctx) {
+    // Checked first: Xyte queues any name, but the device runs only its model's commands.
+    const checked = await checkCommandName(args.device_id, args.name, ctx);
     const body = await ctx.xyte.call(SEND_COMMAND, {
       path: { device_id: args.device_id },
       body: {
-        name: args.name,
+        name: checked.name,
         friendly_name: args.friendly_name,
         extra_params: args.extra_params,
         file_id: args.file_id,
       },
       signal: ctx.signal,
     });
-    return toCommandRow(parseWire(WireCommand, body, SEND_COMMAND));
+    const row = toCommandRow(parseWire(WireCommand, body, SEND_COMMAND));
+    return checked.unverified === undefined ? row : { ...row, name_unverified: checked.unverified };
   },
-  summarize: (c, args) => `Sent ${c.name} to device ${args.device_id}: ${c.status} (command ${c.id}).`,
+  summarize: (c, args) =>
+    `Sent ${c.name} to device ${args.device_id}: ${c.status} (command ${c.id}).` +
+    (c.name_unverified === undefined
+      ? ""
+      : ` The name was not checked against the device's commands: ${c.name_unverified}.`),
 });
 
 export const cancelCommand = defineTool({

@@ -27,7 +27,8 @@ export async function scenarioContext(client: Client, hub: SimulatorServer): Pro
     async fails(name: string, args: Record<string, unknown>, code: string) {
       const result = await call(name, args);
       assert.equal(result.isError, true, `${name} was expected to fail with ${code}`);
-      const error = (result.structuredContent as { error: { code: string; message: string } }).error;
+      const error = (result.structuredContent as { error: { code: string; message: string; hint: string } })
+        .error;
       assert.equal(error.code, code, `${name}: ${error.message}`);
       return error;
     },

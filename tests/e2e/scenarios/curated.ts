@@ -340,12 +340,12 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     const before = device.commands.length;
     const mark = ctx.hub.requests.length;
 
-    const sent = await ctx.ok<{ id: string; status: string; name: string }>("send_command", {
-      device_id: device.id,
-      name: commandName,
-      extra_params: { delay_seconds: 5 },
-    });
+    const sent = await ctx.ok<{ id: string; status: string; name: string; name_unverified?: string }>(
+      "send_command",
+      { device_id: device.id, name: commandName, extra_params: { delay_seconds: 5 } },
+    );
     assert.equal(sent.status, "pending");
+    assert.equal(sent.name_unverified, undefined, "checked against the model");
     assert.ok(sent.name.startsWith(commandName));
     assert.equal(device.commands.length, before + 1);
     const stored = device.commands.at(-1)!;
@@ -369,6 +369,35 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
 
     await ctx.fails("send_command", { device_id: device.id, name: " " }, "invalid_arguments");
     await ctx.fails("send_command", { device_id: UNKNOWN_UUID, name: "reboot" }, "not_found");
+
+    // A name the device's model does not list is refused with the valid ones, and nothing is queued: Xyte
+    // would queue it, and the device would never run it.
+    const queued = device.commands.length;
+    const beforeRefusal = ctx.hub.requests.length;
+    const refused = await ctx.fails(
+      "send_command",
+      { device_id: device.id, name: "self_destruct" },
+      "invalid_arguments",
+    );
+    assert.match(refused.message, /nothing was sent/);
+    for (const valid of model.commands) assert.ok(refused.hint.includes(valid.name), refused.hint);
+    assert.equal(device.commands.length, queued);
+    assert.ok(
+      since(ctx, beforeRefusal).every((r) => r.endpointKey !== "organization.commands.sendCommand"),
+      "nothing sent upstream",
+    );
+
+    // Case aside, a listed name is sent as the model spells it.
+    const shouted = commandName.toUpperCase();
+    assert.notEqual(shouted, commandName);
+    const recased = await ctx.ok<{ name: string; name_unverified?: string }>("send_command", {
+      device_id: device.id,
+      name: shouted,
+    });
+    assert.equal(device.commands.length, queued + 1);
+    assert.equal(device.commands.at(-1)!.name, commandName);
+    assert.ok(recased.name.startsWith(commandName));
+    assert.equal(recased.name_unverified, undefined);
   },
 
   async cancel_command(ctx) {

@@ -28,7 +28,7 @@ export interface ScenarioContext {
     name: string,
     args: Record<string, unknown>,
     code: string,
-  ): Promise<{ code: string; message: string }>;
+  ): Promise<{ code: string; message: string; hint: string }>;
 }
 
 export type Scenario = (ctx: ScenarioContext) => Promise<void>;
