@@ -56,6 +56,9 @@ const ListDevicesInput = z.object({
   effective_status: EffectiveStatusFilter.optional(),
   name_contains: z.string().min(1).optional().describe("Case-insensitive part of the device name"),
   model_contains: z.string().min(1).optional().describe("Case-insensitive part of the model name"),
+  identifier: z.string().trim().min(1).optional().describe(
+    "Serial number, MAC address or cloud id, whole (any case; MAC with or without separators)",
+  ),
   last_seen_before: isoTime.optional().describe("Only devices not seen since this ISO-8601 time (or never)"),
   fields: z.array(z.enum(DEVICE_EXTRA_FIELDS)).optional().describe("Extra fields to add to each row"),
   verbose: z.boolean().default(false).describe("Add every extra field (more tokens)"),
@@ -77,12 +80,30 @@ export async function fetchDevicePage(
   return readWirePage(body, "items", WireDevice, GET_DEVICES);
 }
 
+/**
+ * Whether a device is the one `identifier` names: its serial number, MAC address or cloud id, whole. Case
+ * does not matter, nor how a MAC is written (aa:bb:…, AA-BB-…, aabb…).
+ */
+function identifiedBy(identifier: string): (d: WireDevice) => boolean {
+  const wanted = identifier.toLowerCase();
+  const wantedMac = macDigits(identifier);
+  return (d) =>
+    d.sn?.toLowerCase() === wanted || d.cloud_id?.toLowerCase() === wanted ||
+    (wantedMac !== undefined && macDigits(d.mac) === wantedMac);
+}
+
+/** A MAC address as its 12 hex digits, lower case; undefined when it is not one. */
+function macDigits(value: string | null | undefined): string | undefined {
+  const digits = value?.toLowerCase().replace(/[:.\-\s]/g, "");
+  return digits !== undefined && /^[0-9a-f]{12}$/.test(digits) ? digits : undefined;
+}
+
 export const listDevices = defineTool({
   name: "list_devices",
   title: "List devices",
   description:
     "Find devices by space (id or name, with sub-spaces), status, effective_status, name or model text, " +
-    "or not seen since a time. Compact rows; fields/verbose add identifiers and state; all=true reads every page.",
+    "serial/MAC/cloud id, or not seen since a time. Compact rows; fields/verbose add identifiers and state; all=true reads every page.",
   toolset: "devices",
   input: ListDevicesInput,
   output: z.object({
@@ -101,6 +122,7 @@ export const listDevices = defineTool({
     }
     if (args.name_contains) filters.push((d) => containsText(d.name, args.name_contains!));
     if (args.model_contains) filters.push((d) => containsText(d.model?.name, args.model_contains!));
+    if (args.identifier) filters.push(identifiedBy(args.identifier));
     if (args.last_seen_before !== undefined) {
       const before = args.last_seen_before * 1000;
       filters.push((d) => d.last_seen_at === null || Date.parse(d.last_seen_at) < before);

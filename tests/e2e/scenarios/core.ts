@@ -25,6 +25,22 @@ export const CORE_SCENARIOS: Record<string, Scenario> = {
     const verbose = await ok<{ devices: DeviceRow[] }>("list_devices", { per_page: 2, fields: ["sn"] });
     assert.ok(verbose.devices.every((d) => typeof d.sn === "string" || d.sn === null));
 
+    // One device by serial, by MAC however written, or by cloud id: found wherever it is in the list.
+    const devices = hub.state.organizations[0]!.devices;
+    const withMac = devices.findLast((d) => d.mac !== null)!;
+    const mac = withMac.mac!.toUpperCase().replace(/[^0-9A-F]/g, "").replace(/(..)(?!$)/g, "$1-");
+    for (const identifier of [withMac.sn.toLowerCase(), mac]) {
+      const found = await ok<{ devices: DeviceRow[] }>("list_devices", { identifier });
+      assert.deepEqual(found.devices.map((d) => d.id), [withMac.id], identifier);
+    }
+    const withCloudId = devices.find((d) => d.cloudId !== null);
+    if (withCloudId) {
+      const found = await ok<{ devices: DeviceRow[] }>("list_devices", { identifier: withCloudId.cloudId! });
+      assert.deepEqual(found.devices.map((d) => d.id), [withCloudId.id]);
+    }
+    const none = await ok<{ devices: DeviceRow[] }>("list_devices", { identifier: "no-such-serial" });
+    assert.deepEqual(none.devices, []);
+
     const offline = await ok<{ devices: DeviceRow[] }>("list_devices", {
       effective_status: ["offline", "disconnected"],
       per_page: 10,
