@@ -685,7 +685,11 @@ export const SETTINGS: readonly SettingSpec[] = [
     accepted: "a redis:// or rediss:// URL",
     description:
       "Redis for rate limits, the cache and write announcements shared across replicas; in memory when unset.",
-    schema: z.string().trim().regex(/^rediss?:\/\//),
+    schema: z.string().trim().regex(/^rediss?:\/\//).refine((value) => URL.canParse(value), {
+      // The value is a secret (it may hold a password), so the message says what is wrong, never what it is.
+      message:
+        "not a URL: percent-encode / # ? @ : in the password (e.g. / as %2F); the port is at most 65535",
+    }),
   },
   {
     id: "envFile",
@@ -738,7 +742,7 @@ export async function loadConfig(
       const shown = spec.secret ? "" : ` ${JSON.stringify(raw.value.replace(/\/\/.*@/, "//***@"))}`;
       const reason = parsed.error.issues.find((i) => i.code === "custom")?.message;
       throw new ConfigError(
-        `invalid value for ${raw.origin}:${shown}${
+        `invalid value for ${raw.origin}${shown ? `:${shown}` : ""}${
           reason ? ` — ${reason}` : ""
         } (accepted: ${spec.accepted})`,
       );

@@ -56,7 +56,8 @@ export function netNeeds(config: Config): NetNeed[] {
       });
     }
   }
-  const redis = config.redisUrl?.reveal();
+  // Only the HTTP service uses Redis: a REDIS_URL set for a shared environment does not stop a stdio server.
+  const redis = config.transport === "http" ? config.redisUrl?.reveal() : undefined;
   if (redis) needs.push({ address: urlAddress(redis, 6379), setting: "REDIS_URL", purpose: "Redis" });
   return needs;
 }

@@ -92,6 +92,32 @@ export async function setupLogging(level: LogLevel, write: LineWriter = stderrLi
     ],
     contextLocalStorage: new AsyncLocalStorage(),
   });
+  routeConsoleToLog();
+}
+
+/**
+ * What a library or the runtime writes with `console.*` becomes a log line like any other: over stdio stdout
+ * carries JSON-RPC only, and whoever reads stderr expects JSON lines. Deno 2.9 warns once per process that
+ * `request.signal` aborts on successful responses too (its legacy behaviour, which the SDK's per-request
+ * teardown relies on): a note to Deno's users about their code, logged at debug.
+ */
+function routeConsoleToLog(): void {
+  consoleBefore ??= { ...globalThis.console };
+  const logger = log("console");
+  const text = (args: unknown[]) => args.map((a) => typeof a === "string" ? a : Deno.inspect(a)).join(" ");
+  const at = (level: "debug" | "info" | "warning" | "error") => (...args: unknown[]) => {
+    const line = text(args);
+    const runtimeNote = line.startsWith("Deno.serve: request.signal aborts on successful responses");
+    // The text as the message itself (braces doubled: logtape reads {name} as a placeholder).
+    logger[runtimeNote ? "debug" : level](line.replaceAll("{", "{{").replaceAll("}", "}}"));
+  };
+  Object.assign(globalThis.console, {
+    debug: at("debug"),
+    log: at("info"),
+    info: at("info"),
+    warn: at("warning"),
+    error: at("error"),
+  });
 }
 
 /** The fields every JSON line has; a property of the same name would overwrite one of them. */
@@ -108,10 +134,15 @@ function withoutClashes(record: LogRecord): LogRecord {
   return { ...record, properties };
 }
 
-/** Stops logging and writes out every queued line. */
+/** The console's own methods, put back when logging stops. */
+let consoleBefore: Console | undefined;
+
+/** Stops logging and writes out every queued line; the console writes for itself again. */
 export async function stopLogging(): Promise<void> {
   await reset();
   stderrLines.flush();
+  if (consoleBefore) Object.assign(globalThis.console, consoleBefore);
+  consoleBefore = undefined;
 }
 
 /** A logger under the product's root category, e.g. `log("http")`. */

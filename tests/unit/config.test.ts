@@ -198,6 +198,25 @@ Deno.test("setting both XYTE_ORG_API_KEY and XYTE_ORG_API_KEY_FILE is an error n
   assert.ok(!message.includes(ORG_KEY));
 });
 
+Deno.test("a REDIS_URL that is no URL (a password with / or #, a port past 65535) is refused without showing it", async () => {
+  for (
+    const url of [
+      "redis://:Ab3/kQ9+zz@redis.internal:6379",
+      "redis://:Ab3#kQ9@redis.internal:6379",
+      "redis://h:99999",
+    ]
+  ) {
+    const message = await configError([], { XYTE_ORG_API_KEY: ORG_KEY, REDIS_URL: url });
+    assert.match(message, /^invalid value for REDIS_URL — not a URL: percent-encode/);
+    assert.ok(!message.includes("Ab3") && !message.includes("99999"), message);
+  }
+  const encoded = await run([], {
+    XYTE_ORG_API_KEY: ORG_KEY,
+    REDIS_URL: "redis://:Ab3%2FkQ9@redis.internal:6379",
+  });
+  assert.equal(encoded.redisUrl?.reveal(), "redis://:Ab3%2FkQ9@redis.internal:6379");
+});
+
 Deno.test("no key and no --demo is a ConfigError naming XYTE_ORG_API_KEY and --demo", async () => {
   const message = await configError([], {});
   assertIncludesAll(message, ["XYTE_ORG_API_KEY", "--demo"]);

@@ -237,4 +237,13 @@ Deno.test("deploy/: Service, HPA and PDB select the Deployment; the optional Red
   );
   const redisEnv = container.env.find((e: Manifest) => e.name === "REDIS_URL");
   assert.equal(redisEnv.valueFrom.secretKeyRef.optional, true, "Redis is optional");
+
+  // Only the server's pods reach Redis, on its port.
+  const policy = find("NetworkPolicy", redisUrl.hostname);
+  assert.ok(Object.entries(policy.spec.podSelector.matchLabels).every(([k, v]) => redisLabels[k] === v));
+  assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+  assert.equal(policy.spec.ingress.length, 1);
+  const [rule] = policy.spec.ingress;
+  assert.deepEqual(rule.from.map((f: Manifest) => matches(f.podSelector.matchLabels)), [true]);
+  assert.deepEqual(rule.ports.map((p: Manifest) => p.port), [6379]);
 });

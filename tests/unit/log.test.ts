@@ -156,6 +156,24 @@ Deno.test("nothing is written after stopLogging", async () => {
   assert.equal(lines.length, 1);
 });
 
+Deno.test("console output of libraries and the runtime becomes JSON lines on the log, never plain text", async () => {
+  const { records } = await capture("debug", () => {
+    globalThis.console.warn("a library warns", { code: 7 });
+    globalThis.console.log("a library prints");
+    globalThis.console.warn(
+      "Deno.serve: request.signal aborts on successful responses (legacy behavior). To detect …",
+    );
+  });
+  assert.deepEqual(records.map((r) => [r.level, r.logger]), [
+    ["WARN", "xyte-mcp.console"],
+    ["INFO", "xyte-mcp.console"],
+    ["DEBUG", "xyte-mcp.console"],
+  ]);
+  assert.equal(records[0]!.message, "a library warns { code: 7 }");
+  // After stopLogging the console writes for itself again.
+  assert.notEqual(globalThis.console.warn.name, "");
+});
+
 /** Runs a child Deno process that logs `count` lines to the real stderr, then ends as `ending` says. */
 async function childLog(count: number, ending: "Deno.exit" | "return"): Promise<string[]> {
   const logModule = new URL("../../src/observability/log.ts", import.meta.url).href;

@@ -19,8 +19,8 @@ async function config(argv: string[], env: Record<string, string> = {}): Promise
   return (request as { kind: "run"; config: Config }).config;
 }
 
-Deno.test("netNeeds: the hub and entry hosts with their default ports over stdio", async () => {
-  const needs = netNeeds(await config([]));
+Deno.test("netNeeds: the hub and entry hosts with their default ports over stdio (Redis is HTTP's only)", async () => {
+  const needs = netNeeds(await config([], { REDIS_URL: "redis://cache.internal" }));
   assert.deepEqual(needs.map((n) => [n.address, n.setting]), [
     ["hub.xyte.io:443", "XYTE_HUB_URL"],
     ["entry.xyte.io:443", "XYTE_ENTRY_URL"],
