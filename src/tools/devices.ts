@@ -246,7 +246,7 @@ export const getDeviceHistory = defineTool({
       args,
       ctx,
     });
-    return toHistoryList(rows, window, meta, args.verbose);
+    return toHistoryList(rows, window, meta, args.verbose, args.device_id !== undefined);
   },
   summarize(result, args) {
     if (result.rows.length === 0) return `No history rows from ${result.from} to ${result.to}.`;

@@ -181,7 +181,7 @@ export const partnerDeviceHistory = defineTool({
       args,
       ctx,
     });
-    return toHistoryList(rows, window, meta, args.verbose);
+    return toHistoryList(rows, window, meta, args.verbose, true);
   },
   summarize(r, args) {
     if (r.rows.length === 0) return `No history rows from ${r.from} to ${r.to}.`;

@@ -213,18 +213,21 @@ export function toSpaceRow(s: WireSpace): SpaceRow {
 /** One state-history row: the device's status (and optionally its state) at a time. */
 export const HistoryRow = z.object({
   at: nullableText,
-  device_id: nullableText,
-  device_name: nullableText,
+  device_id: nullableText.optional().describe("Absent when the call named one device"),
+  device_name: nullableText.optional(),
   status: nullableText,
   state: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type HistoryRow = z.infer<typeof HistoryRow>;
 
-export function toHistoryRow(r: WireHistoryRow, withState: boolean): HistoryRow {
+/**
+ * A history row; `oneDevice`: the call named its device, so each row leaving out the device's id and name
+ * (half a row, repeated on every one) costs the agent nothing.
+ */
+export function toHistoryRow(r: WireHistoryRow, withState: boolean, oneDevice = false): HistoryRow {
   return {
     at: r.created_at,
-    device_id: r.device_id ?? r.uuid ?? null,
-    device_name: r.name,
+    ...(oneDevice ? {} : { device_id: r.device_id ?? r.uuid ?? null, device_name: r.name }),
     status: r.status,
     ...(withState ? { state: r.state } : {}),
   };
@@ -251,9 +254,10 @@ export function toHistoryList(
   window: TimeWindow,
   meta: ListMetaValues,
   withState: boolean,
+  oneDevice = false,
 ): HistoryList {
   return {
-    rows: rows.map((r) => toHistoryRow(r, withState)),
+    rows: rows.map((r) => toHistoryRow(r, withState, oneDevice)),
     from: isoFromEpoch(window.from),
     to: isoFromEpoch(window.to),
     ...meta,
