@@ -18,10 +18,22 @@ export class ToolFailure extends Error {
 }
 
 /** The `invalid_arguments` failure for arguments that do not match the tool's input schema. */
-export function invalidArguments(toolName: string, error: z.ZodError): ToolFailure {
+export function invalidArguments(
+  toolName: string,
+  error: z.ZodError,
+  known: readonly string[] = [],
+): ToolFailure {
   const problems = error.issues.slice(0, 5).map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join(".") : "arguments";
-    return `${where}: ${issue.message}`;
+    // An argument named after a field the results carry (space_id where the tool takes space) gets the name
+    // it is meant by.
+    const meant = issue.code === "unrecognized_keys" && issue.path.length === 0
+      ? issue.keys.flatMap((key) => {
+        const near = nearestKey(key, known);
+        return near ? [`${JSON.stringify(key)} is perhaps ${JSON.stringify(near)}`] : [];
+      })
+      : [];
+    return `${where}: ${issue.message}${meant.length > 0 ? ` (${meant.join("; ")})` : ""}`;
   });
   return new ToolFailure({
     code: "invalid_arguments",
@@ -29,6 +41,35 @@ export function invalidArguments(toolName: string, error: z.ZodError): ToolFailu
     hint: `Fix the named argument(s) to match the input schema of ${toolName} and call again.`,
     retriable: false,
   });
+}
+
+/**
+ * The argument `key` probably means: one of the same name once an `_id`/`_ids` ending is set aside
+ * (space_id → space, device → device_id), else one a letter or two away.
+ */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const stem = (name: string) => name.toLowerCase().replace(/_ids?$/, "");
+  const wanted = stem(key);
+  const byStem = known.find((name) => stem(name) === wanted);
+  if (byStem) return byStem;
+  return known.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
+}
+
+/** Levenshtein distance, for short argument names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**

@@ -231,7 +231,9 @@ export function runTool(
     }
     const parsed = tool.input.safeParse(args);
     if (!parsed.success) {
-      const payload = toErrorPayload(invalidArguments(tool.name, parsed.error));
+      const payload = toErrorPayload(
+        invalidArguments(tool.name, parsed.error, Object.keys(tool.input.shape)),
+      );
       toolLog.info("tool call rejected: invalid arguments", { code: payload.code });
       return refused(errorResult(payload), payload.code);
     }

@@ -135,6 +135,21 @@ Deno.test("invalidArguments names the tool and the offending argument path", () 
   assert.ok(payload.hint.includes("get_device"), payload.hint);
 });
 
+Deno.test("invalidArguments: an unknown argument is told the argument it probably means", () => {
+  const schema = z.object({ space: z.string().optional(), name_contains: z.string().optional() }).strict();
+  const known = Object.keys(schema.shape);
+  const message = (args: Record<string, unknown>) =>
+    toErrorPayload(invalidArguments("list_devices", schema.safeParse(args).error!, known)).message;
+  assert.match(message({ space_id: 1041 }), /"space_id" is perhaps "space"/);
+  assert.match(message({ name_contain: "Rally" }), /"name_contain" is perhaps "name_contains"/);
+  assert.doesNotMatch(message({ colour: "red" }), /perhaps/, "nothing near: no guess");
+  const devices = z.object({ device_id: z.string() }).strict();
+  const byDevice = invalidArguments("get_device", devices.safeParse({ device_id: "d", device: "d" }).error!, [
+    "device_id",
+  ]);
+  assert.match(toErrorPayload(byDevice).message, /"device" is perhaps "device_id"/);
+});
+
 // ---- schemas ----
 
 const Success = z.object({
