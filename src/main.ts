@@ -60,9 +60,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         (serve) => app.buildServer(tenant, serve),
         watches ? { watch: resourceWatcher(tenant.deps, watches) } : {},
       );
-      const reason = await Promise.race([stdio.closed.then(() => "stdin closed"), stopSignal]);
-      logger.info("stopping", { reason });
-      await stdio.close();
+      const reason = await Promise.race([stdio.ended.then(() => "stdin closed"), stopSignal]);
+      // Requests read are answered before the process exits, on EOF as on a signal.
+      logger.info("stopping", { reason, graceMs: config.http.shutdownGraceMs });
+      const { drained } = await stdio.close(config.http.shutdownGraceMs);
+      logger.info("stopped", { drained });
     } else {
       const { serveHttp } = await import("./transports/http.ts");
       const http = await serveHttp({

@@ -1,7 +1,9 @@
 /**
- * MCP over stdio. stdout carries JSON-RPC only (logs go to stderr). The connection ends when the client
- * closes stdin or when `close()` is called (SIGTERM/SIGINT); `closed` resolves then. The wire is our own
- * line transport, which answers malformed and oversize messages instead of dropping them (stdio_wire.ts).
+ * MCP over stdio. stdout carries JSON-RPC only (logs go to stderr). The client is done when it closes stdin
+ * (`ended` resolves); `close(graceMs)` then ends the connection gracefully, as it does on SIGTERM/SIGINT:
+ * every request read is answered, by the server within the grace period or with the shutdown's error after
+ * it, before the connection closes. The wire is our own line transport, which answers malformed and oversize
+ * messages instead of dropping them (stdio_wire.ts).
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import { StdioListens } from "../mcp/listen.ts";
@@ -12,9 +14,13 @@ import { log } from "../observability/log.ts";
 import { LineStdioTransport } from "./stdio_wire.ts";
 
 export interface StdioHandle {
-  /** Resolves when the connection is over (stdin EOF or `close()`). */
-  closed: Promise<void>;
-  close(): Promise<void>;
+  /** Resolves when no request can arrive any more: stdin ended, or the connection closed. */
+  ended: Promise<void>;
+  /**
+   * Stops reading stdin, lets the requests read be answered within `graceMs`, answers those still unanswered
+   * then with the shutdown's error, closes the server and flushes stdout. `drained`: all answered in time.
+   */
+  close(graceMs: number): Promise<{ drained: boolean }>;
 }
 
 export interface StdioOptions {
@@ -30,7 +36,9 @@ export function serveOverStdio(
   const wire = new LineStdioTransport({
     onRefused: (reason) => logger.warning("stdio message refused", { reason }),
   });
-  const { promise: closed, resolve } = Promise.withResolvers<void>();
+  const { promise: ended, resolve: end } = Promise.withResolvers<void>();
+  // stdin EOF leaves the connection open: the requests read are still being answered (see `close`).
+  wire.onend = end;
   // The server a 2026-07-28 client is served by: listen streams hear of changes through its notifications.
   // A 2025-era connection has no subscriptions/listen (a listen request there is refused by the entry).
   let modernServer: McpServer | undefined;
@@ -53,7 +61,7 @@ export function serveOverStdio(
         ),
     );
   // serveStdio installs its own onmessage and onclose; chain ours around them: listen requests are seen
-  // before the entry serves them, and stdin EOF ends the process.
+  // before the entry serves them, and a connection the server closes ends the process.
   const entryOnMessage = wire.onmessage;
   wire.onmessage = (message) => {
     // The first message may be the listen request itself: the server is built as the entry serves it.
@@ -64,15 +72,23 @@ export function serveOverStdio(
   wire.onclose = () => {
     entryOnClose?.();
     listens?.close();
-    resolve();
+    end();
   };
   logger.info("serving MCP over stdio");
   return {
-    closed,
-    async close() {
+    ended,
+    async close(graceMs) {
+      await wire.stopReading();
+      const drained = await wire.waitAnswered(graceMs);
+      // Not drained: calls are cut (they get an error answer), which an operator should see.
+      if (drained) logger.info("draining done", { drained });
+      else logger.warning("draining done", { drained, inFlight: wire.pendingRequests });
+      await wire.answerPendingForShutdown();
+      // Closes the server (its calls still running are aborted), then the wire once stdout is written.
       await handle.close();
       listens?.close();
-      resolve();
+      end();
+      return { drained };
     },
   };
 }

@@ -6,9 +6,23 @@
  * - a line longer than `maxLineBytes` is skipped up to its newline and answered with a Parse error, and the
  *   server keeps serving (the SDK's reader closes the whole connection instead).
  * stdout carries these answers and the server's messages only, one JSON object per line, in order.
+ *
+ * The end of stdin (EOF, or `stopReading()` at shutdown) does not close the connection: requests read are
+ * still being answered. The transport counts them until answered, so its owner can wait for them
+ * (`waitAnswered`) and answer the rest with the shutdown's error (`answerPendingForShutdown`) before closing.
  */
-import { type JSONRPCMessage, parseJSONRPCMessage, type Transport } from "@modelcontextprotocol/server";
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+  parseJSONRPCMessage,
+  type Transport,
+} from "@modelcontextprotocol/server";
 import { concatBytes } from "../body.ts";
+import { InFlight } from "./inflight.ts";
+import { shutdownAnswer } from "./jsonrpc.ts";
 
 export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 
@@ -24,6 +38,11 @@ export class LineStdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /**
+   * Called once stdin has ended (EOF, a read error, or `stopReading()`): no message follows. The connection
+   * stays open for the answers to the requests read; its owner closes it. Unset: the transport closes itself.
+   */
+  onend?: () => void;
 
   readonly #input: ReadableStream<Uint8Array>;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -35,6 +54,11 @@ export class LineStdioTransport implements Transport {
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #closed = false;
   #writes: Promise<void> = Promise.resolve();
+  /** Requests read and not answered yet: id → stop counting it. */
+  readonly #pending = new Map<string | number, () => void>();
+  readonly #inFlight = new InFlight();
+  /** Requests given the shutdown's answer: their own answer, should it come after, is not sent. */
+  readonly #cut = new Set<string | number>();
 
   constructor(options: LineTransportOptions = {}) {
     this.#input = options.input ?? Deno.stdin.readable;
@@ -50,7 +74,39 @@ export class LineStdioTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) {
+      if (this.#cut.has(message.id)) return Promise.resolve();
+      this.#settle(message.id);
+    }
     return this.#write(JSON.stringify(message));
+  }
+
+  /** Stops reading stdin (shutdown): lines not read yet are left unread; `onend` follows. */
+  async stopReading(): Promise<void> {
+    await this.#reader?.cancel().catch(() => {});
+  }
+
+  /** Requests read and not answered yet. */
+  get pendingRequests(): number {
+    return this.#pending.size;
+  }
+
+  /** Resolves when every request read has been answered, or after `timeoutMs`; true when all were in time. */
+  waitAnswered(timeoutMs: number): Promise<boolean> {
+    return this.#inFlight.waitIdle(timeoutMs);
+  }
+
+  /**
+   * Answers every request still unanswered with the shutdown's error (the grace period is over); resolves
+   * once written. Their own answers, if they still come, are dropped: each request gets one answer.
+   */
+  answerPendingForShutdown(): Promise<void> {
+    for (const id of [...this.#pending.keys()]) {
+      this.#settle(id);
+      this.#cut.add(id);
+      void this.#write(JSON.stringify(shutdownAnswer(id, false)));
+    }
+    return this.#writes.catch(() => {});
   }
 
   async close(): Promise<void> {
@@ -97,7 +153,28 @@ export class LineStdioTransport implements Transport {
     } catch (error) {
       if (!this.#closed) this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
-    await this.close();
+    if (this.#closed) return;
+    if (this.onend) this.onend();
+    else await this.close();
+  }
+
+  /** Counts a request until it is answered; a cancelled one is never answered, so it stops counting. */
+  #track(message: JSONRPCMessage): void {
+    if (isJSONRPCRequest(message)) {
+      // A listen request is a stream held open until the connection closes (which answers it), not a call.
+      if (message.method === "subscriptions/listen" || this.#pending.has(message.id)) return;
+      this.#pending.set(message.id, this.#inFlight.begin().abandon);
+    } else if (isJSONRPCNotification(message) && message.method === "notifications/cancelled") {
+      const id = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof id === "string" || typeof id === "number") this.#settle(id);
+    }
+  }
+
+  #settle(id: string | number): void {
+    const done = this.#pending.get(id);
+    if (!done) return;
+    this.#pending.delete(id);
+    done();
   }
 
   #line(bytes: Uint8Array): void {
@@ -134,6 +211,7 @@ export class LineStdioTransport implements Transport {
       this.#refuse(usableId, -32600, "Invalid Request: not a valid JSON-RPC 2.0 message.", "invalid message");
       return;
     }
+    this.#track(message);
     this.onmessage?.(message);
   }
 

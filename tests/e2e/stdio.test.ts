@@ -91,8 +91,8 @@ const handshake = [
   { jsonrpc: "2.0", id: 4, method: "no/such/method" },
 ];
 
-function assertAllJsonRpc(lines: string[]): void {
-  assert.ok(lines.length >= 4);
+function assertAllJsonRpc(lines: string[], atLeast = 4): void {
+  assert.ok(lines.length >= atLeast);
   for (const line of lines) {
     const message = JSON.parse(line) as { jsonrpc?: string };
     assert.equal(message.jsonrpc, "2.0", `stdout line is JSON-RPC: ${line.slice(0, 80)}`);
@@ -134,4 +134,100 @@ Deno.test("stdio: without any key the server exits 2 naming XYTE_ORG_API_KEY bef
   assert.equal(output.code, 2);
   assert.equal(output.stdout.length, 0);
   assert.match(new TextDecoder().decode(output.stderr), /XYTE_ORG_API_KEY/);
+});
+
+/**
+ * Runs the server with `messages` written to stdin at once, then ends it: by EOF right after them, or by
+ * `end` (a signal) once `ready()` holds. Reads stdout to its end; nothing waits for answers first.
+ */
+async function endedStdio(
+  env: Record<string, string>,
+  messages: unknown[],
+  end: "eof" | { signal: Deno.Signal; ready: () => boolean },
+): Promise<{ code: number; messages: { id?: unknown; result?: unknown; error?: { code: number } }[] }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: RUN_ARGS,
+    env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const stdout = new Response(child.stdout).text();
+  const timeout = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(messages.map((m) => JSON.stringify(m) + "\n").join("")));
+  if (end === "eof") await writer.close();
+  else {
+    while (!end.ready()) await new Promise((r) => setTimeout(r, 20));
+    child.kill(end.signal);
+  }
+  const status = await child.status;
+  clearTimeout(timeout);
+  await writer.close().catch(() => {});
+  const [text, log] = await Promise.all([stdout, stderr]);
+  const lines = text.split("\n").filter((l) => l !== "");
+  assertAllJsonRpc(lines, 0);
+  assert.equal(status.code, 0, log.slice(-600));
+  return { code: status.code, messages: lines.map((l) => JSON.parse(l)) };
+}
+
+const getDeviceCall = (id: number, deviceId: string) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name: "get_device", arguments: { device_id: deviceId } },
+});
+
+Deno.test("stdio: requests piped in just before EOF are all answered before the process exits 0", async () => {
+  const hub = await startHub();
+  try {
+    // The call is still running at EOF.
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 500 });
+    const device = hub.state.organizations[0]!.devices[0]!;
+    const run = await endedStdio(serverEnv(hub), [handshake[0], getDeviceCall(2, device.id)], "eof");
+    assert.deepEqual(run.messages.map((m) => m.id), [1, 2]);
+    assert.ok(run.messages.every((m) => m.result !== undefined), JSON.stringify(run.messages));
+  } finally {
+    await hub.close();
+  }
+});
+
+Deno.test("stdio: SIGTERM lets a call in flight finish and answers it before exiting 0", async () => {
+  const hub = await startHub();
+  try {
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 1500 });
+    const device = hub.state.organizations[0]!.devices[0]!;
+    const started = () => hub.requests.some((r) => r.endpointKey === "organization.devices.getDevice");
+    const run = await endedStdio(serverEnv(hub), [handshake[0], getDeviceCall(2, device.id)], {
+      signal: "SIGTERM",
+      ready: started,
+    });
+    const answer = run.messages.find((m) => m.id === 2);
+    assert.ok(answer?.result !== undefined, `the call's result: ${JSON.stringify(run.messages)}`);
+  } finally {
+    await hub.close();
+  }
+});
+
+Deno.test("stdio: a call still running when MCP_SHUTDOWN_GRACE_MS ends gets an error answer, then exit 0", async () => {
+  const hub = await startHub();
+  try {
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", hang: true });
+    const device = hub.state.organizations[0]!.devices[0]!;
+    const started = () => hub.requests.some((r) => r.endpointKey === "organization.devices.getDevice");
+    const before = performance.now();
+    const run = await endedStdio(
+      serverEnv(hub, { MCP_SHUTDOWN_GRACE_MS: "300" }),
+      [handshake[0], getDeviceCall(2, device.id)],
+      { signal: "SIGINT", ready: started },
+    );
+    const answers = run.messages.filter((m) => m.id === 2);
+    assert.equal(answers.length, 1, JSON.stringify(run.messages));
+    assert.equal(answers[0]!.error?.code, -32000);
+    assert.ok(performance.now() - before < 10_000, "the grace period, not the tool deadline, ended it");
+  } finally {
+    await hub.close();
+  }
 });

@@ -432,6 +432,24 @@ Deno.test("2026-07-28 over HTTP: an open listen stream does not hold up a gracef
   }
 });
 
+Deno.test("2026-07-28 over stdio: an open listen stream does not hold up the end of stdin", async () => {
+  const hub = await startHub();
+  const session = await connectStdio(serverEnv(hub, { MCP_SHUTDOWN_GRACE_MS: "10000" }), [], {
+    modern: true,
+  });
+  try {
+    await session.client.listen({ resourceSubscriptions: ["xyte://organization"] });
+    await pause(200);
+    const started = performance.now();
+    await session.close(); // EOF; the client would send SIGTERM after 2 s
+    assert.ok(performance.now() - started < 1_500, "the drain does not wait out the grace period for it");
+    assert.match(session.stderr(), /"draining done".*"drained":true/);
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});
+
 Deno.test("documents with a rolling window (incidents, a device's histories) notify on new rows only, not as the clock moves", async () => {
   const hub = await startHub();
   const session = await connectStdio(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1" }));
