@@ -12,7 +12,7 @@ import { ResourceWatches } from "./mcp/subscriptions.ts";
 import { log } from "./observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "./observability/telemetry.ts";
 import { createReadiness, type Readiness } from "./readiness.ts";
-import { connectRedis, type Redis } from "./redis.ts";
+import { checkRedis, connectRedis, pubSubNeeds, type Redis, type RedisNeed } from "./redis.ts";
 import { exposedTools } from "./registry.ts";
 import { DirectoryCache } from "./resources/directory.ts";
 import { Secret } from "./secret.ts";
@@ -60,6 +60,7 @@ export async function createApp(config: Config): Promise<App> {
   let telemetry: Telemetry = NO_TELEMETRY;
   let metrics: App["metrics"];
   let redis: Redis | undefined;
+  let redisNeeds: RedisNeed[] = [];
   let limiter = createNoRateLimiter();
   let cacheStore: CacheStore = createMemoryCacheStore();
   if (http) {
@@ -75,6 +76,13 @@ export async function createApp(config: Config): Promise<App> {
       cacheStore = createRedisCacheStore(live, { generationTtlSeconds: longestTtl + 60 });
     }
     limiter = await rateLimiter(config, redis);
+    if (config.redisUrl && redis) {
+      // Start only with a Redis that does what the server needs, not merely answers PING: a user without
+      // scripting would switch rate limits off and leave other replicas serving what a write changed.
+      redisNeeds = [...cacheStore.redisNeeds ?? [], ...limiter.redisNeeds ?? []];
+      const { PEER_WRITES_CHANNEL } = await import("./mcp/peer_writes.ts");
+      await checkRedis(redis, config.redisUrl, [...redisNeeds, ...pubSubNeeds(redis, PEER_WRITES_CHANNEL)]);
+    }
   }
   closers.push(() => cacheStore.close(), () => limiter.close());
 
@@ -169,7 +177,7 @@ export async function createApp(config: Config): Promise<App> {
     limiter,
     readiness: createReadiness({
       hubUrl,
-      ...(redis ? { redis } : {}),
+      ...(redis ? { redis, redisNeeds } : {}),
       ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
     }),
     async close() {

@@ -1,9 +1,13 @@
 /**
  * `/readyz`: the server can do useful work — configuration valid (it started), the Xyte hub reachable, and
- * Redis answering when configured. Probes arriving together share one check, and its result is kept
+ * Redis answering when configured, and doing what the server needs of it: while Redis refuses a command the
+ * rate limiter or the cache sent (a user that lost a permission, a read-only replica…), rate limits are off
+ * or replicas may serve what a write changed, as when Redis does not answer. Such a need is tried again at
+ * each check (its probe, see `RedisNeed`), so the server turns ready once Redis accepts it even without
+ * traffic (an unready replica gets none). Probes arriving together share one check, and its result is kept
  * briefly (2 s when ready, 1 s when not), so a burst of probes does not hit Xyte.
  */
-import { type Redis, withinRedisTimeout } from "./redis.ts";
+import { type Redis, type RedisNeed, withinRedisTimeout } from "./redis.ts";
 
 export interface ReadinessCheck {
   ok: boolean;
@@ -18,6 +22,8 @@ export interface Readiness {
 export interface ReadinessOptions {
   hubUrl: string;
   redis?: Redis;
+  /** What the server needs of `redis` (the rate limiter's and the cache's `redisNeeds`). */
+  redisNeeds?: readonly RedisNeed[];
   /** How long a ready result counts (default 2 s). */
   cacheMs?: number;
   /** How long an unready result counts (default 1 s). */
@@ -51,7 +57,18 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
   const redis = async (): Promise<ReadinessCheck> => {
     try {
       const answer = await withinRedisTimeout(options.redis!.ping(), timeoutMs);
-      return answer === "PONG" ? { ok: true } : { ok: false, detail: `unexpected answer ${answer}` };
+      if (answer !== "PONG") return { ok: false, detail: `unexpected answer ${answer}` };
+      for (const need of options.redisNeeds ?? []) {
+        if (need.refusal === undefined) continue;
+        try {
+          await withinRedisTimeout(need.probe(), timeoutMs);
+          need.succeeded();
+        } catch (error) {
+          if (!need.failed(error)) throw error; // not answered: said as for PING
+          return { ok: false, detail: `redis refuses to ${need.what}: ${need.refusal}` };
+        }
+      }
+      return { ok: true };
     } catch (error) {
       return { ok: false, detail: `redis: ${error instanceof Error ? error.message : String(error)}` };
     }

@@ -43,6 +43,98 @@ export async function connectRedis(url: Secret | string, timeoutMs = 5000): Prom
   return client;
 }
 
+/**
+ * Something the server needs Redis to do besides answering PING — run a script, read and write its keys,
+ * publish — with a harmless way to try it (`probe`, on keys and channels of the server's own). `checkRedis`
+ * tries each before the server starts. At run time, its user records how its commands end: while Redis
+ * refuses them (an error answer: a user without the permission, a read-only replica after a fail-over, out of
+ * memory…) `refusal` holds Redis's answer, `/readyz` is unready and tries `probe` again.
+ */
+export class RedisNeed {
+  /** Redis's error answer to the latest command for this need, while it refuses; undefined otherwise. */
+  refusal: string | undefined;
+
+  /** `what` completes "Redis refuses to …": what is done and which commands, e.g. "publish (PUBLISH)". */
+  constructor(readonly what: string, readonly probe: () => Promise<unknown>) {}
+
+  /** A command for this need was answered: a refusal seen before is over. */
+  succeeded(): void {
+    this.refusal = undefined;
+  }
+
+  /**
+   * A command for this need failed: remembered when Redis refused it (answered with an error); an unanswered
+   * command (Redis away or slow) says nothing of it. Returns whether it was a refusal.
+   */
+  failed(error: unknown): boolean {
+    if (!isRedisRefusal(error)) return false;
+    this.refusal = error.message;
+    return true;
+  }
+}
+
+/** Redis answered, with an error (NOPERM, READONLY, OOM, a script's error…), rather than not answering. */
+export function isRedisRefusal(error: unknown): error is Error {
+  return error instanceof Error && error.name === "ReplyError";
+}
+
+/**
+ * Tries, before the server serves anything, what it needs of Redis: the database REDIS_URL names (Redis
+ * refusing to SELECT it leaves the connection on database 0, quietly sharing another one), then each of
+ * `needs`. A user without a permission would otherwise switch rate limits off or leave other replicas serving
+ * what a write changed while `/readyz` is green. On the first failure, disconnects `client` and throws an
+ * error naming REDIS_URL, what was refused and Redis's answer (never a password).
+ */
+export async function checkRedis(
+  client: Redis,
+  url: Secret | string,
+  needs: readonly RedisNeed[],
+  timeoutMs = 5000,
+): Promise<void> {
+  const db = Number(client.options.db ?? 0);
+  const all = [
+    ...(db === 0 ? [] : [new RedisNeed(`use database ${db} (SELECT)`, () => client.select(db))]),
+    ...needs,
+  ];
+  for (const need of all) {
+    try {
+      await withinRedisTimeout(need.probe(), timeoutMs);
+    } catch (error) {
+      client.disconnect();
+      const address = redisAddress(typeof url === "string" ? url : url.reveal());
+      const cause = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        isRedisRefusal(error)
+          ? `Redis at ${address} (REDIS_URL) refuses to ${need.what}: ${cause}`
+          : `Redis at ${address} (REDIS_URL) did not answer when asked to ${need.what}: ${cause}`,
+      );
+    }
+  }
+}
+
+/**
+ * What replicas' write announcements need (peer_writes.ts): PUBLISH on `channel` (the probe sends `{}`, which
+ * listeners ignore as malformed) and SUBSCRIBE to it, tried on a connection of its own, closed at once.
+ */
+export function pubSubNeeds(client: Redis, channel: string): RedisNeed[] {
+  return [
+    new RedisNeed(
+      `publish on ${channel} (PUBLISH, ACL category @pubsub)`,
+      () => client.publish(channel, "{}"),
+    ),
+    new RedisNeed(`subscribe to ${channel} (SUBSCRIBE, ACL category @pubsub)`, async () => {
+      const probe = client.duplicate();
+      probe.on("error", () => {}); // the failure is the probe's answer
+      try {
+        await probe.connect();
+        await probe.subscribe(channel);
+      } finally {
+        probe.disconnect();
+      }
+    }),
+  ];
+}
+
 /** The events of a Redis connection that `logRedisErrors` follows. */
 export interface RedisEvents {
   on(event: "error", listener: (error: Error) => void): unknown;

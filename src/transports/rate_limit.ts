@@ -7,7 +7,7 @@
  * `perMinute` of 0 means no limit, whichever factory is called.
  */
 import { log } from "../observability/log.ts";
-import { type Redis, REDIS_KEY_PREFIX, redisCommand } from "../redis.ts";
+import { type Redis, REDIS_KEY_PREFIX, redisCommand, RedisNeed } from "../redis.ts";
 
 export interface RateDecision {
   allowed: boolean;
@@ -24,6 +24,8 @@ export interface RateLimiter {
    */
   take(subjects: string | readonly string[], cost?: number): Promise<RateDecision>;
   close(): Promise<void>;
+  /** What the limiter needs Redis to do (the Redis limiter: run its script), for start-up and `/readyz`. */
+  readonly redisNeeds?: readonly RedisNeed[];
 }
 
 /** Buckets kept in memory before idle ones are dropped, unless `maxSubjects` says otherwise. */
@@ -224,6 +226,9 @@ function scriptSha(): Promise<string> {
  * protects the service and the upstream API from a noisy tenant; it is not an authorization check, so a
  * Redis outage should cost us that protection for a while rather than refuse every request and take the
  * whole service down with it. A fail-open decision reports `remaining: burst - 1`, as a fresh bucket would.
+ * Redis refusing the script (it answers with an error: NOPERM for a user without scripting, READONLY…) is
+ * no outage that passes: it is logged as such, as an error, and `redisNeeds` holds the refusal for `/readyz`
+ * (unready until the script runs again, see readiness.ts). `checkRedis` refuses to start with such a Redis.
  *
  * `close` does not close the connection: it belongs to the caller, who may share it with other features.
  */
@@ -239,6 +244,7 @@ export function createRedisRateLimiter(
   const rate = String(options.perMinute / 60_000);
   const logger = log("ratelimit");
   let lastWarnAt = -Infinity;
+  let lastKind: "refused" | "unanswered" | undefined;
   let suppressed = 0;
 
   /** This limiter's own hold-off after a Redis timeout (see `redisCommand`). */
@@ -252,15 +258,37 @@ export function createRedisRateLimiter(
       return await redis.eval(TAKE_SCRIPT, keys.length, ...args);
     }
   };
+  // Both ways the script is run (EVAL loads it, then EVALSHA), on a bucket of its own that no subject names
+  // and that expires as soon as it is full again.
+  const script = new RedisNeed(
+    "run the rate limiter's script (EVAL, EVALSHA; ACL category @scripting)",
+    async () => {
+      const args = [`${prefix}(check)`, rate, String(burst), "1"];
+      parseReply(await redis.eval(TAKE_SCRIPT, 1, ...args));
+      parseReply(await redis.evalsha(await scriptSha(), 1, ...args));
+    },
+  );
 
   const failOpen = (error: unknown): RateDecision => {
+    const kind = script.failed(error) ? "refused" : "unanswered";
     const at = Date.now();
-    if (at - lastWarnAt >= WARN_INTERVAL_MS) {
+    // Once a minute, and at once when the failure changes kind (Redis away, then refusing, or back).
+    if (at - lastWarnAt >= WARN_INTERVAL_MS || kind !== lastKind) {
       lastWarnAt = at;
-      logger.warning("rate limiter cannot reach Redis; allowing requests unlimited until it recovers", {
-        message: error instanceof Error ? error.message : String(error),
-        suppressed,
-      });
+      lastKind = kind;
+      const message = error instanceof Error ? error.message : String(error);
+      if (kind === "refused") {
+        logger.error(
+          "Redis refuses the rate limiter's script: rate limits are off (every request allowed) until it " +
+            "runs it again; /readyz is unready meanwhile",
+          { message, suppressed },
+        );
+      } else {
+        logger.warning("rate limiter cannot reach Redis; allowing requests unlimited until it recovers", {
+          message,
+          suppressed,
+        });
+      }
       suppressed = 0;
     } else {
       suppressed++;
@@ -273,7 +301,9 @@ export function createRedisRateLimiter(
       const keys = subjectList(subjects).map((subject) => prefix + subject);
       try {
         const reply = await redisCommand(holdOff, () => run(keys, costWithin(cost, burst)), timeoutMs);
-        return parseReply(reply);
+        const decision = parseReply(reply);
+        script.succeeded();
+        return decision;
       } catch (error) {
         return failOpen(error);
       }
@@ -281,6 +311,7 @@ export function createRedisRateLimiter(
     close(): Promise<void> {
       return Promise.resolve();
     },
+    redisNeeds: [script],
   };
 }
 

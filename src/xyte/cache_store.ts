@@ -8,7 +8,7 @@
 import { LRUCache } from "lru-cache";
 import { sha256Hex } from "../digest.ts";
 import { log } from "../observability/log.ts";
-import { type Redis, REDIS_KEY_PREFIX, redisCommand } from "../redis.ts";
+import { type Redis, REDIS_KEY_PREFIX, redisCommand, RedisNeed } from "../redis.ts";
 
 export interface CacheStore {
   /** JSON text of a cached response, or undefined. */
@@ -20,6 +20,8 @@ export interface CacheStore {
   bumpGeneration(tenant: string): Promise<number>;
   /** Releases the store. The Redis store leaves the shared connection open: its owner closes it. */
   close(): Promise<void>;
+  /** What the store needs Redis to do (the Redis store: GET, SET, its script), for start-up and `/readyz`. */
+  readonly redisNeeds?: readonly RedisNeed[];
 }
 
 export interface CacheKeyParts {
@@ -124,22 +126,33 @@ const WARN_INTERVAL_MS = 60_000;
  * `<prefix>v:<cacheKey>`, generations under `<prefix>gen:<tenant digest>`.
  *
  * Failures never reach the caller: `get` misses, `set` is dropped, and a warning is logged at most once a
- * minute. Generations then come from a local counter (the last value seen from Redis, bumped locally):
- * during an outage replicas do not see each other's bumps, so another replica may serve entries a write
- * invalidated until their TTL runs out. A bump Redis missed is owed: it is tried again every 2 s, and at the
- * tenant's next generation read here, until Redis takes it, so once Redis is back the entries of before the
- * write are served neither here nor by the other replicas.
+ * minute (an error when Redis refuses the command rather than not answering: see `redisNeeds`, which
+ * `/readyz` reports). Generations then come from a local counter (the last value seen from Redis, bumped
+ * locally): during an outage replicas do not see each other's bumps, so another replica may serve entries a
+ * write invalidated until their TTL runs out. A bump Redis missed is owed: it is tried again every 2 s, and
+ * at the tenant's next generation read here, until Redis takes it, so once Redis is back the entries of
+ * before the write are served neither here nor by the other replicas.
  */
 export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions = {}): CacheStore {
   const prefix = options.prefix ?? `${REDIS_KEY_PREFIX}cache:`;
   const timeoutMs = options.commandTimeoutMs ?? 500;
   const generationTtl = String(Math.max(1, Math.ceil(options.generationTtlSeconds ?? 86_400)));
-  const bump = (key: string) => redis.eval(BUMP_SCRIPT, 1, key, generationTtl) as Promise<string>;
+  const bump = (key: string, ttl = generationTtl) => redis.eval(BUMP_SCRIPT, 1, key, ttl) as Promise<string>;
+  // Tried on keys of their own, which no cache key or tenant digest can be, and which expire in a minute.
+  const readWrite = new RedisNeed("read and write the shared cache (GET, SET)", async () => {
+    await redis.set(`${prefix}v:(check)`, "1", "EX", 60);
+    await redis.get(`${prefix}v:(check)`);
+  });
+  const invalidation = new RedisNeed(
+    "run the script by which a write invalidates the cache on every replica (EVAL; ACL category @scripting)",
+    () => bump(`${prefix}gen:(check)`, "60"),
+  );
   const fallback = new GenerationCounter();
   /** Tenants whose generation was bumped while Redis was unreachable. */
   const unsynced = new LRUCache<string, true>({ max: MAX_TENANTS });
   const logger = log("cache");
   let lastWarning = -Infinity;
+  let lastKind: "refused" | "unanswered" | undefined;
   let closed = false;
 
   /** This store's own hold-off after a Redis timeout (see `redisCommand`). */
@@ -152,16 +165,31 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
     always = false,
   ): Promise<T | typeof FAILED> {
     if (closed) return FAILED;
+    const need = operation === "bumpGeneration" ? invalidation : readWrite;
     try {
-      return await redisCommand(holdOff, command, timeoutMs, { always });
+      const answer = await redisCommand(holdOff, command, timeoutMs, { always });
+      need.succeeded();
+      return answer;
     } catch (error) {
+      const kind = need.failed(error) ? "refused" : "unanswered";
       const now = Date.now();
-      if (now - lastWarning >= WARN_INTERVAL_MS) {
+      // Once a minute, and at once when the failure changes kind (Redis away, then refusing, or back).
+      if (now - lastWarning >= WARN_INTERVAL_MS || kind !== lastKind) {
         lastWarning = now;
-        logger.warning("redis cache unavailable, serving without it: {operation} failed", {
-          operation,
-          message: error instanceof Error ? error.message : String(error),
-        });
+        lastKind = kind;
+        const fields = { operation, message: error instanceof Error ? error.message : String(error) };
+        if (kind === "refused") {
+          logger.error(
+            need === invalidation
+              ? "Redis refuses the cache's {operation}: other replicas may serve what a write here changed " +
+                "until it runs it again; /readyz is unready meanwhile"
+              : "Redis refuses the cache's {operation}: serving without the shared cache until it accepts " +
+                "it; /readyz is unready meanwhile",
+            fields,
+          );
+        } else {
+          logger.warning("redis cache unavailable, serving without it: {operation} failed", fields);
+        }
       }
       return FAILED;
     }
@@ -239,6 +267,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
       clearInterval(makingUp);
       return Promise.resolve();
     },
+    redisNeeds: [readWrite, invalidation],
   };
 }
 

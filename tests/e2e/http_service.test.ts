@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { type SimulatorServer, startSimulator } from "../../src/simulator/mod.ts";
-import { startTestRedis } from "../helpers/redis.ts";
+import { startTestRedis, testRedisUser } from "../helpers/redis.ts";
 import { freePort } from "../helpers/free_port.ts";
 import {
   connectHttp,
@@ -995,6 +995,7 @@ async function failedStart(env: Record<string, string>): Promise<{ code: number;
     stdin: "null",
     stdout: "null",
     stderr: "piped",
+    signal: AbortSignal.timeout(30_000), // a server that starts after all is stopped (the test then fails)
   }).output();
   return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
 }
@@ -1026,6 +1027,41 @@ Deno.test("start-up failures say what to change: a busy port, an unreachable Red
   } finally {
     busy.close();
     await hub.close();
+  }
+});
+
+Deno.test("start-up refuses a Redis that answers PING but not what the server needs: no scripting, no such database", async () => {
+  const redis = await startTestRedis();
+  if (!redis) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
+  const hub = await startHub();
+  // Before, both started: rate limits off and other replicas serving stale data (no scripting), or another
+  // database than configured (database 99 of 16), while /readyz said "ok".
+  const noScripting = await testRedisUser(redis.url, ["+@all", "-@scripting"]);
+  try {
+    const refused = await failedStart(serverEnv(hub, { MCP_PORT: "0", REDIS_URL: noScripting.url }));
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /xyte-mcp: Redis at redis:\/\/127\.0\.0\.1:\d+ \(REDIS_URL\) refuses to run .*@scripting.*: NOPERM .*'eval'/,
+    );
+    assert.ok(
+      !refused.stderr.includes(new URL(noScripting.url).password),
+      "the Redis password is never shown",
+    );
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, "no stack trace");
+
+    const url = new URL(redis.url);
+    url.pathname = "/99";
+    const noDatabase = await failedStart(serverEnv(hub, { MCP_PORT: "0", REDIS_URL: url.href }));
+    assert.equal(noDatabase.code, 1, noDatabase.stderr);
+    assert.match(
+      noDatabase.stderr,
+      /Redis at redis:\/\/127\.0\.0\.1:\d+\/99 \(REDIS_URL\) refuses to use database 99 \(SELECT\): ERR DB index is out of range/,
+    );
+  } finally {
+    await noScripting.drop();
+    await hub.close();
+    await redis.close();
   }
 });
 

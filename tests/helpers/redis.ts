@@ -48,3 +48,41 @@ export async function startTestRedis(): Promise<TestRedis | undefined> {
   await child.status;
   throw new Error("redis-server did not start");
 }
+
+export interface TestRedisUser {
+  /** `url` with this user's name and password. */
+  url: string;
+  /** Changes the user's rules (`ACL SETUSER`), e.g. "-@scripting" to take a permission away. */
+  set(...rules: string[]): Promise<void>;
+  /** Deletes the user (its connections are closed by Redis). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A Redis user of its own for a test, with `rules` (`ACL SETUSER`, after `on`, a password, every key and
+ * every channel), e.g. `["+@all", "-@scripting"]`. Its name is unique, so tests sharing one Redis do not
+ * meet.
+ */
+export async function testRedisUser(url: string, rules: readonly string[]): Promise<TestRedisUser> {
+  const { Redis } = await import("ioredis");
+  const name = `test-${crypto.randomUUID()}`;
+  const password = crypto.randomUUID();
+  const acl = async (...args: string[]) => {
+    const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await admin.connect();
+      await admin.call("ACL", ...args);
+    } finally {
+      admin.disconnect();
+    }
+  };
+  await acl("SETUSER", name, "on", `>${password}`, "~*", "&*", ...rules);
+  const withUser = new URL(url);
+  withUser.username = name;
+  withUser.password = password;
+  return {
+    url: withUser.href,
+    set: (...more) => acl("SETUSER", name, ...more),
+    drop: () => acl("DELUSER", name),
+  };
+}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
+import { setupLogging, stopLogging } from "../../src/observability/log.ts";
 import { connectRedis } from "../../src/redis.ts";
 import {
   cacheKey,
@@ -8,7 +9,7 @@ import {
   createRedisCacheStore,
 } from "../../src/xyte/cache_store.ts";
 import { freePort } from "../helpers/free_port.ts";
-import { startTestRedis } from "../helpers/redis.ts";
+import { startTestRedis, testRedisUser } from "../helpers/redis.ts";
 
 // ---------------------------------------------------------------- keys
 
@@ -302,3 +303,39 @@ async function checkDegraded(store: CacheStore): Promise<void> {
   assert.equal(await store.generation("t"), 1, "local counter while Redis is away");
   await store.close();
 }
+
+Deno.test("redis store: Redis refusing the invalidation script is said as such and held for /readyz", async () => {
+  const server = await startTestRedis();
+  if (!server) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
+  const user = await testRedisUser(server.url, ["+@all"]);
+  const client = await connectRedis(user.url);
+  const prefix = `xyte-mcp:test:${crypto.randomUUID()}:cache:`;
+  const lines: Record<string, unknown>[] = [];
+  await setupLogging("warning", (line) => lines.push(JSON.parse(line)));
+  const store = createRedisCacheStore(client, { prefix });
+  try {
+    const [readWrite, invalidation] = store.redisNeeds ?? [];
+    await store.bumpGeneration("t");
+    await user.set("-@scripting"); // taken away while the server runs
+    await store.bumpGeneration("t");
+    assert.match(invalidation?.refusal ?? "", /^NOPERM .*'eval'/, "held for /readyz");
+    assert.equal(readWrite?.refusal, undefined, "GET and SET still work");
+    const said = lines.filter((r) => r.logger === "xyte-mcp.cache");
+    assert.equal(said.length, 1);
+    assert.equal(said[0]!.level, "ERROR");
+    assert.match(
+      String(said[0]!.message),
+      /^Redis refuses the cache's "?bumpGeneration"?: other replicas may serve what a write here changed/,
+    );
+    await user.set("+@scripting");
+    await invalidation!.probe();
+    await store.bumpGeneration("t");
+    assert.equal(invalidation!.refusal, undefined, "over once a bump goes through");
+  } finally {
+    await store.close();
+    await stopLogging();
+    client.disconnect();
+    await user.drop();
+    await server.close();
+  }
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Redis } from "ioredis";
 import { setupLogging, stopLogging } from "../../src/observability/log.ts";
+import { createReadiness } from "../../src/readiness.ts";
 import { connectRedis, REDIS_KEY_PREFIX } from "../../src/redis.ts";
 import {
   createMemoryRateLimiter,
@@ -10,7 +11,7 @@ import {
   type RateLimiter,
 } from "../../src/transports/rate_limit.ts";
 import { freePort } from "../helpers/free_port.ts";
-import { REDIS_UNAVAILABLE_REASON, startTestRedis, type TestRedis } from "../helpers/redis.ts";
+import { REDIS_UNAVAILABLE_REASON, startTestRedis, type TestRedis, testRedisUser } from "../helpers/redis.ts";
 
 /** A clock the test moves by hand (ms). */
 function manualClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
@@ -385,4 +386,54 @@ Deno.test("redis limiter: fails open when Redis accepts the connection but never
     await accepting;
     for (const conn of held) conn.close();
   }
+});
+
+Deno.test("redis limiter: Redis refusing its script is said as such, and /readyz is unready until it runs again", async (t) => {
+  await withRedis(t, async ({ url }) => {
+    const user = await testRedisUser(url, ["+@all"]);
+    const client = await connectRedis(user.url);
+    const lines: Record<string, unknown>[] = [];
+    await setupLogging("warning", (line) => lines.push(JSON.parse(line)));
+    try {
+      const prefix = `${REDIS_KEY_PREFIX}test:${crypto.randomUUID()}:`;
+      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 3, prefix });
+      const readiness = createReadiness({
+        hubUrl: "https://hub.example",
+        redis: client,
+        redisNeeds: limiter.redisNeeds ?? [],
+        cacheMs: 0,
+        failureCacheMs: 0,
+        fetch: () => Promise.resolve(new Response(null, { status: 404 })),
+      });
+      assert.deepEqual(await takeN(limiter, "s", 4), [true, true, true, false]);
+      assert.equal((await readiness()).ready, true);
+
+      await user.set("-@scripting"); // taken away while the server runs
+      assert.deepEqual(await takeN(limiter, "s", 4), [true, true, true, true], "fails open");
+      const said = lines.filter((r) => r.logger === "xyte-mcp.ratelimit");
+      assert.equal(said.length, 1, "once");
+      assert.equal(said[0]!.level, "ERROR");
+      assert.match(String(said[0]!.message), /^Redis refuses the rate limiter's script: rate limits are off/);
+      assert.doesNotMatch(String(said[0]!.message), /cannot reach/);
+      assert.match(String(said[0]!._message), /NOPERM/);
+      const unready = await readiness();
+      assert.equal(unready.ready, false);
+      assert.match(
+        unready.checks.redis?.detail ?? "",
+        /^redis refuses to run the rate limiter's script \(EVAL, EVALSHA; ACL category @scripting\): NOPERM .*'eval(sha)?'/,
+      );
+
+      await user.set("+@scripting");
+      assert.equal(
+        (await readiness()).ready,
+        true,
+        "ready again with no request taken (an unready replica gets none)",
+      );
+      assert.equal((await limiter.take("s")).allowed, false, "limits again");
+    } finally {
+      await stopLogging();
+      client.disconnect();
+      await user.drop();
+    }
+  });
 });

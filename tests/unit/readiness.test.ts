@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createReadiness } from "../../src/readiness.ts";
-import type { Redis } from "../../src/redis.ts";
+import { type Redis, RedisNeed } from "../../src/redis.ts";
 
 Deno.test("readiness: probes together share one upstream check, and its result counts a moment, unready too", async () => {
   let now = 0;
@@ -57,4 +57,35 @@ Deno.test("readiness: a Redis that does not answer PING makes the server unready
   assert.equal(result.ready, false);
   assert.equal(result.checks.upstream?.ok, true);
   assert.equal(result.checks.redis?.detail, "redis: Redis did not answer within 50 ms");
+});
+
+Deno.test("readiness: a need Redis refused is tried again at each check; unanswered, it is said as such", async () => {
+  const refusal = Object.assign(new Error("NOPERM this user has no permissions to run the 'eval' command"), {
+    name: "ReplyError",
+  });
+  let probe: () => Promise<unknown> = () => Promise.reject(refusal);
+  const need = new RedisNeed("run a script (EVAL)", () => probe());
+  const readiness = createReadiness({
+    hubUrl: "https://hub.example",
+    redis: { ping: () => Promise.resolve("PONG") } as unknown as Redis,
+    redisNeeds: [need],
+    timeoutMs: 50,
+    cacheMs: 0,
+    failureCacheMs: 0,
+    fetch: () => Promise.resolve(new Response(null, { status: 404 })),
+  });
+  assert.equal((await readiness()).ready, true, "nothing refused: the probe is not run");
+  assert.equal(need.failed(new Error("Connection is closed.")), false, "an unanswered command is no refusal");
+  assert.equal(need.refusal, undefined);
+  assert.equal(need.failed(refusal), true);
+  assert.equal(
+    (await readiness()).checks.redis?.detail,
+    "redis refuses to run a script (EVAL): NOPERM this user has no permissions to run the 'eval' command",
+  );
+  probe = () => new Promise(() => {});
+  assert.equal((await readiness()).checks.redis?.detail, "redis: Redis did not answer within 50 ms");
+  assert.ok(need.refusal, "still held: not answered is not accepted");
+  probe = () => Promise.resolve(1);
+  assert.equal((await readiness()).ready, true);
+  assert.equal(need.refusal, undefined);
 });

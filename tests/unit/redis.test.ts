@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
+import { createRedisRateLimiter } from "../../src/transports/rate_limit.ts";
+import { createRedisCacheStore } from "../../src/xyte/cache_store.ts";
 import {
+  checkRedis,
+  connectRedis,
   logRedisErrors,
+  pubSubNeeds,
   REDIS_ERROR_LOG_INTERVAL_MS,
   REDIS_HOLD_OFF_MS,
   redisAddress,
   redisCommand,
   RedisTimeoutError,
 } from "../../src/redis.ts";
+import { startTestRedis, testRedisUser } from "../helpers/redis.ts";
 
 Deno.test("redis errors: the first is logged, then one a minute with the count left out, then once ready again", () => {
   let now = 0;
@@ -74,4 +80,89 @@ Deno.test("redis commands: after one times out, its user skips Redis for a while
   assert.equal(await redisCommand(user, answer, 20, clock), "PONG", "sent again after the hold-off");
   await assert.rejects(redisCommand(user, () => Promise.reject(new Error("ERR")), 20, clock), /ERR/);
   assert.equal(await redisCommand(user, answer, 20, clock), "PONG", "an error answer is no hang");
+});
+
+// ---------------------------------------------------------------- start-up check, against a real Redis
+
+Deno.test("start-up check: Redis refusing what the server needs is one line naming REDIS_URL, never the password", async (t) => {
+  const server = await startTestRedis();
+  if (!server) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
+  // The server's own needs: the cache's, the rate limiter's, and write announcements'.
+  const check = async (url: string) => {
+    const client = await connectRedis(url);
+    try {
+      const needs = [
+        ...createRedisCacheStore(client).redisNeeds ?? [],
+        ...createRedisRateLimiter(client, { perMinute: 60, burst: 3 }).redisNeeds ?? [],
+        ...pubSubNeeds(client, `xyte-mcp:test:${crypto.randomUUID()}:writes`),
+      ];
+      await checkRedis(client, url, needs);
+      return undefined;
+    } catch (error) {
+      await new Promise((resolve) => client.status === "end" ? resolve(null) : client.once("end", resolve));
+      const { password } = new URL(url);
+      assert.ok(!password || !(error as Error).message.includes(password), "no password");
+      assert.ok(!(error as Error).message.includes("\n"), "one line");
+      return (error as Error).message;
+    } finally {
+      client.disconnect();
+    }
+  };
+  const refusal = async (rules: string[]) => {
+    const user = await testRedisUser(server.url, rules);
+    try {
+      return await check(user.url);
+    } finally {
+      await user.drop();
+    }
+  };
+  const at = String.raw`^Redis at redis:\/\/127\.0\.0\.1:\d+ \(REDIS_URL\) refuses to`;
+  try {
+    await t.step("a user allowed everything the server does passes", async () => {
+      assert.equal(await refusal(["+@all"]), undefined);
+    });
+    await t.step("no scripting (the QA report: rate limits off, stale replicas, /readyz green)", async () => {
+      assert.match(
+        (await refusal(["+@all", "-@scripting"])) ?? "",
+        new RegExp(`${at} run the script by which a write invalidates .*@scripting.*: NOPERM .*'eval'`),
+      );
+    });
+    await t.step("EVALSHA alone, or a command the script runs", async () => {
+      assert.match(
+        (await refusal(["+@all", "-evalsha"])) ?? "",
+        new RegExp(`${at} run the rate limiter's script \\(EVAL, EVALSHA.*: NOPERM .*'evalsha'`),
+      );
+      assert.match(
+        (await refusal(["+@all", "-hset"])) ?? "",
+        new RegExp(`${at} run the rate limiter's script .*can't run this command`),
+      );
+    });
+    await t.step("the cache's commands", async () => {
+      assert.match((await refusal(["+@all", "-set"])) ?? "", new RegExp(`${at} read and write .*'set'`));
+    });
+    await t.step("publish and subscribe", async () => {
+      assert.match((await refusal(["+@all", "-@pubsub"])) ?? "", new RegExp(`${at} publish on .*'publish'`));
+      assert.match(
+        (await refusal(["+@all", "-subscribe"])) ?? "",
+        new RegExp(`${at} subscribe to .*'subscribe'`),
+      );
+    });
+    await t.step("a database Redis does not have (it left the connection on database 0)", async () => {
+      const user = await testRedisUser(server.url, ["+@all"]);
+      try {
+        const url = new URL(user.url);
+        url.pathname = "/99";
+        assert.match(
+          (await check(url.href)) ?? "",
+          /^Redis at redis:\/\/127\.0\.0\.1:\d+\/99 \(REDIS_URL\) refuses to use database 99 \(SELECT\): ERR DB index is out of range$/,
+        );
+        url.pathname = "/3";
+        assert.equal(await check(url.href), undefined, "one it has");
+      } finally {
+        await user.drop();
+      }
+    });
+  } finally {
+    await server.close();
+  }
 });
