@@ -38,7 +38,12 @@ export async function connectRedis(url: Secret | string, timeoutMs = 5000): Prom
   } catch (error) {
     client.disconnect();
     const cause = lastError ?? (error as Error).message;
-    throw new Error(`Redis at ${redisAddress(raw)} (REDIS_URL) did not answer: ${cause}`);
+    // A refusal (NOPERM on PING, say) is an answer: what to fix is the user's permissions, not the network.
+    throw new Error(
+      isRedisRefusal(error)
+        ? `Redis at ${redisAddress(raw)} (REDIS_URL) refuses PING: ${(error as Error).message}`
+        : `Redis at ${redisAddress(raw)} (REDIS_URL) did not answer: ${cause}`,
+    );
   }
   return client;
 }

@@ -45,14 +45,21 @@ export function invalidArguments(
 
 /**
  * The argument `key` probably means: one of the same name once an `_id`/`_ids` ending is set aside
- * (space_id → space, device → device_id), else one a letter or two away.
+ * (space_id → space, device → device_id), else the one whose name it starts, else one a typo away.
  */
 function nearestKey(key: string, known: readonly string[]): string | undefined {
   const stem = (name: string) => name.toLowerCase().replace(/_ids?$/, "");
   const wanted = stem(key);
   const byStem = known.find((name) => stem(name) === wanted);
   if (byStem) return byStem;
-  return known.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
+  // The start of an argument's name (name → name_contains), long enough to mean something.
+  if (wanted.length >= 3) {
+    const byStart = known.filter((name) => name.toLowerCase().startsWith(wanted));
+    if (byStart.length === 1) return byStart[0];
+  }
+  // A typo: one letter in a short name (at is not all), two in a longer one.
+  const allowed = key.length <= 4 ? 1 : 2;
+  return known.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= allowed);
 }
 
 /** Levenshtein distance, for short argument names. */

@@ -266,7 +266,6 @@ export function runTool(
       progress: progressReporter(ctx),
       readOnly: deps.readOnly,
       cachedReads: useCache,
-      directories: deps.directories,
       exposes: (name) => toolTable(deps.tools).byName.has(name),
     };
     try {
@@ -393,10 +392,12 @@ async function confirmationMessage(
 ): Promise<string | CallToolResult> {
   if (!spec.describe) return spec.message;
   using limit = deadline(deps.toolTimeoutMs ?? CONFIRMATION_READ_MS, ctx.mcpReq.signal);
+  const redact = (text: string) => deps.xyte.redact(text);
   try {
-    return await spec.describe(deps.xyte.forCall({ deadlineAt: limit.at }), limit.signal);
+    // The question carries Xyte's names for the target: scrubbed like any result (a client's own key).
+    return redact(await spec.describe(deps.xyte.forCall({ deadlineAt: limit.at }), limit.signal));
   } catch (error) {
-    return errorResult(toErrorPayload(error));
+    return errorResult(toErrorPayload(error, redact));
   }
 }
 

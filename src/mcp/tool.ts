@@ -85,11 +85,6 @@ export interface ToolContext {
    * itself between calls (the connector's search corpus) must not answer such a call either.
    */
   cachedReads: boolean;
-  /**
-   * The live directories completions read (resources/directory.ts): a tool may answer from one already held
-   * (a space's path by id) instead of reading Xyte again.
-   */
-  directories: DirectoryCache;
   /** Whether this server exposes `tool`: hints name only tools the agent can call. */
   exposes(tool: string): boolean;
 }

@@ -6,6 +6,7 @@
  * (registered with `rememberSecret`) is scrubbed from the final line whatever field it hid in.
  * `withRequestContext` attaches a request id to every record logged inside a call.
  */
+import { format } from "node:util";
 import { AsyncLocalStorage } from "node:async_hooks";
 import {
   configure,
@@ -104,19 +105,27 @@ export async function setupLogging(level: LogLevel, write: LineWriter = stderrLi
 function routeConsoleToLog(): void {
   consoleBefore ??= { ...globalThis.console };
   const logger = log("console");
-  const text = (args: unknown[]) => args.map((a) => typeof a === "string" ? a : Deno.inspect(a)).join(" ");
-  const at = (level: "debug" | "info" | "warning" | "error") => (...args: unknown[]) => {
-    const line = text(args);
+  const write = (level: "debug" | "info" | "warning" | "error", line: string) => {
     const runtimeNote = line.startsWith("Deno.serve: request.signal aborts on successful responses");
     // The text as the message itself (braces doubled: logtape reads {name} as a placeholder).
     logger[runtimeNote ? "debug" : level](line.replaceAll("{", "{{").replaceAll("}", "}}"));
   };
+  // printf-style like the console itself ("%s is %d"), objects inspected.
+  const at = (level: "debug" | "info" | "warning" | "error") => (...args: unknown[]) =>
+    write(level, format(...args));
   Object.assign(globalThis.console, {
     debug: at("debug"),
     log: at("info"),
     info: at("info"),
     warn: at("warning"),
     error: at("error"),
+    trace: at("debug"),
+    dir: (item: unknown) => write("info", Deno.inspect(item)),
+    dirxml: at("info"),
+    table: (data: unknown) => write("info", Deno.inspect(data)),
+    assert: (condition?: unknown, ...args: unknown[]) => {
+      if (!condition) write("error", `Assertion failed${args.length > 0 ? `: ${format(...args)}` : ""}`);
+    },
   });
 }
 

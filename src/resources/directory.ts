@@ -133,15 +133,6 @@ export class DirectoryCache {
   }
 
   /**
-   * The directory of `kind` for this client when one is fresh (or being fetched), without fetching: for a
-   * caller to whom a fetch of every page would cost more than the one read it saves.
-   */
-  peek(xyte: XyteClient, kind: DirectoryKind): Promise<DirectoryEntry[]> | undefined {
-    const cached = this.#byClient.get(xyte.identity)?.get(kind);
-    return cached && cached.expiresAt > this.#now() ? cached.entries : undefined;
-  }
-
-  /**
    * Forgets the directories of this client (a tenant's clients share its `identity`), after its writes here or
    * through another replica: a new space or a renamed device shows at once.
    */

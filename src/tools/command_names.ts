@@ -15,7 +15,8 @@ const GET_MODEL = "organization.models.getModel";
 /**
  * How long a model's command names are kept per tenant. The response cache alone would not spare the read:
  * every write of the tenant (this very command) moves it on, so each send would read the model again. Models
- * change rarely and no tool of this server changes them; a call with `cache: false` reads afresh.
+ * change rarely and no tool of this server changes them; a name missing from a kept list is checked against the
+ * model read afresh before it is refused (a firmware update may have added it).
  */
 export const MODEL_COMMANDS_TTL_MS = 5 * 60_000;
 /** The most models kept per tenant; the oldest go first. */
@@ -54,13 +55,34 @@ export async function checkCommandName(
 ): Promise<CheckedName> {
   const model = await deviceModel(deviceId, ctx);
   if ("unverified" in model) return { name: requested, unverified: model.unverified };
-  const names = await modelCommandNames(model.found.id, ctx);
-  if ("unverified" in names) return { name: requested, unverified: names.unverified };
   const label = model.found.name ?? model.found.id;
-  if (names.found.length === 0) {
-    return { name: requested, unverified: `its model ${label} lists no commands` };
+  const kept = await modelCommandNames(model.found.id, ctx);
+  if ("unverified" in kept) return { name: requested, unverified: kept.unverified };
+  if (kept.remembered && !listsName(kept.found, requested)) {
+    // The kept list may predate the command: the model read afresh decides.
+    const fresh = await modelCommandNames(model.found.id, { ...ctx, cachedReads: false });
+    return checkedAgainst(fresh, requested, { deviceId, model: label });
   }
-  return { name: matchName(requested, names.found, { deviceId, model: label }) };
+  return checkedAgainst(kept, requested, { deviceId, model: label });
+}
+
+/** The name checked against a model's list; sent as given (and said so) when the list is unknown or empty. */
+function checkedAgainst(
+  names: Lookup<readonly string[]>,
+  requested: string,
+  target: { deviceId: string; model: string },
+): CheckedName {
+  if ("unverified" in names) return { name: requested, unverified: names.unverified };
+  if (names.found.length === 0) {
+    return { name: requested, unverified: `its model ${target.model} lists no commands` };
+  }
+  return { name: matchName(requested, names.found, target) };
+}
+
+/** Whether `names` has `requested`, case aside. */
+function listsName(names: readonly string[], requested: string): boolean {
+  const wanted = requested.toLowerCase();
+  return names.some((name) => name.toLowerCase() === wanted);
 }
 
 /** The device's model as its record names it; not_found (no such device) is thrown: a send would fail too. */
@@ -83,15 +105,17 @@ async function deviceModel(
 async function modelCommandNames(
   modelId: string,
   ctx: Pick<ToolContext, "xyte" | "signal" | "cachedReads">,
-): Promise<Lookup<readonly string[]>> {
+): Promise<Lookup<readonly string[]> & { remembered?: boolean }> {
   let kept = keptByTenant.get(ctx.xyte.identity);
   if (!kept) keptByTenant.set(ctx.xyte.identity, kept = new Map());
   const entry = kept.get(modelId);
   if (ctx.cachedReads && entry && performance.now() - entry.at < MODEL_COMMANDS_TTL_MS) {
-    return { found: entry.names };
+    return { found: entry.names, remembered: true };
   }
+  // Afresh also past the response cache, when the call or a kept list's miss asks for it.
+  const xyte = ctx.cachedReads ? ctx.xyte : ctx.xyte.forCall({ cachedReads: false });
   try {
-    const body = await ctx.xyte.call(GET_MODEL, { path: { id: modelId }, signal: ctx.signal });
+    const body = await xyte.call(GET_MODEL, { path: { id: modelId }, signal: ctx.signal });
     const names = toModelRow(parseWire(WireModel, body, GET_MODEL)).commands;
     keep(kept, modelId, { at: performance.now(), names });
     return { found: names };

@@ -41,12 +41,11 @@ function resolved(space: WireSpace): ResolvedSpace {
 }
 
 /**
- * A space given by id: from the spaces directory when completions or resource lists hold a fresh one (it is
- * forgotten after this tenant's writes, like the response cache), else read from Xyte.
+ * A space given by id, read from Xyte (through the response cache, which every write of the key moves on).
+ * Not from the completions' spaces directory: that is kept per client and for 30 s, so on a multi-tenant
+ * server another client's write could leave a deleted or moved space in it, and a tool would answer from it.
  */
 async function spaceById(id: string, ctx: ToolContext): Promise<ResolvedSpace> {
-  const known = await fromDirectory(id, ctx);
-  if (known) return known;
   try {
     const body = await ctx.xyte.call(GET_SPACE, { path: { space_id: id }, signal: ctx.signal });
     return resolved(parseWire(WireSpace, body, GET_SPACE));
@@ -55,25 +54,6 @@ async function spaceById(id: string, ctx: ToolContext): Promise<ResolvedSpace> {
       throw spaceNotFound(`no space has id ${id}`, ctx);
     }
     throw error;
-  }
-}
-
-/**
- * The space `id` from a directory already held, if it is there. None is fetched for it (that reads every
- * page); a call with `cache: false` reads the space afresh; an id missing from a directory may be newer or
- * past its limit, so only Xyte says it does not exist.
- */
-async function fromDirectory(id: string, ctx: ToolContext): Promise<ResolvedSpace | undefined> {
-  if (!ctx.cachedReads) return undefined;
-  const held = ctx.directories.peek(ctx.xyte, "spaces");
-  if (!held) return undefined;
-  try {
-    const entry = (await held).find((e) => e.id === id);
-    if (!entry) return undefined;
-    return { id, path: entry.path ?? null, label: entry.label ?? `space ${id}` };
-  } catch {
-    // The directory's fetch failed: reading the one space may still work.
-    return undefined;
   }
 }
 

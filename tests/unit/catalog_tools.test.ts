@@ -33,7 +33,6 @@ function context(readOnly: boolean): { ctx: ToolContext; sent: string[] } {
     progress: () => Promise.resolve(),
     readOnly,
     cachedReads: true,
-    directories: new DirectoryCache(),
     exposes: () => true,
   };
   return { ctx, sent };

@@ -147,6 +147,28 @@ Deno.test("newRequestId returns distinct 12-hex-character ids", () => {
   for (const id of ids) assert.match(id, /^[0-9a-f]{12}$/);
 });
 
+Deno.test("no console method writes to stdout once logging is set up (stdout is JSON-RPC's over stdio)", async () => {
+  const logModule = new URL("../../src/observability/log.ts", import.meta.url).href;
+  const script = `
+    import { setupLogging, stopLogging } from ${JSON.stringify(logModule)};
+    await setupLogging("debug");
+    console.log("log"); console.info("info"); console.debug("debug"); console.dir({ dir: 1 });
+    console.table([{ table: 1 }]); console.trace("trace"); console.assert(false, "assert");
+    console.warn("warn"); console.error("error"); console.dirxml("dirxml");
+    await stopLogging();
+  `;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script],
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(output.stdout), "");
+  const lines = new TextDecoder().decode(output.stderr).trimEnd().split("\n");
+  assert.equal(lines.length, 10, lines.join("\n"));
+  for (const line of lines) assert.equal((JSON.parse(line) as { logger: string }).logger, "xyte-mcp.console");
+});
+
 Deno.test("nothing is written after stopLogging", async () => {
   const lines: string[] = [];
   await setupLogging("info", (line) => lines.push(line));
@@ -159,7 +181,7 @@ Deno.test("nothing is written after stopLogging", async () => {
 Deno.test("console output of libraries and the runtime becomes JSON lines on the log, never plain text", async () => {
   const { records } = await capture("debug", () => {
     globalThis.console.warn("a library warns", { code: 7 });
-    globalThis.console.log("a library prints");
+    globalThis.console.log("a library prints %s of %d", "page", 3);
     globalThis.console.warn(
       "Deno.serve: request.signal aborts on successful responses (legacy behavior). To detect …",
     );
@@ -170,6 +192,7 @@ Deno.test("console output of libraries and the runtime becomes JSON lines on the
     ["DEBUG", "xyte-mcp.console"],
   ]);
   assert.equal(records[0]!.message, "a library warns { code: 7 }");
+  assert.equal(records[1]!.message, "a library prints page of 3");
   // After stopLogging the console writes for itself again.
   assert.notEqual(globalThis.console.warn.name, "");
 });

@@ -143,6 +143,11 @@ Deno.test("invalidArguments: an unknown argument is told the argument it probabl
   assert.match(message({ space_id: 1041 }), /"space_id" is perhaps "space"/);
   assert.match(message({ name_contain: "Rally" }), /"name_contain" is perhaps "name_contains"/);
   assert.doesNotMatch(message({ colour: "red" }), /perhaps/, "nothing near: no guess");
+  assert.match(message({ name: "Rally" }), /"name" is perhaps "name_contains"/);
+  const paged = z.object({ all: z.boolean().optional(), page: z.number().optional() }).strict();
+  const short =
+    toErrorPayload(invalidArguments("x", paged.safeParse({ at: 1 }).error!, ["all", "page"])).message;
+  assert.doesNotMatch(short, /perhaps/, "a short name two letters away is no typo (at is not all)");
   const devices = z.object({ device_id: z.string() }).strict();
   const byDevice = invalidArguments("get_device", devices.safeParse({ device_id: "d", device: "d" }).error!, [
     "device_id",

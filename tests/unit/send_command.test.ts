@@ -44,7 +44,6 @@ function fixture(): Fixture {
       progress: () => Promise.resolve(),
       readOnly: false,
       cachedReads: options.cachedReads ?? true,
-      directories: new DirectoryCache(),
       exposes: () => true,
     }),
   };
@@ -188,13 +187,17 @@ Deno.test("send_command: the model's names are kept per tenant past writes; one 
     [GET_DEVICE, SEND, GET_DEVICE, SEND],
   );
 
-  // A model's names changed upstream show with cache: false, which reads the model afresh and keeps that.
+  // A command the model gained upstream (a firmware update) is not refused on the kept list: a name missing
+  // from it is checked against the model read afresh, which is kept from then on.
   modelOf(sim, first).commands.push({ name: "identify", friendlyName: "Blink LEDs" });
-  await refusal(send(ctx(), { device_id: first.id, name: "identify" }));
-  await send(ctx({ cachedReads: false }), { device_id: first.id, name: "identify" });
+  await send(ctx(), { device_id: first.id, name: "identify" });
+  assert.equal(requestsTo(sim, GET_MODEL), 2);
   await send(ctx(), { device_id: first.id, name: "IDENTIFY" });
   assert.equal(first.commands.at(-1)!.name, "identify");
-  assert.equal(requestsTo(sim, GET_MODEL), 2);
+  assert.equal(requestsTo(sim, GET_MODEL), 2, "the fresh list is kept");
+  // An unknown name costs that one fresh read, then is refused.
+  await refusal(send(ctx(), { device_id: first.id, name: "self_destruct" }));
+  assert.equal(requestsTo(sim, GET_MODEL), 3);
 });
 
 Deno.test("matchName: exact first, then the one equal ignoring case; the hint's list is bounded", () => {

@@ -1,7 +1,6 @@
 /**
- * `space` arguments (src/tools/space_ref.ts): an id is looked up like a name, from a held spaces directory
- * when there is one; ambiguity lists every candidate or says how to narrow; the not_found hint names only
- * tools the server exposes.
+ * `space` arguments (src/tools/space_ref.ts): an id is looked up like a name, read from Xyte; ambiguity
+ * lists every candidate or says how to narrow; the not_found hint names only tools the server exposes.
  */
 import assert from "node:assert/strict";
 import type { ToolContext } from "../../src/mcp/tool.ts";
@@ -33,7 +32,6 @@ function demo(options: { exposed?: readonly string[]; cachedReads?: boolean } = 
     progress: () => Promise.resolve(),
     readOnly: false,
     cachedReads: options.cachedReads ?? true,
-    directories: new DirectoryCache(),
     exposes: (tool) => exposed.has(tool),
   };
   return { org: sim.state.organizations[0]!, ctx, sent };
@@ -73,32 +71,28 @@ Deno.test("resolveSpace: an id gets the path a name gets, read from Xyte when no
   assert.ok(sent.slice(mark).every((p) => p.endsWith(`/spaces/${london.id}`)));
 });
 
-Deno.test("resolveSpace: a fresh spaces directory (completions') answers an id without a request", async () => {
-  const { org, ctx, sent } = demo();
-  await ctx.directories.get(ctx.xyte, "spaces");
+Deno.test("resolveSpace: a room by id gets its full path; an id Xyte does not know is not_found", async () => {
+  const { org, ctx } = demo();
   const room = org.spaces.find((s) => !org.spaces.some((c) => c.parentId === s.id))!;
-  const mark = sent.length;
-  const space = await resolveSpace(room.id, ctx);
-  assert.deepEqual(space, {
+  assert.deepEqual(await resolveSpace(room.id, ctx), {
     id: String(room.id),
     path: fullPath(org, room.id),
     label: fullPath(org, room.id),
   });
-  assert.deepEqual(sent.slice(mark), []);
-
-  // An id the directory lacks (newer, or past its limit) is still asked of Xyte, which decides.
   const error = await failure(() => resolveSpace(999_999_999, ctx));
   assert.equal(error.code, "not_found");
   assert.match(error.message, /no space has id 999999999/);
-  assert.equal(sent.length - mark, 1);
 });
 
-Deno.test("resolveSpace: with cache: false an id is read afresh, past a held directory", async () => {
-  const { org, ctx, sent } = demo({ cachedReads: false });
-  await ctx.directories.get(ctx.xyte, "spaces");
-  const mark = sent.length;
-  await resolveSpace(org.spaces[3]!.id, ctx);
-  assert.deepEqual(sent.slice(mark), [`/core/v1/organization/spaces/${org.spaces[3]!.id}`]);
+Deno.test("resolveSpace: a space deleted by a write is not found by its id right after, whatever else is held", async () => {
+  const { org, ctx } = demo();
+  const created = await ctx.xyte.call("organization.spaces.createSpace", {
+    body: { name: "Doomed Room", parent_id: org.rootSpaceId },
+  }) as { id: number | string };
+  const id = String(created.id);
+  assert.equal((await resolveSpace(id, ctx)).id, id);
+  await ctx.xyte.call("organization.spaces.deleteSpace", { path: { space_id: id } });
+  assert.equal((await failure(() => resolveSpace(id, ctx))).code, "not_found");
 });
 
 Deno.test("resolveSpace: the not_found hint names only tools the server exposes", async () => {

@@ -325,17 +325,18 @@ Deno.test("a device's last-seen time alone is not a change; its status is", asyn
 Deno.test("a document whose only difference is its clock fields has not changed; the same names deeper down are data", async () => {
   const registry = watches();
   const window = (until: string) => ({ since: "2026-10-27T05:00:00Z", until });
-  const resource = fakeResource({ ...window("2026-11-26T05:00:00Z"), messages: [{ from: "partner" }] });
+  const resource = fakeResource({ ...window("2026-11-26T05:00:00Z"), rows: [{ until: "2026-12-01" }] });
   const heard: string[] = [];
   const clockFields = ["since", "until"];
   await registry.watch("tenant", URI, resource.read, () => heard.push("changed"), ["tenant"], clockFields);
-  resource.state.document = { ...window("2026-11-26T05:00:30Z"), messages: [{ from: "partner" }] };
+  resource.state.document = { ...window("2026-11-26T05:00:30Z"), rows: [{ until: "2026-12-01" }] };
   registry.recheck("tenant");
   await settle();
   assert.deepEqual(heard, [], "the window moved with the clock only");
-  resource.state.document = { ...window("2026-11-26T05:01:00Z"), messages: [{ from: "organization" }] };
+  // A row's own `until` (say, a license's end) is data: only the document's top-level bounds are the clock's.
+  resource.state.document = { ...window("2026-11-26T05:01:00Z"), rows: [{ until: "2027-01-01" }] };
   registry.recheck("tenant");
   await settle();
-  assert.deepEqual(heard, ["changed"], "a nested `from` is who wrote a message, not a window bound");
+  assert.deepEqual(heard, ["changed"], "a nested field named like a clock field is data");
   registry.close();
 });
