@@ -4,7 +4,6 @@
  */
 import type { z } from "zod";
 import type { Logger } from "../observability/log.ts";
-import type { DirectoryCache } from "../resources/directory.ts";
 import type { Toolset } from "../toolsets.ts";
 import type { XyteClient } from "../xyte/client.ts";
 

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { ToolContext } from "../../src/mcp/tool.ts";
 import { ToolFailure } from "../../src/mcp/results.ts";
 import { log } from "../../src/observability/log.ts";
-import { DirectoryCache } from "../../src/resources/directory.ts";
 import { exposedTools, loadTools } from "../../src/registry.ts";
 
 /** Every registered tool, from every toolset. */

@@ -5,7 +5,6 @@
  * the result. The model's names are kept per tenant, so a send costs one read besides the command itself.
  */
 import assert from "node:assert/strict";
-import { DirectoryCache } from "../../src/resources/directory.ts";
 import { ToolFailure } from "../../src/mcp/results.ts";
 import type { ToolContext } from "../../src/mcp/tool.ts";
 import { log } from "../../src/observability/log.ts";

@@ -7,7 +7,6 @@ import type { ToolContext } from "../../src/mcp/tool.ts";
 import { ToolFailure } from "../../src/mcp/results.ts";
 import { log } from "../../src/observability/log.ts";
 import { exposedTools } from "../../src/registry.ts";
-import { DirectoryCache } from "../../src/resources/directory.ts";
 import { createSimulator, DEMO_ORG_KEY, type SimOrganization } from "../../src/simulator/mod.ts";
 import { DEFAULT_TOOLSETS } from "../../src/toolsets.ts";
 import { MAX_LISTED_CANDIDATES, resolveSpace } from "../../src/tools/space_ref.ts";
