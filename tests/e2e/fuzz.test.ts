@@ -19,8 +19,8 @@ import {
   openRawSession,
   ORG_KEY,
   PARTNER_KEY,
-  RUN_ARGS,
   serverEnv,
+  spawnStdioServer,
   startHttpServer,
   startHub,
 } from "./harness.ts";
@@ -104,14 +104,7 @@ Deno.test("fuzz http: garbage gets a 4xx and never a 5xx; well-formed requests k
 
 /** A stdio server with raw lines in and JSON-RPC messages out. */
 async function rawStdioServer(env: Record<string, string>) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: RUN_ARGS,
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnStdioServer(env);
   const stderr = new Response(child.stderr).text();
   const writer = child.stdin.getWriter();
   const messages: Record<string, unknown>[] = [];

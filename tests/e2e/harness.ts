@@ -122,6 +122,18 @@ export interface HttpServerProcess {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
+/** The server as a stdio process (`RUN_ARGS`, exactly `env`), its stdin, stdout and stderr piped. */
+export function spawnStdioServer(env: Record<string, string>, args: string[] = []): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [...RUN_ARGS, ...args],
+    env,
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
 /** Spawns the server with `--transport http --port 0` and waits for its "serving MCP over HTTP" log line. */
 export function startHttpServer(
   env: Record<string, string>,

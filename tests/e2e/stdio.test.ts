@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { callEveryTool } from "./every_tool.ts";
-import { connectStdio, ORG_KEY, PARTNER_KEY, RUN_ARGS, serverEnv, startHub } from "./harness.ts";
+import {
+  connectStdio,
+  ORG_KEY,
+  PARTNER_KEY,
+  RUN_ARGS,
+  serverEnv,
+  spawnStdioServer,
+  startHub,
+} from "./harness.ts";
 
 Deno.test("stdio: a 2025-era client initializes, lists and calls every tool against the simulated hub", async () => {
   const hub = await startHub();
@@ -35,14 +43,7 @@ async function rawStdio(
   messages: { id?: number }[],
   end: "eof" | Deno.Signal,
 ): Promise<{ code: number; lines: string[]; stderr: string }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...RUN_ARGS, ...args],
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnStdioServer(env, args);
   const stderr = new Response(child.stderr).text();
   const writer = child.stdin.getWriter();
   const encoder = new TextEncoder();
@@ -145,14 +146,7 @@ async function endedStdio(
   messages: unknown[],
   end: "eof" | { signal: Deno.Signal; ready: () => boolean },
 ): Promise<{ code: number; messages: { id?: unknown; result?: unknown; error?: { code: number } }[] }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: RUN_ARGS,
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnStdioServer(env);
   const stderr = new Response(child.stderr).text();
   const stdout = new Response(child.stdout).text();
   const timeout = setTimeout(() => child.kill("SIGKILL"), 30_000);
