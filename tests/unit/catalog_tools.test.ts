@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { toolFailure } from "../helpers/tool_failure.ts";
 import type { ToolContext } from "../../src/mcp/tool.ts";
-import { ToolFailure } from "../../src/mcp/results.ts";
 import { log } from "../../src/observability/log.ts";
 import { exposedTools, loadTools } from "../../src/registry.ts";
 
@@ -35,18 +35,6 @@ function context(readOnly: boolean): { ctx: ToolContext; sent: string[] } {
     exposes: () => true,
   };
   return { ctx, sent };
-}
-
-async function failure(
-  run: () => Promise<unknown>,
-): Promise<{ code: string; message: string; hint: string }> {
-  try {
-    await run();
-  } catch (error) {
-    assert.ok(error instanceof ToolFailure, String(error));
-    return error.payload;
-  }
-  throw new Error("expected a failure");
 }
 
 const readOnlyCall = callEndpoint.readOnlyVariant!;
@@ -91,7 +79,7 @@ Deno.test("capResponse cuts an oversized non-list body as text, flagged", () => 
 });
 
 Deno.test("lookupEndpoint suggests close keys for an unknown one", async () => {
-  const error = await failure(() => Promise.resolve(lookupEndpoint("organization.tickets.getTikets")));
+  const error = await toolFailure(() => Promise.resolve(lookupEndpoint("organization.tickets.getTikets")));
   assert.equal(error.code, "unknown_endpoint");
   assert.match(error.message, /did you mean organization\.tickets\.getTickets/);
   assert.match(error.hint, /search_endpoints/);
@@ -150,7 +138,7 @@ Deno.test("call_endpoint asks confirmation of destructive calls only, with the t
 
 Deno.test("call_endpoint refuses invalid arguments before the client is used", async () => {
   const { ctx, sent } = context(false);
-  const error = await failure(() =>
+  const error = await toolFailure(() =>
     callEndpoint.execute({ key: "organization.devices.getDevices", query: { size: 5 }, dry_run: false }, ctx)
   );
   assert.equal(error.code, "invalid_arguments");
@@ -199,13 +187,13 @@ Deno.test("call_endpoint sends a valid call once and returns the parsed response
 Deno.test("read-only call_endpoint refuses every mutating endpoint and still reads", async () => {
   const { ctx, sent } = context(true);
   for (const key of ["organization.devices.moveDevice", "organization.devices.deleteDevice"]) {
-    const error = await failure(() =>
+    const error = await toolFailure(() =>
       readOnlyCall.execute({ key, path: { device_id: "d" }, dry_run: true }, ctx)
     );
     assert.equal(error.code, "read_only");
   }
   // The writer refuses too when the server runs read-only (defence in depth).
-  const writer = await failure(() =>
+  const writer = await toolFailure(() =>
     callEndpoint.execute(
       { key: "organization.devices.moveDevice", path: { device_id: "d" }, dry_run: false },
       ctx,

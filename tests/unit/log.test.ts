@@ -148,23 +148,13 @@ Deno.test("newRequestId returns distinct 12-hex-character ids", () => {
 });
 
 Deno.test("no console method writes to stdout once logging is set up (stdout is JSON-RPC's over stdio)", async () => {
-  const logModule = new URL("../../src/observability/log.ts", import.meta.url).href;
-  const script = `
-    import { setupLogging, stopLogging } from ${JSON.stringify(logModule)};
+  const lines = await childScript(`
     await setupLogging("debug");
     console.log("log"); console.info("info"); console.debug("debug"); console.dir({ dir: 1 });
     console.table([{ table: 1 }]); console.trace("trace"); console.assert(false, "assert");
     console.warn("warn"); console.error("error"); console.dirxml("dirxml");
     await stopLogging();
-  `;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", script],
-    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(new TextDecoder().decode(output.stdout), "");
-  const lines = new TextDecoder().decode(output.stderr).trimEnd().split("\n");
+  `);
   assert.equal(lines.length, 10, lines.join("\n"));
   for (const line of lines) assert.equal((JSON.parse(line) as { logger: string }).logger, "xyte-mcp.console");
 });
@@ -198,14 +188,21 @@ Deno.test("console output of libraries and the runtime becomes JSON lines on the
 });
 
 /** Runs a child Deno process that logs `count` lines to the real stderr, then ends as `ending` says. */
-async function childLog(count: number, ending: "Deno.exit" | "return"): Promise<string[]> {
-  const logModule = new URL("../../src/observability/log.ts", import.meta.url).href;
-  const script = `
-    import { log, setupLogging, stopLogging } from ${JSON.stringify(logModule)};
+function childLog(count: number, ending: "Deno.exit" | "return"): Promise<string[]> {
+  return childScript(`
     await setupLogging("info");
     for (let i = 0; i < ${count}; i++) log("t").info("line", { i, pad: "x".repeat(200) });
     ${ending === "Deno.exit" ? "await stopLogging(); Deno.exit(0);" : ""}
-  `;
+  `);
+}
+
+/**
+ * Runs `body` in a child Deno process with the log module's `log`, `setupLogging` and `stopLogging` in scope;
+ * asserts it exits 0 and writes nothing to stdout, and returns its stderr lines.
+ */
+async function childScript(body: string): Promise<string[]> {
+  const logModule = new URL("../../src/observability/log.ts", import.meta.url).href;
+  const script = `import { log, setupLogging, stopLogging } from ${JSON.stringify(logModule)};\n${body}`;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--quiet", script],
     env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },

@@ -3,8 +3,8 @@
  * lists every candidate or says how to narrow; the not_found hint names only tools the server exposes.
  */
 import assert from "node:assert/strict";
+import { toolFailure } from "../helpers/tool_failure.ts";
 import type { ToolContext } from "../../src/mcp/tool.ts";
-import { ToolFailure } from "../../src/mcp/results.ts";
 import { log } from "../../src/observability/log.ts";
 import { exposedTools } from "../../src/registry.ts";
 import { createSimulator, DEMO_ORG_KEY, type SimOrganization } from "../../src/simulator/mod.ts";
@@ -47,16 +47,6 @@ function fullPath(org: SimOrganization, id: number): string {
   return names.join("/");
 }
 
-async function failure(run: () => Promise<unknown>): Promise<ToolFailure["payload"]> {
-  try {
-    await run();
-  } catch (error) {
-    assert.ok(error instanceof ToolFailure, String(error));
-    return error.payload;
-  }
-  throw new Error("expected a failure");
-}
-
 Deno.test("resolveSpace: an id gets the path a name gets, read from Xyte when no directory is held", async () => {
   const { org, ctx, sent } = demo();
   const london = org.spaces.find((s) => s.name === "London Office" && s.parentId === org.rootSpaceId)!;
@@ -78,7 +68,7 @@ Deno.test("resolveSpace: a room by id gets its full path; an id Xyte does not kn
     path: fullPath(org, room.id),
     label: fullPath(org, room.id),
   });
-  const error = await failure(() => resolveSpace(999_999_999, ctx));
+  const error = await toolFailure(() => resolveSpace(999_999_999, ctx));
   assert.equal(error.code, "not_found");
   assert.match(error.message, /no space has id 999999999/);
 });
@@ -91,7 +81,7 @@ Deno.test("resolveSpace: a space deleted by a write is not found by its id right
   const id = String(created.id);
   assert.equal((await resolveSpace(id, ctx)).id, id);
   await ctx.xyte.call("organization.spaces.deleteSpace", { path: { space_id: id } });
-  assert.equal((await failure(() => resolveSpace(id, ctx))).code, "not_found");
+  assert.equal((await toolFailure(() => resolveSpace(id, ctx))).code, "not_found");
 });
 
 Deno.test("resolveSpace: the not_found hint names only tools the server exposes", async () => {
@@ -105,7 +95,7 @@ Deno.test("resolveSpace: the not_found hint names only tools the server exposes"
   for (const [exposed, names, absent] of cases) {
     const { ctx } = demo({ exposed });
     for (const ref of ["Atlantis", 999_999_999]) {
-      const error = await failure(() => resolveSpace(ref, ctx));
+      const error = await toolFailure(() => resolveSpace(ref, ctx));
       assert.equal(error.code, "not_found");
       assert.match(error.hint, names);
       if (absent) assert.ok(!error.hint.includes(absent), `${error.hint} (exposed: ${exposed.join(", ")})`);
@@ -116,7 +106,7 @@ Deno.test("resolveSpace: the not_found hint names only tools the server exposes"
 Deno.test("resolveSpace: an ambiguous name lists every candidate up to a bound, then says how to narrow", async () => {
   const { org, ctx } = demo();
   const training = org.spaces.filter((s) => s.name === "Training Room");
-  const some = await failure(() => resolveSpace("Training Room", ctx));
+  const some = await toolFailure(() => resolveSpace("Training Room", ctx));
   assert.equal(some.code, "ambiguous_space");
   for (const r of training) assert.ok(some.message.includes(`${r.id} (${fullPath(org, r.id)})`));
   assert.doesNotMatch(some.message, /more/);
@@ -132,7 +122,7 @@ Deno.test("resolveSpace: an ambiguous name lists every candidate up to a bound, 
       body: { name: "Closet", parent_id: parent.id },
     });
   }
-  const many = await failure(() => resolveSpace("Closet", ctx));
+  const many = await toolFailure(() => resolveSpace("Closet", ctx));
   assert.match(many.message, new RegExp(`^${parents.length} spaces match "Closet": `));
   assert.equal(many.message.match(/\d+ \([^)]+\/Closet\)/g)?.length, MAX_LISTED_CANDIDATES);
   assert.match(many.message, /, and 5 more$/);
