@@ -313,12 +313,19 @@ export const updateDevice = defineTool({
       }
       changed.push(what);
     };
+    // What the device is now (read afresh, not from the cache): a move to where it already is, or its own
+    // name, is no change, is not sent, and is not reported as one.
+    const current = parseWire(
+      WireDevice,
+      await ctx.xyte.forCall({ cachedReads: false }).call(GET_DEVICE, { path, signal }),
+      GET_DEVICE,
+    );
     // The move goes first: an unknown space id then fails before anything changed.
-    if (space) {
+    if (space && String(current.space?.id ?? "") !== space.id) {
       const body = { space_id: numericId(space.id) };
       await step("space", () => ctx.xyte.call(MOVE_DEVICE, { path, body, signal }));
     }
-    if (args.name !== undefined) {
+    if (args.name !== undefined && args.name !== current.name) {
       await step("name", () => ctx.xyte.call(UPDATE_DEVICE, { path, body: { name: args.name }, signal }));
     }
     if (args.incidents_suspended !== undefined) {
@@ -335,7 +342,11 @@ export const updateDevice = defineTool({
     if (d.changed.includes("incidents_suspended")) {
       parts.push(args.incidents_suspended ? "incidents suspended" : "incidents resumed");
     }
-    return `Device ${d.id}: ${parts.join("; ")}.`;
+    return parts.length === 0
+      ? `Device ${d.id}: already as asked (${d.name ?? d.id} in ${
+        d.space_path ?? "no space"
+      }); nothing was sent.`
+      : `Device ${d.id}: ${parts.join("; ")}.`;
   },
 });
 

@@ -308,6 +308,11 @@ export function assess(
   } else if (status === "warning") {
     health = "degraded";
     findings.push({ severity: "warning", text: "The device is in a warning state." });
+    // Xyte says no more than "warning": what it warns about is in what the device reports.
+    steps.push(
+      "Read what it reports (get_device: details and reported state) and its active incidents to see what " +
+        "the warning is about; act on that before it turns into an error.",
+    );
   } else if (status === "ok") {
     health = "healthy";
   }

@@ -231,9 +231,20 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
       space: original.spaceId!,
       incidents_suspended: false,
     });
-    assert.equal(restored.changed.length, 3);
+    // The device is back in its space already (the partial update moved it): only the rest changes.
+    assert.deepEqual(restored.changed, ["name", "incidents_suspended"]);
     assert.deepEqual({ name: device.name, spaceId: device.spaceId }, original);
     assert.equal(device.incidentsSuspended, false);
+
+    // Asking for what already is sends nothing and reports no change.
+    const before = ctx.hub.requests.length;
+    const same = await ctx.ok<{ changed: string[] }>("update_device", {
+      device_id: device.id,
+      name: original.name,
+      space: original.spaceId!,
+    });
+    assert.deepEqual(same.changed, []);
+    assert.ok(since(ctx, before).every((r) => r.method === "GET"), "no write sent");
   },
 
   async claim_device(ctx) {

@@ -79,6 +79,16 @@ export const WORKFLOW_SCENARIOS: Record<string, Scenario> = {
     const healthy = org.devices.find((d) => d.effectiveStatus === "ok")!;
     const fine = await ok<{ assessment: { health: string } }>("diagnose_device", { device_id: healthy.id });
     assert.notEqual(fine.assessment.health, "down");
+    // A warning says nothing of its cause: the report says where to look.
+    const warning = org.devices.find((d) => d.effectiveStatus === "warning")!;
+    const warned = await ok<{ assessment: { health: string; next_steps: string[] } }>("diagnose_device", {
+      device_id: warning.id,
+    });
+    assert.equal(warned.assessment.health, "degraded");
+    assert.ok(
+      warned.assessment.next_steps.some((s) => /get_device/.test(s)),
+      JSON.stringify(warned.assessment),
+    );
     await fails("diagnose_device", { device_id: "no-such-device" }, "not_found");
   },
 };
