@@ -909,11 +909,17 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     assert.equal(all.devices.length, total);
     assert.equal(all.has_next_page, false);
 
-    const pool = await ctx.ok<{ devices: { id: string; organization: string | null }[] }>(
+    const pool = await ctx.ok<
+      { devices: { id: string; organization: string | null; cloud_id: string | null }[] }
+    >(
       "partner_list_devices",
       { claimed: false, all: true },
     );
     assert.deepEqual(pool.devices.map((d) => d.id).sort(), state.unclaimedDevices.map((d) => d.id).sort());
+    // Each row carries what a claim needs (cloud_id, or sn and mac) without another read.
+    for (const device of pool.devices) {
+      assert.equal(device.cloud_id, state.unclaimedDevices.find((d) => d.id === device.id)!.cloudId);
+    }
 
     const o = org(ctx);
     const offline = await ctx.ok<{ devices: { effective_status: string; organization: string }[] }>(
