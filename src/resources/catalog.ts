@@ -23,18 +23,19 @@ export const catalogResource: TemplateResource = defineResourceTemplate({
       description: e.summary,
     })));
   },
-  read({ key }) {
+  async read({ key }) {
     const spec = findEndpoint(key);
     if (!spec) {
-      return Promise.reject(
-        new ToolFailure({
-          code: "not_found",
-          message: `no endpoint ${JSON.stringify(key)} in the catalog`,
-          hint: `Did you mean ${suggestKeys(key).join(", ")}?`,
-          retriable: false,
-        }),
-      );
+      throw new ToolFailure({
+        code: "not_found",
+        message: `no endpoint ${JSON.stringify(key)} in the catalog`,
+        hint: `Did you mean ${suggestKeys(key).join(", ")}?`,
+        retriable: false,
+      });
     }
-    return Promise.resolve(spec);
+    // The same document describe_endpoint returns (snake_case, with a call example), so an agent reading
+    // either sees one shape. Loaded on first read: the catalog tools are not needed to start.
+    const { describeSpec } = await import("../tools/catalog.ts");
+    return describeSpec(spec, false);
   },
 });

@@ -186,8 +186,14 @@ Deno.test("stdio: resources, completions and prompts match the simulated organiz
     await t.step("xyte://catalog/{key} describes the endpoint without calling Xyte", async () => {
       const before = hub.requests.length;
       const doc = await readJson(client, "xyte://catalog/organization.tickets.getTicket");
-      assert.deepEqual(doc, JSON.parse(JSON.stringify(findEndpoint("organization.tickets.getTicket"))));
+      assert.equal(doc.path, findEndpoint("organization.tickets.getTicket")!.path);
+      assert.deepEqual(doc.path_params, ["ticket_id"], "snake_case, as describe_endpoint");
       assert.equal(hub.requests.length, before);
+      const described = await client.callTool({
+        name: "describe_endpoint",
+        arguments: { key: "organization.tickets.getTicket" },
+      });
+      assert.deepEqual(doc, described.structuredContent, "the resource and describe_endpoint agree");
     });
 
     await t.step(
