@@ -40,7 +40,7 @@ export const spaceResource: TemplateResource = defineResourceTemplate({
     return {
       ...toSpaceRow(space),
       children: children.rows.map((row) => toSpaceRow(parseWire(WireSpace, row, GET_SPACES))),
-      has_more_children: children.hasNext,
+      more_children: children.hasNext,
     };
   },
 });

@@ -143,10 +143,15 @@ Deno.test("stdio: resources, completions and prompts match the simulated organiz
 
     await t.step("xyte://spaces/{id} holds the space and its children", async () => {
       const site = org.spaces.find((s) => s.name === "London Office")!;
-      const doc = await readJson<{ id: string; name: string; parent_id: string; children: { id: string }[] }>(
-        client,
-        `xyte://spaces/${site.id}`,
-      );
+      const doc = await readJson<{
+        id: string;
+        name: string;
+        parent_id: string;
+        children: { id: string }[];
+        more_children: boolean;
+      }>(client, `xyte://spaces/${site.id}`);
+      // Named as get_space names it.
+      assert.equal(doc.more_children, false);
       assert.equal(doc.id, String(site.id));
       assert.equal(doc.name, site.name);
       assert.equal(doc.parent_id, String(site.parentId));
