@@ -664,7 +664,9 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: ["MCP_SHUTDOWN_GRACE_MS"],
     accepted: "an integer of milliseconds from 0 to 600000",
     default: "10000",
-    description: "On SIGTERM/SIGINT, how long in-flight calls may finish before the server closes.",
+    description:
+      "On SIGTERM/SIGINT (over stdio also at the end of stdin), how long in-flight calls may finish before " +
+      "the server closes.",
     schema: integer(0, 600_000),
   },
   {

@@ -25,7 +25,7 @@ export const ERROR_CODES: { readonly [C in XyteErrorCode | ToolOnlyCode]: string
   unknown_endpoint: "No catalog endpoint has this key; the hint suggests the closest keys.",
   ambiguous_space: "Several spaces match the given name; pass an id or a longer path.",
   partial_update: "A multi-step update stopped part-way; the message says which steps were applied.",
-  auth: "Xyte rejected the API key (401).",
+  auth: "Xyte rejected the API key (401), or no key of the kind the endpoint needs was given (nothing sent).",
   forbidden: "The key lacks permission for this operation (403).",
   not_found: "No such object (404), or no space matches a name.",
   validation: "Xyte rejected the parameters (400/409/422); the message is Xyte's.",
