@@ -1,5 +1,6 @@
 /** Organization tools: profile and totals, licenses, device models (and the commands each accepts). */
 import { z } from "zod";
+import { organizationDocument, OrganizationInfo } from "../resources/organization.ts";
 import { defineTool, READ_ONLY, type Tool } from "../mcp/tool.ts";
 import { fetchAllPages } from "../xyte/paginate.ts";
 import {
@@ -22,30 +23,6 @@ import { countPhrase, IdText } from "./shapes.ts";
 import { isoFromEpoch, isoTime } from "./time.ts";
 
 const GET_INFO = "organization.getOrganizationInfo";
-const count = z.number().int().nullable();
-
-const OrganizationInfo = z.object({
-  id: z.string(),
-  name: z.string().nullable(),
-  domain: z.string().nullable(),
-  created_at: z.string().nullable(),
-  lab: z.boolean().nullable(),
-  contacts: z.object({
-    admin_name: z.string().nullable(),
-    admin_email: z.string().nullable(),
-    finance_name: z.string().nullable(),
-    finance_email: z.string().nullable(),
-  }).nullable(),
-  statistics: z.object({
-    devices: count,
-    users: count,
-    groups: count,
-    spaces: count,
-    open_tickets: count,
-    open_incidents: count,
-    pending_invoices: count,
-  }).nullable(),
-});
 
 export const getOrganizationInfo = defineTool({
   name: "get_organization_info",
@@ -57,33 +34,9 @@ export const getOrganizationInfo = defineTool({
   output: OrganizationInfo,
   annotations: READ_ONLY,
   async run(_args, ctx) {
-    const org = parseWire(WireOrganization, await ctx.xyte.call(GET_INFO, { signal: ctx.signal }), GET_INFO);
-    return {
-      id: org.id,
-      name: org.name,
-      domain: org.domain,
-      created_at: org.created_at,
-      lab: org.lab ?? null,
-      contacts: org.contacts
-        ? {
-          admin_name: org.contacts.admin_name,
-          admin_email: org.contacts.admin_email,
-          finance_name: org.contacts.finance_name,
-          finance_email: org.contacts.finance_email,
-        }
-        : null,
-      statistics: org.statistics
-        ? {
-          devices: org.statistics.devices,
-          users: org.statistics.users,
-          groups: org.statistics.groups,
-          spaces: org.statistics.spaces,
-          open_tickets: org.statistics.open_tickets,
-          open_incidents: org.statistics.open_incidents,
-          pending_invoices: org.statistics.pending_invoices,
-        }
-        : null,
-    };
+    return organizationDocument(
+      parseWire(WireOrganization, await ctx.xyte.call(GET_INFO, { signal: ctx.signal }), GET_INFO),
+    );
   },
   summarize(org) {
     const s = org.statistics;

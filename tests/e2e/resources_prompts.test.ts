@@ -83,11 +83,15 @@ Deno.test("stdio: resources, completions and prompts match the simulated organiz
     });
 
     await t.step("xyte://organization holds the organization and its live totals", async () => {
-      const doc = await readJson<{ id: string; name: string; statistics: Record<string, number> }>(
+      const doc = await readJson<
+        { id: string; name: string; lab: unknown; statistics: Record<string, number> }
+      >(
         client,
         "xyte://organization",
       );
       assert.equal(doc.id, org.id);
+      // The same document get_organization_info returns (one projection serves both).
+      assert.ok("lab" in doc && "pending_invoices" in doc.statistics, JSON.stringify(doc));
       assert.equal(doc.name, org.name);
       assert.equal(doc.statistics.devices, org.devices.length);
       assert.equal(doc.statistics.spaces, org.spaces.length - 1);
