@@ -19,8 +19,6 @@ export interface DirectoryEntry {
   /** Device name, space path or ticket title. */
   label: string | null;
   description: string;
-  /** Spaces only: the full path as Xyte gives it (null when it gives none), for tools resolving a space id. */
-  path?: string | null;
 }
 
 const PER_PAGE = 100;
@@ -72,7 +70,6 @@ async function fetchSpaceDirectory(xyte: XyteClient): Promise<DirectoryEntry[]> 
     id: s.id,
     label: s.full_path ?? s.name,
     description: [s.space_type, s.full_path ?? s.name].filter((part) => part).join(" · "),
-    path: s.full_path,
   }));
 }
 

@@ -50,7 +50,7 @@ export const OrganizationInfo = z.object({
  * contacts and totals.
  */
 export function organizationDocument(
-  org: z.output<typeof WireOrganization>,
+  org: WireOrganization,
 ): z.output<typeof OrganizationInfo> {
   const c = org.contacts;
   const s = org.statistics;

@@ -23,14 +23,7 @@ import {
   findEndpoint,
   missingPathParams,
 } from "./catalog.ts";
-import {
-  authHint,
-  codeForStatus,
-  type KeySource,
-  missingKeyHint,
-  parseRetryAfter,
-  XyteError,
-} from "./errors.ts";
+import { authHint, codeForStatus, type KeySource, missingKey, parseRetryAfter, XyteError } from "./errors.ts";
 import {
   backoffDelayMs,
   type CircuitBreaker,
@@ -494,22 +487,7 @@ export class XyteClient {
       : spec.scope === "device"
       ? options.deviceKey
       : undefined;
-    if (!key && spec.scope !== "none") {
-      const fromHeaders = this.#options.keysFrom === "headers";
-      throw new XyteError({
-        code: "auth",
-        endpointKey: spec.key,
-        message: spec.scope === "device"
-          ? `no device key given for ${spec.key}`
-          : fromHeaders
-          ? `this client sent no ${spec.scope} key, which ${spec.key} needs`
-          : `no ${spec.scope} key configured for ${spec.key}`,
-        hint: spec.scope === "device"
-          ? "Device endpoints need the device's access key (device_key argument)."
-          : missingKeyHint(spec.scope as "organization" | "partner", this.#options.keysFrom ?? "settings"),
-        retriable: false,
-      });
-    }
+    if (!key && spec.scope !== "none") throw missingKey(spec.key, spec.scope, this.#options.keysFrom);
     return key;
   }
 

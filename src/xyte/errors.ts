@@ -109,11 +109,27 @@ const KEY_PLACES: Record<KeySource, Record<"organization" | "partner", string>> 
   headers: { organization: "the X-Xyte-Api-Key header", partner: "the X-Xyte-Partner-Key header" },
 };
 
-/** Hint for an endpoint whose kind of key there is none of: where to give one. */
-export function missingKeyHint(scope: "organization" | "partner", source: KeySource): string {
-  return source === "headers"
-    ? `This endpoint needs a ${scope} API key: send it in ${KEY_PLACES.headers[scope]}.`
-    : `This endpoint needs a ${scope} API key: set ${KEY_PLACES.settings[scope]}.`;
+/** The `auth` error of an endpoint called without a key of its kind (nothing is sent): where to give one. */
+export function missingKey(
+  endpointKey: string,
+  scope: Exclude<AuthScope, "none">,
+  source: KeySource = "settings",
+): XyteError {
+  const [message, hint] = scope === "device"
+    ? [
+      `no device key given for ${endpointKey}`,
+      "Device endpoints need the device's access key (device_key argument).",
+    ]
+    : source === "headers"
+    ? [
+      `this client sent no ${scope} key, which ${endpointKey} needs`,
+      `This endpoint needs a ${scope} API key: send it in ${KEY_PLACES.headers[scope]}.`,
+    ]
+    : [
+      `no ${scope} key configured for ${endpointKey}`,
+      `This endpoint needs a ${scope} API key: set ${KEY_PLACES.settings[scope]}.`,
+    ];
+  return new XyteError({ code: "auth", endpointKey, message, hint, retriable: false });
 }
 
 /** Hint for a 401, naming where the key for the endpoint's scope was given. */
