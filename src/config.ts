@@ -262,13 +262,13 @@ const cacheTtls = z.string().trim().transform((value, ctx): CacheTtls => {
   return ttls;
 });
 const CACHE_GROUPS: ReadonlySet<string> = new Set(ENDPOINTS.map((spec) => spec.group));
+/** The toolsets asked for: the default selection, or a list that may include it (`default,spaces`). */
+export type ToolsetSelection = readonly (Toolset | "default")[] | "default";
+
 /**
  * `default`, `all`, or a list of toolsets, which may name `default` (the default selection, resolved with the
  * keys at start: see resolveToolsets) and `all` among them: `default,spaces` adds spaces to the default.
  */
-/** The toolsets asked for: the default selection, or a list that may include it (`default,spaces`). */
-export type ToolsetSelection = readonly (Toolset | "default")[] | "default";
-
 const toolsetList = z.string().trim().toLowerCase().transform(
   (value, ctx): ToolsetSelection => {
     const names = value.split(",").map((n) => n.trim()).filter((n) => n !== "");

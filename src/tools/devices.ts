@@ -332,8 +332,11 @@ export const updateDevice = defineTool({
       const key = args.incidents_suspended ? SUSPEND_INCIDENTS : RESUME_INCIDENTS;
       await step("incidents_suspended", () => ctx.xyte.call(key, { path, signal }));
     }
-    const body = await ctx.xyte.call(GET_DEVICE, { path, signal });
-    return { ...toDeviceBrief(parseWire(WireDevice, body, GET_DEVICE)), changed };
+    // Nothing sent: the device as just read is the answer.
+    const after = changed.length === 0
+      ? current
+      : parseWire(WireDevice, await ctx.xyte.call(GET_DEVICE, { path, signal }), GET_DEVICE);
+    return { ...toDeviceBrief(after), changed };
   },
   summarize(d, args) {
     const parts = [];
