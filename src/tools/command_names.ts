@@ -3,6 +3,7 @@
  * queues any name as pending, but a device runs only its model's commands: "self_destruct", or "Reboot" for
  * a model listing "reboot", would stay pending forever while the agent believes it was sent.
  */
+import { LRUCache } from "lru-cache";
 import { ToolFailure } from "../mcp/results.ts";
 import type { ToolContext } from "../mcp/tool.ts";
 import { XyteError } from "../xyte/errors.ts";
@@ -19,18 +20,13 @@ const GET_MODEL = "organization.models.getModel";
  * model read afresh before it is refused (a firmware update may have added it).
  */
 export const MODEL_COMMANDS_TTL_MS = 5 * 60_000;
-/** The most models kept per tenant; the oldest go first. */
+/** The most models kept per tenant; the least recently used go first. */
 const MAX_KEPT_MODELS = 200;
 /** The most names a refusal's hint lists: a model lists a handful, but its list is Xyte's data. */
 const MAX_HINT_NAMES = 30;
 
-interface KeptNames {
-  at: number;
-  names: readonly string[];
-}
-
-/** Keyed by the client's identity: one memo per tenant, shared by its calls, gone with its identity. */
-const keptByTenant = new WeakMap<object, Map<string, KeptNames>>();
+/** Keyed by the client's identity: one memo per tenant (model id → names), shared by its calls. */
+const keptByTenant = new WeakMap<object, LRUCache<string, readonly string[]>>();
 
 /** The name send_command sends, and why it could not be checked when it could not. */
 export interface CheckedName {
@@ -107,28 +103,22 @@ async function modelCommandNames(
   ctx: Pick<ToolContext, "xyte" | "signal" | "cachedReads">,
 ): Promise<Lookup<readonly string[]> & { remembered?: boolean }> {
   let kept = keptByTenant.get(ctx.xyte.identity);
-  if (!kept) keptByTenant.set(ctx.xyte.identity, kept = new Map());
-  const entry = kept.get(modelId);
-  if (ctx.cachedReads && entry && performance.now() - entry.at < MODEL_COMMANDS_TTL_MS) {
-    return { found: entry.names, remembered: true };
+  if (!kept) {
+    kept = new LRUCache({ max: MAX_KEPT_MODELS, ttl: MODEL_COMMANDS_TTL_MS });
+    keptByTenant.set(ctx.xyte.identity, kept);
   }
+  const names = ctx.cachedReads ? kept.get(modelId) : undefined;
+  if (names) return { found: names, remembered: true };
   // Afresh also past the response cache, when the call or a kept list's miss asks for it.
   const xyte = ctx.cachedReads ? ctx.xyte : ctx.xyte.forCall({ cachedReads: false });
   try {
     const body = await xyte.call(GET_MODEL, { path: { id: modelId }, signal: ctx.signal });
-    const names = toModelRow(parseWire(WireModel, body, GET_MODEL)).commands;
-    keep(kept, modelId, { at: performance.now(), names });
-    return { found: names };
+    const read = toModelRow(parseWire(WireModel, body, GET_MODEL)).commands;
+    kept.set(modelId, read);
+    return { found: read };
   } catch (error) {
     return { unverified: `its model's commands could not be read (${readFailure(error, ctx.signal)})` };
   }
-}
-
-/** Stores an entry last (newest), dropping the oldest when the memo is full. */
-function keep(kept: Map<string, KeptNames>, modelId: string, entry: KeptNames): void {
-  kept.delete(modelId);
-  if (kept.size >= MAX_KEPT_MODELS) kept.delete(kept.keys().next().value!);
-  kept.set(modelId, entry);
 }
 
 /**
