@@ -132,7 +132,8 @@ export function describeSpec(spec: EndpointSpec, readOnly: boolean): z.output<ty
     example.path = Object.fromEntries(spec.pathParams.map((p) => [p, `<${p}>`]));
   }
   if (spec.body === "json" && spec.bodyFields.length > 0) {
-    example.body = Object.fromEntries(spec.bodyFields.slice(0, 3).map((f) => [f, `<${f}>`]));
+    const fields = spec.exampleFields ?? spec.bodyFields.slice(0, 3);
+    example.body = Object.fromEntries(fields.map((f) => [f, `<${f}>`]));
   }
   if (spec.scope === "device") example.device_key = "<device access key>";
   const target = spec.pathParams.at(-1);

@@ -30,6 +30,11 @@ export interface EndpointSpec {
   readonly scope: AuthScope;
   readonly body: BodyType;
   readonly bodyFields: readonly string[];
+  /**
+   * The body fields describe_endpoint's call example shows, where the first three of `bodyFields` would
+   * mislead an agent that follows it literally (leave out a required field, or put in one with side effects).
+   */
+  readonly exampleFields?: readonly string[];
   readonly mutating: boolean;
   /**
    * Deletes, cancels or deactivates something with no endpoint to undo it: every DELETE, plus

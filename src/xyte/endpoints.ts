@@ -7,7 +7,8 @@
  * Additions beyond the reference's per-endpoint lists (each noted in the entry's constraints): getIncidents
  * carries the query parameters docs.xyte.io documents, partner getDevices the paging parameters of its paged
  * response; `openQuery` marks endpoints whose query parameters the reference leaves undetermined;
- * `destructive` marks every DELETE plus deactivateUser (see `EndpointSpec.destructive`).
+ * `destructive` marks every DELETE plus deactivateUser (see `EndpointSpec.destructive`); `exampleFields`
+ * picks the body fields of describe_endpoint's call example where the first three would mislead.
  */
 import type { EndpointSpec } from "./catalog_types.ts";
 
@@ -188,6 +189,7 @@ export const ENDPOINTS = [
     "scope": "organization",
     "body": "json",
     "bodyFields": ["name", "friendly_name", "file_id", "extra_params"],
+    "exampleFields": ["name"],
     "mutating": true,
   },
   {
@@ -204,6 +206,7 @@ export const ENDPOINTS = [
     "scope": "organization",
     "body": "json",
     "bodyFields": ["name", "space_id", "mac", "sn", "cloud_id"],
+    "exampleFields": ["space_id", "cloud_id"],
     "mutating": true,
     "response": "Device",
     "constraints": ["space_id required; send cloud_id OR mac+sn depending on model authentication method"],
@@ -400,6 +403,7 @@ export const ENDPOINTS = [
       "custom_vendor_name",
       "skip_connectivity_check",
     ],
+    "exampleFields": ["name"],
     "mutating": true,
   },
   {
@@ -1526,6 +1530,7 @@ export const ENDPOINTS = [
     "scope": "device",
     "body": "json",
     "bodyFields": ["status", "message", "id"],
+    "exampleFields": ["id", "status", "message"],
     "mutating": true,
     "constraints": ["id (command id from getCommand) required (model API >=1.0.1)"],
   },
@@ -1866,6 +1871,7 @@ export const ENDPOINTS = [
     "scope": "none",
     "body": "json",
     "bodyFields": ["mac", "cloud_id", "sn", "hardware_key", "firmware_version", "name", "details"],
+    "exampleFields": ["sn", "mac", "hardware_key", "firmware_version"],
     "mutating": true,
     "response": "{id, access_key, hub_url, hub_url_static_cert, mqtt_hub_url}",
     "constraints": [
@@ -1966,6 +1972,7 @@ export const ENDPOINTS = [
     "scope": "device",
     "body": "json",
     "bodyFields": ["status", "timestamp", "override", "telemetries"],
+    "exampleFields": ["status", "telemetries"],
     "mutating": true,
     "response":
       "{config_version:integer, command:boolean, new_licenses:boolean, info_version:integer, latest_fw_version, latest_fw_file_id, space_data_version:integer, success:boolean}",
