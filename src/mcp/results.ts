@@ -27,12 +27,13 @@ export function invalidArguments(
     const where = issue.path.length > 0 ? issue.path.join(".") : "arguments";
     // An argument named after a field the results carry (space_id where the tool takes space) gets the name
     // it is meant by.
-    const meant = issue.code === "unrecognized_keys" && issue.path.length === 0
-      ? issue.keys.flatMap((key) => {
-        const near = nearestKey(key, known);
-        return near ? [`${JSON.stringify(key)} is perhaps ${JSON.stringify(near)}`] : [];
-      })
-      : [];
+    // Without a guess for some key, the names the tool takes, so that the next call need not be a guess.
+    const unknownKeys = issue.code === "unrecognized_keys" && issue.path.length === 0 ? issue.keys : [];
+    const meant = unknownKeys.flatMap((key) => {
+      const near = nearestKey(key, known);
+      return near ? [`${JSON.stringify(key)} is perhaps ${JSON.stringify(near)}`] : [];
+    });
+    if (meant.length < unknownKeys.length && known.length > 0) meant.push(`accepted: ${known.join(", ")}`);
     return `${where}: ${issue.message}${meant.length > 0 ? ` (${meant.join("; ")})` : ""}`;
   });
   return new ToolFailure({
@@ -43,11 +44,26 @@ export function invalidArguments(
   });
 }
 
+/** Words agents use for arguments that have other names here (search_endpoints' text, a window's since). */
+const ARGUMENT_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  query: ["text"],
+  q: ["text"],
+  search: ["text"],
+  keywords: ["text"],
+  from: ["since"],
+  to: ["until"],
+  customer: ["organization"],
+  org: ["organization"],
+};
+
 /**
- * The argument `key` probably means: one of the same name once an `_id`/`_ids` ending is set aside
- * (space_id → space, device → device_id), else the one whose name it starts, else one a typo away.
+ * The argument `key` probably means: its usual name here (query → text, from → since), else one of the same
+ * name once an `_id`/`_ids` ending is set aside (space_id → space, device → device_id), else the one whose
+ * name it starts, else one a typo away.
  */
 function nearestKey(key: string, known: readonly string[]): string | undefined {
+  const synonym = ARGUMENT_SYNONYMS[key.toLowerCase()]?.find((name) => known.includes(name));
+  if (synonym) return synonym;
   const stem = (name: string) => name.toLowerCase().replace(/_ids?$/, "");
   const wanted = stem(key);
   const byStem = known.find((name) => stem(name) === wanted);

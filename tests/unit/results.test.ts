@@ -155,6 +155,36 @@ Deno.test("invalidArguments: an unknown argument is told the argument it probabl
   assert.match(toErrorPayload(byDevice).message, /"device" is perhaps "device_id"/);
 });
 
+Deno.test("invalidArguments: a word agents use for an argument is told its name, else the accepted names", () => {
+  const search = z.object({ text: z.string().optional(), limit: z.number().optional() }).strict();
+  const searchMessage = (args: Record<string, unknown>) =>
+    toErrorPayload(invalidArguments("search_endpoints", search.safeParse(args).error!, ["text", "limit"]))
+      .message;
+  assert.match(searchMessage({ query: "firmware" }), /"query" is perhaps "text"/);
+  assert.match(searchMessage({ q: "firmware" }), /"q" is perhaps "text"/);
+  const history = z.object({ since: z.string().optional(), until: z.string().optional() }).strict();
+  const historyMessage = toErrorPayload(
+    invalidArguments("partner_device_history", history.safeParse({ from: "a", to: "b" }).error!, [
+      "since",
+      "until",
+    ]),
+  ).message;
+  assert.match(historyMessage, /"from" is perhaps "since"; "to" is perhaps "until"/);
+  const partner = z.object({ organization: z.string().optional(), claimed: z.boolean().optional() }).strict();
+  const known = ["organization", "claimed"];
+  const nothingNear = toErrorPayload(
+    invalidArguments("partner_list_devices", partner.safeParse({ colour: "red" }).error!, known),
+  ).message;
+  assert.match(nothingNear, /accepted: organization, claimed/, "no guess: the names it takes");
+  assert.match(
+    toErrorPayload(
+      invalidArguments("partner_list_devices", partner.safeParse({ customer: "N" }).error!, known),
+    )
+      .message,
+    /"customer" is perhaps "organization"/,
+  );
+});
+
 // ---- schemas ----
 
 const Success = z.object({
