@@ -239,7 +239,14 @@ function catalogIndex(): IndexedEndpoint[] {
         { weight: 3, words: new Set(wordStems(spec.group)) },
         { weight: 3, words: new Set(wordStems(spec.title)) },
         { weight: 2, words: new Set([...wordStems(spec.namespace), ...wordStems(spec.summary)]) },
-        { weight: 1, words: new Set([...wordStems(spec.path), ...spec.queryParams.flatMap(wordStems)]) },
+        {
+          weight: 1,
+          words: new Set([
+            ...wordStems(spec.path),
+            ...spec.queryParams.flatMap(wordStems),
+            ...spec.bodyFields.flatMap(wordStems),
+          ]),
+        },
       ],
       names: [action.toLowerCase(), spec.key.toLowerCase().replace(/[^a-z0-9]/g, "")],
     };
@@ -248,9 +255,23 @@ function catalogIndex(): IndexedEndpoint[] {
 }
 
 /**
+ * Words people use for what the catalog names otherwise (a device's heartbeat is its telemetry report): a
+ * query word also matches as each of these, scoring as the best of them.
+ */
+const SEARCH_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  heartbeat: ["telemetry"],
+  provision: ["register"],
+  provisioning: ["register"],
+  onboard: ["register", "claim"],
+  licence: ["license"],
+  ack: ["acknowledge"],
+};
+
+/**
  * Endpoints matching the filters, best first. Free text is matched word by word (prefixes of 3+ letters
- * count half) against the action, group, title, summary and path, each field with its weight; endpoints
- * matching more of the words rank first, then by total weight; a text naming an action or key exactly ranks
+ * count half; `SEARCH_SYNONYMS` stand in for a word) against the action, group, title, summary, path, query
+ * and body parameters, each field with its weight; endpoints
+ * matching more of the words rank first, then by total weight, then the one with the shorter action name; a text naming an action or key exactly ranks
  * that endpoint first. Small bonuses favour the organization API and reads.
  */
 export function searchCatalog(query: CatalogQuery): EndpointSpec[] {
@@ -273,19 +294,29 @@ export function searchCatalog(query: CatalogQuery): EndpointSpec[] {
       let score = (entry.names.includes(compact) ? 100 : 0) +
         (entry.spec.namespace === "organization" ? 2 : 0) + (entry.spec.mutating ? 0 : 1);
       for (const word of words) {
-        let wordScore = 0;
-        for (const field of entry.fields) {
-          if (field.words.has(word)) wordScore += field.weight;
-          else if (word.length >= 3 && [...field.words].some((w) => w.startsWith(word))) {
-            wordScore += field.weight / 2;
-          }
-        }
+        const wordScore = Math.max(
+          ...[word, ...(SEARCH_SYNONYMS[word] ?? [])].map((w) => wordScoreIn(entry, w)),
+        );
         if (wordScore > 0) matched++;
         score += wordScore;
       }
       return { entry, matched, score };
     })
     .filter((r) => r.matched > 0)
-    .sort((a, b) => b.matched - a.matched || b.score - a.score || a.entry.order - b.entry.order)
+    .sort((a, b) =>
+      b.matched - a.matched || b.score - a.score ||
+      // Equal matches: the plainer action first (sendTelemetry before sendChildTelemetry).
+      a.entry.fields[0]!.words.size - b.entry.fields[0]!.words.size || a.entry.order - b.entry.order
+    )
     .map((r) => r.entry.spec);
+}
+
+/** How well one query word matches an endpoint: each field's weight, half for a prefix of 3+ letters. */
+function wordScoreIn(entry: IndexedEndpoint, word: string): number {
+  let score = 0;
+  for (const field of entry.fields) {
+    if (field.words.has(word)) score += field.weight;
+    else if (word.length >= 3 && [...field.words].some((w) => w.startsWith(word))) score += field.weight / 2;
+  }
+  return score;
 }

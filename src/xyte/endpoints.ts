@@ -1521,7 +1521,7 @@ export const ENDPOINTS = [
     "namespace": "device",
     "group": "command",
     "title": "Update Command",
-    "summary": "Device side: report progress or completion of a command.",
+    "summary": "Device side: acknowledge a command, report its progress or completion.",
     "method": "POST",
     "base": "hub",
     "path": "/v1/devices/:device_id/command",

@@ -51,3 +51,18 @@ Deno.test("searchCatalog without text lists every match in catalog order; nonsen
   assert.deepEqual(searchCatalog({}).map((e) => e.key), ENDPOINTS.map((e) => e.key));
   assert.equal(searchCatalog({ text: "zzqx" }).length, 0);
 });
+
+Deno.test("searchCatalog understands a device maker's words: heartbeat, provisioning, licence, acknowledge", () => {
+  assert.deepEqual(top("heartbeat"), ["device.telemetries.sendTelemetry"]);
+  assert.deepEqual(top("provisioning"), ["device.registration.registerDevice"]);
+  assert.deepEqual(top("provision new device"), ["device.registration.registerDevice"]);
+  assert.deepEqual(top("licence"), ["organization.licenses.getLicenses"]);
+  assert.deepEqual(top("acknowledge command"), ["device.command.updateCommand"]);
+});
+
+Deno.test("searchCatalog matches body fields: firmware finds registration, cloud id finds claim", () => {
+  const firmware = searchCatalog({ text: "firmware" }).map((e) => e.key);
+  assert.ok(firmware.includes("device.registration.registerDevice"), firmware.join(", "));
+  assert.ok(top("cloud id", 3).includes("organization.devices.claimDevice"));
+  assert.ok(top("cloud id", 3).includes("device.registration.registerDevice"));
+});
