@@ -28,6 +28,7 @@ import {
   toTicketSummary,
 } from "./shapes.ts";
 import { TicketAction, ticketDetailLine } from "./tickets.ts";
+import { isVersionBelow, VERSION_PATTERN } from "./versions.ts";
 import { historyWindow } from "./window.ts";
 
 const GET_DEVICES = "partner.devices.getDevices";
@@ -75,6 +76,7 @@ export interface PartnerDeviceFilter {
   organization?: string;
   claimed?: boolean;
   model_contains?: string;
+  firmware_below?: string;
 }
 
 /** Client-side filters of partner_list_devices (the partner device list takes none). */
@@ -83,14 +85,15 @@ export function partnerDeviceMatches(d: PartnerDeviceRow, f: PartnerDeviceFilter
     (f.status === undefined || d.status === f.status) &&
     (f.organization === undefined || containsText(d.organization, f.organization)) &&
     (f.claimed === undefined || (d.organization !== null) === f.claimed) &&
-    (f.model_contains === undefined || containsText(d.model, f.model_contains));
+    (f.model_contains === undefined || containsText(d.model, f.model_contains)) &&
+    (f.firmware_below === undefined || (d.firmware !== null && isVersionBelow(d.firmware, f.firmware_below)));
 }
 
 export const partnerListDevices = defineTool({
   name: "partner_list_devices",
   title: "Partner: list devices",
   description: "Devices across all customer organizations and the unclaimed pool (partner key). Filter by " +
-    "customer, claimed, status, effective_status or model.",
+    "customer, claimed, status, effective_status, model or firmware older than a version.",
   toolset: "partner",
   input: z.object({
     organization: z.string().min(1).optional().describe("Text in the customer organization's name"),
@@ -98,13 +101,16 @@ export const partnerListDevices = defineTool({
     status: z.enum(DEVICE_STATUSES).optional(),
     effective_status: EffectiveStatusFilter.optional(),
     model_contains: z.string().min(1).optional(),
+    firmware_below: z.string().regex(VERSION_PATTERN, "a version such as 4.2.0").optional()
+      .describe("Only devices on firmware older than this version, e.g. 4.2.0 (unknown firmware: left out)"),
     ...ListArgs,
   }).strict(),
   output: z.object({ devices: z.array(PartnerDeviceRow), ...ListMeta }),
   annotations: READ_ONLY,
   async run(args, ctx) {
     const filtered = args.organization !== undefined || args.claimed !== undefined ||
-      args.status !== undefined || args.effective_status !== undefined || args.model_contains !== undefined;
+      args.status !== undefined || args.effective_status !== undefined || args.model_contains !== undefined ||
+      args.firmware_below !== undefined;
     const { rows, meta } = await listRows({
       fetchPage: async (page, perPage, signal) => {
         const body = await ctx.xyte.call(GET_DEVICES, { query: { page, per_page: perPage }, signal });
@@ -225,13 +231,15 @@ export const partnerListTickets = defineTool({
     status: z.enum(["open", "resolved", "any"]).default("open"),
     organization: z.string().min(1).optional().describe("Text in the customer organization's name"),
     text: z.string().min(1).optional().describe("Text in the title or description"),
+    device_id: IdText.optional().describe("Only tickets about this device"),
     ...ListArgs,
   }).strict(),
   output: z.object({ tickets: z.array(PartnerTicketRow), ...ListMeta }),
   annotations: READ_ONLY,
   async run(args, ctx) {
     const status = args.status === "any" ? undefined : args.status;
-    const filtered = status !== undefined || args.organization !== undefined || args.text !== undefined;
+    const filtered = status !== undefined || args.organization !== undefined || args.text !== undefined ||
+      args.device_id !== undefined;
     const { rows, meta } = await listRows({
       fetchPage: async (page, perPage, signal) => {
         const body = await ctx.xyte.call(GET_TICKETS, { query: { status, page, per_page: perPage }, signal });
@@ -242,6 +250,7 @@ export const partnerListTickets = defineTool({
         ? (t) =>
           (status === undefined || t.status === status) &&
           (args.organization === undefined || containsText(t.organization?.name, args.organization)) &&
+          (args.device_id === undefined || t.device_id === args.device_id) &&
           (args.text === undefined || containsText(t.title, args.text) ||
             containsText(t.description, args.text))
         : undefined,

@@ -929,6 +929,19 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     assert.equal(offline.devices.length, o.devices.filter((d) => d.effectiveStatus === "offline").length);
     assert.ok(offline.devices.every((d) => d.organization === o.name && d.effective_status === "offline"));
     await ctx.fails("partner_list_devices", { effective_status: "sleepy" }, "invalid_arguments");
+
+    // A vendor's "on old firmware": the rows below a version, without reading every row.
+    const model = state.models.find((m) => m.name === "Poly Studio X50")!;
+    const latest = model.firmwareVersions.at(-1)!;
+    const old = await ctx.ok<{ devices: { firmware: string | null; model: string }[] }>(
+      "partner_list_devices",
+      { model_contains: model.name, firmware_below: latest, all: true },
+    );
+    const oldTruth = [...state.organizations.flatMap((x) => x.devices), ...state.unclaimedDevices]
+      .filter((d) => d.modelId === model.id && d.firmwareVersion !== latest);
+    assert.ok(oldTruth.length > 0, "the seed has devices on older firmware");
+    assert.equal(old.devices.length, oldTruth.length);
+    assert.ok(old.devices.every((d) => d.model === model.name && d.firmware !== latest));
   },
 
   async partner_get_device(ctx) {
@@ -986,6 +999,13 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     const byText = await ctx.ok<{ tickets: { title: string }[] }>("partner_list_tickets", { text: word });
     assert.ok(byText.tickets.length > 0);
     await ctx.fails("partner_list_tickets", { status: "closed" }, "invalid_arguments");
+    const about = openTruth.find((t) => t.deviceId !== null)!;
+    const byDevice = await ctx.ok<{ tickets: { id: string; device_id: string }[] }>("partner_list_tickets", {
+      device_id: about.deviceId!,
+      status: "any",
+    });
+    assert.ok(byDevice.tickets.some((t) => t.id === about.id));
+    assert.ok(byDevice.tickets.every((t) => t.device_id === about.deviceId));
   },
 
   async partner_get_ticket(ctx) {
