@@ -23,7 +23,15 @@ import {
   findEndpoint,
   missingPathParams,
 } from "./catalog.ts";
-import { authHint, codeForStatus, type KeySource, missingKey, parseRetryAfter, XyteError } from "./errors.ts";
+import {
+  authHint,
+  codeForStatus,
+  type KeySource,
+  missingKey,
+  notFoundHint,
+  parseRetryAfter,
+  XyteError,
+} from "./errors.ts";
 import {
   backoffDelayMs,
   type CircuitBreaker,
@@ -518,6 +526,7 @@ export class XyteClient {
       endpointKey: spec.key,
       message,
       ...(code === "auth" ? { hint: authHint(spec.scope, this.#options.keysFrom) } : {}),
+      ...(code === "not_found" ? { hint: notFoundHint(spec.scope, spec.pathParams) } : {}),
       retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
     });
   }

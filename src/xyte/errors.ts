@@ -109,6 +109,11 @@ const KEY_PLACES: Record<KeySource, Record<"organization" | "partner", string>> 
   headers: { organization: "the X-Xyte-Api-Key header", partner: "the X-Xyte-Partner-Key header" },
 };
 
+/** "an organization API key" / "a partner API key". */
+function anKey(scope: "organization" | "partner"): string {
+  return `${scope === "organization" ? "an" : "a"} ${scope} API key`;
+}
+
 /** The `auth` error of an endpoint called without a key of its kind (nothing is sent): where to give one. */
 export function missingKey(
   endpointKey: string,
@@ -123,13 +128,24 @@ export function missingKey(
     : source === "headers"
     ? [
       `this client sent no ${scope} key, which ${endpointKey} needs`,
-      `This endpoint needs a ${scope} API key: send it in ${KEY_PLACES.headers[scope]}.`,
+      `This endpoint needs ${anKey(scope)}: send it in ${KEY_PLACES.headers[scope]}.`,
     ]
     : [
       `no ${scope} key configured for ${endpointKey}`,
-      `This endpoint needs a ${scope} API key: set ${KEY_PLACES.settings[scope]}.`,
+      `This endpoint needs ${anKey(scope)}: set ${KEY_PLACES.settings[scope]}.`,
     ];
   return new XyteError({ code: "auth", endpointKey, message, hint, retriable: false });
+}
+
+/**
+ * Hint for a 404 where the default ("check the id") misleads: a device endpoint whose only parameter is the
+ * device, called with that device's accepted key, answers 404 for what the device lacks (no pending command,
+ * no license), not for a wrong id. Undefined elsewhere (the default hint stands).
+ */
+export function notFoundHint(scope: AuthScope, pathParams: readonly string[]): string | undefined {
+  if (scope !== "device" || pathParams.length !== 1 || pathParams[0] !== "device_id") return undefined;
+  return "The device has nothing of this kind now (e.g. no pending command, no license): not a wrong id " +
+    "when the device key was accepted. sendTelemetry's answer says whether a command is waiting.";
 }
 
 /** Hint for a 401, naming where the key for the endpoint's scope was given. */

@@ -109,3 +109,19 @@ Deno.test("every example field is one of the endpoint's body fields", () => {
     }
   }
 });
+
+Deno.test("a device endpoint's 404 for the device itself says there is nothing of the kind, not a wrong id", async () => {
+  const sim = simulator();
+  const device = sim.state.organizations[0]!.devices.find((d) =>
+    !d.commands.some((c) => c.status === "pending" || c.status === "in_progress")
+  )!;
+  const failure = await callEndpoint.execute({
+    key: "device.command.getCommand",
+    path: { device_id: device.id },
+    device_key: sim.deviceAccessKey(device.id),
+    dry_run: false,
+  }, context(sim)).then(() => undefined, (error: { code: string; hint: string }) => error);
+  assert.equal(failure?.code, "not_found");
+  assert.match(failure!.hint, /nothing of this kind/);
+  assert.doesNotMatch(failure!.hint, /Check the id/);
+});

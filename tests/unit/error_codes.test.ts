@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ERROR_CODES } from "../../src/mcp/error_codes.ts";
-import { XYTE_ERROR_CODES } from "../../src/xyte/errors.ts";
+import { missingKey, XYTE_ERROR_CODES } from "../../src/xyte/errors.ts";
 
 Deno.test("every error code used in src/ is documented in ERROR_CODES", async () => {
   const used = new Set<string>();
@@ -22,3 +22,14 @@ async function* walk(dir: URL): AsyncGenerator<URL> {
     else if (entry.name.endsWith(".ts")) yield url;
   }
 }
+
+Deno.test("a call without a key of its kind names the key with the right article and where to give it", () => {
+  assert.equal(
+    missingKey("organization.devices.getDevices", "organization").hint,
+    "This endpoint needs an organization API key: set XYTE_ORG_API_KEY (or XYTE_ORG_API_KEY_FILE).",
+  );
+  assert.match(
+    missingKey("partner.devices.getDevices", "partner", "headers").hint,
+    /needs a partner API key/,
+  );
+});

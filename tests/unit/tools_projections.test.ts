@@ -213,7 +213,9 @@ Deno.test("partner devices: client-side filters", () => {
   assert.ok(!partnerDeviceMatches(row, { claimed: false }));
   assert.ok(!partnerDeviceMatches(row, { effective_status: ["ok"] }));
   const onFirmware = (version: string | null) =>
-    toPartnerDeviceRow(WirePartnerDevice.parse({ id: "d3", firmware: version === null ? null : { version } }));
+    toPartnerDeviceRow(
+      WirePartnerDevice.parse({ id: "d3", firmware: version === null ? null : { version } }),
+    );
   assert.ok(partnerDeviceMatches(onFirmware("4.1.0"), { firmware_below: "4.2.0" }));
   assert.ok(partnerDeviceMatches(onFirmware("3.2.1061"), { firmware_below: "3.10" }), "numbers, not text");
   assert.ok(partnerDeviceMatches(onFirmware("v2.9"), { firmware_below: "2.10.0" }), "a leading v is ignored");
