@@ -163,6 +163,11 @@ class Watch {
     });
   }
 
+  /** The read under way, with the one more it may be followed by; undefined when none is. */
+  get reading(): Promise<void> | undefined {
+    return this.#reading;
+  }
+
   stop(): void {
     this.#stopped = true;
     if (this.#timer?.repeats) clearInterval(this.#timer.id);
@@ -322,6 +327,15 @@ export class ResourceWatches {
     // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
     Deno.unrefTimer(opened.timer);
     this.#windows.set(tenant, opened);
+  }
+
+  /** Resolves once no watch is reading: the rechecks asked for so far have compared and notified. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const reads = [...this.#all].flatMap((watch) => watch.reading ?? []);
+      if (reads.length === 0) return;
+      await Promise.allSettled(reads);
+    }
   }
 
   /** Stops every watch (shutdown). */

@@ -40,13 +40,13 @@ Deno.test("subscribers of one tenant and URI share one watch: one read per check
   assert.equal(registry.size, 1);
 
   registry.recheck(tenant);
-  await settle();
+  await registry.settled();
   assert.equal(resource.state.reads, 2);
   assert.deepEqual(heard, [], "an unchanged document notifies nobody");
 
   resource.state.document = { name: "Projector (lobby)" };
   registry.recheck(tenant);
-  await settle();
+  await registry.settled();
   assert.deepEqual(heard.sort(), ["first", "second"]);
 });
 
@@ -62,7 +62,7 @@ Deno.test("tenants never share a watch, and a recheck reads only the tenant's ow
 
   alphaResource.state.document = { devices: 2 };
   registry.recheck(alpha);
-  await settle();
+  await registry.settled();
   assert.equal(alphaResource.state.reads, 2);
   assert.equal(betaResource.state.reads, 1, "beta's resource is not read for alpha's write");
   assert.equal(betaHeard, 0);
@@ -77,19 +77,19 @@ Deno.test("a transient failure notifies nobody; a resource that is gone notifies
 
   resource.state.failure = new XyteError({ code: "upstream", message: "Xyte answered 503", status: 503 });
   registry.recheck(tenant);
-  await settle();
+  await registry.settled();
   assert.equal(heard, 0, "a failed read says nothing about the resource");
   resource.state.failure = undefined;
   registry.recheck(tenant);
-  await settle();
+  await registry.settled();
   assert.equal(heard, 0, "the same document after the failure is no change");
 
   resource.state.failure = new XyteError({ code: "not_found", message: "Device not found", status: 404 });
   registry.recheck(tenant);
-  await settle();
+  await registry.settled();
   assert.equal(heard, 1, "deletion is a change");
   registry.recheck(tenant);
-  await settle();
+  await registry.settled();
   assert.equal(heard, 1, "still gone: no second notification");
 });
 
@@ -115,12 +115,12 @@ Deno.test("when the last subscriber leaves, the resource is no longer read", asy
   first();
   first(); // twice is harmless
   registry.recheck(tenant);
-  await settle();
+  await registry.settled();
   assert.equal(resource.state.reads, 2, "one subscriber left: still read");
   second();
   assert.equal(registry.size, 0);
   registry.recheck(tenant);
-  await settle();
+  await registry.settled();
   assert.equal(resource.state.reads, 2, "nobody left: not read any more");
 });
 
@@ -287,16 +287,16 @@ Deno.test("a write naming ids re-reads the resources holding them and the organi
   const reread = () => [...resources].filter(([, r]) => r.state.reads > 1).map(([uri]) => uri);
 
   registry.written("tenant", ["d1"]);
-  await settle();
+  await registry.settled();
   assert.deepEqual(reread(), ["xyte://devices/d1", "xyte://devices/d1/commands", "xyte://organization"]);
 
   registry.written("tenant", []);
-  await settle();
+  await registry.settled();
   assert.equal(resources.get("xyte://organization")!.state.reads, 3, "a write naming nothing: org-wide only");
   assert.equal(resources.get("xyte://devices/d2")!.state.reads, 1);
 
   registry.written("tenant", undefined);
-  await settle();
+  await registry.settled();
   assert.equal(resources.get("xyte://devices/d2")!.state.reads, 2, "a write that cannot tell: everything");
   assert.equal(resources.get("xyte://spaces/7")!.state.reads, 2);
   registry.close();
@@ -313,11 +313,11 @@ Deno.test("a device's last-seen time alone is not a change; its status is", asyn
   await registry.watch("tenant", URI, resource.read, () => heard.push("changed"));
   resource.state.document = { name: "Projector", status: "online", last_seen_at: "2026-11-26T05:01:00Z" };
   registry.recheck("tenant");
-  await settle();
+  await registry.settled();
   assert.deepEqual(heard, [], "a heartbeat only");
   resource.state.document = { name: "Projector", status: "offline", last_seen_at: "2026-11-26T05:01:00Z" };
   registry.recheck("tenant");
-  await settle();
+  await registry.settled();
   assert.deepEqual(heard, ["changed"]);
   registry.close();
 });
@@ -331,12 +331,12 @@ Deno.test("a document whose only difference is its clock fields has not changed;
   await registry.watch("tenant", URI, resource.read, () => heard.push("changed"), ["tenant"], clockFields);
   resource.state.document = { ...window("2026-11-26T05:00:30Z"), rows: [{ until: "2026-12-01" }] };
   registry.recheck("tenant");
-  await settle();
+  await registry.settled();
   assert.deepEqual(heard, [], "the window moved with the clock only");
   // A row's own `until` (say, a license's end) is data: only the document's top-level bounds are the clock's.
   resource.state.document = { ...window("2026-11-26T05:01:00Z"), rows: [{ until: "2027-01-01" }] };
   registry.recheck("tenant");
-  await settle();
+  await registry.settled();
   assert.deepEqual(heard, ["changed"], "a nested field named like a clock field is data");
   registry.close();
 });
