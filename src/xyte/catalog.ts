@@ -270,9 +270,9 @@ const SEARCH_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
 /**
  * Endpoints matching the filters, best first. Free text is matched word by word (prefixes of 3+ letters
  * count half; `SEARCH_SYNONYMS` stand in for a word) against the action, group, title, summary, path, query
- * and body parameters, each field with its weight; endpoints
- * matching more of the words rank first, then by total weight, then the one with the shorter action name; a text naming an action or key exactly ranks
- * that endpoint first. Small bonuses favour the organization API and reads.
+ * and body parameters, each field with its weight; endpoints matching more of the words rank first, then by
+ * total weight, then the one with the shorter action name; a text naming an action or key exactly ranks that
+ * endpoint first. Small bonuses favour the organization API and reads.
  */
 export function searchCatalog(query: CatalogQuery): EndpointSpec[] {
   const group = query.group?.toLowerCase();
