@@ -7,7 +7,12 @@ import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { DEFAULT_READ_PATHS } from "../../scripts/compile.ts";
 import { SETTINGS } from "../../src/config.ts";
+import { PEER_WRITES_CHANNEL } from "../../src/mcp/peer_writes.ts";
+import { checkRedis, connectRedis, pubSubNeeds, REDIS_KEY_PREFIX } from "../../src/redis.ts";
+import { createRedisRateLimiter } from "../../src/transports/rate_limit.ts";
+import { createRedisCacheStore } from "../../src/xyte/cache_store.ts";
 import { argsOf, envOf, parseDockerfile } from "../helpers/dockerfile.ts";
+import { startTestRedis } from "../helpers/redis.ts";
 
 // deno-lint-ignore no-explicit-any
 type Manifest = Record<string, any>;
@@ -246,4 +251,149 @@ Deno.test("deploy/: Service, HPA and PDB select the Deployment; the optional Red
   const [rule] = policy.spec.ingress;
   assert.deepEqual(rule.from.map((f: Manifest) => matches(f.podSelector.matchLabels)), [true]);
   assert.deepEqual(rule.ports.map((p: Manifest) => p.port), [6379]);
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The shipped Redis requires a password, and redis-url carries it
+
+const redisUrl = new URL(secret.stringData["redis-url"]);
+const redisPod = find("Deployment", redisUrl.hostname).spec.template.spec;
+const redisContainer: Manifest = redisPod.containers.find((c: Manifest) => c.name === "redis");
+
+/** redis-server's arguments as the configuration directives they are: `--user a on …` → ["user", [a, on, …]]. */
+function redisDirectives(args: readonly string[]): [string, string[]][] {
+  const directives: [string, string[]][] = [];
+  for (const arg of args) {
+    if (arg.startsWith("--")) directives.push([arg.slice(2), []]);
+    else {
+      assert.ok(directives.length > 0, `redis-server argument ${arg} follows a --directive`);
+      directives.at(-1)![1].push(arg);
+    }
+  }
+  return directives;
+}
+
+const REDIS_DIRECTIVES = redisDirectives(redisContainer.args ?? []);
+/** The rules of each user the arguments define (`--user <name> <rules…>`), by name. */
+const REDIS_USERS = new Map(
+  REDIS_DIRECTIVES.filter(([name]) => name === "user").map(([, [user, ...rules]]) => [user!, rules]),
+);
+
+/**
+ * The Secret key a `$(VAR)` in the Redis container's arguments stands for (Kubernetes puts the variable's value
+ * there): VAR must come from the xyte-mcp Secret, from a key its example has.
+ */
+function redisSecretKey(reference: string): string {
+  const variable = /^\$\(([A-Z_][A-Z0-9_]*)\)$/.exec(reference)?.[1];
+  assert.ok(variable, `${reference} is a $(VAR) reference, not a password written into the manifest`);
+  const env = (redisContainer.env ?? []).find((e: Manifest) => e.name === variable);
+  const ref = env?.valueFrom?.secretKeyRef;
+  assert.ok(ref && env.value === undefined, `${variable} comes from a Secret`);
+  assert.equal(ref.name, secret.metadata.name);
+  assert.notEqual(ref.optional, true, `Redis does not start without ${ref.key}`);
+  assert.ok(ref.key in secret.stringData, `the Secret example has ${ref.key}`);
+  return ref.key;
+}
+
+Deno.test("deploy/: the shipped Redis requires a password, and redis-url carries its user and password", () => {
+  // Nobody gets in without the password: the default user (which needs none) is off, or has a password.
+  const requirePass = REDIS_DIRECTIVES.find(([name]) => name === "requirepass")?.[1][0];
+  const defaultRules = REDIS_USERS.get("default");
+  assert.ok(
+    (defaultRules?.includes("off") && !defaultRules.includes("on")) || requirePass !== undefined,
+    "Redis runs with the default user off (--user default off) or with --requirepass",
+  );
+  if (requirePass !== undefined) redisSecretKey(requirePass);
+  for (const [user, rules] of REDIS_USERS) {
+    if (!rules.includes("on")) continue;
+    assert.ok(!rules.includes("nopass"), `Redis user ${user} needs a password`);
+    const passwords = rules.filter((r) => r.startsWith(">"));
+    assert.equal(passwords.length, 1, `Redis user ${user} has one password`);
+    redisSecretKey(passwords[0]!.slice(1));
+  }
+
+  // The URL names a user Redis has and its password: the same Secret key's value, percent-encoded.
+  assert.notEqual(redisUrl.password, "", "redis-url carries a password");
+  const user = decodeURIComponent(redisUrl.username) || "default";
+  const password = decodeURIComponent(redisUrl.password);
+  const rules = REDIS_USERS.get(user);
+  const passwordKey = rules
+    ? redisSecretKey(rules.find((r) => r.startsWith(">"))!.slice(1))
+    : (assert.equal(user, "default", `redis-url's user ${user} is a user of Redis`),
+      redisSecretKey(requirePass!));
+  assert.equal(
+    password,
+    secret.stringData[passwordKey],
+    `redis-url's password is the Secret's ${passwordKey}`,
+  );
+
+  // Its user may run what the server needs, on the server's keys and channel, and nothing more.
+  if (rules) {
+    assert.ok(rules.includes("on"), `Redis user ${user} is on`);
+    const broad = ["+@all", "allcommands", "allkeys", "~*", "allchannels", "&*"];
+    assert.deepEqual(rules.filter((r) => broad.includes(r)), [], `Redis user ${user}: no blanket grant`);
+    const allowed = rules.findIndex((r) => r.startsWith("+"));
+    assert.ok(rules.includes("-@all") && rules.indexOf("-@all") < allowed, "commands start from none");
+    assert.deepEqual(rules.filter((r) => r.startsWith("~") || r === "allkeys"), [`~${REDIS_KEY_PREFIX}*`]);
+    assert.ok(rules.includes("resetchannels"), "channels start from none");
+    assert.deepEqual(rules.filter((r) => r.startsWith("&") || r === "allchannels"), [
+      `&${PEER_WRITES_CHANNEL}`,
+    ]);
+    assert.ok(rules.every((r) => !r.startsWith("+@")), "no command category: the commands by name");
+  }
+
+  // The readiness probe signs in (redis-cli reads the password from REDISCLI_AUTH).
+  const probe: string[] = redisContainer.readinessProbe.exec.command;
+  if (probe[0] === "redis-cli") {
+    if (user !== "default") assert.deepEqual(probe.slice(1, 3), ["--user", user]);
+    const auth = redisContainer.env.find((e: Manifest) => e.name === "REDISCLI_AUTH");
+    assert.equal(auth?.valueFrom?.secretKeyRef?.key, passwordKey, "the probe's password");
+  }
+});
+
+Deno.test("deploy/: the shipped Redis user's permissions pass the server's start-up check on a real Redis", async (t) => {
+  const server = await startTestRedis();
+  if (!server) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
+  const name = `deploy-test-${crypto.randomUUID()}`;
+  const password = crypto.randomUUID();
+  const { Redis } = await import("ioredis");
+  const admin = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await admin.connect();
+  try {
+    // The manifest's rules for the URL's user, the password Kubernetes would put in place of $(VAR).
+    const rules = REDIS_USERS.get(decodeURIComponent(redisUrl.username));
+    assert.ok(rules, "redis-url names a user of the shipped Redis");
+    await admin.call(
+      "ACL",
+      "SETUSER",
+      name,
+      ...rules.map((rule) => rule.startsWith(">$(") ? `>${password}` : rule),
+    );
+    const url = new URL(server.url);
+    url.username = name;
+    url.password = password;
+    const client = await connectRedis(url.href);
+    try {
+      await t.step(
+        "what the server needs (the cache, the rate limiter, write announcements) passes",
+        async () => {
+          await checkRedis(client, url.href, [
+            ...createRedisCacheStore(client).redisNeeds ?? [],
+            ...createRedisRateLimiter(client, { perMinute: 60, burst: 3 }).redisNeeds ?? [],
+            ...pubSubNeeds(client, PEER_WRITES_CHANNEL),
+          ]);
+        },
+      );
+      await t.step("keys of others are out of its reach", async () => {
+        await assert.rejects(client.get("someone-else:key"), /NOPERM/);
+        await assert.rejects(client.call("FLUSHALL"), /NOPERM/);
+      });
+    } finally {
+      client.disconnect();
+    }
+  } finally {
+    await admin.call("ACL", "DELUSER", name);
+    admin.disconnect();
+    await server.close();
+  }
 });
