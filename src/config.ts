@@ -687,7 +687,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     accepted: "a redis:// or rediss:// URL",
     description:
       "Redis for rate limits, the cache and write announcements shared across replicas; in memory when unset.",
-    schema: z.string().trim().regex(/^rediss?:\/\//).refine((value) => URL.canParse(value), {
+    schema: z.string().trim().regex(/^rediss?:\/\//).refine(isRedisUrl, {
       // The value is a secret (it may hold a password), so the message says what is wrong, never what it is.
       message:
         "not a URL: percent-encode / # ? @ : in the password (e.g. / as %2F); the port is at most 65535",
@@ -885,6 +885,17 @@ export function isSecureUrl(value: string): boolean {
 }
 
 /** Whether a URL carries no user name or password (user:pass@); what is no URL is left to the URL check. */
+/**
+ * Whether `value` is a Redis URL as written: it parses, and no `@` or `#` follows its host. A password with an
+ * unencoded `/`, `?` or `#` ends the host early, leaving the rest, password and all, for a path, query or
+ * fragment (where messages would show it) and an address that is not the Redis meant.
+ */
+function isRedisUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const { pathname, search, hash } = new URL(value);
+  return hash === "" && !`${pathname}${search}`.includes("@");
+}
+
 function hasNoCredentials(value: string): boolean {
   const url = URL.parse(value);
   return url === null || url.username + url.password === "";

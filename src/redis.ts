@@ -177,11 +177,14 @@ export function logRedisErrors(
   });
 }
 
-/** Where a Redis URL points, for messages: scheme, host, port and database; never the user or password. */
+/**
+ * Where a Redis URL points, for messages: scheme, host, port and database; never the user or password (nor a
+ * path other than a database number: what follows an unencoded `/` in a password).
+ */
 export function redisAddress(url: string): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+    return `${parsed.protocol}//${parsed.host}${/^\/\d+$/.test(parsed.pathname) ? parsed.pathname : ""}`;
   } catch {
     return "(unparsable URL)";
   }

@@ -198,12 +198,18 @@ Deno.test("setting both XYTE_ORG_API_KEY and XYTE_ORG_API_KEY_FILE is an error n
   assert.ok(!message.includes(ORG_KEY));
 });
 
-Deno.test("a REDIS_URL that is no URL (a password with / or #, a port past 65535) is refused without showing it", async () => {
+Deno.test("a REDIS_URL that is no URL (a password with unencoded / ? #, a port past 65535) is refused without showing it", async () => {
   for (
     const url of [
       "redis://:Ab3/kQ9+zz@redis.internal:6379",
       "redis://:Ab3#kQ9@redis.internal:6379",
       "redis://h:99999",
+      // Passwords whose unencoded / ? # leave a URL that parses: the host ends early ("xyte-mcp:1234", "ss"),
+      // and the rest, password and all, would be a path, query or fragment, shown in messages.
+      "redis://xyte-mcp:1234/Ab3kQ9@redis.internal:6379",
+      "redis://xyte-mcp:p@ss/Ab3#kQ?9@redis.internal:6379",
+      "redis://:6380?Ab3kQ9@redis.internal:6379",
+      "redis://:Ab3@ss#kQ9@redis.internal:6379",
     ]
   ) {
     const message = await configError([], { XYTE_ORG_API_KEY: ORG_KEY, REDIS_URL: url });
@@ -215,6 +221,9 @@ Deno.test("a REDIS_URL that is no URL (a password with / or #, a port past 65535
     REDIS_URL: "redis://:Ab3%2FkQ9@redis.internal:6379",
   });
   assert.equal(encoded.redisUrl?.reveal(), "redis://:Ab3%2FkQ9@redis.internal:6379");
+  const withUser = "redis://xyte-mcp:p%40ss%2FAb3%23kQ%3F9@redis.internal:6379/2";
+  const parsed = await run([], { XYTE_ORG_API_KEY: ORG_KEY, REDIS_URL: withUser });
+  assert.equal(parsed.redisUrl?.reveal(), withUser);
 });
 
 Deno.test("no key and no --demo is a ConfigError naming XYTE_ORG_API_KEY and --demo", async () => {

@@ -48,6 +48,8 @@ Deno.test("redis errors: the first is logged, then one a minute with the count l
 Deno.test("redisAddress names scheme, host, port and database, never the user or password", () => {
   assert.equal(redisAddress("redis://user:s3cret@cache.internal:6380/2"), "redis://cache.internal:6380/2");
   assert.equal(redisAddress("not a url"), "(unparsable URL)");
+  // An unencoded / in the password (config refuses it) leaves the rest of it in the path: not shown.
+  assert.equal(redisAddress("redis://u:1234/s3cret@cache.internal:6380"), "redis://u:1234");
 });
 
 Deno.test("redis commands: after one times out, its user skips Redis for a while instead of each waiting", async () => {
