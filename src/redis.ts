@@ -38,14 +38,22 @@ export async function connectRedis(url: Secret | string, timeoutMs = 5000): Prom
   } catch (error) {
     client.disconnect();
     const cause = lastError ?? (error as Error).message;
-    // A refusal (NOPERM on PING, say) is an answer: what to fix is the user's permissions, not the network.
+    // A refusal (NOPERM on PING, a wrong password) is an answer: what to fix is the URL's user, password or
+    // permissions, not the network.
     throw new Error(
-      isRedisRefusal(error)
-        ? `Redis at ${redisAddress(raw)} (REDIS_URL) refuses PING: ${(error as Error).message}`
-        : `Redis at ${redisAddress(raw)} (REDIS_URL) did not answer: ${cause}`,
+      `Redis at ${redisAddress(raw)} (REDIS_URL) ${
+        isRedisRefusal(error) ? `refuses PING: ${error.message}` : `${connectFailure(cause)}: ${cause}`
+      }`,
     );
   }
   return client;
+}
+
+/** What Redis's answer, or the error, that ended a connection attempt says, after "Redis at … (REDIS_URL)". */
+function connectFailure(cause: string): string {
+  if (cause.startsWith("NOAUTH")) return "requires a password, and the URL has none";
+  if (cause.startsWith("WRONGPASS")) return "refuses the URL's user and password";
+  return "did not answer";
 }
 
 /**

@@ -168,3 +168,73 @@ Deno.test("start-up check: Redis refusing what the server needs is one line nami
     await server.close();
   }
 });
+
+Deno.test("start-up: a wrong or missing password is said as such, in one line naming REDIS_URL, never the password", async (t) => {
+  const refusal = async (url: string, timeoutMs = 2000): Promise<string> => {
+    const error = await connectRedis(url, timeoutMs).then(() => undefined, (e: Error) => e);
+    assert.ok(error, "refused");
+    const { password } = new URL(url);
+    assert.ok(!password || !error.message.includes(password), "no password");
+    assert.ok(!error.message.includes("\n"), "one line");
+    return error.message;
+  };
+  await t.step("a wrong password (a real Redis)", async () => {
+    const server = await startTestRedis();
+    if (!server) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
+    const user = await testRedisUser(server.url, ["+@all"]);
+    try {
+      const url = new URL(user.url);
+      url.password = `wrong-${crypto.randomUUID()}`;
+      assert.match(
+        await refusal(url.href),
+        /^Redis at redis:\/\/127\.0\.0\.1:\d+ \(REDIS_URL\) refuses the URL's user and password: WRONGPASS /,
+      );
+    } finally {
+      await user.drop();
+      await server.close();
+    }
+  });
+  await t.step(
+    "no password for a Redis that requires one (it answers every command with NOAUTH)",
+    async () => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const conns: Deno.Conn[] = [];
+      const serving = (async () => {
+        for await (const conn of listener) {
+          conns.push(conn);
+          (async () => {
+            const buffer = new Uint8Array(4096);
+            try {
+              for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+                const commands = new TextDecoder().decode(buffer.subarray(0, n)).match(/^\*/gm)?.length ?? 0;
+                await conn.write(
+                  new TextEncoder().encode("-NOAUTH Authentication required.\r\n".repeat(commands)),
+                );
+              }
+            } catch {
+              // the client went away
+            }
+          })();
+        }
+      })().catch(() => {}); // the listener closed
+      try {
+        const { port } = listener.addr as Deno.NetAddr;
+        assert.equal(
+          await refusal(`redis://127.0.0.1:${port}`, 500),
+          `Redis at redis://127.0.0.1:${port} (REDIS_URL) requires a password, and the URL has none: ` +
+            "NOAUTH Authentication required.",
+        );
+      } finally {
+        listener.close();
+        for (const conn of conns) {
+          try {
+            conn.close();
+          } catch {
+            // already closed
+          }
+        }
+        await serving;
+      }
+    },
+  );
+});
