@@ -7,6 +7,7 @@
  * `perMinute` of 0 means no limit, whichever factory is called.
  */
 import { log } from "../observability/log.ts";
+import { KindThrottledLog } from "../observability/throttled_log.ts";
 import { type Redis, REDIS_KEY_PREFIX, redisCommand, RedisNeed } from "../redis.ts";
 
 export interface RateDecision {
@@ -35,7 +36,6 @@ export const DEFAULT_MAX_SUBJECTS = 10_000;
 export const DEFAULT_REDIS_TIMEOUT_MS = 500;
 
 const SWEEP_INTERVAL_MS = 1000;
-const WARN_INTERVAL_MS = 60_000;
 /** Absorbs float error so that e.g. exactly one second to go is 1, not 2. */
 const EPSILON = 1e-9;
 
@@ -243,9 +243,8 @@ export function createRedisRateLimiter(
   const timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
   const rate = String(options.perMinute / 60_000);
   const logger = log("ratelimit");
-  let lastWarnAt = -Infinity;
-  let lastKind: "refused" | "unanswered" | undefined;
-  let suppressed = 0;
+  // Once a minute, and at once when the failure changes kind (Redis away, then refusing, or back).
+  const failureLines = new KindThrottledLog<"refused" | "unanswered">();
 
   /** This limiter's own hold-off after a Redis timeout (see `redisCommand`). */
   const holdOff = {};
@@ -271,11 +270,8 @@ export function createRedisRateLimiter(
 
   const failOpen = (error: unknown): RateDecision => {
     const kind = script.failed(error) ? "refused" : "unanswered";
-    const at = Date.now();
-    // Once a minute, and at once when the failure changes kind (Redis away, then refusing, or back).
-    if (at - lastWarnAt >= WARN_INTERVAL_MS || kind !== lastKind) {
-      lastWarnAt = at;
-      lastKind = kind;
+    const suppressed = failureLines.take(kind);
+    if (suppressed !== undefined) {
       const message = error instanceof Error ? error.message : String(error);
       if (kind === "refused") {
         logger.error(
@@ -289,9 +285,6 @@ export function createRedisRateLimiter(
           suppressed,
         });
       }
-      suppressed = 0;
-    } else {
-      suppressed++;
     }
     return { allowed: true, retryAfterSeconds: 0, remaining: burst - 1 };
   };

@@ -8,6 +8,7 @@
 import { LRUCache } from "lru-cache";
 import { sha256Hex } from "../digest.ts";
 import { log } from "../observability/log.ts";
+import { KindThrottledLog } from "../observability/throttled_log.ts";
 import { type Redis, REDIS_KEY_PREFIX, redisCommand, RedisNeed } from "../redis.ts";
 
 export interface CacheStore {
@@ -118,8 +119,6 @@ redis.call('SET', KEYS[1], string.format('%.0f', n), 'EX', ARGV[1])
 return string.format('%.0f', n)
 `;
 
-const WARN_INTERVAL_MS = 60_000;
-
 /**
  * A cache shared by replicas: `SET key value EX ttl`, `GET`, and a bump script for generations (which expire a
  * while after their last bump, see `generationTtlSeconds`). Values live under
@@ -151,8 +150,8 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
   /** Tenants whose generation was bumped while Redis was unreachable. */
   const unsynced = new LRUCache<string, true>({ max: MAX_TENANTS });
   const logger = log("cache");
-  let lastWarning = -Infinity;
-  let lastKind: "refused" | "unanswered" | undefined;
+  // Once a minute, and at once when the failure changes kind (Redis away, then refusing, or back).
+  const failureLines = new KindThrottledLog<"refused" | "unanswered">();
   let closed = false;
 
   /** This store's own hold-off after a Redis timeout (see `redisCommand`). */
@@ -172,11 +171,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
       return answer;
     } catch (error) {
       const kind = need.failed(error) ? "refused" : "unanswered";
-      const now = Date.now();
-      // Once a minute, and at once when the failure changes kind (Redis away, then refusing, or back).
-      if (now - lastWarning >= WARN_INTERVAL_MS || kind !== lastKind) {
-        lastWarning = now;
-        lastKind = kind;
+      if (failureLines.take(kind) !== undefined) {
         const fields = { operation, message: error instanceof Error ? error.message : String(error) };
         if (kind === "refused") {
           logger.error(

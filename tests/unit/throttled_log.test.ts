@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ThrottledLog } from "../../src/observability/throttled_log.ts";
+import { KindThrottledLog, ThrottledLog } from "../../src/observability/throttled_log.ts";
 
 Deno.test("throttled log: the first line of a kind, then one per interval saying how many were held back", () => {
   let now = 0;
@@ -10,4 +10,17 @@ Deno.test("throttled log: the first line of a kind, then one per interval saying
   now = 60_000;
   assert.equal(throttle.take("/mcp 401"), 99, "a minute later: one line, with the 99 held back");
   assert.equal(throttle.take("/mcp 401"), undefined);
+});
+
+Deno.test("kind-throttled log: one line a minute, at once when the kind changes, kinds sharing the minute", () => {
+  let now = 0;
+  const throttle = new KindThrottledLog<"refused" | "unanswered">(60_000, () => now);
+  assert.equal(throttle.take("unanswered"), 0, "the first is written");
+  assert.equal(throttle.take("unanswered"), undefined);
+  assert.equal(throttle.take("refused"), 1, "another kind at once, with the one held back");
+  assert.equal(throttle.take("unanswered"), 0, "and back again at once");
+  now = 59_999;
+  assert.equal(throttle.take("unanswered"), undefined);
+  now = 60_000;
+  assert.equal(throttle.take("unanswered"), 1, "a minute after the last line");
 });
