@@ -342,13 +342,14 @@ Deno.test("deploy/: the shipped Redis requires a password, and redis-url carries
     assert.ok(rules.every((r) => !r.startsWith("+@")), "no command category: the commands by name");
   }
 
-  // The readiness probe signs in (redis-cli reads the password from REDISCLI_AUTH).
+  // The readiness probe signs in (redis-cli reads the password from REDISCLI_AUTH) and passes on PONG only:
+  // redis-cli exits 0 when Redis answers NOAUTH or WRONGPASS.
   const probe: string[] = redisContainer.readinessProbe.exec.command;
-  if (probe[0] === "redis-cli") {
-    if (user !== "default") assert.deepEqual(probe.slice(1, 3), ["--user", user]);
-    const auth = redisContainer.env.find((e: Manifest) => e.name === "REDISCLI_AUTH");
-    assert.equal(auth?.valueFrom?.secretKeyRef?.key, passwordKey, "the probe's password");
-  }
+  assert.deepEqual(probe.slice(0, 2), ["sh", "-c"]);
+  assert.match(probe[2]!, /^redis-cli .*ping \| grep -qx PONG$/);
+  if (user !== "default") assert.ok(probe[2]!.includes(`--user ${user} `), "the probe signs in as the user");
+  const auth = redisContainer.env.find((e: Manifest) => e.name === "REDISCLI_AUTH");
+  assert.equal(auth?.valueFrom?.secretKeyRef?.key, passwordKey, "the probe's password");
 });
 
 Deno.test("deploy/: the shipped Redis user's permissions pass the server's start-up check on a real Redis", async (t) => {
