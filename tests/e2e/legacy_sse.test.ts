@@ -17,6 +17,7 @@ import {
   formatSseEvent,
   LegacySseEndpoint,
   LegacySseTransport,
+  MAX_BATCH_MESSAGES,
 } from "../../src/transports/legacy_sse.ts";
 import { isSeat, SessionSeats } from "../../src/transports/session_seats.ts";
 import { assertMatchesOutputSchema, ORG_KEY, PARTNER_KEY, startHub, waitFor } from "./harness.ts";
@@ -350,6 +351,13 @@ Deno.test("legacy SSE wire: endpoint event, 202 for POSTs, 2024-11-05 initialize
     assert.equal(await statusOf(postUrl, { hello: "world" }), 400, "not JSON-RPC");
     assert.equal(await statusOf(postUrl, []), 400, "empty batch");
     assert.equal(await statusOf(postUrl, [ping, 42]), 400, "a bad member rejects the whole batch");
+    // Every message of a batch is served at once, so its size is bounded as on /mcp; none of it is served.
+    const tooMany = Array.from({ length: MAX_BATCH_MESSAGES + 1 }, (_, i) => ({ ...ping, id: 1000 + i }));
+    assert.equal(await statusOf(postUrl, tooMany), 400, "a batch over the limit");
+    assert.equal(await statusOf(postUrl, tooMany.slice(1)), 202, "a batch at the limit");
+    const served = new Set<number>();
+    while (served.size < MAX_BATCH_MESSAGES) served.add(JSON.parse((await reader.nextEvent())!.data).id);
+    assert.ok(!served.has(1000), "nothing of the refused batch was served");
     assert.equal(
       await statusOf(postUrl, ping, { "x-test-tenant": "stranger" }),
       403,
