@@ -22,6 +22,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { XyteClient } from "../xyte/client.ts";
+import { firstFew } from "./results.ts";
 
 /**
  * Answers one method; `request.params` is as the client sent it (validate it with `validParams`). `xyte` is
@@ -82,9 +83,11 @@ export function validParams<S extends z.ZodType>(schema: S, request: JSONRPCRequ
   );
 }
 
-/** What is wrong with a value, one `path: message` per issue. */
+/** What is wrong with a value, one `path: message` per issue (the first few; the rest are counted). */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) =>
-    issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message
-  ).join("; ");
+  return firstFew(
+    error.issues,
+    "; ",
+    (issue) => issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+  );
 }

@@ -8,7 +8,7 @@
  * variant that refuses every mutating endpoint.
  */
 import { z } from "zod";
-import { ToolFailure } from "../mcp/results.ts";
+import { firstFew, ToolFailure } from "../mcp/results.ts";
 import {
   type ConfirmationSpec,
   defineTool,
@@ -286,7 +286,7 @@ function checkAllowed(spec: EndpointSpec, args: CallInput, readOnly: boolean): v
     throw new ToolFailure({
       code: "invalid_arguments",
       message: `invalid arguments for ${spec.key}: ${
-        problems.map((p) => `${p.where}: ${p.message}`).join("; ")
+        firstFew(problems, "; ", (p) => `${p.where}: ${p.message}`)
       }`,
       hint: `Fix them and call again; describe_endpoint {"key": "${spec.key}"} lists the parameters. ` +
         "Nothing was sent.",

@@ -146,6 +146,21 @@ Deno.test("call_endpoint refuses invalid arguments before the client is used", a
   assert.deepEqual(sent, []);
 });
 
+Deno.test("call_endpoint names the first few bad parameters of many and counts the rest", async () => {
+  const { ctx } = context(false);
+  // 10,000 made-up query parameters: naming each (with the accepted list) made an answer ten times the request.
+  const query = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, 1]));
+  const error = await toolFailure(() =>
+    callEndpoint.execute({ key: "organization.devices.getDevices", query, dry_run: false }, ctx)
+  );
+  assert.equal(error.code, "invalid_arguments");
+  assert.match(error.message, /query\.k0: not a query parameter/);
+  assert.match(error.message, /query\.k4: /);
+  assert.doesNotMatch(error.message, /query\.k5:/);
+  assert.match(error.message, /; 9995 more$/);
+  assert.ok(error.message.length < 2000, `${error.message.length} characters`);
+});
+
 Deno.test("call_endpoint dry run returns the exact request with the key masked and sends nothing", async () => {
   const { ctx, sent } = context(false);
   const { result } = await callEndpoint.execute({

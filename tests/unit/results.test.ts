@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { describeIssues } from "../../src/mcp/fallback.ts";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { z } from "zod";
 import {
@@ -183,6 +184,35 @@ Deno.test("invalidArguments: a word agents use for an argument is told its name,
       .message,
     /"customer" is perhaps "organization"/,
   );
+});
+
+Deno.test("invalidArguments names the first few of many unknown arguments and problems, and counts the rest", () => {
+  const schema = z.object({ space: z.string().optional(), limit: z.number().optional() }).strict();
+  const known = Object.keys(schema.shape);
+  // A 1 MB body of made-up keys: naming each one took 1.5 s and made a 2 MB answer.
+  const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, 1]));
+  const keys = toErrorPayload(invalidArguments("list_devices", schema.safeParse(many).error!, known)).message;
+  assert.equal(
+    keys,
+    'invalid arguments for list_devices: arguments: Unrecognized keys: "k0", "k1", "k2", "k3", "k4", 9995 more ' +
+      "(accepted: space, limit)",
+  );
+  const one = toErrorPayload(invalidArguments("list_devices", schema.safeParse({ spaces: 1 }).error!, known));
+  assert.match(one.message, /arguments: Unrecognized key: "spaces" \("spaces" is perhaps "space"\)$/);
+  // A name far longer than any argument is no typo of one.
+  const long = toErrorPayload(
+    invalidArguments("x", schema.safeParse({ ["s".repeat(100_000)]: 1 }).error!, known),
+  );
+  assert.doesNotMatch(long.message, /perhaps/);
+  const list = z.array(z.string());
+  const issues = toErrorPayload(invalidArguments("x", list.safeParse(Array(50).fill(1)).error!)).message;
+  assert.match(issues, /^invalid arguments for x: 0: .*; 4: [^;]*; 45 more$/);
+});
+
+Deno.test("describeIssues (invalid params of a request) names the first few issues and counts the rest", () => {
+  const params = z.object({ uris: z.array(z.string()) });
+  const described = describeIssues(params.safeParse({ uris: Array(1000).fill(1) }).error!);
+  assert.match(described, /^uris\.0: .*; uris\.4: [^;]*; 995 more$/);
 });
 
 // ---- schemas ----
