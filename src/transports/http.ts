@@ -10,8 +10,8 @@
  * required scope, 503 when the issuer's keys are out of reach), tenant (401 without a key in multi-tenant
  * mode, 400 for another key in single-tenant mode), with MCP_CHECK_TENANT_KEYS the keys' check (401 for a
  * key Xyte refuses, 503 while it does not answer, 429 when too many new keys wait), then for a POST: content
- * type (415), body size (413), body time (408), JSON (400), rate limit (429 with Retry-After; a batch costs a
- * token per message).
+ * type (415), body size (413), body time (408), JSON with no object of more than 1,000 members (400), rate
+ * limit (429 with Retry-After; a batch costs a token per message).
  * Refusals are logged once per route, status and minute. Then:
  * - stateful (default): 2025-era clients get sessions (`Mcp-Session-Id`), so server→client requests and
  *   cancellation work; 2026-07-28 clients are served per request (that revision has no sessions);
@@ -51,6 +51,7 @@ import { streamIfSlow } from "./early_stream.ts";
 import { InFlight } from "./inflight.ts";
 import { ShutdownAnswers } from "./shutdown_answer.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
+import { hasWideObject, MAX_OBJECT_MEMBERS } from "./json_shape.ts";
 import { LegacySseEndpoint } from "./legacy_sse.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { isSeat, type Seat, SessionSeats } from "./session_seats.ts";
@@ -464,6 +465,13 @@ export function createHttpApp(options: HttpOptions): HttpApp {
         parsedBody = JSON.parse(body.text);
       } catch {
         return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
+      }
+      if (hasWideObject(parsedBody)) {
+        return jsonRpcError(
+          400,
+          -32600,
+          `Invalid Request: an object in the body has more than ${MAX_OBJECT_MEMBERS} members.`,
+        );
       }
       // Charged once the body is known: a batch costs a token per message (at most the whole bucket), from
       // the bucket of each subject or, when one is short, from none.

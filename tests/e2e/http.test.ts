@@ -141,6 +141,23 @@ Deno.test("http: healthz, unknown session, bad JSON, foreign Host and Origin are
     const garbage = await fetch(server.url, { method: "POST", headers: JSON_RPC_HEADERS, body: "{not json" });
     assert.equal(garbage.status, 400);
     assert.equal((await garbage.json()).error.code, -32700);
+    // An object of more members than any request needs is refused before the SDK copies it (1 MB of
+    // members in params took over a second of the event loop).
+    const session = await openRawSession(server.url, "wide");
+    const pingWith = async (members: number) => {
+      const params = Object.fromEntries(Array.from({ length: members }, (_, i) => [`k${i}`, i]));
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: session,
+        body: JSON.stringify({ jsonrpc: "2.0", id: members, method: "ping", params }),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const wide = await pingWith(1001);
+    assert.equal(wide.status, 400);
+    assert.match(wide.text, /"code":-32600.*more than 1000 members/);
+    assert.equal((await pingWith(1000)).status, 200);
+
     // Not JSON by its Content-Type: 415 before the body is read, on both transports' POST routes.
     for (
       const [path, contentType] of [["/mcp", "text/plain"], ["/messages?sessionId=x", "text/plain"], [
