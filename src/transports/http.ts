@@ -47,6 +47,7 @@ import {
 } from "./http_guards.ts";
 import { readBodyText } from "../body.ts";
 import { onBodyEnd } from "./body_end.ts";
+import { boundedStream } from "./bounded_stream.ts";
 import { streamIfSlow } from "./early_stream.ts";
 import { InFlight } from "./inflight.ts";
 import { ShutdownAnswers } from "./shutdown_answer.ts";
@@ -224,7 +225,11 @@ export function createHttpApp(options: HttpOptions): HttpApp {
       release();
       throw error;
     }
-    return onBodyEnd(response, release);
+    const bounded = boundedStream(
+      response,
+      () => logger.warning("listen stream ended: its client is not reading it", { listens }),
+    );
+    return onBodyEnd(bounded, release);
   }
   const sessions = options.stateless ? undefined : new LegacySessions({
     build: (tenant) => options.build(tenant, { era: "legacy", serverToClient: true }),

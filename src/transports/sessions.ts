@@ -15,6 +15,7 @@ import { log } from "../observability/log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
 import { onBodyEnd } from "./body_end.ts";
+import { boundedStream } from "./bounded_stream.ts";
 import { jsonRpcError, othersSession, shutdownAnswer } from "./jsonrpc.ts";
 import { ReplayBudget, ReplayWindow } from "./replay_window.ts";
 import type { Seat } from "./session_seats.ts";
@@ -235,10 +236,17 @@ export class LegacySessions {
     session.transport.send(cancelled).catch(() => {});
   }
 
-  /** Counts an open GET stream against idleness until the client or server ends it. */
+  /**
+   * Counts an open GET stream against idleness until the client or server ends it; a client that stops
+   * reading it has it ended instead of buffered without bound.
+   */
   #trackStream(session: Session, response: Response): Response {
     session.openStreams++;
-    return onBodyEnd(response, () => {
+    const bounded = boundedStream(
+      response,
+      () => this.#log.warning("GET stream ended: its client is not reading it", { sessions: this.size }),
+    );
+    return onBodyEnd(bounded, () => {
       session.openStreams--;
       session.lastActivity = this.#now();
     });
