@@ -8,7 +8,7 @@
  *   Redis (`--redis host:port`) when the deployment shares state through it, and the OAuth authorization
  *   server (`--oauth <url>`: its issuer URL, and its key set's or introspection endpoint's when on another
  *   host);
- * - `--allow-env`: exactly the variables `SETTINGS` (src/config.ts) reads, each secret's `_FILE` variant
+ * - `--allow-env`: exactly the variables `SETTINGS` (src/settings.ts) declares, each secret's `_FILE` variant
  *   included, derived when this script runs; `--ignore-env` makes any other read (ioredis' `debug` reads
  *   `DEBUG` and lists the environment) see "unset" instead of throwing — it grants nothing;
  * - `--allow-read`: only where secret files and env files live (`--read`, default /run/secrets and
@@ -29,7 +29,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import manifest from "../deno.json" with { type: "json" };
-import { SETTINGS } from "../src/config.ts";
+import { SETTINGS } from "../src/settings.ts";
 
 export const TARGETS = [
   "x86_64-unknown-linux-gnu",

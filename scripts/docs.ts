@@ -6,7 +6,7 @@
  * - the configuration table in README.md (between the config markers), from `SETTINGS`.
  * `deno task docs` writes them; `tests/unit/docs.test.ts` fails when any is stale.
  */
-import { SETTINGS } from "../src/config.ts";
+import { SETTINGS } from "../src/settings.ts";
 import { ERROR_CODES } from "../src/mcp/error_codes.ts";
 import { loadTools } from "../src/registry.ts";
 import { DEFAULT_TOOLSETS, type Toolset, TOOLSETS } from "../src/toolsets.ts";

@@ -5,7 +5,8 @@
  */
 import type { McpServer } from "@modelcontextprotocol/server";
 import { LRUCache } from "lru-cache";
-import type { Config, ToolsetSelection } from "./config.ts";
+import type { Config } from "./config.ts";
+import type { ToolsetSelection } from "./settings.ts";
 import { buildServer, type ServeContext } from "./mcp/server.ts";
 import type { PeerWrites } from "./mcp/peer_writes.ts";
 import { ResourceWatches } from "./mcp/subscriptions.ts";

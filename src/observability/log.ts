@@ -19,7 +19,7 @@ import {
   withContext,
 } from "@logtape/logtape";
 import { redactByField } from "@logtape/redaction";
-import type { LogLevel } from "../config.ts";
+import type { LogLevel } from "../settings.ts";
 import { scrubSecrets } from "../secret.ts";
 
 export type { Logger } from "@logtape/logtape";

@@ -27,7 +27,8 @@ import {
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
-import { type HttpSettings, isLoopbackAddress } from "../config.ts";
+import { type HttpSettings } from "../config.ts";
+import { isLoopbackAddress } from "../settings.ts";
 import { listenedResourceUris, ListenEventBus } from "../mcp/listen.ts";
 import { resourceWatcher } from "../mcp/register_subscriptions.ts";
 import type { ServeContext } from "../mcp/server.ts";

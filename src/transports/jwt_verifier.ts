@@ -15,7 +15,8 @@ import {
 } from "jose";
 import { LRUCache } from "lru-cache";
 import { readBodyText } from "../body.ts";
-import { isSecureUrl, type OAuthSettings } from "../config.ts";
+import { type OAuthSettings } from "../config.ts";
+import { isSecureUrl } from "../settings.ts";
 import { log } from "../observability/log.ts";
 import {
   checkClaims,

@@ -29,7 +29,7 @@ import {
   TARGETS,
 } from "../../scripts/compile.ts";
 import { smoke } from "../../scripts/smoke.ts";
-import { SETTINGS } from "../../src/config.ts";
+import { SETTINGS } from "../../src/settings.ts";
 import { freePort } from "../helpers/free_port.ts";
 import { platformEnv } from "../helpers/platform_env.ts";
 import { serverEnv, startHub } from "./harness.ts";

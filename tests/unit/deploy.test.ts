@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { DEFAULT_READ_PATHS } from "../../scripts/compile.ts";
-import { SETTINGS } from "../../src/config.ts";
+import { SETTINGS } from "../../src/settings.ts";
 import { PEER_WRITES_CHANNEL } from "../../src/mcp/peer_writes.ts";
 import { checkRedis, connectRedis, pubSubNeeds, REDIS_KEY_PREFIX } from "../../src/redis.ts";
 import { createRedisRateLimiter } from "../../src/transports/rate_limit.ts";

@@ -4,7 +4,7 @@
  * running as a non-root user on 0.0.0.0:8080, and no secrets in the image or its build context.
  */
 import assert from "node:assert/strict";
-import { SETTINGS } from "../../src/config.ts";
+import { SETTINGS } from "../../src/settings.ts";
 import { argsOf, envOf, parseDockerfile } from "../helpers/dockerfile.ts";
 
 const ROOT = new URL("../../", import.meta.url);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { LogLevel } from "../../src/config.ts";
+import type { LogLevel } from "../../src/settings.ts";
 import {
   log,
   newRequestId,
