@@ -2,6 +2,8 @@
  * Entry point of `xyte-mcp`: flags and environment → validated config → the chosen transport.
  * Exit codes: 0 clean shutdown, 1 runtime failure, 2 invalid flags or configuration.
  */
+// First: zod's settings must be in place before any module builds a schema (see zod_setup.ts).
+import "./zod_setup.ts";
 import { createApp } from "./app.ts";
 import { ConfigError, configSummary, loadConfig } from "./config.ts";
 import { demoBanner } from "./demo.ts";
