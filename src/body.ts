@@ -3,6 +3,7 @@
  * time limit, telling apart the ways it can fail: too large (from the declared length or while streaming),
  * unreadable (cut short, aborted, broken chunking) and timed out (a client trickling its body).
  */
+import { afterTimeout } from "./timeouts.ts";
 
 /** A body read without a time limit. */
 export type SizedBodyRead = { text: string } | { tooLarge: true } | { unreadable: string };
@@ -26,14 +27,12 @@ export async function readBodyText(
   timeoutMs?: number,
 ): Promise<BodyRead> {
   if (timeoutMs === undefined) return await readWithin(message, maxBytes);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<BodyRead>((resolve) => {
-    timer = setTimeout(() => resolve({ timedOut: true }), timeoutMs);
-  });
+  const { promise: timedOut, resolve } = Promise.withResolvers<BodyRead>();
+  const timer = afterTimeout(timeoutMs, () => resolve({ timedOut: true }));
   try {
     return await Promise.race([readWithin(message, maxBytes), timedOut]);
   } finally {
-    clearTimeout(timer);
+    timer.cancel();
   }
 }
 

@@ -2,8 +2,11 @@
  * A signal that aborts when a parent signal aborts or after `ms`, and that can be disposed of as soon as the
  * work it guards is done. `AbortSignal.timeout` cannot be cancelled: each one keeps its timer, and through
  * `AbortSignal.any` the composite signal, alive until the timeout runs out (30 s and more here), which under
- * load is tens of thousands of live timers and a garbage collector busy moving them around.
+ * load is tens of thousands of live timers and a garbage collector busy moving them around. The timeout is
+ * one of the process's shared ones (timeouts.ts), set and cancelled at the cost of a heap entry.
  */
+import { afterTimeout } from "./timeouts.ts";
+
 export interface Deadline extends Disposable {
   readonly signal: AbortSignal;
   /** When the time runs out (epoch ms). */
@@ -16,12 +19,10 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
   let timedOut = false;
   const onParentAbort = () => controller.abort(parent!.reason);
-  const timer = setTimeout(() => {
+  const timer = afterTimeout(ms, () => {
     timedOut = true;
     controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
-  }, ms);
-  // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
-  Deno.unrefTimer(Number(timer));
+  });
   if (parent?.aborted) controller.abort(parent.reason);
   else parent?.addEventListener("abort", onParentAbort, { once: true });
   return {
@@ -31,7 +32,7 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
       return timedOut;
     },
     [Symbol.dispose]() {
-      clearTimeout(timer);
+      timer.cancel();
       parent?.removeEventListener("abort", onParentAbort);
     },
   };

@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { afterTimeout, pendingTimeouts } from "../../src/timeouts.ts";
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("timeouts: each runs once after its own delay, shorter ones first whatever the order they were set in", async () => {
+  const ran: string[] = [];
+  afterTimeout(60, () => ran.push("60 ms"));
+  afterTimeout(20, () => ran.push("20 ms"));
+  afterTimeout(40, () => ran.push("40 ms"));
+  assert.equal(pendingTimeouts(), 3);
+  assert.deepEqual(ran, [], "none runs at once");
+  await wait(100);
+  assert.deepEqual(ran, ["20 ms", "40 ms", "60 ms"]);
+  assert.equal(pendingTimeouts(), 0);
+});
+
+Deno.test("timeouts: those set with the same delay run in the order they were set, after shorter ones", async () => {
+  const ran: number[] = [];
+  for (let i = 0; i < 20; i++) afterTimeout(i % 2 === 0 ? 10 : 0, () => ran.push(i));
+  await wait(40);
+  assert.deepEqual(ran, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+});
+
+Deno.test("timeouts: a cancelled one never runs, the others still do, and nothing stays pending", async () => {
+  const ran: string[] = [];
+  const first = afterTimeout(10, () => ran.push("first"));
+  const kept = afterTimeout(20, () => ran.push("kept"));
+  const last = afterTimeout(30, () => ran.push("last"));
+  first.cancel();
+  last.cancel();
+  last.cancel();
+  assert.equal(pendingTimeouts(), 1);
+  await wait(60);
+  assert.deepEqual(ran, ["kept"]);
+  kept.cancel();
+  assert.equal(pendingTimeouts(), 0);
+  // Cancelling the only pending one clears the runtime timer too: the test sanitizer would report it.
+  afterTimeout(60_000, () => ran.push("never")).cancel();
+});
+
+Deno.test("timeouts: many set and cancelled out of order keep the rest on time", async () => {
+  const ran: number[] = [];
+  const pending = Array.from({ length: 200 }, (_, i) => afterTimeout(5 + (i * 37) % 50, () => ran.push(i)));
+  for (let i = 0; i < 200; i += 3) pending[i]!.cancel();
+  await wait(120);
+  const expected = [...Array(200).keys()].filter((i) => i % 3 !== 0)
+    .sort((a, b) => (5 + (a * 37) % 50) - (5 + (b * 37) % 50) || a - b);
+  assert.deepEqual(ran, expected);
+});
+
+Deno.test("timeouts: a callback runs outside the async context of whoever set it", async () => {
+  const context = new AsyncLocalStorage<string>();
+  let seen: string | undefined = "not run";
+  context.run("request 1", () => afterTimeout(5, () => (seen = context.getStore())));
+  await wait(30);
+  assert.equal(seen, undefined);
+});
