@@ -48,16 +48,17 @@ export function invalidArguments(
 }
 
 /** Words agents use for arguments that have other names here (search_endpoints' text, a window's since). */
-const ARGUMENT_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
-  query: ["text"],
-  q: ["text"],
-  search: ["text"],
-  keywords: ["text"],
-  from: ["since"],
-  to: ["until"],
-  customer: ["organization"],
-  org: ["organization"],
-};
+// A Map, not an object literal: an argument named "constructor" must not find Object.prototype's.
+const ARGUMENT_SYNONYMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["query", ["text"]],
+  ["q", ["text"]],
+  ["search", ["text"]],
+  ["keywords", ["text"]],
+  ["from", ["since"]],
+  ["to", ["until"]],
+  ["customer", ["organization"]],
+  ["org", ["organization"]],
+]);
 
 /**
  * Most problems, or unknown argument names, an error message names; the rest are counted. Naming all 90,000
@@ -78,7 +79,7 @@ export function firstFew<T>(items: readonly T[], separator: string, describe: (i
  * name it starts, else one a typo away.
  */
 function nearestKey(key: string, known: readonly string[]): string | undefined {
-  const synonym = ARGUMENT_SYNONYMS[key.toLowerCase()]?.find((name) => known.includes(name));
+  const synonym = ARGUMENT_SYNONYMS.get(key.toLowerCase())?.find((name) => known.includes(name));
   if (synonym) return synonym;
   const stem = (name: string) => name.toLowerCase().replace(/_ids?$/, "");
   const wanted = stem(key);

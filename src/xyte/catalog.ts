@@ -258,14 +258,15 @@ function catalogIndex(): IndexedEndpoint[] {
  * Words people use for what the catalog names otherwise (a device's heartbeat is its telemetry report): a
  * query word also matches as each of these, scoring as the best of them.
  */
-const SEARCH_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
-  heartbeat: ["telemetry"],
-  provision: ["register"],
-  provisioning: ["register"],
-  onboard: ["register", "claim"],
-  licence: ["license"],
-  ack: ["acknowledge"],
-};
+// A Map, not an object literal: a query word such as "constructor" must not find Object.prototype's.
+const SEARCH_SYNONYMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["heartbeat", ["telemetry"]],
+  ["provision", ["register"]],
+  ["provisioning", ["register"]],
+  ["onboard", ["register", "claim"]],
+  ["licence", ["license"]],
+  ["ack", ["acknowledge"]],
+]);
 
 /**
  * Endpoints matching the filters, best first. Free text is matched word by word (prefixes of 3+ letters
@@ -295,7 +296,7 @@ export function searchCatalog(query: CatalogQuery): EndpointSpec[] {
         (entry.spec.namespace === "organization" ? 2 : 0) + (entry.spec.mutating ? 0 : 1);
       for (const word of words) {
         const wordScore = Math.max(
-          ...[word, ...(SEARCH_SYNONYMS[word] ?? [])].map((w) => wordScoreIn(entry, w)),
+          ...[word, ...(SEARCH_SYNONYMS.get(word) ?? [])].map((w) => wordScoreIn(entry, w)),
         );
         if (wordScore > 0) matched++;
         score += wordScore;

@@ -60,6 +60,12 @@ Deno.test("searchCatalog understands a device maker's words: heartbeat, provisio
   assert.deepEqual(top("acknowledge command"), ["device.command.updateCommand"]);
 });
 
+Deno.test("searchCatalog takes words named like Object.prototype members as ordinary words", () => {
+  for (const text of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf constructor"]) {
+    assert.ok(Array.isArray(searchCatalog({ text })), text);
+  }
+});
+
 Deno.test("searchCatalog matches body fields: firmware finds registration, cloud id finds claim", () => {
   const firmware = searchCatalog({ text: "firmware" }).map((e) => e.key);
   assert.ok(firmware.includes("device.registration.registerDevice"), firmware.join(", "));

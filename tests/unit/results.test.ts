@@ -186,6 +186,18 @@ Deno.test("invalidArguments: a word agents use for an argument is told its name,
   );
 });
 
+Deno.test("invalidArguments: an unknown argument named like an Object.prototype member is an ordinary unknown argument", () => {
+  const schema = z.object({ space: z.string().optional(), limit: z.number().optional() }).strict();
+  for (const key of ["constructor", "Constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+    const args = JSON.parse(`{${JSON.stringify(key)}: 1}`);
+    const error = schema.safeParse(args).error ?? schema.safeParse({ [key]: 1 }).error;
+    if (error === undefined) continue; // zod itself ignores it (__proto__)
+    const message = toErrorPayload(invalidArguments("list_devices", error, ["space", "limit"])).message;
+    assert.match(message, /Unrecognized key/, key);
+    assert.match(message, /accepted: space, limit/, key);
+  }
+});
+
 Deno.test("invalidArguments names the first few of many unknown arguments and problems, and counts the rest", () => {
   const schema = z.object({ space: z.string().optional(), limit: z.number().optional() }).strict();
   const known = Object.keys(schema.shape);
