@@ -55,8 +55,9 @@ export function pendingTimeouts(): number {
 }
 
 function cancel(entry: Entry): void {
-  if (entry.index < 0) return;
+  // Out of the heap may still mean yet to run: due with others, whose callbacks run first; one may cancel it.
   entry.run = undefined;
+  if (entry.index < 0) return;
   remove(entry.index);
   // Nothing left to wait for: no runtime timer either (a timer left set would outlive every timeout).
   if (heap.length === 0) disarm();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { afterTimeout, pendingTimeouts } from "../../src/timeouts.ts";
+import { afterTimeout, type PendingTimeout, pendingTimeouts } from "../../src/timeouts.ts";
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,4 +56,31 @@ Deno.test("timeouts: a callback runs outside the async context of whoever set it
   context.run("request 1", () => afterTimeout(5, () => (seen = context.getStore())));
   await wait(30);
   assert.equal(seen, undefined);
+});
+
+Deno.test("timeouts: one cancelled by the callback of another due at the same moment does not run", async () => {
+  // As with runtime timers: clearTimeout in one timer's callback stops another that is due too.
+  const ran: string[] = [];
+  const later: { second?: PendingTimeout } = {};
+  afterTimeout(5, () => {
+    ran.push("first");
+    later.second?.cancel();
+  });
+  later.second = afterTimeout(5, () => ran.push("second"));
+  await wait(30);
+  assert.deepEqual(ran, ["first"]);
+  assert.equal(pendingTimeouts(), 0);
+});
+
+Deno.test("timeouts: one set from a firing callback runs after its own delay, and the process's timer is re-armed", async () => {
+  const ran: string[] = [];
+  afterTimeout(5, () => {
+    ran.push("outer");
+    afterTimeout(0, () => ran.push("inner, at once"));
+    afterTimeout(10, () => ran.push("inner, later"));
+  });
+  afterTimeout(5, () => ran.push("outer's twin"));
+  await wait(60);
+  assert.deepEqual(ran, ["outer", "outer's twin", "inner, at once", "inner, later"]);
+  assert.equal(pendingTimeouts(), 0);
 });
