@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
+import FakeTimers from "@sinonjs/fake-timers";
 import { afterTimeout, type PendingTimeout, pendingTimeouts } from "../../src/timeouts.ts";
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,7 +37,8 @@ Deno.test("timeouts: a cancelled one never runs, the others still do, and nothin
   assert.deepEqual(ran, ["kept"]);
   kept.cancel();
   assert.equal(pendingTimeouts(), 0);
-  // Cancelling the only pending one clears the runtime timer too: the test sanitizer would report it.
+  // Cancelling the only pending one clears the runtime timer too (pinned on a fake clock below: the timer is
+  // unref'd, and the test sanitizer does not report it).
   afterTimeout(60_000, () => ran.push("never")).cancel();
 });
 
@@ -83,4 +85,83 @@ Deno.test("timeouts: one set from a firing callback runs after its own delay, an
   await wait(60);
   assert.deepEqual(ran, ["outer", "outer's twin", "inner, at once", "inner, later"]);
   assert.equal(pendingTimeouts(), 0);
+});
+
+type FakeClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>["install"]>;
+
+/** Runs `body` with the runtime's timers and `performance.now` replaced by a clock the test moves. */
+function withFakeClock(body: (clock: FakeClock) => void): void {
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ["setTimeout", "clearTimeout", "performance"],
+  });
+  try {
+    body(clock);
+  } finally {
+    clock.uninstall();
+  }
+}
+
+Deno.test("timeouts on a fake clock: each runs at its due millisecond, ties in the order set, cancelled ones never", () => {
+  withFakeClock((clock) => {
+    // A small deterministic generator: the same operations on every run.
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n);
+    };
+    const pending = new Map<number, { due: number; cancel(): void }>();
+    const ran: { id: number; at: number }[] = [];
+    const expected: { id: number; due: number }[] = [];
+    let nextId = 0;
+    const set = (delay: number) => {
+      const id = nextId++;
+      const due = clock.now + delay;
+      const timeout = afterTimeout(delay, () => {
+        ran.push({ id, at: clock.now });
+        pending.delete(id);
+        // Some callbacks set another or cancel one still pending. (Not one of 0 ms: a runtime timer set from a
+        // timer's callback waits at least 1 ms, as it always did.)
+        if (id % 7 === 0) set(1 + random(3));
+        if (id % 11 === 0) cancelOne();
+      });
+      pending.set(id, { due, cancel: timeout.cancel });
+      expected.push({ id, due });
+    };
+    const cancelOne = () => {
+      const ids = [...pending.keys()];
+      if (ids.length === 0) return;
+      const id = ids[random(ids.length)]!;
+      pending.get(id)!.cancel();
+      pending.delete(id);
+      expected.splice(expected.findIndex((e) => e.id === id), 1);
+    };
+    for (let step = 0; step < 400; step++) {
+      for (let i = random(4); i > 0; i--) set(random(40));
+      if (random(3) === 0) cancelOne();
+      clock.tick(1);
+    }
+    clock.tick(100);
+    assert.equal(pendingTimeouts(), 0);
+    assert.equal(clock.countTimers(), 0, "no runtime timer left set");
+    assert.ok(ran.length > 300, `${ran.length} ran`);
+    const byDueThenSet = [...expected].sort((a, b) => a.due - b.due || a.id - b.id);
+    assert.deepEqual(ran.map((r) => r.id), byDueThenSet.map((e) => e.id));
+    const late = ran.filter((r) => r.at !== expected.find((e) => e.id === r.id)!.due);
+    assert.deepEqual(late, [], "each ran at its due millisecond");
+  });
+});
+
+Deno.test("timeouts on a fake clock: with nothing pending, no runtime timer stays set", () => {
+  withFakeClock((clock) => {
+    const first = afterTimeout(50, () => {});
+    const second = afterTimeout(10, () => {});
+    assert.equal(clock.countTimers(), 1, "one runtime timer for all");
+    first.cancel();
+    assert.equal(clock.countTimers(), 1);
+    second.cancel();
+    assert.equal(clock.countTimers(), 0);
+    afterTimeout(5, () => {});
+    clock.tick(5);
+    assert.equal(clock.countTimers(), 0, "none after the last one ran");
+  });
 });
