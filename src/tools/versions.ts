@@ -8,8 +8,12 @@ function versionParts(version: string): number[] {
   return version.trim().replace(/^[vV]/, "").split(".").map((part) => Number(/^\d+/.exec(part)?.[0] ?? 0));
 }
 
-/** Whether `version` is lower than `bound`, part by part (`3.2.1061` < `3.10`; missing parts count 0). */
+/**
+ * Whether `version` is lower than `bound`, part by part (`3.2.1061` < `3.10`; missing parts count 0). A
+ * version that does not start with a number (empty, `unknown`) is unknown, and below nothing.
+ */
 export function isVersionBelow(version: string, bound: string): boolean {
+  if (!/^[vV]?\d/.test(version.trim())) return false;
   const a = versionParts(version);
   const b = versionParts(bound);
   for (let i = 0; i < Math.max(a.length, b.length); i++) {

@@ -222,6 +222,16 @@ Deno.test("partner devices: client-side filters", () => {
   assert.ok(!partnerDeviceMatches(onFirmware("4.2.0"), { firmware_below: "4.2" }), "equal is not below");
   assert.ok(!partnerDeviceMatches(onFirmware("4.10.0"), { firmware_below: "4.9.9" }));
   assert.ok(!partnerDeviceMatches(onFirmware(null), { firmware_below: "9" }), "unknown firmware: no claim");
+  for (const unknown of ["", " ", "unknown", "N/A", "beta"]) {
+    assert.ok(
+      !partnerDeviceMatches(onFirmware(unknown), { firmware_below: "9" }),
+      `firmware ${JSON.stringify(unknown)}`,
+    );
+  }
+  assert.ok(
+    partnerDeviceMatches(onFirmware(" 3.1-rc2 "), { firmware_below: "3.2" }),
+    "a version with a suffix",
+  );
   const pool = toPartnerDeviceRow(WirePartnerDevice.parse({ id: "d2", claimed: null }));
   assert.ok(
     partnerDeviceMatches(pool, { claimed: false }) && !partnerDeviceMatches(pool, { organization: "a" }),
