@@ -218,82 +218,104 @@ export function runTool(
   // The tenant (a hash of its keys) tells an operator of a multi-tenant server whose calls fail.
   return withRequestContext({ requestId, tool: tool.name, tenant: deps.tenant }, async () => {
     const started = performance.now();
-    const telemetry = deps.telemetry ?? NO_TELEMETRY;
-    /** A call answered with an error before the tool ran (it still counts in the tool metrics). */
-    const refused = <R extends CallToolResult>(result: R, code: string): R => {
-      telemetry.toolCall(tool.name, "error", code, elapsed(started) / 1000);
-      return result;
-    };
-    const { args, useCache, problem } = takeCacheArgument(tool, rawArgs);
-    if (problem) {
-      const payload = toErrorPayload(problem);
-      return refused(errorResult(payload), payload.code);
-    }
-    const parsed = tool.input.safeParse(args);
-    if (!parsed.success) {
-      const payload = toErrorPayload(
-        invalidArguments(tool.name, parsed.error, Object.keys(tool.input.shape)),
-      );
-      toolLog.info("tool call rejected: invalid arguments", { code: payload.code });
-      return refused(errorResult(payload), payload.code);
-    }
-    const confirmation = tool.confirmation(parsed.data);
-    if (confirmation) {
-      const gate = await confirmationGate(confirmation, parsed.data, ctx, canElicit(ctx), deps);
-      if (isErrorResult(gate)) {
-        toolLog.info("tool call awaits confirmation", { outcome: "refused" });
-        return refused(gate, errorCodeOf(gate));
-      }
-      if (gate !== "confirmed") {
-        // Asking the user (input required) is no outcome yet.
-        toolLog.info("tool call awaits confirmation", { outcome: "elicit" });
-        return gate;
-      }
-    }
-    // Aborted when the client cancels (notifications/cancelled) or the call's deadline passes; released
-    // when the call ends. Upstream retries stop at the same moment.
-    using callDeadline = deps.toolTimeoutMs === undefined
-      ? undefined
-      : deadline(deps.toolTimeoutMs, ctx.mcpReq.signal);
-    const toolContext: ToolContext = {
-      xyte: deps.xyte.forCall({
-        cachedReads: useCache,
-        ...(callDeadline ? { deadlineAt: callDeadline.at } : {}),
-      }),
-      signal: callDeadline?.signal ?? ctx.mcpReq.signal,
-      requestId,
-      log: toolLog,
-      progress: progressReporter(ctx),
-      readOnly: deps.readOnly,
-      cachedReads: useCache,
-      exposes: (name) => toolTable(deps.tools).byName.has(name),
-    };
     try {
-      const { result, summary } = await tool.execute(parsed.data, toolContext);
-      toolLog.info("tool call ok", { ms: elapsed(started) });
-      telemetry.toolCall(tool.name, "ok", undefined, elapsed(started) / 1000);
-      return successResult(summary, result, tool.content, (text) => deps.xyte.redact(text));
+      return await answerToolCall(tool, rawArgs, ctx, deps, canElicit, requestId, started);
     } catch (error) {
+      // A fault before the tool ran (checking arguments, asking for confirmation) is a bug of ours: the
+      // client gets the typed internal error, as for one inside a tool, never the thrown message.
       const payload = toErrorPayload(error, (text) => deps.xyte.redact(text));
-      telemetry.toolCall(tool.name, "error", payload.code, elapsed(started) / 1000);
-      if (payload.code === "internal") {
-        toolLog.error("tool call failed unexpectedly", { ms: elapsed(started), error: describeError(error) });
-      } else {
-        toolLog.warning("tool call failed", {
-          ms: elapsed(started),
-          code: payload.code,
-          status: payload.status,
-        });
-      }
+      (deps.telemetry ?? NO_TELEMETRY).toolCall(tool.name, "error", payload.code, elapsed(started) / 1000);
+      toolLog.error("tool call failed unexpectedly", { ms: elapsed(started), error: describeError(error) });
       return errorResult(payload);
-    } finally {
-      // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
-      if (!tool.annotations.readOnlyHint) {
-        deps.watches?.written(deps.tenant ?? deps.xyte.identity, touchedIds(parsed.data));
-        deps.directories.forget(deps.xyte);
-      }
     }
   });
+}
+
+/** runTool's work, in the call's request context; what it throws, runTool answers as an internal error. */
+async function answerToolCall(
+  tool: Tool,
+  rawArgs: unknown,
+  ctx: ServerContext,
+  deps: ServerDeps,
+  canElicit: (ctx: ServerContext) => boolean,
+  requestId: string,
+  started: number,
+): Promise<CallToolResult | InputRequiredResult> {
+  const telemetry = deps.telemetry ?? NO_TELEMETRY;
+  /** A call answered with an error before the tool ran (it still counts in the tool metrics). */
+  const refused = <R extends CallToolResult>(result: R, code: string): R => {
+    telemetry.toolCall(tool.name, "error", code, elapsed(started) / 1000);
+    return result;
+  };
+  const { args, useCache, problem } = takeCacheArgument(tool, rawArgs);
+  if (problem) {
+    const payload = toErrorPayload(problem);
+    return refused(errorResult(payload), payload.code);
+  }
+  const parsed = tool.input.safeParse(args);
+  if (!parsed.success) {
+    const payload = toErrorPayload(
+      invalidArguments(tool.name, parsed.error, Object.keys(tool.input.shape)),
+    );
+    toolLog.info("tool call rejected: invalid arguments", { code: payload.code });
+    return refused(errorResult(payload), payload.code);
+  }
+  const confirmation = tool.confirmation(parsed.data);
+  if (confirmation) {
+    const gate = await confirmationGate(confirmation, parsed.data, ctx, canElicit(ctx), deps);
+    if (isErrorResult(gate)) {
+      toolLog.info("tool call awaits confirmation", { outcome: "refused" });
+      return refused(gate, errorCodeOf(gate));
+    }
+    if (gate !== "confirmed") {
+      // Asking the user (input required) is no outcome yet.
+      toolLog.info("tool call awaits confirmation", { outcome: "elicit" });
+      return gate;
+    }
+  }
+  // Aborted when the client cancels (notifications/cancelled) or the call's deadline passes; released
+  // when the call ends. Upstream retries stop at the same moment.
+  using callDeadline = deps.toolTimeoutMs === undefined
+    ? undefined
+    : deadline(deps.toolTimeoutMs, ctx.mcpReq.signal);
+  const toolContext: ToolContext = {
+    xyte: deps.xyte.forCall({
+      cachedReads: useCache,
+      ...(callDeadline ? { deadlineAt: callDeadline.at } : {}),
+    }),
+    signal: callDeadline?.signal ?? ctx.mcpReq.signal,
+    requestId,
+    log: toolLog,
+    progress: progressReporter(ctx),
+    readOnly: deps.readOnly,
+    cachedReads: useCache,
+    exposes: (name) => toolTable(deps.tools).byName.has(name),
+  };
+  try {
+    const { result, summary } = await tool.execute(parsed.data, toolContext);
+    toolLog.info("tool call ok", { ms: elapsed(started) });
+    telemetry.toolCall(tool.name, "ok", undefined, elapsed(started) / 1000);
+    return successResult(summary, result, tool.content, (text) => deps.xyte.redact(text));
+  } catch (error) {
+    const payload = toErrorPayload(error, (text) => deps.xyte.redact(text));
+    telemetry.toolCall(tool.name, "error", payload.code, elapsed(started) / 1000);
+    if (payload.code === "internal") {
+      toolLog.error("tool call failed unexpectedly", { ms: elapsed(started), error: describeError(error) });
+    } else {
+      toolLog.warning("tool call failed", {
+        ms: elapsed(started),
+        code: payload.code,
+        status: payload.status,
+      });
+    }
+    return errorResult(payload);
+  } finally {
+    // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
+    if (!tool.annotations.readOnlyHint) {
+      deps.watches?.written(deps.tenant ?? deps.xyte.identity, touchedIds(parsed.data));
+      deps.directories.forget(deps.xyte);
+    }
+  }
 }
 
 /**
