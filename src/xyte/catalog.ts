@@ -272,7 +272,7 @@ const SEARCH_SYNONYMS: ReadonlyMap<string, readonly string[]> = new Map([
  * Endpoints matching the filters, best first. Free text is matched word by word (prefixes of 3+ letters
  * count half; `SEARCH_SYNONYMS` stand in for a word) against the action, group, title, summary, path, query
  * and body parameters, each field with its weight; endpoints matching more of the words rank first, then by
- * total weight, then the one with the shorter action name; a text naming an action or key exactly ranks that
+ * total weight, then the action of fewer words; a text naming an action or key exactly ranks that
  * endpoint first. Small bonuses favour the organization API and reads.
  */
 export function searchCatalog(query: CatalogQuery): EndpointSpec[] {

@@ -526,7 +526,7 @@ export class XyteClient {
       endpointKey: spec.key,
       message,
       ...(code === "auth" ? { hint: authHint(spec.scope, this.#options.keysFrom) } : {}),
-      ...(code === "not_found" ? { hint: notFoundHint(spec.scope, spec.pathParams) } : {}),
+      ...(code === "not_found" ? { hint: notFoundHint(spec) } : {}),
       retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after")),
     });
   }

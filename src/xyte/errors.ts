@@ -3,7 +3,7 @@
  * code, the upstream status and message, a hint, and whether retrying can help.
  */
 import { scrubSecrets } from "../secret.ts";
-import type { AuthScope } from "./catalog_types.ts";
+import type { AuthScope, EndpointSpec } from "./catalog_types.ts";
 
 export const XYTE_ERROR_CODES = [
   "auth",
@@ -138,12 +138,17 @@ export function missingKey(
 }
 
 /**
- * Hint for a 404 where the default ("check the id") misleads: a device endpoint whose only parameter is the
+ * Hint for a 404 where the default ("check the id") misleads: a device read whose only parameter is the
  * device, called with that device's accepted key, answers 404 for what the device lacks (no pending command,
  * no license), not for a wrong id. Undefined elsewhere (the default hint stands).
  */
-export function notFoundHint(scope: AuthScope, pathParams: readonly string[]): string | undefined {
-  if (scope !== "device" || pathParams.length !== 1 || pathParams[0] !== "device_id") return undefined;
+export function notFoundHint(
+  { scope, method, pathParams }: Pick<EndpointSpec, "scope" | "method" | "pathParams">,
+): string | undefined {
+  // Reads only: a write's 404 (a command id in updateCommand's body, a telemetry report) is no empty answer.
+  if (scope !== "device" || method !== "GET" || pathParams.length !== 1 || pathParams[0] !== "device_id") {
+    return undefined;
+  }
   return "The device has nothing of this kind now (e.g. no pending command, no license): not a wrong id " +
     "when the device key was accepted. sendTelemetry's answer says whether a command is waiting.";
 }

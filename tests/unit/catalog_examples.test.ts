@@ -9,6 +9,7 @@ import { Secret } from "../../src/secret.ts";
 import { createSimulator, DEMO_ORG_KEY, DEMO_PARTNER_KEY, type Simulator } from "../../src/simulator/mod.ts";
 import { callEndpoint, describeSpec } from "../../src/tools/catalog.ts";
 import { endpoint, type EndpointKey, ENDPOINTS, type EndpointSpec } from "../../src/xyte/catalog.ts";
+import { notFoundHint } from "../../src/xyte/errors.ts";
 import { simulatedClient } from "../helpers/sim_client.ts";
 
 function simulator(): Simulator {
@@ -124,4 +125,8 @@ Deno.test("a device endpoint's 404 for the device itself says there is nothing o
   assert.equal(failure?.code, "not_found");
   assert.match(failure!.hint, /nothing of this kind/);
   assert.doesNotMatch(failure!.hint, /Check the id/);
+  // A write's 404 (updateCommand's command id, a telemetry report) keeps the default hint.
+  for (const key of ["device.command.updateCommand", "device.telemetries.sendTelemetry"]) {
+    assert.equal(notFoundHint(ENDPOINTS.find((spec) => spec.key === key)!), undefined, key);
+  }
 });
