@@ -1,10 +1,7 @@
 /** The catalog toolset's share of `tools/list`, as a client receives it: at most 1,500 tokens (≈ 6,000 bytes). */
+import { connectInMemory } from "../helpers/in_memory.ts";
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { buildServer } from "../../src/mcp/server.ts";
 import type { Tool } from "../../src/mcp/tool.ts";
-import { DirectoryCache } from "../../src/resources/directory.ts";
 import { CATALOG_TOOLS } from "../../src/tools/catalog.ts";
 import { CONNECTOR_TOOLS } from "../../src/tools/connector.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
@@ -15,18 +12,13 @@ async function listedBytes(tools: readonly Tool[]): Promise<number> {
     entryUrl: "http://unused.test",
     timeoutMs: 1000,
   });
-  const server = buildServer({ xyte, tools, readOnly: false, directories: new DirectoryCache() });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "budget", version: "1.0.0" });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
+  const { client, close } = await connectInMemory({ xyte, tools, readOnly: false }, "budget");
   try {
     const { tools: listed } = await client.listTools();
     assert.equal(listed.length, tools.length);
     return JSON.stringify(listed).length;
   } finally {
-    await client.close();
-    await server.close();
+    await close();
   }
 }
 

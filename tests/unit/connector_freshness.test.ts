@@ -4,12 +4,9 @@
  * this replica and on another sharing the response cache; `cache: false` reads the organization afresh, past
  * the response cache too. Another tenant's corpus is left alone.
  */
+import { connectInMemory } from "../helpers/in_memory.ts";
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { buildServer } from "../../src/mcp/server.ts";
 import { exposedTools } from "../../src/registry.ts";
-import { DirectoryCache } from "../../src/resources/directory.ts";
 import { createSimulator, type SimDevice, type Simulator } from "../../src/simulator/mod.ts";
 import { type CacheStore, createMemoryCacheStore } from "../../src/xyte/cache_store.ts";
 import { simulatedClient } from "../helpers/sim_client.ts";
@@ -35,17 +32,12 @@ interface Connected {
  */
 async function connect(sim: Simulator, key: string, tenant: string, store: CacheStore): Promise<Connected> {
   const xyte = simulatedClient(sim, key, { cache: { store, tenant, ttlSeconds: () => 300, reads: true } });
-  const server = buildServer({
+  const { client, close } = await connectInMemory({
     xyte,
     tenant,
     tools: await exposedTools({ readOnly: false, toolsets: ["devices", "connector"] }),
     readOnly: false,
-    directories: new DirectoryCache(),
-  });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "connector-freshness", version: "1.0.0" });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
+  }, "connector-freshness");
   const call = async (name: string, args: Record<string, unknown>) => {
     const result = await client.callTool({ name, arguments: args });
     assert.notEqual(result.isError, true, JSON.stringify(result.content));
@@ -57,10 +49,7 @@ async function connect(sim: Simulator, key: string, tenant: string, store: Cache
       const args = cache === undefined ? { query } : { query, cache };
       return ((await call("search", args)) as { results: SearchHit[] }).results;
     },
-    async close() {
-      await client.close();
-      await server.close();
-    },
+    close,
   };
 }
 

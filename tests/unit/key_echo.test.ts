@@ -3,12 +3,9 @@
  * not carry it into tool results, resource documents or error messages, whole or cut in half. A multi-tenant
  * client's keys are not in the process-wide scrubber, so the client scrubs them itself.
  */
+import { connectInMemory } from "../helpers/in_memory.ts";
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { buildServer } from "../../src/mcp/server.ts";
 import { exposedTools } from "../../src/registry.ts";
-import { DirectoryCache } from "../../src/resources/directory.ts";
 import { Secret } from "../../src/secret.ts";
 import { DEFAULT_TOOLSETS } from "../../src/toolsets.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
@@ -27,23 +24,11 @@ async function serverAnswering(respond: (key: string) => Response) {
     fetch: ((_input: RequestInfo | URL, init?: RequestInit) =>
       Promise.resolve(respond(new Headers(init?.headers).get("authorization") ?? ""))) as typeof fetch,
   });
-  const server = buildServer({
+  return await connectInMemory({
     xyte,
     tools: await exposedTools({ readOnly: false, toolsets: DEFAULT_TOOLSETS }),
     readOnly: false,
-    directories: new DirectoryCache(),
-  });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "key-echo-test", version: "1.0.0" });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
-  return {
-    client,
-    async close() {
-      await client.close();
-      await server.close();
-    },
-  };
+  }, "key-echo-test");
 }
 
 Deno.test("a tenant's key echoed in a successful answer is redacted in the tool result and the resource", async () => {

@@ -1,10 +1,7 @@
+import { connectInMemory } from "../helpers/in_memory.ts";
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
-import { buildServer } from "../../src/mcp/server.ts";
 import type { Tool } from "../../src/mcp/tool.ts";
 import { exposedTools } from "../../src/registry.ts";
-import { DirectoryCache } from "../../src/resources/directory.ts";
 import { Secret } from "../../src/secret.ts";
 import { DEFAULT_TOOLSETS, type Toolset } from "../../src/toolsets.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
@@ -19,16 +16,10 @@ async function listed(options: { organizationKey: boolean; tools: readonly Tool[
     partnerKey: new Secret("exposure-test-partner-key"),
     fetch: () => Promise.reject(new TypeError("no network in unit tests")),
   });
-  const server = buildServer({
-    xyte,
-    tools: options.tools,
-    readOnly: false,
-    directories: new DirectoryCache(),
-  });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "exposure-test", version: "1.0.0" });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
+  const { client, close } = await connectInMemory(
+    { xyte, tools: options.tools, readOnly: false },
+    "exposure-test",
+  );
   try {
     const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
     const resources = (await client.listResources()).resources.map((r) => r.uri);
@@ -38,8 +29,7 @@ async function listed(options: { organizationKey: boolean; tools: readonly Tool[
       : [];
     return { templates, resources, prompts };
   } finally {
-    await client.close();
-    await server.close();
+    await close();
   }
 }
 

@@ -3,13 +3,10 @@
  * the client as the typed `internal` tool error, like a fault inside a tool: never a JSON-RPC error carrying
  * the thrown message (which can hold internals, or words an agent typed turned into a crash).
  */
+import { connectInMemory } from "../helpers/in_memory.ts";
 import assert from "node:assert/strict";
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { buildServer } from "../../src/mcp/server.ts";
 import { defineTool, READ_ONLY } from "../../src/mcp/tool.ts";
-import { DirectoryCache } from "../../src/resources/directory.ts";
 import { Secret } from "../../src/secret.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
 
@@ -47,7 +44,7 @@ const faultyConfirmation = defineTool({
 });
 
 Deno.test("a fault before the tool runs is the typed internal error, without the thrown message", async () => {
-  const server = buildServer({
+  const { client, close } = await connectInMemory({
     xyte: new XyteClient({
       hubUrl: "http://hub.invalid",
       entryUrl: "http://entry.invalid",
@@ -57,12 +54,7 @@ Deno.test("a fault before the tool runs is the typed internal error, without the
     }),
     tools: [faultyArguments, faultyConfirmation],
     readOnly: false,
-    directories: new DirectoryCache(),
-  });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: "tool-faults-test", version: "1.0.0" });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
+  }, "tool-faults-test");
   try {
     for (
       const [name, args] of [["faulty_arguments", { x: "a" }], ["faulty_confirmation", { id: "d1" }]] as const
@@ -73,7 +65,6 @@ Deno.test("a fault before the tool runs is the typed internal error, without the
       assert.ok(!JSON.stringify(result).includes(INTERNALS), `${name}: ${JSON.stringify(result)}`);
     }
   } finally {
-    await client.close();
-    await server.close();
+    await close();
   }
 });
