@@ -34,6 +34,16 @@ let armed: { at: number; handle: unknown; clear: (handle: unknown) => void } | u
 /** Runs a function in the async context of this module's loading: none. */
 const outsideRequests = AsyncLocalStorage.snapshot();
 
+/**
+ * Lets the process end while `timer` (from setTimeout or setInterval) is pending. Deno 2.9's timers are Node
+ * `Timeout` objects, which `Deno.unrefTimer(Number(timer))` leaves holding the process open (measured: the
+ * callback still runs); their own `unref` releases them.
+ */
+export function unrefTimer(timer: unknown): void {
+  if (typeof timer === "number") Deno.unrefTimer(timer);
+  else (timer as { unref(): unknown }).unref();
+}
+
 /** Runs `run` after `ms` unless cancelled first. `run` must not throw. */
 export function afterTimeout(ms: number, run: () => void): PendingTimeout {
   const entry: Entry = {
@@ -68,8 +78,7 @@ function arm(at: number): void {
   const set = setTimeout, clear = clearTimeout;
   const delay = Math.max(0, Math.ceil(at - performance.now()));
   const handle = outsideRequests(() => set(() => fire(at), delay));
-  // Deno's timers convert to their id (node typings, pulled in by ioredis, say otherwise).
-  Deno.unrefTimer(Number(handle));
+  unrefTimer(handle);
   armed = { at, handle, clear: clear as (handle: unknown) => void };
 }
 

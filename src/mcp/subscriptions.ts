@@ -17,6 +17,7 @@
 import { type Deadline, deadline } from "../deadline.ts";
 import { sha256Hex } from "../digest.ts";
 import { log } from "../observability/log.ts";
+import { unrefTimer } from "../timeouts.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { toErrorPayload } from "./results.ts";
 
@@ -176,10 +177,9 @@ class Watch {
   }
 
   #arm(run: () => void, ms: number, repeats: boolean): void {
-    // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
-    const id = Number(repeats ? setInterval(run, ms) : setTimeout(run, ms));
-    Deno.unrefTimer(id);
-    this.#timer = { id, repeats };
+    const timer = repeats ? setInterval(run, ms) : setTimeout(run, ms);
+    unrefTimer(timer);
+    this.#timer = { id: Number(timer), repeats };
   }
 
   async #compare(): Promise<void> {
@@ -320,12 +320,12 @@ export class ResourceWatches {
     const windowMs = this.#options.recheckWindowMs ?? DEFAULT_RECHECK_WINDOW_MS;
     if (windowMs <= 0) return;
     const opened = { again: false, timer: 0 };
-    opened.timer = Number(setTimeout(() => {
+    const timer = setTimeout(() => {
       this.#windows.delete(tenant);
       if (opened.again) this.recheckAll(tenant);
-    }, windowMs));
-    // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
-    Deno.unrefTimer(opened.timer);
+    }, windowMs);
+    unrefTimer(timer);
+    opened.timer = Number(timer);
     this.#windows.set(tenant, opened);
   }
 

@@ -21,6 +21,7 @@ import {
 import { redactByField } from "@logtape/redaction";
 import type { LogLevel } from "../settings.ts";
 import { scrubSecrets } from "../secret.ts";
+import { unrefTimer } from "../timeouts.ts";
 
 export type { Logger } from "@logtape/logtape";
 
@@ -54,9 +55,9 @@ class BatchedStderr {
     if (this.#queued >= FLUSH_AT_CHARS) {
       this.flush();
     } else if (this.#timer === undefined) {
-      // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
-      this.#timer = Number(setTimeout(this.flush, FLUSH_AFTER_MS));
-      Deno.unrefTimer(this.#timer);
+      const timer = setTimeout(this.flush, FLUSH_AFTER_MS);
+      unrefTimer(timer);
+      this.#timer = Number(timer);
     }
   };
 

@@ -12,6 +12,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 import { log } from "../observability/log.ts";
+import { unrefTimer } from "../timeouts.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Tenant } from "../tenancy.ts";
 import { onBodyEnd } from "./body_end.ts";
@@ -73,8 +74,7 @@ export class LegacySessions {
     this.#replayBudget = options.replayBudget ?? new ReplayBudget(REPLAY_BUDGET_BYTES);
     const every = Math.min(60_000, Math.max(1000, (options.idleTtlSeconds * 1000) / 4));
     this.#sweeper = setInterval(() => this.sweep(), every);
-    // Deno's timers are numbers (node typings, pulled in by ioredis, say otherwise).
-    Deno.unrefTimer(Number(this.#sweeper));
+    unrefTimer(this.#sweeper);
   }
 
   get size(): number {

@@ -8,6 +8,7 @@
 import { LRUCache } from "lru-cache";
 import { sha256Hex } from "../digest.ts";
 import { log } from "../observability/log.ts";
+import { unrefTimer } from "../timeouts.ts";
 import { KindThrottledLog } from "../observability/throttled_log.ts";
 import { type Redis, REDIS_KEY_PREFIX, redisCommand, RedisNeed } from "../redis.ts";
 
@@ -226,7 +227,7 @@ export function createRedisCacheStore(redis: Redis, options: RedisCacheOptions =
         busy = false;
       }
     }, MAKE_UP_INTERVAL_MS);
-    Deno.unrefTimer(Number(makingUp));
+    unrefTimer(makingUp);
   }
 
   return {
