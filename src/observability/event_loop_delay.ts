@@ -10,6 +10,7 @@
  * A timer every `resolution` ms records how much later than due it ran, in ns. Values keep 1/128 of
  * precision (the percentiles; min, max, mean and stddev are exact), in 40 KB.
  */
+import { unrefTimer } from "../timeouts.ts";
 
 /** Buckets per doubling of the value: a percentile is within 1/128 of the delay it stands for. */
 const SUB_BUCKETS = 128;
@@ -44,8 +45,7 @@ export class EventLoopDelay {
     if (this.#timer !== undefined) return false;
     this.#last = undefined;
     this.#timer = setInterval(() => this.sample(), this.#resolutionMs);
-    // Not Deno.unrefTimer(Number(timer)): in Deno 2.9 that leaves the timer holding the process.
-    this.#timer.unref();
+    unrefTimer(this.#timer);
     return true;
   }
 
