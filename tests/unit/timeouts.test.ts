@@ -5,23 +5,46 @@ import { afterTimeout, type PendingTimeout, pendingTimeouts } from "../../src/ti
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-Deno.test("timeouts: each runs once after its own delay, shorter ones first whatever the order they were set in", async () => {
-  const ran: string[] = [];
-  afterTimeout(60, () => ran.push("60 ms"));
-  afterTimeout(20, () => ran.push("20 ms"));
-  afterTimeout(40, () => ran.push("40 ms"));
-  assert.equal(pendingTimeouts(), 3);
-  assert.deepEqual(ran, [], "none runs at once");
-  await wait(100);
-  assert.deepEqual(ran, ["20 ms", "40 ms", "60 ms"]);
-  assert.equal(pendingTimeouts(), 0);
+/**
+ * Runs `fn` on a fake clock (timers and `performance.now()`): the timeouts it sets are all set at the same
+ * moment, however long setting them takes on a loaded machine, so their order is exactly their delays'.
+ */
+function onFakeClock(fn: (clock: { tick(ms: number): unknown }) => void): void {
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ["setTimeout", "clearTimeout", "performance"],
+  });
+  try {
+    fn(clock);
+  } finally {
+    clock.uninstall();
+  }
+}
+
+Deno.test("timeouts: each runs once after its own delay, shorter ones first whatever the order they were set in", () => {
+  onFakeClock((clock) => {
+    const ran: string[] = [];
+    afterTimeout(60, () => ran.push("60 ms"));
+    afterTimeout(20, () => ran.push("20 ms"));
+    afterTimeout(40, () => ran.push("40 ms"));
+    assert.equal(pendingTimeouts(), 3);
+    assert.deepEqual(ran, [], "none runs at once");
+    clock.tick(19);
+    assert.deepEqual(ran, [], "none before its delay");
+    clock.tick(1);
+    assert.deepEqual(ran, ["20 ms"]);
+    clock.tick(40);
+    assert.deepEqual(ran, ["20 ms", "40 ms", "60 ms"]);
+    assert.equal(pendingTimeouts(), 0);
+  });
 });
 
-Deno.test("timeouts: those set with the same delay run in the order they were set, after shorter ones", async () => {
-  const ran: number[] = [];
-  for (let i = 0; i < 20; i++) afterTimeout(i % 2 === 0 ? 10 : 0, () => ran.push(i));
-  await wait(40);
-  assert.deepEqual(ran, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+Deno.test("timeouts: those set with the same delay run in the order they were set, after shorter ones", () => {
+  onFakeClock((clock) => {
+    const ran: number[] = [];
+    for (let i = 0; i < 20; i++) afterTimeout(i % 2 === 0 ? 10 : 0, () => ran.push(i));
+    clock.tick(40);
+    assert.deepEqual(ran, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+  });
 });
 
 Deno.test("timeouts: a cancelled one never runs, the others still do, and nothing stays pending", async () => {
@@ -42,14 +65,22 @@ Deno.test("timeouts: a cancelled one never runs, the others still do, and nothin
   afterTimeout(60_000, () => ran.push("never")).cancel();
 });
 
-Deno.test("timeouts: many set and cancelled out of order keep the rest on time", async () => {
-  const ran: number[] = [];
-  const pending = Array.from({ length: 200 }, (_, i) => afterTimeout(5 + (i * 37) % 50, () => ran.push(i)));
-  for (let i = 0; i < 200; i += 3) pending[i]!.cancel();
-  await wait(120);
-  const expected = [...Array(200).keys()].filter((i) => i % 3 !== 0)
-    .sort((a, b) => (5 + (a * 37) % 50) - (5 + (b * 37) % 50) || a - b);
-  assert.deepEqual(ran, expected);
+Deno.test("timeouts: many set and cancelled out of order keep the rest on time", () => {
+  // Delays 1 ms apart: on a real clock, setting 200 takes longer than that on a loaded machine.
+  onFakeClock((clock) => {
+    const ran: number[] = [];
+    const delay = (i: number) => 5 + (i * 37) % 50;
+    const pending = Array.from({ length: 200 }, (_, i) => afterTimeout(delay(i), () => ran.push(i)));
+    for (let i = 0; i < 200; i += 3) pending[i]!.cancel();
+    clock.tick(30);
+    const kept = [...Array(200).keys()].filter((i) => i % 3 !== 0).sort((a, b) =>
+      delay(a) - delay(b) || a - b
+    );
+    assert.deepEqual(ran, kept.filter((i) => delay(i) <= 30), "those due by 30 ms, and only those");
+    clock.tick(90);
+    assert.deepEqual(ran, kept);
+    assert.equal(pendingTimeouts(), 0);
+  });
 });
 
 Deno.test("timeouts: a callback runs outside the async context of whoever set it", async () => {
