@@ -3,12 +3,11 @@
  * announcing replica does not hear itself, malformed messages are ignored, and nothing is heard after close.
  */
 import assert from "node:assert/strict";
-import { listenForPeerWrites } from "../../src/mcp/peer_writes.ts";
+import { listenForPeerWrites, type PeerWrites } from "../../src/mcp/peer_writes.ts";
 import { ResourceWatches } from "../../src/mcp/subscriptions.ts";
 import { connectRedis } from "../../src/redis.ts";
 import { startTestRedis } from "../helpers/redis.ts";
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+import { until } from "../helpers/until.ts";
 
 Deno.test("peer writes: other replicas hear a tenant's writes and the ids they named; the writer does not hear itself", async () => {
   const server = await startTestRedis();
@@ -18,14 +17,33 @@ Deno.test("peer writes: other replicas hear a tenant's writes and the ids they n
   const [redisA, redisB] = await Promise.all([connectRedis(server.url), connectRedis(server.url)]);
   const heardA: unknown[] = [];
   const heardB: unknown[] = [];
+  const heardC: unknown[] = [];
   const a = await listenForPeerWrites(redisA, (tenant, ids) => heardA.push([tenant, ids]), channel);
   const b = await listenForPeerWrites(redisB, (tenant, ids) => heardB.push([tenant, ids]), channel);
+  let c: PeerWrites | undefined;
+  // Another replica's announcement, published on the connection of the messages under test, after them: once
+  // a listener heard it, it was handed everything that connection published before (Redis keeps the order).
+  const markers: string[] = [];
+  const marker = async (redis: typeof redisA) => {
+    const tenant = `marker-${markers.length + 1}`;
+    markers.push(tenant);
+    await redis.publish(channel, JSON.stringify({ from: "replica-m", tenant }));
+    return tenant;
+  };
+  const heard = (list: unknown[], tenant: string) => list.some((entry) => (entry as string[])[0] === tenant);
+  const announced = (list: unknown[]) => list.filter((entry) => !markers.includes((entry as string[])[0]!));
   try {
     a.announce("0123456789abcdef", ["d-1", "42"]);
+    const afterA = await marker(redisA);
     b.announce("configured");
-    await settle();
-    assert.deepEqual(heardB, [["0123456789abcdef", ["d-1", "42"]]]);
-    assert.deepEqual(heardA, [["configured", undefined]], "no ids: anything of the tenant may have changed");
+    const afterB = await marker(redisB);
+    await until(() => [afterA, afterB].every((m) => heard(heardA, m) && heard(heardB, m)), "the markers");
+    assert.deepEqual(announced(heardB), [["0123456789abcdef", ["d-1", "42"]]]);
+    assert.deepEqual(
+      announced(heardA),
+      [["configured", undefined]],
+      "no ids: anything of the tenant may have changed",
+    );
 
     const garbage = [
       "",
@@ -39,16 +57,19 @@ Deno.test("peer writes: other replicas hear a tenant's writes and the ids they n
       JSON.stringify({ tenant: "t" }),
     ];
     for (const message of garbage) await redisA.publish(channel, message);
-    await settle();
-    assert.equal(heardB.length, 1, "malformed announcements are ignored");
+    const afterGarbage = await marker(redisA);
+    await until(() => heard(heardB, afterGarbage), "the marker after the malformed announcements");
+    assert.equal(announced(heardB).length, 1, "malformed announcements are ignored");
 
     await b.close();
+    c = await listenForPeerWrites(redisB, (tenant, ids) => heardC.push([tenant, ids]), channel);
     a.announce("0123456789abcdef", []);
-    await settle();
-    assert.equal(heardB.length, 1, "nothing is heard after close");
+    await until(() => heardC.length >= 1, "the announcement after close, at a replica still listening");
+    assert.equal(heardB.length, 4, "nothing is heard after close");
   } finally {
     await a.close();
     await b.close();
+    await c?.close();
     await Promise.all([redisA.quit(), redisB.quit()]);
     await server.close();
   }
