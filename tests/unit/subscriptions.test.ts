@@ -185,9 +185,7 @@ Deno.test("maxPerTenant holds per quota key: one key sent with varying other key
 
 Deno.test("polls are spread over the interval: each watch first polls at its own random point, then every interval", async () => {
   // A poll hashes the document with Web Crypto, which finishes in real time: between two polls the test
-  // lets it finish, or the second poll would find the first still running and be folded into it.
-  const realSetTimeout = globalThis.setTimeout;
-  const hashed = () => new Promise((resolve) => realSetTimeout(resolve, 20));
+  // waits for it (settled), or the second poll would find the first still running and be folded into it.
   const clock = FakeTimers.withGlobal(globalThis).install({
     toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"],
   });
@@ -204,24 +202,24 @@ Deno.test("polls are spread over the interval: each watch first polls at its own
     await registry.watch("tenant", "xyte://devices/late", late.read, () => {});
     const reads = () => [early.state.reads, late.state.reads];
     assert.deepEqual(reads(), [1, 1], "the first reads, at subscribe");
-    await hashed();
+    await registry.settled();
     await clock.tickAsync(999);
     assert.deepEqual(reads(), [1, 1]);
-    await hashed();
+    await registry.settled();
     await clock.tickAsync(1);
     assert.deepEqual(reads(), [2, 1], "1 s in: the watch drawn at 0.1");
-    await hashed();
+    await registry.settled();
     await clock.tickAsync(8_000);
     assert.deepEqual(reads(), [2, 2], "9 s in: the one drawn at 0.9");
-    await hashed();
+    await registry.settled();
     await clock.tickAsync(2_000);
     assert.deepEqual(reads(), [3, 2], "11 s in: the first again, one interval after its first poll");
     stopEarly();
     for (let second = 11; second < 41; second += 10) {
-      await hashed();
+      await registry.settled();
       await clock.tickAsync(10_000);
     }
-    await hashed();
+    await registry.settled();
     assert.deepEqual(reads(), [3, 5], "a stopped watch polls no more");
   } finally {
     clock.uninstall();
@@ -229,8 +227,6 @@ Deno.test("polls are spread over the interval: each watch first polls at its own
 });
 
 Deno.test("writes that cannot tell what they changed: a burst re-reads everything twice, at once and when the window ends", async () => {
-  const realSetTimeout = globalThis.setTimeout;
-  const hashed = () => new Promise((resolve) => realSetTimeout(resolve, 20));
   const clock = FakeTimers.withGlobal(globalThis).install({ toFake: ["setTimeout", "clearTimeout"] });
   try {
     const registry = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1_000, recheckWindowMs: 1_000 });
@@ -242,7 +238,7 @@ Deno.test("writes that cannot tell what they changed: a burst re-reads everythin
 
     a.state.document = { n: 2 };
     registry.written("tenant");
-    await hashed();
+    await registry.settled();
     assert.deepEqual(reads(), [2, 2], "the first write is rechecked at once");
     assert.deepEqual(heard, ["a"]);
 
@@ -250,20 +246,20 @@ Deno.test("writes that cannot tell what they changed: a burst re-reads everythin
       b.state.document = { n: i };
       registry.written("tenant");
       await clock.tickAsync(20);
-      await hashed();
+      await registry.settled();
     }
     assert.deepEqual(reads(), [2, 2], "27 more writes within the window: no read yet");
     await clock.tickAsync(1_000);
-    await hashed();
+    await registry.settled();
     assert.deepEqual(reads(), [3, 3], "one read each when the window ends");
     assert.deepEqual(heard, ["a", "b"], "and the change is heard");
 
     await clock.tickAsync(1_000);
-    await hashed();
+    await registry.settled();
     assert.deepEqual(reads(), [3, 3], "no write since: the window closes without reading");
     registry.written("other tenant");
     registry.written("tenant");
-    await hashed();
+    await registry.settled();
     assert.deepEqual(reads(), [4, 4], "a write after a quiet window is rechecked at once again");
     registry.close();
   } finally {
