@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Client } from "@modelcontextprotocol/client";
 import { freePort } from "../helpers/free_port.ts";
-import { connectStdio, ORG_KEY, PARTNER_KEY, serverEnv, startHub } from "./harness.ts";
+import { connectStdio, ORG_KEY, PARTNER_KEY, serverEnv, startHub, waitFor } from "./harness.ts";
 
 interface Outcome {
   isError?: boolean;
@@ -109,7 +109,12 @@ Deno.test("upstream faults: retries, Retry-After, no POST retries, deadlines, ba
         signal: controller.signal,
       })
         .catch((error: unknown) => error);
-      await new Promise((r) => setTimeout(r, 300));
+      // Cancelled while the first page is upstream (it takes 600 ms), however long the call took to get there.
+      await waitFor(
+        () => hub.requests.slice(before).some((r) => r.endpointKey === "organization.devices.getDevices"),
+        "the first page request",
+        15_000,
+      );
       controller.abort();
       const cancelledAt = Date.now();
       const outcome = await pending;
