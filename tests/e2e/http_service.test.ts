@@ -18,6 +18,7 @@ import {
   startHttpServer,
   startHub,
   startTwoTenants,
+  waitFor,
 } from "./harness.ts";
 
 const TOKEN = "e2e-inbound-token-0123456789abcdef";
@@ -60,6 +61,23 @@ async function withMultiTenantServer(
   } finally {
     await server.stop();
     await hub.close();
+  }
+}
+
+/** How many requests the hub got for `endpointKey` after the first `before`. */
+function requestsSince(hub: SimulatorServer, before: number, endpointKey: string): number {
+  return hub.requests.slice(before).filter((r) => r.endpointKey === endpointKey).length;
+}
+
+/** Asks /readyz until it answers 503 (within 10 s), and returns that answer's body. */
+async function probeUntilUnready(url: string): Promise<{ checks: Record<string, unknown> }> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const probe = await fetch(new URL("/readyz", url));
+    if (probe.status === 503) return await probe.json();
+    await probe.body?.cancel();
+    if (Date.now() > end) throw new Error(`/readyz still answers ${probe.status} after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -822,7 +840,7 @@ Deno.test("/readyz turns unready when the upstream is down", async () => {
     assert.equal((await ready.json()).ready, true);
     await hub.close();
     let status = 0;
-    for (let i = 0; i < 40 && status !== 503; i++) {
+    for (let i = 0; i < 100 && status !== 503; i++) {
       const response = await fetch(new URL("/readyz", server.url));
       status = response.status;
       const body = await response.json();
@@ -842,19 +860,23 @@ Deno.test("SIGTERM during a slow call lets it finish, then the process exits 0",
     const client = await connect(server.url, {});
     const device = hub.state.organizations[0]!.devices[0]!;
     hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 1500 });
+    const before = hub.requests.length;
     const call = client.callTool({ name: "get_device", arguments: { device_id: device.id } });
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor(
+      () => requestsSince(hub, before, "organization.devices.getDevice") === 1,
+      "the call upstream",
+      15_000,
+    );
     const stopped = server.stop("SIGTERM");
-    await new Promise((r) => setTimeout(r, 200));
-    // Draining: new MCP requests are turned away (a load balancer retries them elsewhere), probes say so.
+    // Draining once the process has handled the signal: probes say so, and new MCP requests are turned away
+    // (a load balancer retries them elsewhere).
+    const draining = await probeUntilUnready(server.url);
+    assert.deepEqual(draining.checks.draining, { ok: false }, "unready while draining");
     const late = await fetch(server.url, { method: "POST", headers: JSON_HEADERS, body: LIST_TOOLS });
     assert.equal(late.status, 503, "no new requests while draining");
     assert.equal(late.headers.get("retry-after"), "1");
     assert.equal(late.headers.get("connection"), "close");
     await late.body?.cancel();
-    const ready = await fetch(new URL("/readyz", server.url));
-    assert.equal(ready.status, 503, "unready while draining");
-    assert.deepEqual((await ready.json()).checks.draining, { ok: false });
     const result = await call;
     assert.notEqual(result.isError, true, "the in-flight call completed");
     assert.equal((result.structuredContent as { id: string }).id, device.id);
@@ -883,6 +905,7 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
     const legacy = new Client({ name: "e2e-shutdown-sse", version: "1" });
     await legacy.connect(new SSEClientTransport(new URL("/sse", server.url)));
     const modern = await connectHttp(server.url, { modern: true });
+    const before = hub.requests.length;
     const outcome = (call: Promise<unknown>) =>
       call.then(() => "answered with a result", (error: Error) => error.message);
     // The first 2026-07-28 call's answer has started as a stream by the end of the grace period; the second's
@@ -898,9 +921,24 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
         }),
       ),
     ];
-    await new Promise((r) => setTimeout(r, 1200));
+    // Every call upstream and the listing's progress told, and the first calls over a second old: their
+    // answers have started as streams (STREAM_AFTER_MS) by then.
+    await Promise.all([
+      new Promise((r) => setTimeout(r, 1200)),
+      waitFor(
+        () =>
+          requestsSince(hub, before, "organization.devices.getDevice") === 3 &&
+          requestsSince(hub, before, "organization.devices.getDevices") >= 2 && progressed.length > 0,
+        "the calls upstream and the listing's progress",
+        15_000,
+      ),
+    ]);
     calls.push(outcome(modern.callTool(getDevice)));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(
+      () => requestsSince(hub, before, "organization.devices.getDevice") === 4,
+      "the last call upstream",
+      15_000,
+    );
     const started = performance.now();
     const status = await server.stop("SIGTERM");
     assert.equal(status.code, 0);
