@@ -202,9 +202,7 @@ Deno.test("http: healthz, unknown session, bad JSON, foreign Host and Origin are
 Deno.test("http --demo: no key needed; the banner's URL and curl example work as printed", async () => {
   const server = await startHttpServer(serverEnv(undefined), ["--demo"]);
   try {
-    for (let i = 0; i < 50 && !server.stdout().includes("Stop with"); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(() => server.stdout().includes("Stop with"), "the banner's last line", 10_000);
     const banner = server.stdout();
     assert.ok(banner.includes(`MCP endpoint (Streamable HTTP): ${server.url}`));
     assert.ok(banner.includes(`claude mcp add --transport http xyte ${server.url}`));
