@@ -3,7 +3,9 @@
  * deadline, each upstream attempt's) and nearly all are cancelled long before they run out. A runtime timer
  * costs microseconds to set and clear (Deno's are Node's `Timeout` objects), and a live one is one more
  * object for the garbage collector to move; here a timeout is a small entry in a heap ordered by due time,
- * and one unref'd runtime timer waits for the earliest.
+ * and one runtime timer waits for the earliest. That timer holds the process open, as the work a pending
+ * timeout guards does (a request's body, an upstream call): each is cancelled when its work ends, and with
+ * none pending no timer is set.
  *
  * A timeout runs when the runtime timer set for it fires, as one of its own would have, or once it is due
  * when the timer fires for another; timeouts due at the same moment run in the order they were set. The
@@ -78,7 +80,6 @@ function arm(at: number): void {
   const set = setTimeout, clear = clearTimeout;
   const delay = Math.max(0, Math.ceil(at - performance.now()));
   const handle = outsideRequests(() => set(() => fire(at), delay));
-  unrefTimer(handle);
   armed = { at, handle, clear: clear as (handle: unknown) => void };
 }
 

@@ -60,8 +60,8 @@ Deno.test("timeouts: a cancelled one never runs, the others still do, and nothin
   assert.deepEqual(ran, ["kept"]);
   kept.cancel();
   assert.equal(pendingTimeouts(), 0);
-  // Cancelling the only pending one clears the runtime timer too (pinned on a fake clock below: the timer is
-  // unref'd, and the test sanitizer does not report it).
+  // Cancelling the only pending one clears the runtime timer too (the test sanitizer reports a timer left
+  // set; pinned on a fake clock below as well).
   afterTimeout(60_000, () => ran.push("never")).cancel();
 });
 
