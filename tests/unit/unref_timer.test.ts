@@ -25,3 +25,35 @@ Deno.test("unrefTimer lets a process with nothing else to do end at once", async
   assert.equal(decoder.decode(stdout), "", "no timer ran: none held the process");
   assert.equal(code, 0, decoder.decode(stderr));
 });
+
+const SRC = new URL("../../src/", import.meta.url).href;
+
+Deno.test("the server's housekeeping timers (session sweeper, subscription polls and windows, event-loop sampling) let a process with nothing else to do end", async () => {
+  // Each is set far in the future, or repeats: one left referenced keeps the process until the test ends it.
+  const script = `
+    import { LegacySessions } from ${JSON.stringify(`${SRC}transports/sessions.ts`)};
+    import { ResourceWatches } from ${JSON.stringify(`${SRC}mcp/subscriptions.ts`)};
+    import { createMetrics } from ${JSON.stringify(`${SRC}observability/metrics.ts`)};
+    import { NO_TELEMETRY } from ${JSON.stringify(`${SRC}observability/telemetry.ts`)};
+    const refused = () => { throw new Error("no session in this script"); };
+    new LegacySessions({
+      build: refused, admit: refused, ownerOf: refused,
+      idleTtlSeconds: 3600, replaySeconds: 0, telemetry: NO_TELEMETRY,
+    });
+    const watches = new ResourceWatches({ pollSeconds: 3600, readTimeoutMs: 1000, recheckWindowMs: 3_600_000 });
+    await watches.watch("tenant", "xyte://devices", () => Promise.resolve({ devices: [] }), () => {});
+    watches.recheckAll("tenant");
+    createMetrics();
+    console.log("set up");
+  `;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(20_000),
+  }).output();
+  const decoder = new TextDecoder();
+  assert.equal(decoder.decode(stdout), "set up\n", decoder.decode(stderr));
+  assert.equal(code, 0, decoder.decode(stderr));
+});
