@@ -68,6 +68,7 @@ export async function createApp(config: Config): Promise<App> {
     const { createMetrics } = await import("./observability/metrics.ts");
     const created = createMetrics();
     telemetry = metrics = created;
+    closers.push(() => Promise.resolve(created.close()));
     if (config.redisUrl) {
       redis = await connectRedis(config.redisUrl);
       const live = redis;

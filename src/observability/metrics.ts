@@ -26,6 +26,8 @@ export interface Metrics extends Telemetry {
   render(): Promise<string>;
   /** The Content-Type to serve `render()` with. */
   readonly contentType: string;
+  /** Stops sampling the event-loop delay (its timer would run as long as the process). */
+  close(): void;
 }
 
 export const METRICS_PREFIX = "xyte_mcp_";
@@ -62,7 +64,7 @@ const ROUTES: ReadonlySet<string> = new Set(["/mcp", "/sse", "/messages", "/heal
 /** A new, independent set of metrics with default process metrics, all named `xyte_mcp_*`. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetricsOwnLoopDelay(registry);
+  const loopDelay = collectDefaultMetricsOwnLoopDelay(registry);
   const registers = [registry];
   const name = (n: string) => `${METRICS_PREFIX}${n}`;
   replaceProcFsMetrics(registry, name);
@@ -171,6 +173,7 @@ export function createMetrics(): Metrics {
   return {
     contentType: registry.contentType,
     render: () => registry.metrics(),
+    close: () => void loopDelay?.disable(),
     toolCall(tool: string, outcome: ToolOutcome, code: string | undefined, seconds: number): void {
       const t = toolLabel(tool);
       const failed = outcome !== "ok";
@@ -262,19 +265,21 @@ function validSeconds(seconds: number): boolean {
  * prom-client's default metrics, the event-loop delay measured by an `EventLoopDelay` rather than Deno's
  * `perf_hooks.monitorEventLoopDelay` (see event_loop_delay.ts: about 11 MiB of RSS more, for figures that miss
  * the loop blocked). prom-client looks that function up while it builds its gauges, so it is replaced for
- * that call alone.
+ * that call alone. Returns the sampler prom-client made (none if it asked for none).
  */
-function collectDefaultMetricsOwnLoopDelay(registry: Registry): void {
+function collectDefaultMetricsOwnLoopDelay(registry: Registry): EventLoopDelay | undefined {
   const denoMonitor = perfHooks.monitorEventLoopDelay;
+  let created: EventLoopDelay | undefined;
   // prom-client reads only what EventLoopDelay has of the IntervalHistogram it asks for.
   const ownMonitor = (options?: { resolution?: number }) =>
-    new EventLoopDelay(options?.resolution) as unknown as ReturnType<typeof denoMonitor>;
+    (created = new EventLoopDelay(options?.resolution)) as unknown as ReturnType<typeof denoMonitor>;
   Object.defineProperty(perfHooks, "monitorEventLoopDelay", { value: ownMonitor });
   try {
     collectDefaultMetrics({ register: registry, prefix: METRICS_PREFIX });
   } finally {
     Object.defineProperty(perfHooks, "monitorEventLoopDelay", { value: denoMonitor });
   }
+  return created;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import perfHooks from "node:perf_hooks";
+import FakeTimers from "@sinonjs/fake-timers";
 import { EventLoopDelay } from "../../src/observability/event_loop_delay.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 
@@ -89,5 +90,28 @@ Deno.test("metrics: the event-loop lag gauges come from EventLoopDelay, not Deno
     }
   } finally {
     Object.defineProperty(perfHooks, "monitorEventLoopDelay", { value: denoMonitor });
+  }
+});
+
+Deno.test("metrics: close stops the event-loop sampling, which otherwise runs for the life of the process", async () => {
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ["setInterval", "clearInterval", "performance"],
+  });
+  try {
+    const lagMin = async (metrics: ReturnType<typeof createMetrics>) =>
+      Number(/^xyte_mcp_nodejs_eventloop_lag_min_seconds (\S+)$/m.exec(await metrics.render())![1]);
+    // A scrape resets the histogram; with no sample since, the minimum is Node's "none" (int64 max, in s).
+    const none = 9223372036854775807 / 1e9;
+    const open = createMetrics();
+    const closed = createMetrics();
+    await lagMin(open);
+    await lagMin(closed);
+    closed.close();
+    clock.tick(100);
+    assert.equal(await lagMin(closed), none, "no sample after close");
+    assert.ok(await lagMin(open) < none, "the open one still samples");
+    open.close();
+  } finally {
+    clock.uninstall();
   }
 });
