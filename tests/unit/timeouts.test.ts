@@ -5,23 +5,25 @@ import { afterTimeout, type PendingTimeout, pendingTimeouts } from "../../src/ti
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type FakeClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>["install"]>;
+
 /**
- * Runs `fn` on a fake clock (timers and `performance.now()`): the timeouts it sets are all set at the same
- * moment, however long setting them takes on a loaded machine, so their order is exactly their delays'.
+ * Runs `body` with the runtime's timers and `performance.now` replaced by a clock the test moves: the timeouts
+ * it sets are all set at the same moment, however long setting them takes on a loaded machine.
  */
-function onFakeClock(fn: (clock: { tick(ms: number): unknown }) => void): void {
+function withFakeClock(body: (clock: FakeClock) => void): void {
   const clock = FakeTimers.withGlobal(globalThis).install({
     toFake: ["setTimeout", "clearTimeout", "performance"],
   });
   try {
-    fn(clock);
+    body(clock);
   } finally {
     clock.uninstall();
   }
 }
 
 Deno.test("timeouts: each runs once after its own delay, shorter ones first whatever the order they were set in", () => {
-  onFakeClock((clock) => {
+  withFakeClock((clock) => {
     const ran: string[] = [];
     afterTimeout(60, () => ran.push("60 ms"));
     afterTimeout(20, () => ran.push("20 ms"));
@@ -39,7 +41,7 @@ Deno.test("timeouts: each runs once after its own delay, shorter ones first what
 });
 
 Deno.test("timeouts: those set with the same delay run in the order they were set, after shorter ones", () => {
-  onFakeClock((clock) => {
+  withFakeClock((clock) => {
     const ran: number[] = [];
     for (let i = 0; i < 20; i++) afterTimeout(i % 2 === 0 ? 10 : 0, () => ran.push(i));
     clock.tick(40);
@@ -67,7 +69,7 @@ Deno.test("timeouts: a cancelled one never runs, the others still do, and nothin
 
 Deno.test("timeouts: many set and cancelled out of order keep the rest on time", () => {
   // Delays 1 ms apart: on a real clock, setting 200 takes longer than that on a loaded machine.
-  onFakeClock((clock) => {
+  withFakeClock((clock) => {
     const ran: number[] = [];
     const delay = (i: number) => 5 + (i * 37) % 50;
     const pending = Array.from({ length: 200 }, (_, i) => afterTimeout(delay(i), () => ran.push(i)));
@@ -117,20 +119,6 @@ Deno.test("timeouts: one set from a firing callback runs after its own delay, an
   assert.deepEqual(ran, ["outer", "outer's twin", "inner, at once", "inner, later"]);
   assert.equal(pendingTimeouts(), 0);
 });
-
-type FakeClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>["install"]>;
-
-/** Runs `body` with the runtime's timers and `performance.now` replaced by a clock the test moves. */
-function withFakeClock(body: (clock: FakeClock) => void): void {
-  const clock = FakeTimers.withGlobal(globalThis).install({
-    toFake: ["setTimeout", "clearTimeout", "performance"],
-  });
-  try {
-    body(clock);
-  } finally {
-    clock.uninstall();
-  }
-}
 
 Deno.test("timeouts on a fake clock: each runs at its due millisecond, ties in the order set, cancelled ones never", () => {
   withFakeClock((clock) => {
