@@ -9,6 +9,7 @@ import { z } from "zod";
 import { defineTool, READ_ONLY } from "../../src/mcp/tool.ts";
 import { Secret } from "../../src/secret.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
+import { NO_TELEMETRY } from "../../src/observability/telemetry.ts";
 
 const INTERNALS = "lookup failed at /srv/secret/path";
 
@@ -43,8 +44,13 @@ const faultyConfirmation = defineTool({
   summarize: () => "ok",
 });
 
-Deno.test("a fault before the tool runs is the typed internal error, without the thrown message", async () => {
+Deno.test("a fault before the tool runs is the typed internal error, without the thrown message, and counted", async () => {
+  const counted: string[] = [];
   const { client, close } = await connectInMemory({
+    telemetry: {
+      ...NO_TELEMETRY,
+      toolCall: (tool, outcome, code) => counted.push(`${tool} ${outcome} ${code}`),
+    },
     xyte: new XyteClient({
       hubUrl: "http://hub.invalid",
       entryUrl: "http://entry.invalid",
@@ -64,6 +70,8 @@ Deno.test("a fault before the tool runs is the typed internal error, without the
       assert.equal((result.structuredContent as { error: { code: string } }).error.code, "internal", name);
       assert.ok(!JSON.stringify(result).includes(INTERNALS), `${name}: ${JSON.stringify(result)}`);
     }
+    // Counted once each, as a tool's own internal error is: the error rate shows the fault.
+    assert.deepEqual(counted, ["faulty_arguments error internal", "faulty_confirmation error internal"]);
   } finally {
     await close();
   }
