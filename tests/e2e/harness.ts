@@ -275,11 +275,21 @@ export async function startTwoTenants(
   return { hub, server, keyA, keyB };
 }
 
-/** Polls `condition` every 10 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+/**
+ * Polls `condition` every 10 ms until it holds; fails naming `what` (and what `state` tells of how far it got)
+ * after `timeoutMs`.
+ */
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = 5000,
+  state?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${state ? ` (${state()})` : ""}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -935,6 +935,11 @@ Deno.test("SIGTERM: calls still running when the grace period ends get an error 
           requestsSince(hub, before, "organization.devices.getDevices") >= 2 && progressed.length > 0,
         "the calls upstream and the listing's progress",
         15_000,
+        () =>
+          `getDevice ${requestsSince(hub, before, "organization.devices.getDevice")} of 3, getDevices ` +
+          `${
+            requestsSince(hub, before, "organization.devices.getDevices")
+          } of 2, ${progressed.length} progress`,
       ),
     ]);
     calls.push(outcome(modern.callTool(getDevice)));
