@@ -6,6 +6,26 @@
 import assert from "node:assert/strict";
 
 const TIMEOUTS = new URL("../../src/timeouts.ts", import.meta.url).href;
+const SRC = new URL("../../src/", import.meta.url).href;
+
+/**
+ * Runs `script` in a process of its own (with the project's import map) and returns what it printed. A timer
+ * left referenced keeps the process: it is ended after `limitMs`, and its exit code says so.
+ */
+async function runAlone(
+  script: string,
+  limitMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(limitMs),
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
 
 Deno.test("unrefTimer lets a process with nothing else to do end at once", async () => {
   const script = `
@@ -13,20 +33,10 @@ Deno.test("unrefTimer lets a process with nothing else to do end at once", async
     unrefTimer(setTimeout(() => console.log("a timeout held the process"), 3000));
     unrefTimer(setInterval(() => console.log("an interval held the process"), 1000));
   `;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--no-config", script],
-    env: { DENO_NO_UPDATE_CHECK: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    // An interval left referenced would keep the process for ever: it is ended here, and the test fails.
-    signal: AbortSignal.timeout(10_000),
-  }).output();
-  const decoder = new TextDecoder();
-  assert.equal(decoder.decode(stdout), "", "no timer ran: none held the process");
-  assert.equal(code, 0, decoder.decode(stderr));
+  const { code, stdout, stderr } = await runAlone(script, 10_000);
+  assert.equal(stdout, "", "no timer ran: none held the process");
+  assert.equal(code, 0, stderr);
 });
-
-const SRC = new URL("../../src/", import.meta.url).href;
 
 Deno.test("the server's housekeeping timers (session sweeper, subscription polls and windows, event-loop sampling) let a process with nothing else to do end", async () => {
   // Each is set far in the future, or repeats: one left referenced keeps the process until the test ends it.
@@ -46,14 +56,7 @@ Deno.test("the server's housekeeping timers (session sweeper, subscription polls
     createMetrics();
     console.log("set up");
   `;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, script],
-    env: { DENO_NO_UPDATE_CHECK: "1" },
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).output();
-  const decoder = new TextDecoder();
-  assert.equal(decoder.decode(stdout), "set up\n", decoder.decode(stderr));
-  assert.equal(code, 0, decoder.decode(stderr));
+  const { code, stdout, stderr } = await runAlone(script, 20_000);
+  assert.equal(stdout, "set up\n", stderr);
+  assert.equal(code, 0, stderr);
 });
