@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import { log } from "./observability/log.ts";
 import { ThrottledLog } from "./observability/throttled_log.ts";
 import type { Secret } from "./secret.ts";
+import { afterTimeout } from "./timeouts.ts";
 
 export type { Redis } from "ioredis";
 
@@ -238,10 +239,8 @@ export class RedisTimeoutError extends Error {
 
 /** `command`'s answer, or a rejection when Redis has not answered within `ms` (a late answer is ignored). */
 export function withinRedisTimeout<T>(command: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisTimeoutError(`Redis did not answer within ${ms} ms`)), ms);
-  });
+  const { promise: timeout, reject } = Promise.withResolvers<never>();
+  const timer = afterTimeout(ms, () => reject(new RedisTimeoutError(`Redis did not answer within ${ms} ms`)));
   command.catch(() => {}); // a rejection after the timeout must not surface as unhandled
-  return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([command, timeout]).finally(() => timer.cancel());
 }

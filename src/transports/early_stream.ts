@@ -10,6 +10,7 @@
  * status), which costs nothing for the calls that finish quickly.
  */
 import { DEFAULT_KEEP_ALIVE_MS, formatSseComment, formatSseEvent } from "./legacy_sse.ts";
+import { afterTimeout } from "../timeouts.ts";
 
 /** How long an answer may take before it starts as a stream. */
 export const STREAM_AFTER_MS = 1000;
@@ -24,12 +25,10 @@ export async function streamIfSlow(
   answer: Promise<Response>,
   options: EarlyStreamOptions = {},
 ): Promise<Response> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), options.afterMs ?? STREAM_AFTER_MS);
-  });
+  const { promise: late, resolve } = Promise.withResolvers<undefined>();
+  const timer = afterTimeout(options.afterMs ?? STREAM_AFTER_MS, () => resolve(undefined));
   const first = await Promise.race([answer, late]);
-  clearTimeout(timer);
+  timer.cancel();
   return first ?? startedStream(answer, options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS);
 }
 

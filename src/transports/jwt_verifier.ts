@@ -18,6 +18,7 @@ import { readBodyText } from "../body.ts";
 import { type OAuthSettings } from "../config.ts";
 import { isSecureUrl } from "../settings.ts";
 import { log } from "../observability/log.ts";
+import { afterTimeout } from "../timeouts.ts";
 import {
   checkClaims,
   CLOCK_TOLERANCE_S,
@@ -272,14 +273,12 @@ function screenToken(token: string, issuer: string): void {
 
 /** `work`, or an `IssuerUnavailable` at `until` (the work itself is bounded by its own timeouts). */
 function withDeadline<T>(work: Promise<T>, until: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new IssuerUnavailable("the issuer's metadata or keys did not arrive in time")),
-      Math.max(0, until - Date.now()),
-    );
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  const { promise: expired, reject } = Promise.withResolvers<never>();
+  const timer = afterTimeout(
+    until - Date.now(),
+    () => reject(new IssuerUnavailable("the issuer's metadata or keys did not arrive in time")),
+  );
+  return Promise.race([work, expired]).finally(() => timer.cancel());
 }
 
 /**
