@@ -2,9 +2,9 @@
  * describe_endpoint's call_example, followed literally: its placeholders filled with real values and sent
  * through call_endpoint to the simulated hub, the call does what the endpoint is for.
  */
+import { toolContext } from "../helpers/tool_context.ts";
 import assert from "node:assert/strict";
 import type { ToolContext } from "../../src/mcp/tool.ts";
-import { log } from "../../src/observability/log.ts";
 import { Secret } from "../../src/secret.ts";
 import { createSimulator, DEMO_ORG_KEY, DEMO_PARTNER_KEY, type Simulator } from "../../src/simulator/mod.ts";
 import { callEndpoint, describeSpec } from "../../src/tools/catalog.ts";
@@ -20,16 +20,9 @@ function simulator(): Simulator {
 }
 
 function context(sim: Simulator): ToolContext {
-  return {
-    xyte: simulatedClient(sim, DEMO_ORG_KEY, { partnerKey: new Secret(DEMO_PARTNER_KEY) }),
-    signal: new AbortController().signal,
-    requestId: "r1",
-    log: log("test"),
-    progress: () => Promise.resolve(),
-    readOnly: false,
+  return toolContext(simulatedClient(sim, DEMO_ORG_KEY, { partnerKey: new Secret(DEMO_PARTNER_KEY) }), {
     cachedReads: false,
-    exposes: () => true,
-  };
+  });
 }
 
 /** The call_example of `key` with every `<placeholder>` replaced by `values[name]` (a missing one fails). */

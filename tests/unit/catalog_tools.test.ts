@@ -1,7 +1,7 @@
+import { toolContext } from "../helpers/tool_context.ts";
 import assert from "node:assert/strict";
 import { toolFailure } from "../helpers/tool_failure.ts";
 import type { ToolContext } from "../../src/mcp/tool.ts";
-import { log } from "../../src/observability/log.ts";
 import { exposedTools, loadTools } from "../../src/registry.ts";
 
 /** Every registered tool, from every toolset. */
@@ -24,17 +24,7 @@ function context(readOnly: boolean): { ctx: ToolContext; sent: string[] } {
       return Promise.resolve(Response.json({ ok: true }));
     },
   });
-  const ctx: ToolContext = {
-    xyte,
-    signal: new AbortController().signal,
-    requestId: "r1",
-    log: log("test"),
-    progress: () => Promise.resolve(),
-    readOnly,
-    cachedReads: true,
-    exposes: () => true,
-  };
-  return { ctx, sent };
+  return { ctx: toolContext(xyte, { readOnly }), sent };
 }
 
 const readOnlyCall = callEndpoint.readOnlyVariant!;

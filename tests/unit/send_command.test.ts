@@ -4,10 +4,10 @@
  * and a name that cannot be checked (model lists none, its read failed) is sent as given with the reason in
  * the result. The model's names are kept per tenant, so a send costs one read besides the command itself.
  */
+import { toolContext } from "../helpers/tool_context.ts";
 import assert from "node:assert/strict";
 import { ToolFailure } from "../../src/mcp/results.ts";
 import type { ToolContext } from "../../src/mcp/tool.ts";
-import { log } from "../../src/observability/log.ts";
 import { createSimulator, type SimDevice, type SimModel, type Simulator } from "../../src/simulator/mod.ts";
 import { matchName } from "../../src/tools/command_names.ts";
 import { sendCommand } from "../../src/tools/commands.ts";
@@ -33,18 +33,13 @@ function fixture(): Fixture {
   const identity = {};
   return {
     sim,
-    ctx: (options = {}) => ({
-      xyte: simulatedClient(sim, KEY, {
-        cache: { store, tenant: "t", ttlSeconds: () => 300, reads: options.cachedReads ?? true },
-      }, identity),
-      signal: options.signal ?? new AbortController().signal,
-      requestId: "r1",
-      log: log("test"),
-      progress: () => Promise.resolve(),
-      readOnly: false,
-      cachedReads: options.cachedReads ?? true,
-      exposes: () => true,
-    }),
+    ctx: (options = {}) =>
+      toolContext(
+        simulatedClient(sim, KEY, {
+          cache: { store, tenant: "t", ttlSeconds: () => 300, reads: options.cachedReads ?? true },
+        }, identity),
+        options,
+      ),
   };
 }
 

@@ -2,10 +2,9 @@
  * `space` arguments (src/tools/space_ref.ts): an id is looked up like a name, read from Xyte; ambiguity
  * lists every candidate or says how to narrow; the not_found hint names only tools the server exposes.
  */
+import { toolContext } from "../helpers/tool_context.ts";
 import assert from "node:assert/strict";
 import { toolFailure } from "../helpers/tool_failure.ts";
-import type { ToolContext } from "../../src/mcp/tool.ts";
-import { log } from "../../src/observability/log.ts";
 import { exposedTools } from "../../src/registry.ts";
 import { createSimulator, DEMO_ORG_KEY, type SimOrganization } from "../../src/simulator/mod.ts";
 import { DEFAULT_TOOLSETS } from "../../src/toolsets.ts";
@@ -23,16 +22,10 @@ function demo(options: { exposed?: readonly string[]; cachedReads?: boolean } = 
     },
   });
   const exposed = new Set(options.exposed ?? []);
-  const ctx: ToolContext = {
-    xyte,
-    signal: new AbortController().signal,
-    requestId: "r1",
-    log: log("test"),
-    progress: () => Promise.resolve(),
-    readOnly: false,
+  const ctx = toolContext(xyte, {
     cachedReads: options.cachedReads ?? true,
     exposes: (tool) => exposed.has(tool),
-  };
+  });
   return { org: sim.state.organizations[0]!, ctx, sent };
 }
 
