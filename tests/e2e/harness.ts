@@ -2,6 +2,7 @@
  * End-to-end harness: runs the real entry point (`src/main.ts`, with the same permissions as
  * `deno task start`) as a child process against the simulated hub, and connects SDK clients to it.
  */
+import { until } from "../helpers/until.ts";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
@@ -276,20 +277,14 @@ export async function startTwoTenants(
 }
 
 /**
- * Polls `condition` every 10 ms until it holds; fails naming `what` (and what `state` tells of how far it got)
- * after `timeoutMs`.
+ * Polls `condition` until it holds; fails naming `what` (and what `state` tells of how far it got) after
+ * `timeoutMs` (helpers/until.ts, with the e2e tests' 5 s default).
  */
-export async function waitFor(
+export function waitFor(
   condition: () => boolean,
   what: string,
   timeoutMs = 5000,
   state?: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${state ? ` (${state()})` : ""}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return until(condition, what, timeoutMs, state);
 }

@@ -4,6 +4,7 @@
  * this replica and on another sharing the response cache; `cache: false` reads the organization afresh, past
  * the response cache too. Another tenant's corpus is left alone.
  */
+import { until } from "../helpers/until.ts";
 import { connectInMemory } from "../helpers/in_memory.ts";
 import assert from "node:assert/strict";
 import { exposedTools } from "../../src/registry.ts";
@@ -66,15 +67,6 @@ function uniquelyNamed(sim: Simulator, index = 0): SimDevice {
 }
 
 const GET_DEVICES = "organization.devices.getDevices";
-
-/** Resolves once `condition` holds (checked every 5 ms), or fails after 5 s. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const found = (hits: SearchHit[], device: SimDevice) => hits.find((h) => h.id === `device:${device.id}`);
 
