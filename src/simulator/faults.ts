@@ -15,6 +15,17 @@ export interface FaultTarget {
   endpointKey: string | null;
   method: string;
   path: string;
+  /** The request's query string, without the `?`. */
+  query?: string;
+}
+
+/** Whether every `name=value` pair of `wanted` is among the pairs of `actual` (both URL query strings). */
+function queryHolds(wanted: string, actual: string): boolean {
+  const have = new URLSearchParams(actual);
+  for (const [name, value] of new URLSearchParams(wanted)) {
+    if (!have.getAll(name).includes(value)) return false;
+  }
+  return true;
 }
 
 function isFiniteNonNegative(value: unknown): value is number {
@@ -31,6 +42,7 @@ export function validateFaultSpec(value: unknown): FaultSpec {
     "endpointKey",
     "method",
     "pathPrefix",
+    "query",
     "status",
     "body",
     "contentType",
@@ -44,7 +56,7 @@ export function validateFaultSpec(value: unknown): FaultSpec {
   for (const key of Object.keys(spec)) {
     if (!known.has(key)) throw new TypeError(`Unknown fault field: ${key}`);
   }
-  for (const key of ["endpointKey", "method", "pathPrefix", "body", "contentType"]) {
+  for (const key of ["endpointKey", "method", "pathPrefix", "query", "body", "contentType"]) {
     if (spec[key] !== undefined && typeof spec[key] !== "string") {
       throw new TypeError(`${key} must be a string`);
     }
@@ -125,6 +137,7 @@ export class FaultRegistry {
       if (spec.endpointKey !== undefined && spec.endpointKey !== target.endpointKey) continue;
       if (spec.method !== undefined && spec.method.toUpperCase() !== target.method.toUpperCase()) continue;
       if (spec.pathPrefix !== undefined && !target.path.startsWith(spec.pathPrefix)) continue;
+      if (spec.query !== undefined && !queryHolds(spec.query, target.query ?? "")) continue;
       if (spec.probability !== undefined && this.#prng.next() >= spec.probability) continue;
       if (fault.remaining !== null) {
         fault.remaining--;

@@ -272,6 +272,7 @@ export class SimulatorImpl implements Simulator {
       endpointKey: record.endpointKey,
       method: req.method,
       path: url.pathname,
+      query: record.query,
     });
     if (fault) {
       const faulted = await applyFault(fault, clientSignal, this.#shutdown.signal);

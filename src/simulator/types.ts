@@ -59,6 +59,8 @@ export interface FaultSpec {
   endpointKey?: string;
   method?: string;
   pathPrefix?: string;
+  /** `name=value` pairs (URL query syntax, e.g. `page=1`) each of which the request's query must hold. */
+  query?: string;
   // Effects.
   /** Status of the synthetic answer (default 429 when only `retryAfter` is set, else 500). */
   status?: number;

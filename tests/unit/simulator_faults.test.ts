@@ -128,6 +128,27 @@ Deno.test("fault: times limits how many requests are affected; method and pathPr
   sim.faults.clear();
 });
 
+Deno.test("fault: query matches requests whose query holds every pair, in any order and among others", async () => {
+  const sim = smallSim();
+  sim.faults.add({ endpointKey: "organization.devices.getDevices", query: "page=2&per_page=5", status: 503 });
+  assert.throws(() => sim.faults.add({ query: 2 } as never), /query must be a string/);
+  const statuses: number[] = [];
+  for (
+    const query of [
+      "",
+      "?page=1&per_page=5",
+      "?per_page=5&page=2",
+      "?page=2",
+      "?status=online&page=2&per_page=5",
+    ]
+  ) {
+    const res = await get(sim, DEVICES + query);
+    statuses.push(res.status);
+    await res.body?.cancel();
+  }
+  assert.deepEqual(statuses, [200, 200, 503, 200, 503]);
+});
+
 Deno.test("fault: probability is deterministic per simulator and restarts on reset", async () => {
   const run = async (sim: Simulator) => {
     const out: number[] = [];
