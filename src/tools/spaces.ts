@@ -9,7 +9,7 @@ import {
   type ToolContext,
   WRITE_IDEMPOTENT,
 } from "../mcp/tool.ts";
-import { type ListPage } from "../xyte/paginate.ts";
+import { collectPages, type ListPage } from "../xyte/paginate.ts";
 import { parseWire, readWirePage, WireSpace } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import {
@@ -119,21 +119,57 @@ export const getSpace = defineTool({
     } child space(s).`,
 });
 
+/** Most pages of same-named spaces create_space reads to tell a space it found from one it created. */
+const MAX_NAMESAKE_PAGES = 10;
+
+/**
+ * Ids of the spaces named `name` (any case, as find_or_create matches) under `parentId`, or under any parent
+ * when it is undefined: read past the response cache, since a space made elsewhere a moment ago counts.
+ */
+async function namesakeIds(
+  ctx: ToolContext,
+  name: string,
+  parentId: string | undefined,
+): Promise<Set<string>> {
+  const fresh = { xyte: ctx.xyte.forCall({ cachedReads: false }) };
+  const wanted = name.toLowerCase();
+  const { rows } = await collectPages(
+    (page) => fetchSpacePage(fresh, { name, parent_id: parentId }, page, MAX_CHILDREN, ctx.signal),
+    { accept: (s) => s.name?.toLowerCase() === wanted, maxPages: MAX_NAMESAKE_PAGES, signal: ctx.signal },
+  );
+  return new Set(rows.map((s) => s.id));
+}
+
+/** The keys of `wanted` whose values `config` does not hold (a found space keeps its own settings). */
+function unappliedSettings(
+  wanted: Record<string, unknown>,
+  config: Record<string, unknown> | null,
+): string[] {
+  return Object.entries(wanted).filter(([key, value]) =>
+    JSON.stringify(config?.[key]) !== JSON.stringify(value)
+  ).map(([key]) => key);
+}
+
 export const createSpace = defineTool({
   name: "create_space",
   title: "Create space",
   description: "Create a space under a parent (id or name; default root). Returns the existing child of " +
-    "that name if any.",
+    "that name if any (created: false).",
   toolset: "spaces",
   input: z.object({
     name: z.string().trim().min(1),
     parent: TargetSpace.optional(),
     config: SpaceConfig.optional(),
   }).strict(),
-  output: SpaceRow,
+  output: SpaceRow.extend({
+    created: z.boolean().describe("false: the parent already had a space of this name"),
+    unapplied_config: z.array(z.string()).optional(),
+  }),
   annotations: WRITE_IDEMPOTENT,
   async run(args, ctx) {
     const parent = args.parent === undefined ? undefined : await resolveSpace(args.parent, ctx);
+    // Xyte answers a found space as it answers a created one: what existed before the call tells them apart.
+    const existing = await namesakeIds(ctx, args.name, parent?.id);
     const body = await ctx.xyte.call(FIND_OR_CREATE, {
       body: {
         name: args.name,
@@ -142,9 +178,23 @@ export const createSpace = defineTool({
       },
       signal: ctx.signal,
     });
-    return toSpaceRow(parseWire(WireSpace, body, FIND_OR_CREATE));
+    const space = parseWire(WireSpace, body, FIND_OR_CREATE);
+    const created = !existing.has(space.id);
+    const unapplied = created || !args.config ? [] : unappliedSettings(args.config, space.config);
+    return {
+      ...toSpaceRow(space),
+      created,
+      ...(unapplied.length > 0 ? { unapplied_config: unapplied } : {}),
+    };
   },
-  summarize: (s) => `Space ${s.path ?? s.name} (id ${s.id}).`,
+  summarize(s) {
+    const label = `${s.path ?? s.name} (id ${s.id})`;
+    if (s.created) return `Created space ${label}.`;
+    const settings = s.unapplied_config
+      ? ` Its settings were left as they were (${s.unapplied_config.join(", ")}): update_space changes them.`
+      : "";
+    return `Space ${label} already existed; nothing was created.${settings}`;
+  },
 });
 
 export const updateSpace = defineTool({

@@ -605,7 +605,9 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
   async create_space(ctx) {
     const o = org(ctx);
     const building = o.spaces.find((s) => s.parentId === site(o, "Tel Aviv HQ").id)!;
-    const created = await ctx.ok<{ id: string; name: string; path: string; parent_id: string }>(
+    const created = await ctx.ok<
+      { id: string; name: string; path: string; parent_id: string; created: boolean }
+    >(
       "create_space",
       {
         name: "E2E Lab",
@@ -613,13 +615,18 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
         config: { temperature_units: "fahrenheit" },
       },
     );
+    assert.equal(created.created, true);
     assert.equal(created.parent_id, String(building.id));
     assert.ok(created.path.endsWith(`${building.name}/E2E Lab`));
     const stored = o.spaces.find((s) => String(s.id) === created.id)!;
     assert.equal(stored.config.temperature_units, "fahrenheit");
 
-    const again = await ctx.ok<{ id: string }>("create_space", { name: "E2E Lab", parent: building.id });
+    const again = await ctx.ok<{ id: string; created: boolean }>("create_space", {
+      name: "E2E Lab",
+      parent: building.id,
+    });
     assert.equal(again.id, created.id, "creating twice returns the same space");
+    assert.equal(again.created, false, "and says it found it");
     assert.equal(o.spaces.filter((s) => s.name === "E2E Lab").length, 1);
 
     await ctx.fails("create_space", { name: "Bad", config: { temperature_units: "kelvin" } }, "validation");
