@@ -10,6 +10,7 @@ import {
   WRITE_IDEMPOTENT,
 } from "../mcp/tool.ts";
 import { collectPages, type ListPage } from "../xyte/paginate.ts";
+import { XyteError } from "../xyte/errors.ts";
 import { parseWire, readWirePage, WireSpace } from "../xyte/wire.ts";
 import { ListArgs, ListMeta, listRows, moreNote } from "./listing.ts";
 import {
@@ -237,31 +238,81 @@ export const updateSpace = defineTool({
   summarize: (s) => `Space ${s.id} is now ${s.path ?? s.name}.`,
 });
 
+/** A space id argument: digits, since deleting by a name that may match several spaces is no guess to make. */
+const SpaceIdArg = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\d+$/, "a space id (digits); get_space or list_spaces gives the id of a named space"),
+]).transform(String);
+
+/** The space `id` as Xyte has it; not_found (with how to find an id) when there is none. */
+async function readSpace(id: string, ctx: Pick<ToolContext, "xyte" | "signal">): Promise<WireSpace> {
+  try {
+    return parseWire(
+      WireSpace,
+      await ctx.xyte.call(GET_SPACE, { path: { space_id: id }, signal: ctx.signal }),
+      GET_SPACE,
+    );
+  } catch (error) {
+    if (!(error instanceof XyteError && error.code === "not_found")) throw error;
+    throw new ToolFailure({
+      code: "not_found",
+      message: `no space has id ${id}`,
+      hint: "list_spaces (name_contains, path_contains) or get_space (by name) gives a space's id.",
+      retriable: false,
+    });
+  }
+}
+
+/** What to do when Xyte refuses to delete `space`: only an empty space other than the root goes. */
+function notEmptyHint(space: WireSpace, ctx: ToolContext): string {
+  if (space.parent_id === null || space.parent_id === undefined) {
+    return "This is the organization's root space, which cannot be deleted.";
+  }
+  const deviceTools = [
+    ctx.exposes("list_devices") ? `list_devices {space: ${space.id}} lists them` : "",
+    ctx.exposes("update_device") ? "update_device {space} moves one" : "",
+  ].filter(Boolean).join("; ");
+  return `Only an empty space can be deleted: move or delete its child spaces (get_space {space: ${space.id}} ` +
+    `lists them; update_space {parent} moves one) and move its devices elsewhere${
+      deviceTools ? ` (${deviceTools})` : ""
+    }.`;
+}
+
 export const deleteSpace = defineTool({
   name: "delete_space",
   title: "Delete space",
   description: "Delete an empty space (no child spaces or devices).",
   toolset: "spaces",
-  input: z.object({
-    space_id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).transform(String),
-    confirm: ConfirmArg,
-  }).strict(),
-  output: Deleted,
+  input: z.object({ space_id: SpaceIdArg, confirm: ConfirmArg }).strict(),
+  output: Deleted.extend({ path: z.string().nullable() }),
   annotations: DESTRUCTIVE,
   confirmation: (args) => ({
     accepts: [args.space_id],
     message: `Delete space ${args.space_id}?`,
     describe: async (xyte, signal) => {
-      const body = await xyte.call(GET_SPACE, { path: { space_id: args.space_id }, signal });
-      const space = parseWire(WireSpace, body, GET_SPACE);
+      const space = await readSpace(args.space_id, { xyte, signal });
       return `Delete space ${namedTarget(space.full_path ?? space.name, space.id, space.space_type)}?`;
     },
   }),
   async run(args, ctx) {
-    await ctx.xyte.call(DELETE_SPACE, { path: { space_id: args.space_id }, signal: ctx.signal });
-    return { id: args.space_id, deleted: true as const };
+    // Read first: an unknown id fails before anything is sent, and the answer names what went.
+    const space = await readSpace(args.space_id, ctx);
+    const path = space.full_path ?? space.name;
+    try {
+      await ctx.xyte.call(DELETE_SPACE, { path: { space_id: args.space_id }, signal: ctx.signal });
+    } catch (error) {
+      if (!(error instanceof XyteError && error.code === "validation")) throw error;
+      throw new ToolFailure({
+        code: "validation",
+        message: `Xyte refused to delete space ${namedTarget(path, space.id)}: ${error.message}`,
+        ...(error.status !== undefined ? { status: error.status } : {}),
+        hint: notEmptyHint(space, ctx),
+        retriable: false,
+      });
+    }
+    return { id: args.space_id, deleted: true as const, path };
   },
-  summarize: (r) => `Space ${r.id} deleted.`,
+  summarize: (r) => `Space ${namedTarget(r.path, r.id)} deleted.`,
 });
 
 export const SPACE_TOOLS: readonly Tool[] = [listSpaces, getSpace, createSpace, updateSpace, deleteSpace];

@@ -1,6 +1,8 @@
 /**
  * What an agent relies on from the space writes. create_space says whether it created the space or found one
  * of that name (Xyte's find_or_create answers both alike), and which settings a found space did not take.
+ * delete_space goes by id only; an unknown id, a space that is not empty, or the root are refused with the
+ * space named and what to do next, and a deletion names what went.
  */
 import { toolContext } from "../helpers/tool_context.ts";
 import assert from "node:assert/strict";
@@ -9,7 +11,7 @@ import type { ToolErrorPayload } from "../../src/mcp/schemas.ts";
 import type { ToolContext } from "../../src/mcp/tool.ts";
 import { createSimulator, type Simulator } from "../../src/simulator/mod.ts";
 import type { SimOrganization } from "../../src/simulator/types.ts";
-import { createSpace } from "../../src/tools/spaces.ts";
+import { createSpace, deleteSpace } from "../../src/tools/spaces.ts";
 import { createMemoryCacheStore } from "../../src/xyte/cache_store.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
 import { simulatedClient } from "../helpers/sim_client.ts";
@@ -23,13 +25,13 @@ interface Fixture {
 }
 
 /** A simulated organization and a tenant client over it, its reads cached 300 s (as a deployment's are). */
-function fixture(): Fixture {
+function fixture(exposes: (tool: string) => boolean = () => true): Fixture {
   const sim = createSimulator({ organizations: [{ key: KEY, seed: 3, deviceCount: 20 }] });
   const cache = { store: createMemoryCacheStore(), tenant: "t", ttlSeconds: () => 300, reads: true };
   return {
     sim,
     org: sim.state.organizations[0]!,
-    ctx: toolContext(simulatedClient(sim, KEY, { cache })),
+    ctx: toolContext(simulatedClient(sim, KEY, { cache }), { exposes }),
   };
 }
 
@@ -130,4 +132,59 @@ Deno.test("create_space: a space made elsewhere since a cached read is found, no
   const found = await create(f, { name: "Agent Annex", parent: site.id });
   assert.equal(found.space.id, "987654");
   assert.equal(found.space.created, false);
+});
+
+async function remove(f: Fixture, spaceId: number | string) {
+  const args = deleteSpace.input.parse({ space_id: spaceId, confirm: String(spaceId) });
+  const { result, summary } = await deleteSpace.execute(args, f.ctx);
+  return { result, summary };
+}
+
+Deno.test("delete_space: names the space it deleted", async () => {
+  const f = fixture();
+  const site = siteWithChildren(f.org);
+  const { space } = await create(f, { name: "Agent Doomed", parent: site.id });
+  const { result, summary } = await remove(f, Number(space.id));
+  assert.deepEqual(result, { id: space.id, deleted: true, path: space.path });
+  assert.equal(summary, `Space ${JSON.stringify(space.path)} (${space.id}) deleted.`);
+  assert.ok(!f.org.spaces.some((s) => String(s.id) === space.id));
+});
+
+Deno.test("delete_space: an unknown id is not_found with how to find an id, and no delete is sent", async () => {
+  const f = fixture();
+  const error = await refusal(() => remove(f, 999_999));
+  assert.equal(error.code, "not_found");
+  assert.equal(error.message, "no space has id 999999");
+  assert.match(error.hint, /list_spaces .*get_space/);
+  assert.ok(!f.sim.requests.some((r) => r.method === "DELETE"));
+});
+
+Deno.test("delete_space: a space with children is refused naming it, with the tools that empty it", async () => {
+  const f = fixture();
+  const site = siteWithChildren(f.org);
+  const error = await refusal(() => remove(f, site.id));
+  assert.equal(error.code, "validation");
+  assert.ok(error.message.includes(`"${site.name}" (${site.id})`), error.message);
+  assert.match(error.message, /child spaces/);
+  assert.match(error.hint, new RegExp(`get_space \\{space: ${site.id}\\}.*update_space`));
+  assert.match(error.hint, new RegExp(`list_devices \\{space: ${site.id}\\}.*update_device`));
+
+  // Tools this server does not expose are not named.
+  const narrow = fixture((tool) => !tool.endsWith("_device") && !tool.endsWith("_devices"));
+  const hint = (await refusal(() => remove(narrow, site.id))).hint;
+  assert.doesNotMatch(hint, /list_devices|update_device/);
+  assert.match(hint, /move its devices elsewhere\.$/);
+});
+
+Deno.test("delete_space: the root is refused as the root, not as a space to empty", async () => {
+  const f = fixture();
+  const error = await refusal(() => remove(f, f.org.rootSpaceId));
+  assert.equal(error.code, "validation");
+  assert.match(error.hint, /root space, which cannot be deleted/);
+});
+
+Deno.test("delete_space: a name instead of an id is refused with how to get the id", () => {
+  const parsed = deleteSpace.input.safeParse({ space_id: "London Office" });
+  assert.ok(!parsed.success);
+  assert.match(parsed.error.issues.map((i) => i.message).join(" "), /space id .*get_space or list_spaces/);
 });

@@ -667,11 +667,11 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     await refusedWithoutConfirm(ctx, "delete_space", { space_id: created.id }, "E2E Doomed");
     assert.ok(o.spaces.some((s) => String(s.id) === created.id));
 
-    const deleted = await ctx.ok<{ id: string; deleted: boolean }>("delete_space", {
+    const deleted = await ctx.ok<{ id: string; deleted: boolean; path: string }>("delete_space", {
       space_id: Number(created.id),
       confirm: created.id,
     });
-    assert.deepEqual(deleted, { id: created.id, deleted: true });
+    assert.deepEqual(deleted, { id: created.id, deleted: true, path: "E2E Doomed" });
     assert.ok(!o.spaces.some((s) => String(s.id) === created.id));
 
     const london = site(o, "London Office");
@@ -680,8 +680,15 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
       { space_id: london.id, confirm: String(london.id) },
       "validation",
     );
-    assert.match(busy.message, /child spaces/);
+    assert.match(busy.message, /"London Office" .*child spaces/);
+    assert.match(busy.hint, /get_space/);
     await ctx.fails("delete_space", { space_id: "London" }, "invalid_arguments");
+    const unknown = await ctx.fails(
+      "delete_space",
+      { space_id: 999_999_999, confirm: "999999999" },
+      "not_found",
+    );
+    assert.match(unknown.hint, /list_spaces/);
   },
 
   // --- assets --------------------------------------------------------------------------------------
