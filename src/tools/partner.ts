@@ -27,7 +27,7 @@ import {
   toTicketDetail,
   toTicketSummary,
 } from "./shapes.ts";
-import { TicketAction, ticketDetailLine } from "./tickets.ts";
+import { replyLine, replyToTicket, TicketAction, ticketDetailLine, TicketReply } from "./tickets.ts";
 import { isVersionBelow, VERSION_PATTERN } from "./versions.ts";
 import { historyWindow } from "./window.ts";
 
@@ -288,17 +288,10 @@ export const partnerReplyTicket = defineTool({
   toolset: "partner",
   input: z.object({ ticket_id: IdText, message: z.string().trim().min(1) })
     .strict(),
-  output: TicketAction,
+  output: TicketReply,
   annotations: WRITE,
-  async run(args, ctx) {
-    await ctx.xyte.call(ADD_COMMENT, {
-      path: { ticket_id: args.ticket_id },
-      body: { message: args.message },
-      signal: ctx.signal,
-    });
-    return { id: args.ticket_id, status: "message_sent" };
-  },
-  summarize: (r) => `Message posted to ticket ${r.id}.`,
+  run: (args, ctx) => replyToTicket(args, ctx, { send: ADD_COMMENT, read: GET_TICKET, from: "partner" }),
+  summarize: replyLine,
 });
 
 export const partnerResolveTicket = defineTool({

@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { ToolFailure } from "../mcp/results.ts";
 import { defineTool, READ_ONLY, type Tool, type ToolContext, WRITE, WRITE_IDEMPOTENT } from "../mcp/tool.ts";
+import type { EndpointKey } from "../xyte/catalog.ts";
+import { XyteError } from "../xyte/errors.ts";
 import { readListPage } from "../xyte/paginate.ts";
 import { parseWire, WireTicket, WireTicketDetail } from "../xyte/wire.ts";
 import { containsText, ListArgs, ListMeta, moreNote, pageOfArray } from "./listing.ts";
@@ -138,23 +140,77 @@ export const resolveTicket = defineTool({
   summarize: (r) => `Ticket ${r.id} resolved.`,
 });
 
+/** What a reply answers: the ticket's state after it and the reply as the thread holds it. */
+export const TicketReply = z.object({
+  id: z.string(),
+  status: z.string().nullable().describe("The ticket's status after the reply; null when unread"),
+  posted_at: z.string().nullable(),
+  author: z.string().nullable().describe("Who the thread names as the reply's author"),
+});
+export type TicketReply = z.infer<typeof TicketReply>;
+
+export interface ReplyEndpoints {
+  send: EndpointKey;
+  read: EndpointKey;
+  /** Whose replies these are, as the thread's `from` names them. */
+  from: "organization" | "partner";
+}
+
+/**
+ * Posts `message` on a ticket's thread, then reads the ticket back: Xyte answers a reply with `{success: true}`
+ * alone, and the agent's next step depends on the ticket (a resolved one stays resolved). The reply is posted
+ * once the send succeeds: a failed read-back leaves the fields it would fill null rather than failing the call
+ * (which the agent would take as "not sent" and send again).
+ */
+export async function replyToTicket(
+  args: { ticket_id: string; message: string },
+  ctx: Pick<ToolContext, "xyte" | "signal" | "log">,
+  endpoints: ReplyEndpoints,
+): Promise<TicketReply> {
+  const path = { ticket_id: args.ticket_id };
+  await ctx.xyte.call(endpoints.send, { path, body: { message: args.message }, signal: ctx.signal });
+  let ticket: TicketDetail;
+  try {
+    ticket = toTicketDetail(
+      parseWire(
+        WireTicketDetail,
+        await ctx.xyte.call(endpoints.read, { path, signal: ctx.signal }),
+        endpoints.read,
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof XyteError)) throw error;
+    ctx.log.warn("ticket reply posted, reading the ticket back failed", { code: error.code });
+    return { id: args.ticket_id, status: null, posted_at: null, author: null };
+  }
+  const reply = ticket.messages.findLast((m) => m.from === endpoints.from && m.text === args.message);
+  return {
+    id: ticket.id,
+    status: ticket.status,
+    posted_at: reply?.at ?? null,
+    author: reply?.author ?? null,
+  };
+}
+
+/** The summary line of a reply. */
+export function replyLine(r: TicketReply): string {
+  const posted = `Message posted to ticket ${r.id}${r.author ? ` as ${r.author}` : ""}`;
+  return r.status === null
+    ? `${posted}; the ticket's status is not known here (get_ticket reads it).`
+    : `${posted}; the ticket is ${r.status}.`;
+}
+
 export const sendTicketMessage = defineTool({
   name: "send_ticket_message",
   title: "Reply to ticket",
   description: "Reply on a ticket's thread as the organization.",
   toolset: "tickets",
   input: z.object({ ticket_id: TicketIdArg, message: z.string().trim().min(1) }).strict(),
-  output: TicketAction,
+  output: TicketReply,
   annotations: WRITE,
-  async run(args, ctx) {
-    await ctx.xyte.call(SEND_MESSAGE, {
-      path: { ticket_id: args.ticket_id },
-      body: { message: args.message },
-      signal: ctx.signal,
-    });
-    return { id: args.ticket_id, status: "message_sent" };
-  },
-  summarize: (r) => `Message posted to ticket ${r.id}.`,
+  run: (args, ctx) =>
+    replyToTicket(args, ctx, { send: SEND_MESSAGE, read: GET_TICKET, from: "organization" }),
+  summarize: replyLine,
 });
 
 export const TICKET_TOOLS: readonly Tool[] = [

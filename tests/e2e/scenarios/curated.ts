@@ -531,11 +531,15 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
     const o = org(ctx);
     const ticket = o.tickets.find((t) => t.status === "open")!;
     const count = ticket.comments.length;
-    const sent = await ctx.ok<{ id: string; status: string }>("send_ticket_message", {
-      ticket_id: ticket.id,
-      message: "A technician is on the way (E2E).",
-    });
-    assert.deepEqual(sent, { id: ticket.id, status: "message_sent" });
+    const sent = await ctx.ok<{ id: string; status: string; author: string; posted_at: string }>(
+      "send_ticket_message",
+      { ticket_id: ticket.id, message: "A technician is on the way (E2E)." },
+    );
+    // What the agent needs next: the ticket's state, and the reply as the thread holds it.
+    assert.equal(sent.id, ticket.id);
+    assert.equal(sent.status, "open");
+    assert.equal(sent.author, o.contacts.adminName);
+    assert.equal(sent.posted_at, new Date(ticket.comments.at(-1)!.createdAtMs).toISOString());
     assert.equal(ticket.comments.length, count + 1);
     const detail = await ctx.ok<{ messages: { text: string; from: string }[] }>("get_ticket", {
       ticket_id: ticket.id,
@@ -1039,11 +1043,13 @@ export const CURATED_SCENARIOS: Record<string, Scenario> = {
   async partner_reply_ticket(ctx) {
     const o = org(ctx);
     const ticket = o.tickets.find((t) => t.status === "open")!;
-    await ctx.ok("partner_reply_ticket", {
+    const sent = await ctx.ok<{ status: string; author: string }>("partner_reply_ticket", {
       ticket_id: ticket.id,
       message: "Partner here: replacement shipped.",
     });
+    assert.equal(sent.status, ticket.status);
     const last = ticket.comments.at(-1)!;
+    assert.equal(sent.author, last.user);
     assert.equal(last.text, "Partner here: replacement shipped.");
     assert.equal(last.ownerType, "Partner");
     const read = await ctx.ok<{ messages: { from: string }[] }>("get_ticket", { ticket_id: ticket.id });
