@@ -28,6 +28,7 @@ import {
   EFFECTIVE_STATUSES,
   HistoryArgs,
   HistoryList,
+  historySummary,
   IdText,
   namedTarget,
   numericId,
@@ -246,14 +247,13 @@ export const getDeviceHistory = defineTool({
       args,
       ctx,
     });
-    return toHistoryList(rows, window, meta, args.verbose, args.device_id !== undefined);
+    return toHistoryList(rows, window, meta, {
+      withState: args.verbose,
+      oneDevice: args.device_id !== undefined,
+      all: args.all,
+    });
   },
-  summarize(result, args) {
-    if (result.rows.length === 0) return `No history rows from ${result.from} to ${result.to}.`;
-    return `${result.returned} history row(s) from ${result.from} to ${result.to}${moreNote(result, args)}: ${
-      countPhrase(result.rows.map((r) => r.status))
-    }.`;
-  },
+  summarize: (result, args) => historySummary(result, args, "device_id, space or status"),
 });
 
 /** What a device write answers: enough to confirm the change. */

@@ -21,6 +21,7 @@ import {
   DeviceIdArg,
   HistoryArgs,
   HistoryList,
+  historySummary,
   IdText,
   TicketDetail,
   toHistoryList,
@@ -189,12 +190,9 @@ export const partnerDeviceHistory = defineTool({
       args,
       ctx,
     });
-    return toHistoryList(rows, window, meta, args.verbose, true);
+    return toHistoryList(rows, window, meta, { withState: args.verbose, oneDevice: true, all: args.all });
   },
-  summarize(r, args) {
-    if (r.rows.length === 0) return `No history rows from ${r.from} to ${r.to}.`;
-    return `${r.returned} history row(s)${moreNote(r, args)}: ${countPhrase(r.rows.map((x) => x.status))}.`;
-  },
+  summarize: (r, args) => historySummary(r, args, ""),
 });
 
 const PartnerTicketRow = z.object({

@@ -13,7 +13,8 @@ import type {
 } from "../xyte/wire.ts";
 import { isDotSegment } from "../xyte/catalog.ts";
 import { MAX_PATH_PARAM_CHARS } from "../xyte/client.ts";
-import { ListMeta, type ListMeta as ListMetaValues } from "./listing.ts";
+import { type ListArgs, ListMeta, type ListMeta as ListMetaValues, moreNote } from "./listing.ts";
+import { continueUntil, earlierRowsNote } from "./history_rest.ts";
 import { isoFromEpoch, isoTime } from "./time.ts";
 import type { TimeWindow } from "./window.ts";
 
@@ -246,22 +247,52 @@ export const HistoryList = z.object({
   from: z.string(),
   to: z.string(),
   ...ListMeta,
+  next_until: z.string().optional().describe(
+    "Rows cut at the limit: until (same since) for the earlier ones",
+  ),
 });
 export type HistoryList = z.infer<typeof HistoryList>;
+
+export interface HistoryListOptions {
+  withState: boolean;
+  /** The call named one device: rows leave out its id and name. */
+  oneDevice: boolean;
+  /** The call asked for every row (`all`): a cut is then the limit's, continued by `next_until`. */
+  all: boolean;
+}
 
 export function toHistoryList(
   rows: readonly WireHistoryRow[],
   window: TimeWindow,
   meta: ListMetaValues,
-  withState: boolean,
-  oneDevice = false,
+  options: HistoryListOptions,
 ): HistoryList {
+  const nextUntil = options.all && meta.has_next_page
+    ? continueUntil(rows.map((r) => r.created_at))
+    : undefined;
   return {
-    rows: rows.map((r) => toHistoryRow(r, withState, oneDevice)),
+    rows: rows.map((r) => toHistoryRow(r, options.withState, options.oneDevice)),
     from: isoFromEpoch(window.from),
     to: isoFromEpoch(window.to),
     ...meta,
+    ...(nextUntil !== undefined ? { next_until: nextUntil } : {}),
   };
+}
+
+/**
+ * The summary line of a history: rows, span and statuses; when `all` stopped at the limit, which span the
+ * rows cover and how to get the rest (`narrowers`: the tool's arguments that ask a smaller question).
+ */
+export function historySummary(r: HistoryList, args: ListArgs, narrowers: string): string {
+  if (r.rows.length === 0) return `No history rows from ${r.from} to ${r.to}.`;
+  const counts = countPhrase(r.rows.map((row) => row.status));
+  if (!(args.all && r.has_next_page)) {
+    return `${r.returned} history row(s) from ${r.from} to ${r.to}${moreNote(r, args)}: ${counts}.`;
+  }
+  const ats = r.rows.flatMap((row) => (row.at === null ? [] : [row.at])).sort();
+  const span = ats.length > 0 ? ` at ${ats[0]} .. ${ats.at(-1)}` : "";
+  return `${r.returned} history row(s)${span}, limit ${args.limit} reached (window ${r.from} .. ${r.to}): ` +
+    `${counts}.${earlierRowsNote(r, args.limit, narrowers)}`;
 }
 
 export const TicketMessage = z.object({
