@@ -3,6 +3,7 @@
  * `…/histories` (its state history over the last 7 days).
  */
 import { defineResourceTemplate, type TemplateResource } from "../mcp/resource.ts";
+import { continueUntil } from "../tools/history_rest.ts";
 import { toDeviceDetail } from "../tools/shapes.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import { readListPage } from "../xyte/paginate.ts";
@@ -16,6 +17,8 @@ const GET_HISTORIES = "organization.devices.getHistories";
 export const LISTED_DEVICES = 100;
 export const HISTORY_DAYS = 7;
 const HISTORY_ROWS = 1000;
+/** Commands a device_commands document holds: one upstream page, asked for by size, so page 2 follows on. */
+export const LISTED_COMMANDS = 100;
 
 export function deviceUri(deviceId: string): string {
   return `xyte://devices/${encodeURIComponent(deviceId)}`;
@@ -52,11 +55,15 @@ export const deviceCommandsResource: TemplateResource = defineResourceTemplate({
   uriTemplate: "xyte://devices/{device_id}/commands",
   title: "Device commands",
   description: "Commands sent to one device (reboot, …), newest first, with status (pending, in_progress, " +
-    "done, failed, canceled) and the device's last message. First page of up to 100.",
+    `done, failed, canceled) and the device's last message. The newest ${LISTED_COMMANDS}.`,
   scope: "organization",
   variables: { device_id: "device_id" },
   async read({ device_id }, ctx) {
-    const body = await ctx.xyte.call(GET_COMMANDS, { path: { device_id }, signal: ctx.signal });
+    const body = await ctx.xyte.call(GET_COMMANDS, {
+      path: { device_id },
+      query: { page: 1, per_page: LISTED_COMMANDS },
+      signal: ctx.signal,
+    });
     const page = readListPage(body, envelopeOf(body), GET_COMMANDS);
     const commands = page.rows.map((row) => parseWire(WireCommand, row, GET_COMMANDS));
     return {
@@ -71,6 +78,14 @@ export const deviceCommandsResource: TemplateResource = defineResourceTemplate({
         updated_at: c.updated_at,
       })),
       has_more: page.hasNext,
+      // A document has no next page: the tool that pages on is named, with the arguments that continue it.
+      ...(page.hasNext
+        ? {
+          more: `Older commands: list_commands ${
+            JSON.stringify({ device_id, page: 2, per_page: LISTED_COMMANDS })
+          }.`,
+        }
+        : {}),
     };
   },
 });
@@ -97,8 +112,11 @@ export const deviceHistoriesResource: TemplateResource = defineResourceTemplate(
       }),
     ]);
     const page = readListPage(body, "items", GET_HISTORIES);
-    const rows = page.rows.map((row) => parseWire(WireHistoryRow, row, GET_HISTORIES))
-      .sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? ""));
+    const answered = page.rows.map((row) => parseWire(WireHistoryRow, row, GET_HISTORIES));
+    // From the rows as Xyte ordered them (a cut continues by time only when they came newest first), not from
+    // the window's bounds: those move with the clock, and this note must not change at every poll.
+    const until = page.hasNext ? continueUntil(answered.map((r) => r.created_at)) : undefined;
+    const rows = answered.sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? ""));
     return {
       device_id,
       device_name: device.name,
@@ -106,6 +124,16 @@ export const deviceHistoriesResource: TemplateResource = defineResourceTemplate(
       to: new Date(to * 1000).toISOString(),
       rows: rows.map((r) => ({ at: r.created_at, status: r.status, state: r.state })),
       has_more: page.hasNext,
+      ...(page.hasNext
+        ? {
+          more: until === undefined
+            ? `More rows than these: get_device_history ${
+              JSON.stringify({ device_id })
+            } with a shorter window ` +
+              "(since, until)."
+            : `Earlier rows: get_device_history ${JSON.stringify({ device_id, until, all: true })}.`,
+        }
+        : {}),
     };
   },
 });
