@@ -10,6 +10,8 @@ import {
   decodeJwt,
   decodeProtectedHeader,
   errors as jose,
+  type FlattenedJWSInput,
+  type JWSHeaderParameters,
   type JWTPayload,
   jwtVerify,
 } from "jose";
@@ -54,6 +56,25 @@ const VERIFIED_MAX = 10_000;
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
 
+/**
+ * A key the issuer publishes, named by the token (its `kid`), that this server cannot use: malformed, of a
+ * curve it cannot verify (Ed448), an RSA key under 2048 bits, a private key. Nothing is known about the token,
+ * which is not refused for it (503, not 401: its client would only sign in again for a token of that key),
+ * and other keys' tokens go on being accepted.
+ */
+export class UnusableSigningKey extends IssuerUnavailable {
+  /** The key's id (`kid`), or undefined when the token names none. */
+  readonly keyId: string | undefined;
+
+  constructor(keyId: string | undefined, problem: string) {
+    const named = keyId === undefined ? "(the token names none)" : `"${keyId}"`;
+    super(`the issuer's signing key ${named} cannot be used: ${problem}`, {
+      retryAfterS: KEYS_COOLDOWN_MS / 1000,
+    });
+    this.keyId = keyId;
+  }
+}
+
 export class JwtVerifier implements TokenVerifier {
   readonly #settings: OAuthSettings;
   readonly #fetch: typeof fetch;
@@ -74,8 +95,8 @@ export class JwtVerifier implements TokenVerifier {
     this.#fetch = options.fetch ?? fetch;
     this.#timeoutMs = options.timeoutMs ?? FETCH_TIMEOUT_MS;
     this.#outageHoldMs = options.outageHoldMs ?? OUTAGE_HOLD_MS;
-    // The key set's fetch counts its failures (no answer, not 200, too large, not JSON), to tell an outage of
-    // the issuer from a token's fault when jose reports something it does not name.
+    // The key set's fetch counts its failures (no answer, not 200, too large, not a key set), to tell an outage
+    // of the issuer from a token's fault, or a key's, when jose reports something it does not name.
     this.#keysFetch = async (input, init) => {
       try {
         const response = await this.#fetch(input, init);
@@ -94,7 +115,7 @@ export class JwtVerifier implements TokenVerifier {
           );
         }
         try {
-          JSON.parse(read.text);
+          if (!isKeySet(JSON.parse(read.text))) this.#fetchFailures++;
         } catch {
           this.#fetchFailures++;
         }
@@ -123,7 +144,7 @@ export class JwtVerifier implements TokenVerifier {
       const keys = await withDeadline(this.#keySet(), until);
       ({ payload } = await jwtVerify(
         token,
-        (header, jws) => withDeadline(Promise.resolve(keys(header, jws)), until),
+        (header, jws) => withDeadline(this.#signingKey(keys, header, jws), until),
         {
           issuer: this.#settings.issuer,
           audience: this.#settings.audience,
@@ -134,7 +155,8 @@ export class JwtVerifier implements TokenVerifier {
       ));
     } catch (error) {
       const refusal = toTokenError(error);
-      if (!(refusal instanceof IssuerUnavailable)) throw refusal;
+      // One key's problem: tokens of the others go on (a token naming it must not pause everyone).
+      if (!(refusal instanceof IssuerUnavailable) || refusal instanceof UnusableSigningKey) throw refusal;
       if (refusal.maybeToken && this.#fetchFailures === failuresBefore) {
         // No fetch failed: this token is what went wrong. Refusing it alone keeps one crafted token from
         // turning every user away for OUTAGE_HOLD_MS.
@@ -157,6 +179,35 @@ export class JwtVerifier implements TokenVerifier {
     const ttl = Math.min(VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 - Date.now());
     if (ttl > 0) this.#verified.set(id, info, { ttl });
     return info;
+  }
+
+  /**
+   * The published key a token names. A key that cannot be used is an `UnusableSigningKey`; the keys are then
+   * fetched again at once (at most every 30 s, as for an unknown key id), so that a key the issuer fixes is
+   * used without waiting for the next scheduled fetch.
+   */
+  async #signingKey(
+    keys: KeySet,
+    header: JWSHeaderParameters,
+    jws: FlattenedJWSInput,
+    refetched = false,
+  ): Promise<CryptoKey> {
+    const failuresBefore = this.#fetchFailures;
+    let problem: string | undefined;
+    try {
+      const key = await keys(header, jws);
+      problem = weakness(key);
+      if (problem === undefined) return key;
+    } catch (error) {
+      // A failed fetch of the keys is an outage, told apart by the caller; anything else here is the key.
+      if (this.#fetchFailures !== failuresBefore) throw error;
+      problem = unusableKeyProblem(error, header, keys);
+      if (problem === undefined) throw error;
+    }
+    const keyId = typeof header.kid === "string" ? header.kid : undefined;
+    if (refetched || keys.coolingDown) throw new UnusableSigningKey(keyId, problem);
+    await keys.reload();
+    return await this.#signingKey(keys, header, jws, true);
   }
 
   /** The issuer's keys: from MCP_OAUTH_JWKS_URL, or its metadata's `jwks_uri` (looked up once it works). */
@@ -269,6 +320,36 @@ function screenToken(token: string, issuer: string): void {
     throw invalidToken("an ID token is not an access token");
   }
   if (claims.iss !== issuer) throw issuerRefusal(claims.iss, issuer);
+}
+
+/** Whether a JSON value is a key set as jose takes one: an object whose `keys` are objects. */
+function isKeySet(value: unknown): boolean {
+  const isObject = (item: unknown) => typeof item === "object" && item !== null && !Array.isArray(item);
+  const keys = isObject(value) ? (value as { keys?: unknown }).keys : undefined;
+  return Array.isArray(keys) && keys.every(isObject);
+}
+
+/**
+ * Why the published key a token names cannot be used, or undefined when the fault is the token's (no key of
+ * that id, or none fitting its algorithm: 401) or is unclear (several keys fit). Any other failure to get the
+ * key is its import: malformed, or private (the key set itself was fetched and read).
+ */
+function unusableKeyProblem(error: unknown, header: JWSHeaderParameters, keys: KeySet): string | undefined {
+  if (error instanceof jose.JWKSMultipleMatchingKeys) return undefined;
+  if (error instanceof jose.JWKSNoMatchingKey) {
+    // RFC 8037: an EdDSA signature is Ed25519 or Ed448; WebCrypto verifies only the first.
+    const named = keys.jwks()?.keys.find((key) => typeof header.kid === "string" && key.kid === header.kid);
+    const ed448 = header.alg === "EdDSA" && named?.kty === "OKP" && named.crv === "Ed448";
+    return ed448 ? "the curve Ed448 is not supported" : undefined;
+  }
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return `it cannot be imported (${reason.slice(0, 200)})`;
+}
+
+/** What makes a key jose imported unfit to verify with (jose refuses RSA keys under 2048 bits), if anything. */
+function weakness(key: CryptoKey): string | undefined {
+  const bits = (key.algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength;
+  return bits !== undefined && bits < 2048 ? `an RSA key of ${bits} bits (2048 at least)` : undefined;
 }
 
 /** `work`, or an `IssuerUnavailable` at `until` (the work itself is bounded by its own timeouts). */

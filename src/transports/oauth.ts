@@ -23,7 +23,7 @@ import type { Telemetry } from "../observability/telemetry.ts";
 import { ThrottledLog } from "../observability/throttled_log.ts";
 import { bearerToken } from "./http_guards.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
-import { isJwt, JwtVerifier } from "./jwt_verifier.ts";
+import { isJwt, JwtVerifier, UnusableSigningKey } from "./jwt_verifier.ts";
 import { IssuerUnavailable, type OAuthOptions, type TokenVerifier } from "./oauth_tokens.ts";
 import { OpaqueTokenVerifier } from "./opaque_token_verifier.ts";
 
@@ -115,7 +115,7 @@ export class OAuthResourceServer {
     return { ...await verifier.verify(id, token), token };
   }
 
-  /** 401 invalid token, 403 missing scope, 503 when tokens cannot be checked now. */
+  /** 401 invalid token, 403 missing scope, 503 when tokens cannot be checked now (or with the key they name). */
   #refuse(error: unknown): Response {
     if (error instanceof OAuthError && error.code === OAuthErrorCode.InsufficientScope) {
       this.#telemetry.oauthToken("insufficient_scope");
@@ -134,6 +134,7 @@ export class OAuthResourceServer {
       });
     }
     this.#telemetry.oauthToken("unavailable");
+    if (error instanceof UnusableSigningKey) return this.#unusableKey(error);
     const reason = error instanceof Error ? error.message : String(error);
     const held = this.#unavailableLines.take("unavailable");
     if (held !== undefined) {
@@ -147,6 +148,29 @@ export class OAuthResourceServer {
       -32000,
       "Service Unavailable: access tokens cannot be verified right now; retry shortly.",
       { "retry-after": String(error instanceof IssuerUnavailable ? error.retryAfterS : 5) },
+    );
+  }
+
+  /**
+   * 503 for a token naming a key of the issuer this server cannot use: the operator's problem (an error line
+   * per key id, at most one a minute), not the client's, who would sign in again for another such token.
+   */
+  #unusableKey(error: UnusableSigningKey): Response {
+    const keyId = error.keyId?.slice(0, 128) ?? "(none)";
+    const held = this.#unavailableLines.take(`key ${keyId}`);
+    if (held !== undefined) {
+      this.#logger.error("the authorization server signs access tokens with a key this server cannot use", {
+        key_id: keyId,
+        reason: error.message.slice(0, 300),
+        ...(held > 0 ? { more_since_last_line: held } : {}),
+      });
+    }
+    return jsonRpcError(
+      503,
+      -32000,
+      "Service Unavailable: the access token is signed with a key of the authorization server that this " +
+        "server cannot use (a server-side problem, logged for the operator; not the token's); retry later.",
+      { "retry-after": String(error.retryAfterS) },
     );
   }
 

@@ -8,6 +8,7 @@ import {
   ClientCredentialsProvider,
   StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
+import { exportJWK, generateKeyPair } from "jose";
 import { freePort } from "../helpers/free_port.ts";
 import { startTestIssuer, TEST_CLIENT, type TestIssuer } from "../helpers/oauth_issuer.ts";
 import {
@@ -235,6 +236,36 @@ Deno.test("OAuth: while the issuer's keys are out of reach clients get 503 with 
       await up.body?.cancel();
     }
     assert.equal(status, 200);
+  });
+});
+
+Deno.test("OAuth: a token signed with a published key the server cannot use gets 503, not a sign-in loop; the key id is logged, the token never", async () => {
+  await withOAuthServer(async (server, issuer) => {
+    const signer = await generateKeyPair("RS256", { extractable: true });
+    const garbled = {
+      ...(await exportJWK(signer.publicKey)),
+      kid: "garbled-key",
+      alg: "RS256",
+      n: "no modulus",
+    };
+    issuer.publish([garbled]);
+    const token = await issuer.mint({ scope: "xyte-mcp" }, { kid: "garbled-key", key: signer.privateKey });
+    const refused = await post(server.url, token, INITIALIZE);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("retry-after"), "30");
+    assert.equal(refused.headers.get("www-authenticate"), null, "no challenge: the client keeps its token");
+    assert.match((await refused.json()).error.message, /server cannot use/);
+    await waitFor(
+      () => server.stderr().includes('"key_id":"garbled-key"'),
+      "an error line naming the key",
+    );
+    const line = server.stderr().split("\n").find((text) => text.includes('"key_id":"garbled-key"'))!;
+    assert.equal(JSON.parse(line).level, "ERROR");
+    assert.match(line, /cannot be imported/);
+    const good = await post(server.url, await issuer.mint({ scope: "xyte-mcp" }), INITIALIZE);
+    assert.equal(good.status, 200, "tokens of the issuer's other keys are served at once");
+    await good.body?.cancel();
+    assert.ok(!server.stderr().includes(token), "the token is not logged");
   });
 });
 

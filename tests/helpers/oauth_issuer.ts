@@ -23,11 +23,13 @@ export interface TestIssuer {
   jwksFetches(): number;
   /** Requests for the metadata document so far (answered or not). */
   metadataFetches(): number;
-  /** Signs a token: `sub` user-1, the given audience, 5 minutes of life, unless `claims` say otherwise. */
-  mint(
-    claims?: JWTPayload & { aud?: string | string[] },
-    options?: { expiresIn?: string | number; kid?: string; typ?: string },
-  ): Promise<string>;
+  /**
+   * Signs a token: `sub` user-1, the given audience, 5 minutes of life, unless `claims` say otherwise; with the
+   * published key (RS256, kid test-key-1) unless `options` name another (`key` with its `alg` and `kid`).
+   */
+  mint(claims?: JWTPayload & { aud?: string | string[] }, options?: MintOptions): Promise<string>;
+  /** Publishes these keys in the key set too, after the issuer's own (replacing those published before). */
+  publish(keys: object[]): void;
   /**
    * An opaque token (`token`, or a new one) whose introspection answers `active: true` and these claims (sub,
    * aud, iss, exp by default; `undefined` leaves one out).
@@ -55,9 +57,23 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
+/** How `mint` signs: the token's lifetime, its header's `kid`, `typ` and `alg`, and the private key. */
+export interface MintOptions {
+  expiresIn?: string | number;
+  kid?: string;
+  typ?: string;
+  alg?: string;
+  key?: CryptoKey;
+}
+
 export interface TestIssuerOptions {
   /** Audience minted tokens carry unless a test gives one. */
   audience: string;
+  /**
+   * `aud` of a `client_credentials` token when the client names no `resource` (RFC 8707), as authorization
+   * servers with a default audience do; none by default.
+   */
+  defaultAudience?: string;
   /** Path of the issuer identifier (default /realms/test). */
   path?: string;
   /** Which metadata document is served: RFC 8414 (default) or OpenID Connect discovery only. */
@@ -76,6 +92,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
   let down: boolean | "keys" = false;
   let hanging: boolean | "keys" = false;
   let garbled = false;
+  let published: object[] = [];
   let introspections = 0;
   let introspectionStatus: number | undefined;
   let introspectionAnswer: { body?: string; headers?: Record<string, string> } = {};
@@ -116,7 +133,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     }
     if (url.pathname === `${path}/jwks`) {
       fetches++;
-      return Response.json({ keys: [jwk] });
+      return Response.json({ keys: [jwk, ...published] });
     }
     return new Response("not found", { status: 404 });
   });
@@ -158,10 +175,11 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     if (form.get("grant_type") !== "client_credentials") {
       return Response.json({ error: "unsupported_grant_type" }, { status: 400 });
     }
+    const audience = form.get("resource") ?? options.defaultAudience;
     const claims = {
       sub: TEST_CLIENT.id,
       client_id: TEST_CLIENT.id,
-      ...(form.get("resource") ? { aud: form.get("resource")! } : {}),
+      ...(audience ? { aud: audience } : {}),
       ...(form.get("scope") ? { scope: form.get("scope")! } : {}),
     };
     return Response.json({
@@ -175,10 +193,14 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     key: CryptoKey,
     claims: JWTPayload & { aud?: string | string[] },
     expiresIn: string | number,
-    header: { kid?: string; typ?: string } = {},
+    header: MintOptions = {},
   ) =>
     new SignJWT({ sub: "user-1", aud: options.audience, iss: issuer, ...claims })
-      .setProtectedHeader({ alg: "RS256", kid: header.kid ?? "test-key-1", typ: header.typ ?? "at+jwt" })
+      .setProtectedHeader({
+        alg: header.alg ?? "RS256",
+        kid: header.kid ?? "test-key-1",
+        typ: header.typ ?? "at+jwt",
+      })
       .setIssuedAt()
       .setExpirationTime(claims.exp ?? expiresIn)
       .sign(key);
@@ -188,7 +210,8 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     jwksFetches: () => fetches,
     metadataFetches: () => metadataFetches,
     mint: (claims = {}, mintOptions = {}) =>
-      sign(keys.privateKey, claims, mintOptions.expiresIn ?? "5m", mintOptions),
+      sign(mintOptions.key ?? keys.privateKey, claims, mintOptions.expiresIn ?? "5m", mintOptions),
+    publish: (extra) => void (published = extra),
     mintForged: (claims = {}) => sign(stranger.privateKey, claims, "5m"),
     mintOpaque: (claims = {}, token = `opaque-${crypto.randomUUID()}`) => {
       const exp = Math.floor(Date.now() / 1000) + 300;
