@@ -3,7 +3,8 @@
  *
  * Routes: `POST|GET|DELETE /mcp` (Streamable HTTP), `GET /sse` + `POST /messages` (the legacy HTTP+SSE
  * transport of 2024-11-05 clients), `GET /healthz` (liveness), `GET /readyz` (readiness), `GET /metrics`,
- * and with OAuth `GET /.well-known/oauth-protected-resource[/mcp]` (where clients sign in).
+ * and with OAuth `GET /.well-known/oauth-protected-resource[/mcp]` (where clients sign in) and
+ * `GET /.well-known/oauth-authorization-server` (the issuer's metadata, for 2025-03-26 clients).
  *
  * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
  * shutdown), Host/Origin allow-lists (403), bearer token (401; with OAuth an access token: 401, 403 without a
@@ -295,9 +296,15 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     const readiness = await options.readiness();
     return c.json(readiness, readiness.ready ? 200 : 503);
   });
-  for (const path of oauth?.metadataPaths ?? []) {
-    // Public, like /healthz: clients read it before they have a token, browser-based ones from any origin.
-    app.get(path, () => oauth!.metadataResponse());
+  /** The public OAuth documents: RFC 9728 metadata, and the issuer's metadata for 2025-03-26 clients. */
+  const oauthDocuments = new Map<string, () => Response | Promise<Response>>();
+  for (const path of oauth?.metadataPaths ?? []) oauthDocuments.set(path, () => oauth!.metadataResponse());
+  if (oauth?.issuerMetadataPath) {
+    oauthDocuments.set(oauth.issuerMetadataPath, () => oauth.issuerMetadataResponse());
+  }
+  for (const [path, answer] of oauthDocuments) {
+    // Public, like /healthz: clients read them before they have a token, browser-based ones from any origin.
+    app.get(path, answer);
     app.options(path, () =>
       new Response(null, {
         status: 204,
@@ -389,7 +396,7 @@ export function createHttpApp(options: HttpOptions): HttpApp {
         "/healthz",
         "/readyz",
         "/metrics",
-        ...(oauth?.metadataPaths ?? []),
+        ...oauthDocuments.keys(),
       ],
     }, 404)
   );

@@ -18,7 +18,6 @@ import {
 import { LRUCache } from "lru-cache";
 import { readBodyText } from "../body.ts";
 import { type OAuthSettings } from "../config.ts";
-import { isSecureUrl } from "../settings.ts";
 import { log } from "../observability/log.ts";
 import { afterTimeout } from "../timeouts.ts";
 import {
@@ -28,7 +27,6 @@ import {
   invalidToken,
   issuerRefusal,
   IssuerUnavailable,
-  MAX_ISSUER_ANSWER_BYTES,
   MAX_KEY_SET_BYTES,
   type OAuthOptions,
   OUTAGE_HOLD_MS,
@@ -36,6 +34,7 @@ import {
   type TokenInfo,
   type TokenVerifier,
 } from "./oauth_tokens.ts";
+import { discoverJwksUrl } from "./oauth_metadata.ts";
 
 /** Signature algorithms accepted: asymmetric only (this server holds no shared secret; `none` never). */
 const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
@@ -226,63 +225,6 @@ export class JwtVerifier implements TokenVerifier {
     })().finally(() => this.#discovering = undefined);
     return this.#discovering;
   }
-}
-
-/**
- * The issuer's `jwks_uri`, from its metadata: RFC 8414 first, then OpenID Connect discovery. The metadata
- * must name the same issuer (RFC 8414 §3.3), so a misconfigured or spoofed document is not trusted.
- */
-export async function discoverJwksUrl(
-  issuer: string,
-  fetchImpl: typeof fetch = fetch,
-  timeoutMs = FETCH_TIMEOUT_MS,
-): Promise<string> {
-  const base = new URL(issuer);
-  const path = base.pathname.replace(/\/+$/, "");
-  const candidates = [
-    `${base.origin}/.well-known/oauth-authorization-server${path}`,
-    `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`,
-  ];
-  const problems: string[] = [];
-  // One deadline for both places: a request waiting for the keys waits this long at most.
-  const signal = AbortSignal.timeout(timeoutMs);
-  for (const url of candidates) {
-    try {
-      const response = await fetchImpl(url, {
-        headers: { accept: "application/json" },
-        signal,
-        redirect: "error",
-      });
-      if (!response.ok) {
-        await response.body?.cancel();
-        problems.push(`${url}: HTTP ${response.status}`);
-        continue;
-      }
-      const read = await readBodyText(response, MAX_ISSUER_ANSWER_BYTES);
-      if (!("text" in read)) {
-        problems.push(
-          `${url}: ${
-            "tooLarge" in read ? `larger than ${MAX_ISSUER_ANSWER_BYTES / 1024} KiB` : read.unreadable
-          }`,
-        );
-        continue;
-      }
-      const metadata = JSON.parse(read.text) as { issuer?: unknown; jwks_uri?: unknown };
-      // RFC 8414 §3.3 and OpenID Connect Discovery §4.3: exactly the issuer asked for.
-      if (metadata.issuer !== issuer) {
-        problems.push(`${url}: names another issuer`);
-        continue;
-      }
-      if (typeof metadata.jwks_uri !== "string" || !isSecureUrl(metadata.jwks_uri)) {
-        problems.push(`${url}: no https jwks_uri`);
-        continue;
-      }
-      return metadata.jwks_uri;
-    } catch (error) {
-      problems.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  throw new IssuerUnavailable(`no usable authorization server metadata (${problems.join("; ")})`);
 }
 
 /** Whether a token is a JWT (three base64url parts, the first a JSON header with `alg`), however signed. */

@@ -2,7 +2,8 @@
  * OAuth 2.1 resource server, as the MCP authorization spec describes it: clients sign their users in at the
  * operator's authorization server (Okta, Entra ID, Auth0, Keycloak, …) and send its access tokens as
  * `Authorization: Bearer`. This module
- * - serves the Protected Resource Metadata (RFC 9728) that tells clients where to sign in;
+ * - serves the Protected Resource Metadata (RFC 9728) that tells clients where to sign in, and for clients of
+ *   the 2025-03-26 MCP revision, which read none, the issuer's own metadata (oauth_metadata.ts);
  * - has each token checked: a JWT locally, against the issuer's keys (jwt_verifier.ts); any other token, when
  *   introspection is configured, by asking the issuer (opaque_token_verifier.ts); then the required scopes;
  * - answers refusals with the `WWW-Authenticate` challenge clients start their sign-in from.
@@ -24,6 +25,7 @@ import { ThrottledLog } from "../observability/throttled_log.ts";
 import { bearerToken } from "./http_guards.ts";
 import { jsonRpcError } from "./jsonrpc.ts";
 import { isJwt, JwtVerifier, UnusableSigningKey } from "./jwt_verifier.ts";
+import { CachedIssuerMetadata, LEGACY_METADATA_PATH, servesIssuerMetadata } from "./oauth_metadata.ts";
 import { IssuerUnavailable, type OAuthOptions, type TokenVerifier } from "./oauth_tokens.ts";
 import { OpaqueTokenVerifier } from "./opaque_token_verifier.ts";
 
@@ -42,6 +44,9 @@ export class OAuthResourceServer {
   readonly metadataPaths: readonly string[];
   readonly #metadataUrl: string;
   readonly #metadata: OAuthProtectedResourceMetadata;
+  /** Where the issuer's metadata is served for 2025-03-26 clients, unless the issuer itself publishes it there. */
+  readonly issuerMetadataPath: string | undefined;
+  readonly #issuerMetadata: CachedIssuerMetadata;
   readonly #logger = log("oauth");
   readonly #unavailableLines = new ThrottledLog();
 
@@ -62,6 +67,10 @@ export class OAuthResourceServer {
       resource_name: "Xyte MCP server",
       ...(settings.requiredScopes.length > 0 ? { scopes_supported: [...settings.requiredScopes] } : {}),
     };
+    this.issuerMetadataPath = servesIssuerMetadata(settings.issuer, settings.resource)
+      ? LEGACY_METADATA_PATH
+      : undefined;
+    this.#issuerMetadata = new CachedIssuerMetadata(settings.issuer, options);
   }
 
   /** The Protected Resource Metadata document (public: no token needed, any origin may read it). */
@@ -69,6 +78,11 @@ export class OAuthResourceServer {
     return Response.json(this.#metadata, {
       headers: { "cache-control": "max-age=300", "access-control-allow-origin": "*" },
     });
+  }
+
+  /** The issuer's metadata, for clients of the 2025-03-26 revision (public, like `metadataResponse`). */
+  issuerMetadataResponse(): Promise<Response> {
+    return this.#issuerMetadata.response();
   }
 
   /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { OAuthTokenOutcome } from "../../src/observability/telemetry.ts";
 import { SignJWT, UnsecuredJWT } from "jose";
-import { discoverJwksUrl } from "../../src/transports/jwt_verifier.ts";
+import { discoverJwksUrl } from "../../src/transports/oauth_metadata.ts";
 import { scopesOf } from "../../src/transports/oauth_tokens.ts";
 import {
   challengeOf,
