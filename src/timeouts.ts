@@ -29,9 +29,19 @@ interface Entry extends PendingTimeout {
   index: number;
 }
 
+/**
+ * The longest delay a runtime timer takes (2^31 - 1 ms, about 24.8 days). Deno's and Node's timers run one set
+ * for longer after 1 ms (with a TimeoutOverflowWarning); a timeout due later than this arms the runtime timer
+ * for this long, and when it fires with nothing due, for the rest.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 const heap: Entry[] = [];
 let sequence = 0;
-/** The runtime timer: the due time it was set for, and how to clear it (the functions it was set with). */
+/**
+ * The runtime timer: when it fires (the earliest due time, or sooner if that is further off than a runtime
+ * timer waits), and how to clear it (the functions it was set with).
+ */
 let armed: { at: number; handle: unknown; clear: (handle: unknown) => void } | undefined;
 /** Runs a function in the async context of this module's loading: none. */
 const outsideRequests = AsyncLocalStorage.snapshot();
@@ -78,9 +88,12 @@ function cancel(entry: Entry): void {
 function arm(at: number): void {
   disarm();
   const set = setTimeout, clear = clearTimeout;
-  const delay = Math.max(0, Math.ceil(at - performance.now()));
-  const handle = outsideRequests(() => set(() => fire(at), delay));
-  armed = { at, handle, clear: clear as (handle: unknown) => void };
+  const now = performance.now();
+  const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, Math.ceil(at - now)));
+  // `at` itself unless the delay was cut to the longest a runtime timer takes: then only that far.
+  const firesAt = Math.min(at, now + delay);
+  const handle = outsideRequests(() => set(() => fire(firesAt), delay));
+  armed = { at: firesAt, handle, clear: clear as (handle: unknown) => void };
 }
 
 function disarm(): void {
@@ -89,7 +102,10 @@ function disarm(): void {
   armed = undefined;
 }
 
-/** The runtime timer set for `armedAt` fired: everything due by then, or by now, runs. */
+/**
+ * The runtime timer set for `armedAt` fired: everything due by then, or by now, runs; the timer is armed again
+ * for what is left (which includes a timeout due later than a runtime timer could wait for).
+ */
 function fire(armedAt: number): void {
   armed = undefined;
   const due = Math.max(armedAt, performance.now());

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import FakeTimers from "@sinonjs/fake-timers";
-import { afterTimeout, type PendingTimeout, pendingTimeouts } from "../../src/timeouts.ts";
+import {
+  afterTimeout,
+  MAX_TIMER_DELAY_MS,
+  type PendingTimeout,
+  pendingTimeouts,
+} from "../../src/timeouts.ts";
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -182,5 +187,31 @@ Deno.test("timeouts on a fake clock: with nothing pending, no runtime timer stay
     afterTimeout(5, () => {});
     clock.tick(5);
     assert.equal(clock.countTimers(), 0, "none after the last one ran");
+  });
+});
+
+Deno.test("timeouts on a fake clock: one due later than a runtime timer can wait runs when due, not early", () => {
+  // The fake clock, like Deno's and Node's timers, runs a runtime timer set for more than 2^31 - 1 ms after 1 ms.
+  withFakeClock((clock) => {
+    const ran: string[] = [];
+    const start = clock.now;
+    const farDelay = 3 * MAX_TIMER_DELAY_MS + 500;
+    afterTimeout(farDelay, () => ran.push(`far, at +${clock.now - start}`));
+    const forEver = afterTimeout(Infinity, () => ran.push("never"));
+    clock.tick(1_000);
+    assert.equal(ran.length, 0, "not after a moment");
+    afterTimeout(50, () => ran.push(`near, at +${clock.now - start}`));
+    clock.tick(50);
+    assert.deepEqual(ran, ["near, at +1050"], "a shorter one set meanwhile runs on time");
+    clock.tick(farDelay - 1_051);
+    assert.deepEqual(ran, ["near, at +1050"], "not a millisecond before it is due");
+    clock.tick(1);
+    assert.deepEqual(ran, ["near, at +1050", `far, at +${farDelay}`]);
+    clock.tick(10 * MAX_TIMER_DELAY_MS);
+    assert.equal(ran.length, 2, "one set for ever never runs");
+    assert.equal(pendingTimeouts(), 1);
+    assert.equal(clock.countTimers(), 1, "and waits on one runtime timer");
+    forEver.cancel();
+    assert.equal(clock.countTimers(), 0);
   });
 });
