@@ -17,6 +17,20 @@ export class ToolFailure extends Error {
   }
 }
 
+/**
+ * A tool ran to the end, but what it returned could not be made into an answer (it breaks the tool's output
+ * schema, its summary or serialization failed): a bug of ours, after the tool's work was done. For a tool
+ * that writes, the client is told the change was made, so that it does not make it again.
+ */
+export class UnshapedResultError extends Error {
+  override readonly name = "UnshapedResultError";
+  constructor(tool: string, readonly readOnly: boolean, cause: unknown) {
+    super(`${tool}'s result could not be shaped: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+}
+
 /** The `invalid_arguments` failure for arguments that do not match the tool's input schema. */
 export function invalidArguments(
   toolName: string,
@@ -142,6 +156,15 @@ export function toErrorPayload(
   }
   if (error instanceof DOMException && error.name === "AbortError") {
     return toErrorPayload(new XyteError({ code: "cancelled", message: "the call was cancelled" }));
+  }
+  if (error instanceof UnshapedResultError && !error.readOnly) {
+    return {
+      code: "internal",
+      message: "the operation was carried out, but the server failed while preparing its result",
+      hint:
+        "Do not repeat the call: its change was made. Read the target to see its state, and report this bug with the request id.",
+      retriable: false,
+    };
   }
   return {
     code: "internal",

@@ -19,7 +19,15 @@ import { log, newRequestId, withRequestContext } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
 import { PROGRAM_NAME, VERSION } from "../version.ts";
 import type { XyteClient } from "../xyte/client.ts";
-import { errorResult, invalidArguments, successResult, toErrorPayload, ToolFailure } from "./results.ts";
+import {
+  errorResult,
+  invalidArguments,
+  successResult,
+  toErrorPayload,
+  ToolFailure,
+  UnshapedResultError,
+} from "./results.ts";
+import { bestEffort, describeError } from "../observability/best_effort.ts";
 import { registerCompletion } from "./register_completion.ts";
 import { registerPrompts } from "./register_prompts.ts";
 import { registerResources } from "./register_resources.ts";
@@ -222,16 +230,23 @@ export function runTool(
       return await answerToolCall(tool, rawArgs, ctx, deps, canElicit, requestId, started);
     } catch (error) {
       // A fault before the tool ran (checking arguments, asking for confirmation) is a bug of ours: the
-      // client gets the typed internal error, as for one inside a tool, never the thrown message.
+      // client gets the typed internal error, as for one inside a tool, never the thrown message. (Counting
+      // is the last step of answerToolCall and cannot throw: a call it counted does not come here.)
       const payload = toErrorPayload(error, (text) => deps.xyte.redact(text));
-      (deps.telemetry ?? NO_TELEMETRY).toolCall(tool.name, "error", payload.code, elapsed(started) / 1000);
+      bestEffort("counting the call", () => {
+        (deps.telemetry ?? NO_TELEMETRY).toolCall(tool.name, "error", payload.code, elapsed(started) / 1000);
+      });
       toolLog.error("tool call failed unexpectedly", { ms: elapsed(started), error: describeError(error) });
       return errorResult(payload);
     }
   });
 }
 
-/** runTool's work, in the call's request context; what it throws, runTool answers as an internal error. */
+/**
+ * runTool's work, in the call's request context; what it throws before the tool runs, runTool answers as an
+ * internal error. Once the tool ran, what follows (telling watches and caches of a write, logging and
+ * counting the call) is best effort: it cannot turn the answer into another, nor count the call twice.
+ */
 async function answerToolCall(
   tool: Tool,
   rawArgs: unknown,
@@ -242,9 +257,15 @@ async function answerToolCall(
   started: number,
 ): Promise<CallToolResult | InputRequiredResult> {
   const telemetry = deps.telemetry ?? NO_TELEMETRY;
+  /** Counts the call in the tool metrics: the last step of every answer, which cannot throw. */
+  const count = (outcome: "ok" | "error", code: string | undefined) =>
+    bestEffort(
+      "counting the call",
+      () => telemetry.toolCall(tool.name, outcome, code, elapsed(started) / 1000),
+    );
   /** A call answered with an error before the tool ran (it still counts in the tool metrics). */
   const refused = <R extends CallToolResult>(result: R, code: string): R => {
-    telemetry.toolCall(tool.name, "error", code, elapsed(started) / 1000);
+    count("error", code);
     return result;
   };
   const { args, useCache, problem } = takeCacheArgument(tool, rawArgs);
@@ -291,31 +312,41 @@ async function answerToolCall(
     cachedReads: useCache,
     exposes: (name) => toolTable(deps.tools).byName.has(name),
   };
+  const redact = (text: string) => deps.xyte.redact(text);
+  let answer: { ok: CallToolResult } | { failed: unknown };
   try {
     const { result, summary } = await tool.execute(parsed.data, toolContext);
-    toolLog.info("tool call ok", { ms: elapsed(started) });
-    telemetry.toolCall(tool.name, "ok", undefined, elapsed(started) / 1000);
-    return successResult(summary, result, tool.content, (text) => deps.xyte.redact(text));
+    try {
+      answer = { ok: successResult(summary, result, tool.content, redact) };
+    } catch (error) {
+      answer = { failed: new UnshapedResultError(tool.name, tool.annotations.readOnlyHint, error) };
+    }
   } catch (error) {
-    const payload = toErrorPayload(error, (text) => deps.xyte.redact(text));
-    telemetry.toolCall(tool.name, "error", payload.code, elapsed(started) / 1000);
-    if (payload.code === "internal") {
-      toolLog.error("tool call failed unexpectedly", { ms: elapsed(started), error: describeError(error) });
-    } else {
-      toolLog.warning("tool call failed", {
-        ms: elapsed(started),
-        code: payload.code,
-        status: payload.status,
-      });
-    }
-    return errorResult(payload);
-  } finally {
-    // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
-    if (!tool.annotations.readOnlyHint) {
-      deps.watches?.written(deps.tenant ?? deps.xyte.identity, touchedIds(parsed.data));
-      deps.directories.forget(deps.xyte);
-    }
+    answer = { failed: error };
   }
+  if (!tool.annotations.readOnlyHint) {
+    // Whatever the outcome (a write that timed out may still have landed), watched resources may differ.
+    bestEffort("telling watched resources of the write", () => {
+      deps.watches?.written(deps.tenant ?? deps.xyte.identity, touchedIds(parsed.data));
+    });
+    bestEffort("forgetting the client's directories", () => deps.directories.forget(deps.xyte));
+  }
+  if ("ok" in answer) {
+    toolLog.info("tool call ok", { ms: elapsed(started) });
+    count("ok", undefined);
+    return answer.ok;
+  }
+  const payload = toErrorPayload(answer.failed, redact);
+  if (payload.code === "internal") {
+    toolLog.error("tool call failed unexpectedly", {
+      ms: elapsed(started),
+      error: describeError(answer.failed),
+    });
+  } else {
+    toolLog.warning("tool call failed", { ms: elapsed(started), code: payload.code, status: payload.status });
+  }
+  count("error", payload.code);
+  return errorResult(payload);
 }
 
 /**
@@ -457,11 +488,6 @@ function progressReporter(ctx: ServerContext): ToolContext["progress"] {
       // Progress is best effort; a closed stream must not fail the call.
     }
   };
-}
-
-/** Name and message of an unexpected error, for the log (stack traces stay out of tool results). */
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function elapsed(started: number): number {

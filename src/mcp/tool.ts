@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { Logger } from "../observability/log.ts";
 import type { Toolset } from "../toolsets.ts";
 import type { XyteClient } from "../xyte/client.ts";
+import { UnshapedResultError } from "./results.ts";
 
 export type { Toolset } from "../toolsets.ts";
 
@@ -154,17 +155,18 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     async execute(args, ctx) {
       const typedArgs = args as z.output<I>;
       const result = await spec.run(typedArgs, ctx);
-      // The published output schema requires nothing (see schemas.ts); the full contract is checked here.
-      const checked = spec.output.safeParse(result);
-      if (!checked.success) {
-        const issue = checked.error.issues[0];
-        throw new Error(
-          `${spec.name} produced output that breaks its schema at ${
-            issue?.path.join(".")
-          }: ${issue?.message}`,
-        );
+      // From here the tool's work is done: a fault is in shaping what it returned.
+      try {
+        // The published output schema requires nothing (see schemas.ts); the full contract is checked here.
+        const checked = spec.output.safeParse(result);
+        if (!checked.success) {
+          const issue = checked.error.issues[0];
+          throw new Error(`output breaks its schema at ${issue?.path.join(".")}: ${issue?.message}`);
+        }
+        return { result: result as Record<string, unknown>, summary: spec.summarize(result, typedArgs) };
+      } catch (error) {
+        throw new UnshapedResultError(spec.name, spec.annotations.readOnlyHint, error);
       }
-      return { result: result as Record<string, unknown>, summary: spec.summarize(result, typedArgs) };
     },
   };
 }

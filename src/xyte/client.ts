@@ -13,6 +13,7 @@ import { readBodyText } from "../body.ts";
 import { deadline } from "../deadline.ts";
 import { log } from "../observability/log.ts";
 import { NO_TELEMETRY, type Telemetry } from "../observability/telemetry.ts";
+import { bestEffort, bestEffortAsync } from "../observability/best_effort.ts";
 import { isRememberedSecret, rememberSecret, scrubSecrets, type Secret } from "../secret.ts";
 import { cacheKey, type CacheStore } from "./cache_store.ts";
 import {
@@ -234,10 +235,12 @@ export class XyteClient {
         // Unless Xyte refused it or it was never sent (a timed-out write may still have landed), the
         // tenant's reads are stale now. (A refused call must not cost a generation: with random keys,
         // each would leave one behind.)
+        // A failure to invalidate is logged: it must not turn a write Xyte took into an error.
         if (landed) {
-          await Promise.all(
-            namespaces(cache.tenant, this.#options.keyIds).map((n) => cache.store.bumpGeneration(n)),
-          );
+          await bestEffortAsync("invalidating the cache after a write", () =>
+            Promise.all(
+              namespaces(cache.tenant, this.#options.keyIds).map((n) => cache.store.bumpGeneration(n)),
+            ));
         }
       }
     }
@@ -376,7 +379,10 @@ export class XyteClient {
     }
     const { text } = answer;
     const ms = Math.round(performance.now() - started);
-    this.#telemetry.upstreamRequest(spec.key, response.status, ms / 1000);
+    // Xyte answered: counting it cannot turn the answer (a write Xyte took) into an error.
+    bestEffort("counting the upstream request", () => {
+      this.#telemetry.upstreamRequest(spec.key, response.status, ms / 1000);
+    });
     this.#log.debug("upstream call", {
       method: spec.method,
       endpointKey: spec.key,
