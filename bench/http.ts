@@ -16,6 +16,7 @@ import { startSimulator } from "../src/simulator/mod.ts";
 import {
   JSON_RPC_HEADERS,
   openRawSession,
+  openSessions,
   ORG_KEY,
   RUN_ARGS,
   serverEnv,
@@ -309,16 +310,16 @@ for (const [mode, { env: modeEnv, key }] of Object.entries(MEMORY_MODES)) {
         if (!response.headers.get("mcp-session-id")) throw new Error("no session");
       }));
     }
-    const health = await (await fetch(new URL("/healthz", server.url))).json();
+    const sessions = await openSessions(server.url);
     // Let the server go idle (V8 collects garbage left by the 1,000 initialize requests), then read.
     await new Promise((r) => setTimeout(r, 5000));
     const after = rss();
     memoryRows[mode] = {
-      sessions: health.sessions,
+      sessions,
       "RSS before MB": before.toFixed(1),
       "JS heap before MB": heapBefore.toFixed(1),
       "RSS with sessions MB": after.toFixed(1),
-      "RSS KB per session": (((after - before) * 1024) / health.sessions).toFixed(1),
+      "RSS KB per session": (((after - before) * 1024) / sessions).toFixed(1),
       "JS heap used MB": (await heapUsed()).toFixed(1),
     };
   } finally {

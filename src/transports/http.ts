@@ -38,7 +38,6 @@ import { ThrottledLog } from "../observability/throttled_log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { Readiness } from "../readiness.ts";
 import { type Tenancy, type Tenant, TENANT_KEY_HEADER, TENANT_PARTNER_KEY_HEADER } from "../tenancy.ts";
-import { VERSION } from "../version.ts";
 import {
   bearerToken,
   hostAllowed,
@@ -287,10 +286,10 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     "*",
     secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"] }, crossOriginEmbedderPolicy: false }),
   );
-  app.get(
-    "/healthz",
-    (c) => c.json({ status: "ok", version: VERSION, sessions: openSessions(), draining }),
-  );
+  // Liveness, for probes that send no token: the status alone. What the server is and holds (its version,
+  // open sessions) is for those /metrics admits (xyte_mcp_build_info, xyte_mcp_sessions_active); draining
+  // shows on /readyz.
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     if (draining) return c.json({ ready: false, checks: { draining: { ok: false } } }, 503);
     const readiness = await options.readiness();

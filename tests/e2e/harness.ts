@@ -280,6 +280,22 @@ export async function startTwoTenants(
  * Polls `condition` until it holds; fails naming `what` (and what `state` tells of how far it got) after
  * `timeoutMs` (helpers/until.ts, with the e2e tests' 5 s default).
  */
+/**
+ * Open 2025-era sessions (Streamable HTTP and legacy SSE) of the server at `url`, as its /metrics reports them
+ * (`/healthz` answers the status alone). `headers`: the bearer token, where one is configured.
+ */
+export async function openSessions(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(new URL("/metrics", url), { headers })).text();
+  let open = 0;
+  for (const transport of ["streamable_http", "sse"]) {
+    const series = new RegExp(`^xyte_mcp_sessions_active\\{transport="${transport}"\\} (\\d+)$`, "m").exec(
+      text,
+    );
+    open += Number(series?.[1] ?? 0);
+  }
+  return open;
+}
+
 export function waitFor(
   condition: () => boolean,
   what: string,

@@ -8,6 +8,7 @@ import {
   connectHttp,
   JSON_RPC_HEADERS,
   openRawSession,
+  openSessions,
   ORG_KEY,
   serverEnv,
   startHttpServer,
@@ -33,12 +34,6 @@ async function rawPost(url: string, host: string, body: string): Promise<string>
   return await new Response(conn.readable).text();
 }
 
-async function health(url: string): Promise<{ status: string; version: string; sessions: number }> {
-  const response = await fetch(new URL("/healthz", url));
-  assert.equal(response.status, 200);
-  return await response.json();
-}
-
 Deno.test("http (sessions): 2025-era and 2026-07-28 clients call every tool; sessions open and end", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub));
@@ -48,7 +43,7 @@ Deno.test("http (sessions): 2025-era and 2026-07-28 clients call every tool; ses
     await legacy.connect(legacyTransport);
     assert.ok(legacyTransport.sessionId, "a 2025-era client gets an Mcp-Session-Id");
     await callEveryTool(legacy);
-    assert.equal((await health(server.url)).sessions, 1);
+    assert.equal(await openSessions(server.url), 1);
 
     const modern = await connectHttp(server.url, { modern: true });
     await callEveryTool(modern);
@@ -56,7 +51,7 @@ Deno.test("http (sessions): 2025-era and 2026-07-28 clients call every tool; ses
 
     await legacyTransport.terminateSession();
     await legacy.close();
-    assert.equal((await health(server.url)).sessions, 0, "DELETE ends the session");
+    assert.equal(await openSessions(server.url), 0, "DELETE ends the session");
     assert.ok(!server.stderr().includes(ORG_KEY), "keys never reach the logs");
   } finally {
     const status = await server.stop();
@@ -78,7 +73,7 @@ Deno.test("http (--stateless): clients of both eras are served without sessions;
     const modern = await connectHttp(server.url, { modern: true });
     await callEveryTool(modern);
     await modern.close();
-    assert.equal((await health(server.url)).sessions, 0);
+    assert.equal(await openSessions(server.url), 0);
 
     // Its sessions would live on one replica, so behind a load balancer half of the POSTs would miss them.
     for (const [path, method] of [["/sse", "GET"], ["/sse", "HEAD"], ["/messages?sessionId=x", "POST"]]) {
@@ -126,9 +121,12 @@ Deno.test("http: healthz, unknown session, bad JSON, foreign Host and Origin are
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub));
   try {
-    const h = await health(server.url);
-    assert.equal(h.status, "ok");
-    assert.match(h.version, /^\d+\.\d+\.\d+/);
+    // Liveness answers the status alone; the version is a metric.
+    const health = await fetch(new URL("/healthz", server.url));
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok" });
+    const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+    assert.match(metrics, /^xyte_mcp_build_info\{version="\d+\.\d+\.\d+[^"]*"\} 1$/m);
 
     const unknownSession = await fetch(server.url, {
       method: "POST",
@@ -342,14 +340,14 @@ Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions a
       assert.equal(head.status, 405, "HEAD /sse opens no stream (its body would never be read)");
       assert.equal(head.headers.get("allow"), "GET");
     }
-    assert.equal((await health(server.url)).sessions, 0, "no HEAD took a place");
+    assert.equal(await openSessions(server.url), 0, "no HEAD took a place");
     await openRawSession(server.url, "e2e-cap");
     const sse = await fetch(new URL("/sse", server.url), {
       headers: { accept: "text/event-stream" },
       signal: streams.signal,
     });
     assert.equal(sse.status, 200, "one Streamable HTTP session and one SSE stream fit a cap of 2");
-    assert.equal((await health(server.url)).sessions, 2);
+    assert.equal(await openSessions(server.url), 2);
 
     await assert.rejects(
       openRawSession(server.url, "e2e-cap-3"),
@@ -383,12 +381,12 @@ Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions a
 
     streams.abort();
     await sse.body?.cancel().catch(() => {});
-    for (let i = 0; i < 100 && (await health(server.url)).sessions > 1; i++) {
+    for (let i = 0; i < 100 && (await openSessions(server.url)) > 1; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.equal((await health(server.url)).sessions, 1, "the SSE session ends with its stream");
+    assert.equal(await openSessions(server.url), 1, "the SSE session ends with its stream");
     await openRawSession(server.url, "e2e-cap-again");
-    assert.equal((await health(server.url)).sessions, 2, "its place is free again");
+    assert.equal(await openSessions(server.url), 2, "its place is free again");
   } finally {
     streams.abort();
     await server.stop();

@@ -11,6 +11,7 @@ import {
   connectHttp,
   type HttpServerProcess,
   openRawSession,
+  openSessions,
   ORG_KEY,
   PARTNER_KEY,
   RUN_ARGS,
@@ -547,7 +548,7 @@ Deno.test("multi-tenant with MCP_CHECK_TENANT_KEYS: keys Xyte refuses get 401, n
       );
     }
     // The real keys' sessions (closing a client does not end it); refused keys opened or ended none.
-    assert.equal((await (await fetch(new URL("/healthz", server.url))).json()).sessions, 2);
+    assert.equal(await openSessions(server.url), 2);
     assert.ok(!server.stderr().includes("invented-"), "keys are never logged");
   }, {
     MCP_CHECK_TENANT_KEYS: "true",
