@@ -7,12 +7,23 @@
  * after the 1,000 idle sessions of bench/http.ts); and it does not see the loop blocked (five 50 ms blocks
  * read as a few microseconds).
  *
- * A timer every `resolution` ms records how much later than due it ran, in ns. Values keep 1/128 of
- * precision (the percentiles; min, max, mean and stddev are exact), in 40 KB. The figures are the delay
- * beyond the interval, as Deno's monitor reported: Node's counts the interval in (an idle Node process reads
- * about 10 ms at every percentile; this reads well under 1 ms).
+ * A timer every `resolution` ms (`SAMPLE_INTERVAL_MS`, 50) records how much later than due it ran, in ns.
+ * Values keep 1/128 of precision (the percentiles; min, max, mean and stddev are exact), in 40 KB whatever
+ * the delays. The figures are the delay beyond the interval, as Deno's monitor reported: Node's counts the
+ * interval in (an idle Node process reads about 10 ms at every percentile; this reads well under 1 ms at p50).
+ *
+ * What they mean: how long a timer, or a request's callbacks, waited for the loop. A loop kept busy by many
+ * short tasks delays every tick, and reads so at any interval. One block of B ms delays the tick due during
+ * it: by between B - 50 and B ms when B is 50 ms or more (B - 25 on average), so `max` shows it to within
+ * 50 ms; a shorter block delays a tick only with probability B/50, by at most B. Node samples every 10 ms
+ * (prom-client's default) and so sees more of the short blocks, but each tick wakes an idle Deno process at
+ * about 0.1 ms of CPU: about 11 ms of CPU per second at 10 ms, 3 at 50 (bench/README.md). A 15 s scrape
+ * interval gives the percentiles 300 ticks.
  */
 import { unrefTimer } from "../timeouts.ts";
+
+/** How often the sampler runs, in ms: what the gauges are precise to, against what it costs an idle process. */
+export const SAMPLE_INTERVAL_MS = 50;
 
 /** Buckets per doubling of the value: a percentile is within 1/128 of the delay it stands for. */
 const SUB_BUCKETS = 128;
@@ -37,7 +48,7 @@ export class EventLoopDelay {
   /** When the previous sample ran (`now()` ms). */
   #last: number | undefined;
 
-  constructor(resolutionMs = 10, now: () => number = () => performance.now()) {
+  constructor(resolutionMs = SAMPLE_INTERVAL_MS, now: () => number = () => performance.now()) {
     this.#resolutionMs = Math.max(1, resolutionMs);
     this.#now = now;
   }

@@ -115,3 +115,23 @@ Deno.test("metrics: close stops the event-loop sampling, which otherwise runs fo
     clock.uninstall();
   }
 });
+
+Deno.test("metrics: the event-loop sampler wakes the process every 50 ms, not prom-client's 10 (CPU while idle)", async () => {
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ["setInterval", "clearInterval", "performance"],
+  });
+  const metrics = createMetrics();
+  try {
+    assert.equal(clock.countTimers(), 1, "one timer: the sampler's");
+    const start = clock.now;
+    clock.next();
+    assert.equal(clock.now - start, 50);
+    clock.next();
+    assert.equal(clock.now - start, 100);
+    // Samples taken on time read as no delay (the figures are the delay beyond the interval).
+    assert.match(await metrics.render(), /^xyte_mcp_nodejs_eventloop_lag_max_seconds 0$/m);
+  } finally {
+    metrics.close();
+    clock.uninstall();
+  }
+});
