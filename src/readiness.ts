@@ -6,7 +6,13 @@
  * each check (its probe, see `RedisNeed`), so the server turns ready once Redis accepts it even without
  * traffic (an unready replica gets none). Probes arriving together share one check, and its result is kept
  * briefly (2 s when ready, 1 s when not), so a burst of probes does not hit Xyte.
+ *
+ * A failing check's `detail` (the fetch error, Redis's reply) can name internal hosts and addresses, and
+ * `/readyz` answers anyone who reaches the port: it is logged when a check starts failing, fails otherwise,
+ * or passes again (once per change, not per probe), and `/readyz` gives it only to a caller with the static
+ * token (see `withoutDetails`).
  */
+import { log } from "./observability/log.ts";
 import { type Redis, type RedisNeed, withinRedisTimeout } from "./redis.ts";
 
 export interface ReadinessCheck {
@@ -17,6 +23,13 @@ export interface ReadinessCheck {
 export interface Readiness {
   ready: boolean;
   checks: Record<string, ReadinessCheck>;
+}
+
+/** What `/readyz` tells a caller without the token: ready or not, and which checks pass, without details. */
+export function withoutDetails(readiness: Readiness): Readiness {
+  const checks: Record<string, ReadinessCheck> = {};
+  for (const [name, check] of Object.entries(readiness.checks)) checks[name] = { ok: check.ok };
+  return { ready: readiness.ready, checks };
 }
 
 export interface ReadinessOptions {
@@ -74,11 +87,13 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
     }
   };
 
+  const logChanges = changeLogger();
   const check = async (): Promise<Readiness> => {
     const checks: Record<string, ReadinessCheck> = { config: { ok: true } };
     const [hub, cache] = await Promise.all([upstream(), options.redis ? redis() : undefined]);
     checks.upstream = hub;
     if (cache) checks.redis = cache;
+    logChanges(checks);
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   };
 
@@ -94,5 +109,31 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
       return result;
     }).finally(() => running = undefined);
     return running;
+  };
+}
+
+/**
+ * Logs what changed since the last check, for operators (the details `/readyz` keeps from strangers): a
+ * warning with the detail when a check starts failing or fails otherwise (another detail), a line when it
+ * passes again. A check seen for the first time counts as passing before, so a server that starts ready logs
+ * nothing.
+ */
+function changeLogger(): (checks: Record<string, ReadinessCheck>) => void {
+  const logger = log("readiness");
+  const failing = new Map<string, string>();
+  return (checks) => {
+    for (const [name, check] of Object.entries(checks)) {
+      const before = failing.get(name);
+      if (check.ok) {
+        if (before === undefined) continue;
+        failing.delete(name);
+        logger.info("readiness check passes again", { check: name });
+        continue;
+      }
+      const detail = check.detail ?? "failed";
+      if (detail === before) continue;
+      failing.set(name, detail);
+      logger.warning("readiness check fails; /readyz answers 503", { check: name, detail });
+    }
   };
 }

@@ -2,9 +2,10 @@
  * The HTTP service on `Deno.serve` + Hono.
  *
  * Routes: `POST|GET|DELETE /mcp` (Streamable HTTP), `GET /sse` + `POST /messages` (the legacy HTTP+SSE
- * transport of 2024-11-05 clients), `GET /healthz` (liveness), `GET /readyz` (readiness), `GET /metrics`,
- * and with OAuth `GET /.well-known/oauth-protected-resource[/mcp]` (where clients sign in) and
- * `GET /.well-known/oauth-authorization-server` (the issuer's metadata, for 2025-03-26 clients).
+ * transport of 2024-11-05 clients), `GET /healthz` (liveness), `GET /readyz` (readiness; why a check fails
+ * only with the static token), `GET /metrics`, and with OAuth `GET /.well-known/oauth-protected-resource[/mcp]`
+ * (where clients sign in) and `GET /.well-known/oauth-authorization-server` (the issuer's metadata, for
+ * 2025-03-26 clients).
  *
  * Every MCP request passes, in order: security headers, CORS (when configured), draining (503 during
  * shutdown), Host/Origin allow-lists (403), bearer token (401; with OAuth an access token: 401, 403 without a
@@ -36,7 +37,7 @@ import type { ServeContext } from "../mcp/server.ts";
 import { log, withRequestContext } from "../observability/log.ts";
 import { ThrottledLog } from "../observability/throttled_log.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
-import type { Readiness } from "../readiness.ts";
+import { type Readiness, withoutDetails } from "../readiness.ts";
 import { type Tenancy, type Tenant, TENANT_KEY_HEADER, TENANT_PARTNER_KEY_HEADER } from "../tenancy.ts";
 import {
   bearerToken,
@@ -290,10 +291,16 @@ export function createHttpApp(options: HttpOptions): HttpApp {
   // open sessions) is for those /metrics admits (xyte_mcp_build_info, xyte_mcp_sessions_active); draining
   // shows on /readyz.
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // Readiness, for probes and load balancers that send no token: ready or not (200/503) and which checks pass.
+  // Why a check fails (a fetch error naming an internal host, Redis's reply) is logged when it changes, and
+  // answered to a caller with a static token (MCP_HTTP_TOKEN): compared locally, so a probe costs no call to
+  // an authorization server. An OAuth access token, open to every user of the organization, does not show
+  // them (as with /metrics); a missing or wrong token gets the probe's answer, never a 401.
   app.get("/readyz", async (c) => {
     if (draining) return c.json({ ready: false, checks: { draining: { ok: false } } }, 503);
     const readiness = await options.readiness();
-    return c.json(readiness, readiness.ready ? 200 : 503);
+    const body = hasStaticToken(c.req.raw) ? readiness : withoutDetails(readiness);
+    return c.json(body, readiness.ready ? 200 : 503);
   });
   /** The public OAuth documents: RFC 9728 metadata, and the issuer's metadata for 2025-03-26 clients. */
   const oauthDocuments = new Map<string, () => Response | Promise<Response>>();
@@ -532,6 +539,13 @@ export function createHttpApp(options: HttpOptions): HttpApp {
     return jsonRpcError(401, -32001, "Unauthorized: send Authorization: Bearer <token>.", {
       "www-authenticate": 'Bearer realm="xyte-mcp"',
     });
+  }
+
+  /** Whether `request` carries one of the configured static tokens (`MCP_HTTP_TOKEN`). */
+  function hasStaticToken(request: Request): boolean {
+    if (settings.tokens.length === 0) return false;
+    const token = bearerToken(request.headers.get("authorization"));
+    return token !== undefined && tokenMatches(token, settings.tokens);
   }
 
   /** The id of who sent an authenticated request (see `authenticate`). */

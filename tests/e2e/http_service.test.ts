@@ -836,23 +836,27 @@ Deno.test("/metrics shows tool, upstream, cache and session series after calls",
   }
 });
 
-Deno.test("/readyz turns unready when the upstream is down", async () => {
+Deno.test("/readyz turns unready when the upstream is down; why is in the log and for the token", async () => {
   const hub = await startHub();
-  const server = await startHttpServer(serverEnv(hub));
+  const server = await startHttpServer(serverEnv(hub, { MCP_HTTP_TOKEN: TOKEN }));
   try {
     const ready = await fetch(new URL("/readyz", server.url));
     assert.equal(ready.status, 200);
     assert.equal((await ready.json()).ready, true);
     await hub.close();
-    let status = 0;
-    for (let i = 0; i < 100 && status !== 503; i++) {
-      const response = await fetch(new URL("/readyz", server.url));
-      status = response.status;
-      const body = await response.json();
-      if (status === 503) assert.equal(body.checks.upstream.ok, false);
-      else await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(status, 503);
+    const unready = await probeUntilUnready(server.url);
+    assert.deepEqual(unready.checks.upstream, { ok: false }, "which check, not why");
+    const operator = await fetch(new URL("/readyz", server.url), {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(operator.status, 503);
+    assert.match((await operator.json()).checks.upstream.detail, /^hub unreachable: /);
+    await waitFor(() => server.stderr().includes("readiness check fails"), "the failure logged");
+    // Once per change (a dropped connection, then a refused one, are two), not once per probe.
+    const details = server.stderr().split("\n").filter((line) => line.includes("readiness check fails"))
+      .map((line) => JSON.parse(line).detail as string);
+    assert.match(details[0]!, /^hub unreachable: /);
+    assert.ok(details.every((detail, i) => detail !== details[i - 1]), details.join("\n"));
   } finally {
     await server.stop();
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createReadiness } from "../../src/readiness.ts";
+import { setupLogging, stopLogging } from "../../src/observability/log.ts";
 import { type Redis, RedisNeed } from "../../src/redis.ts";
 
 Deno.test("readiness: probes together share one upstream check, and its result counts a moment, unready too", async () => {
@@ -88,4 +89,41 @@ Deno.test("readiness: a need Redis refused is tried again at each check; unanswe
   probe = () => Promise.resolve(1);
   assert.equal((await readiness()).ready, true);
   assert.equal(need.refusal, undefined);
+});
+
+Deno.test("readiness: why a check fails is logged once when it starts failing or fails otherwise, and when it passes again", async () => {
+  const hub = "http://xyte-hub-7f3a.corp.internal:8443";
+  let answer: () => Promise<Response> = () => Promise.resolve(new Response(null, { status: 404 }));
+  const readiness = createReadiness({ hubUrl: hub, cacheMs: 0, failureCacheMs: 0, fetch: () => answer() });
+  const lines: Record<string, unknown>[] = [];
+  await setupLogging("info", (line) => lines.push(JSON.parse(line)));
+  try {
+    await readiness();
+    assert.deepEqual(lines, [], "ready from the start: nothing to say");
+    answer = () =>
+      Promise.reject(new TypeError(`error sending request for url (${hub}/): connection refused`));
+    for (let probe = 0; probe < 5; probe++) await readiness();
+    answer = () => Promise.resolve(new Response(null, { status: 502 }));
+    for (let probe = 0; probe < 5; probe++) await readiness();
+    answer = () => Promise.resolve(new Response(null, { status: 404 }));
+    for (let probe = 0; probe < 5; probe++) await readiness();
+  } finally {
+    await stopLogging();
+  }
+  const said = lines.map(({ level, message, check, detail }) => ({ level, message, check, detail }));
+  assert.deepEqual(said, [
+    {
+      level: "WARN",
+      message: "readiness check fails; /readyz answers 503",
+      check: "upstream",
+      detail: `hub unreachable: error sending request for url (${hub}/): connection refused`,
+    },
+    {
+      level: "WARN",
+      message: "readiness check fails; /readyz answers 503",
+      check: "upstream",
+      detail: "hub answered HTTP 502",
+    },
+    { level: "INFO", message: "readiness check passes again", check: "upstream", detail: undefined },
+  ]);
 });
