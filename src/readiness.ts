@@ -62,8 +62,7 @@ export function createReadiness(options: ReadinessOptions): () => Promise<Readin
       if (response.status >= 500) return { ok: false, detail: `hub answered HTTP ${response.status}` };
       return { ok: true };
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-      return { ok: false, detail: `hub unreachable: ${reason}` };
+      return { ok: false, detail: `hub unreachable: ${fetchFailure(error)}` };
     }
   };
 
@@ -136,4 +135,15 @@ function changeLogger(): (checks: Record<string, ReadinessCheck>) => void {
       logger.warning("readiness check fails; /readyz answers 503", { check: name, detail });
     }
   };
+}
+
+/**
+ * What a failed fetch says, with its cause: Deno's fetch throws "fetch failed" and keeps what failed (the DNS
+ * lookup, the TCP connection, TLS) in `cause`. First lines only.
+ */
+function fetchFailure(error: unknown): string {
+  const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  const reason = firstLine(error);
+  const cause = error instanceof Error && error.cause !== undefined ? firstLine(error.cause) : "";
+  return cause === "" || cause === reason ? reason : `${reason} (${cause})`;
 }

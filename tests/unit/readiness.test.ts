@@ -127,3 +127,19 @@ Deno.test("readiness: why a check fails is logged once when it starts failing or
     { level: "INFO", message: "readiness check passes again", check: "upstream", detail: undefined },
   ]);
 });
+
+Deno.test("readiness: a failed fetch says what failed (Deno keeps it in the error's cause), not only 'fetch failed'", async () => {
+  // As Deno 2.9's fetch rejects for a host name that does not resolve.
+  const cause = new Error(
+    "error sending request for url (http://xyte-hub-7f3a.corp.internal:8443/): client error (Connect): " +
+      "dns error: failed to lookup address information: Name or service not known",
+  );
+  const readiness = createReadiness({
+    hubUrl: "http://xyte-hub-7f3a.corp.internal:8443",
+    fetch: () => Promise.reject(new TypeError("fetch failed", { cause })),
+  });
+  assert.equal(
+    (await readiness()).checks.upstream?.detail,
+    `hub unreachable: fetch failed (${cause.message})`,
+  );
+});
