@@ -31,6 +31,7 @@ import {
   RESOURCE_MIME_TYPE,
   type ResourceContext,
   type ResourceDefinition,
+  type ResourceReadContext,
   type TemplateResource,
 } from "./resource.ts";
 import { toErrorPayload } from "./results.ts";
@@ -66,7 +67,7 @@ export interface ResourceTable {
 
 /** How to read one resource, and which fields of its document follow the clock (`clockFields`). */
 export interface ResourceReader {
-  read(ctx: ResourceContext): Promise<unknown>;
+  read(ctx: ResourceReadContext): Promise<unknown>;
   readonly clockFields: readonly string[];
 }
 
@@ -100,11 +101,12 @@ export function registerResources(
   low.registerCapabilities({
     resources: { listChanged: false, ...(options.subscribable ? { subscribe: true } : {}) },
   });
-  const context = (ctx: ServerContext): ResourceContext => ({
+  const context = (ctx: ServerContext): ResourceReadContext => ({
     // One read is one call for the circuit breaker, however many requests it sends at once.
     xyte: deps.xyte.forCall({}),
     signal: ctx.mcpReq.signal,
     directories,
+    exposes: exposesOf(deps),
   });
   // Parameters validated here, so a malformed read is -32602 (invalid params), not an internal error.
   low.setRequestHandler("resources/read", { params: UriParams }, async (params, ctx) => {
@@ -114,6 +116,11 @@ export function registerResources(
     return await readDocument(uri, () => reader.read(context(ctx)), (text) => deps.xyte.redact(text));
   });
   return table;
+}
+
+/** Whether the server built over `deps` exposes a tool, by name (what a resource's `more` note may name). */
+export function exposesOf(deps: Pick<ServerDeps, "tools">): (tool: string) => boolean {
+  return (tool) => deps.tools.some((t) => t.name === tool);
 }
 
 /** The URI of a request, or -32602 naming it when it is not a URI. */

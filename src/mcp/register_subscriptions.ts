@@ -13,7 +13,13 @@ import {
 import { log } from "../observability/log.ts";
 import { RESOURCES } from "../registry.ts";
 import { type Routes, validParams } from "./fallback.ts";
-import { parseResourceUri, resourceError, resourceTable, UriParams } from "./register_resources.ts";
+import {
+  exposesOf,
+  parseResourceUri,
+  resourceError,
+  resourceTable,
+  UriParams,
+} from "./register_resources.ts";
 import type { ResourceDefinition } from "./resource.ts";
 import type { ServerDeps } from "./server.ts";
 import { type ResourceWatches, WatchLimitError } from "./subscriptions.ts";
@@ -57,6 +63,7 @@ export function resourceWatcher(
             xyte: deps.xyte.forCall({ cachedReads: false, deadlineAt: limit.at }),
             signal: limit.signal,
             directories,
+            exposes: exposesOf(deps),
           }),
         onChange,
         deps.quota ?? [tenant],

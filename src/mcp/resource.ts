@@ -19,6 +19,15 @@ export interface ResourceContext {
   directories: DirectoryCache;
 }
 
+/** What a resource may use while it is read: also which tools the reading server exposes. */
+export interface ResourceReadContext extends ResourceContext {
+  /**
+   * Whether the server serving the read exposes `tool`: a document that holds less than there is names only a
+   * tool the agent can call to get the rest (see resources/rest.ts).
+   */
+  exposes(tool: string): boolean;
+}
+
 /** One instance a template's list callback announces. */
 export interface ListedResource {
   uri: string;
@@ -47,7 +56,7 @@ interface ResourceBase {
 export interface FixedResource extends ResourceBase {
   readonly kind: "fixed";
   readonly uri: string;
-  read(ctx: ResourceContext): Promise<unknown>;
+  read(ctx: ResourceReadContext): Promise<unknown>;
 }
 
 /** A family of resources under a URI template, e.g. `xyte://devices/{device_id}`. */
@@ -59,7 +68,7 @@ export interface TemplateResource extends ResourceBase {
   /** Announces a bounded set of instances in resources/list; absent when listing would only repeat another. */
   list?(ctx: ResourceContext): Promise<ListedResource[]>;
   /** Reads one instance; `variables` are URI-decoded. */
-  read(variables: Readonly<Record<string, string>>, ctx: ResourceContext): Promise<unknown>;
+  read(variables: Readonly<Record<string, string>>, ctx: ResourceReadContext): Promise<unknown>;
 }
 
 export type ResourceDefinition = FixedResource | TemplateResource;
@@ -79,7 +88,7 @@ export function defineResourceTemplate<V extends string>(spec: {
   uriTemplate: string;
   variables: Readonly<Record<V, CompletionSource>>;
   list?(ctx: ResourceContext): Promise<ListedResource[]>;
-  read(variables: Readonly<Record<V, string>>, ctx: ResourceContext): Promise<unknown>;
+  read(variables: Readonly<Record<V, string>>, ctx: ResourceReadContext): Promise<unknown>;
 }): TemplateResource {
   const names = [...spec.uriTemplate.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!).sort();
   const declared = Object.keys(spec.variables).sort();

@@ -1,12 +1,16 @@
 /** `xyte://spaces/{space_id}`: one space of the tree, with its path and direct children. */
 import { defineResourceTemplate, type TemplateResource } from "../mcp/resource.ts";
+import { callEndpoint } from "../tools/catalog.ts";
 import { toSpaceRow } from "../tools/shapes.ts";
+import { listSpaces } from "../tools/spaces.ts";
 import { readListPage } from "../xyte/paginate.ts";
 import { parseWire, WireSpace } from "../xyte/wire.ts";
+import { CATALOG_PAGE_SIZE, catalogPageAfter, restNote } from "./rest.ts";
 
 const GET_SPACE = "organization.spaces.getSpace";
 const GET_SPACES = "organization.spaces.getSpaces";
-const MAX_CHILDREN = 100;
+/** Children a space document holds: one upstream page, asked for by size, so page 2 follows on. */
+export const LISTED_CHILDREN = 100;
 
 export function spaceUri(spaceId: string): string {
   return `xyte://spaces/${encodeURIComponent(spaceId)}`;
@@ -17,7 +21,7 @@ export const spaceResource: TemplateResource = defineResourceTemplate({
   uriTemplate: "xyte://spaces/{space_id}",
   title: "Space",
   description: "One space of the tree (organization, site, building, floor, room): name, type, full path, " +
-    "parent, and its direct children (up to 100).",
+    `parent, and its direct children (up to ${LISTED_CHILDREN}).`,
   scope: "organization",
   variables: { space_id: "space_id" },
   async list(ctx) {
@@ -28,7 +32,7 @@ export const spaceResource: TemplateResource = defineResourceTemplate({
     const [spaceBody, childrenBody] = await Promise.allSettled([
       ctx.xyte.call(GET_SPACE, { path: { space_id }, signal: ctx.signal }),
       ctx.xyte.call(GET_SPACES, {
-        query: { parent_id: space_id, per_page: MAX_CHILDREN },
+        query: { parent_id: space_id, page: 1, per_page: LISTED_CHILDREN },
         signal: ctx.signal,
       }),
     ]);
@@ -41,6 +45,25 @@ export const spaceResource: TemplateResource = defineResourceTemplate({
       ...toSpaceRow(space),
       children: children.rows.map((row) => toSpaceRow(parseWire(WireSpace, row, GET_SPACES))),
       more_children: children.hasNext,
+      // A document has no next page: the call that pages on, with the arguments that continue it.
+      ...(children.hasNext
+        ? {
+          more: restNote("More children", [
+            { tool: listSpaces, args: { parent: space.id, page: 2, per_page: LISTED_CHILDREN } },
+            {
+              tool: callEndpoint,
+              args: {
+                key: GET_SPACES,
+                query: {
+                  parent_id: space.id,
+                  page: catalogPageAfter(LISTED_CHILDREN),
+                  per_page: CATALOG_PAGE_SIZE,
+                },
+              },
+            },
+          ], ctx),
+        }
+        : {}),
     };
   },
 });

@@ -24,7 +24,12 @@ function fixture() {
   const ctx = toolContext(xyte);
   return {
     org: sim.state.organizations[0]!,
-    resourceCtx: { xyte, signal: new AbortController().signal, directories: new DirectoryCache() },
+    resourceCtx: {
+      xyte,
+      signal: new AbortController().signal,
+      directories: new DirectoryCache(),
+      exposes: () => true,
+    },
     async history(args: Record<string, unknown>) {
       const { result, summary } = await getDeviceHistory.execute(getDeviceHistory.input.parse(args), ctx);
       return { list: result as unknown as HistoryList, summary };

@@ -6,13 +6,14 @@ import { RESOURCES } from "../../src/registry.ts";
 import { catalogResource } from "../../src/resources/catalog.ts";
 import { DirectoryCache } from "../../src/resources/directory.ts";
 import type { CompletionSource } from "../../src/mcp/completion.ts";
-import type { ResourceContext, ResourceDefinition, TemplateResource } from "../../src/mcp/resource.ts";
+import type { ResourceDefinition, ResourceReadContext, TemplateResource } from "../../src/mcp/resource.ts";
 import { rememberSecret } from "../../src/secret.ts";
 import { createSimulator } from "../../src/simulator/mod.ts";
 import { ENDPOINTS } from "../../src/xyte/catalog.ts";
 import { XyteClient } from "../../src/xyte/client.ts";
 import { XyteError } from "../../src/xyte/errors.ts";
 import { simulatedClient } from "../helpers/sim_client.ts";
+import { addActiveIncidents, addChildSpaces } from "../helpers/sim_rows.ts";
 
 const offline = new XyteClient({
   hubUrl: "http://unused.invalid",
@@ -20,7 +21,13 @@ const offline = new XyteClient({
   timeoutMs: 1000,
   fetch: () => Promise.reject(new TypeError("no network in unit tests")),
 });
-const ctx = { xyte: offline, signal: new AbortController().signal, directories: new DirectoryCache() };
+/** A read on a server exposing every tool. */
+const ctx: ResourceReadContext = {
+  xyte: offline,
+  signal: new AbortController().signal,
+  directories: new DirectoryCache(),
+  exposes: () => true,
+};
 
 Deno.test("resources: the registry declares each URI once, all under xyte://", () => {
   const uris = RESOURCES.map((r) => (r.kind === "fixed" ? r.uri : r.uriTemplate));
@@ -70,8 +77,11 @@ Deno.test("resources: read again a minute later with nothing changed, a document
   const key = "resources-clock-key-4e1a90";
   const sim = createSimulator({ organizations: [{ key, seed: 11, deviceCount: 8 }] });
   const xyte = simulatedClient(sim, key);
-  const simCtx: ResourceContext = { ...ctx, xyte };
+  const simCtx: ResourceReadContext = { ...ctx, xyte };
   const org = sim.state.organizations[0]!;
+  // More than the documents hold, so that their notes of how to get the rest (`more`) are read too.
+  addActiveIncidents(org, 600);
+  addChildSpaces(org, org.spaces[0]!.id, 120);
   const ids: Record<CompletionSource, string> = {
     device_id: org.devices.find((d) => d.lastSeenAtMs !== null)!.id,
     space_id: String(org.spaces[0]!.id),
