@@ -23,7 +23,7 @@ export interface ResourceContext {
 export interface ResourceReadContext extends ResourceContext {
   /**
    * Whether the server serving the read exposes `tool`: a document that holds less than there is names only a
-   * tool the agent can call to get the rest (see resources/rest.ts).
+   * tool the agent can call to get the rest (see tools/rest_note.ts).
    */
   exposes(tool: string): boolean;
 }

@@ -3,7 +3,10 @@
  * `…/histories` (its state history over the last 7 days).
  */
 import { defineResourceTemplate, type TemplateResource } from "../mcp/resource.ts";
+import { listCommands } from "../tools/commands.ts";
+import { getDeviceHistory } from "../tools/devices.ts";
 import { continueUntil } from "../tools/history_rest.ts";
+import { restNote } from "../tools/rest_note.ts";
 import { toDeviceDetail } from "../tools/shapes.ts";
 import type { XyteClient } from "../xyte/client.ts";
 import { readListPage } from "../xyte/paginate.ts";
@@ -81,9 +84,9 @@ export const deviceCommandsResource: TemplateResource = defineResourceTemplate({
       // A document has no next page: the tool that pages on is named, with the arguments that continue it.
       ...(page.hasNext
         ? {
-          more: `Older commands: list_commands ${
-            JSON.stringify({ device_id, page: 2, per_page: LISTED_COMMANDS })
-          }.`,
+          more: restNote("Older commands", [
+            { tool: listCommands, args: { device_id, page: 2, per_page: LISTED_COMMANDS } },
+          ], ctx),
         }
         : {}),
     };
@@ -127,11 +130,14 @@ export const deviceHistoriesResource: TemplateResource = defineResourceTemplate(
       ...(page.hasNext
         ? {
           more: until === undefined
-            ? `More rows than these: get_device_history ${
-              JSON.stringify({ device_id })
-            } with a shorter window ` +
-              "(since, until)."
-            : `Earlier rows: get_device_history ${JSON.stringify({ device_id, until, all: true })}.`,
+            ? restNote("More rows than these, with a shorter window (since, until)", [
+              { tool: getDeviceHistory, args: { device_id } },
+            ], ctx)
+            : restNote(
+              "Earlier rows",
+              [{ tool: getDeviceHistory, args: { device_id, until, all: true } }],
+              ctx,
+            ),
         }
         : {}),
     };

@@ -3,7 +3,7 @@ import { defineFixedResource, type FixedResource } from "../mcp/resource.ts";
 import { callEndpoint } from "../tools/catalog.ts";
 import { fetchIncidentPage, listIncidents } from "../tools/incidents.ts";
 import { collectPages } from "../xyte/paginate.ts";
-import { CATALOG_PAGE_SIZE, catalogPageAfter, restNote } from "./rest.ts";
+import { CATALOG_PAGE_SIZE, catalogPageAfter, restNote } from "../tools/rest_note.ts";
 
 /** Xyte lists incidents created in a window (default: the last 7 days); active ones can be older. */
 export const INCIDENT_WINDOW_DAYS = 30;

@@ -5,7 +5,7 @@ import { toSpaceRow } from "../tools/shapes.ts";
 import { listSpaces } from "../tools/spaces.ts";
 import { readListPage } from "../xyte/paginate.ts";
 import { parseWire, WireSpace } from "../xyte/wire.ts";
-import { CATALOG_PAGE_SIZE, catalogPageAfter, restNote } from "./rest.ts";
+import { CATALOG_PAGE_SIZE, catalogPageAfter, restNote } from "../tools/rest_note.ts";
 
 const GET_SPACE = "organization.spaces.getSpace";
 const GET_SPACES = "organization.spaces.getSpaces";

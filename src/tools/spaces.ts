@@ -24,6 +24,8 @@ import {
   toSpaceRow,
 } from "./shapes.ts";
 import { resolveSpace, SpaceRef } from "./space_ref.ts";
+import { callEndpoint } from "./catalog.ts";
+import { CATALOG_PAGE_SIZE, catalogPageAfter, restNote } from "./rest_note.ts";
 
 const GET_SPACES = "organization.spaces.getSpaces";
 const GET_SPACE = "organization.spaces.getSpace";
@@ -98,6 +100,7 @@ export const getSpace = defineTool({
     config: z.record(z.string(), z.unknown()).nullable(),
     children: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
     more_children: z.boolean(),
+    more: z.string().optional().describe("When more_children: the call that lists the rest"),
   }),
   annotations: READ_ONLY,
   async run(args, ctx) {
@@ -112,6 +115,24 @@ export const getSpace = defineTool({
       config: space.config,
       children: children.rows.map((c) => ({ id: c.id, name: c.name })),
       more_children: children.hasNext,
+      ...(children.hasNext
+        ? {
+          more: restNote("More children", [
+            { tool: listSpaces, args: { parent: space.id, page: 2, per_page: MAX_CHILDREN } },
+            {
+              tool: callEndpoint,
+              args: {
+                key: GET_SPACES,
+                query: {
+                  parent_id: space.id,
+                  page: catalogPageAfter(MAX_CHILDREN),
+                  per_page: CATALOG_PAGE_SIZE,
+                },
+              },
+            },
+          ], ctx),
+        }
+        : {}),
     };
   },
   summarize: (s) =>

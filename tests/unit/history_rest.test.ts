@@ -137,6 +137,16 @@ Deno.test("xyte://devices/{id}/commands: holding the newest 100, it names the li
   const newestFirst = [...device.commands].reverse().map((c) => c.id);
   assert.deepEqual([...doc.commands, ...rest.commands].map((c) => c.id), newestFirst);
 
+  const withoutCommands = { ...f.resourceCtx, exposes: (tool: string) => tool !== "list_commands" };
+  const unexposed = await deviceCommandsResource.read({ device_id: device.id }, withoutCommands) as {
+    more?: string;
+  };
+  assert.equal(
+    unexposed.more,
+    "Older commands: not with the tools this server exposes; list_commands (toolset commands) would get them.",
+    "a server without list_commands does not send the agent to it",
+  );
+
   device.commands = device.commands.slice(-3);
   const small = await deviceCommandsResource.read({ device_id: device.id }, f.resourceCtx) as object;
   assert.equal("more" in small, false, "nothing more, no note");
@@ -154,6 +164,14 @@ Deno.test("xyte://devices/{id}/histories: holding 1,000 rows, it names the get_d
   };
   assert.equal(doc.rows.length, 1000);
   assert.equal(doc.has_more, true);
+  const withoutHistory = { ...f.resourceCtx, exposes: (tool: string) => tool !== "get_device_history" };
+  const unexposed = await deviceHistoriesResource.read({ device_id: device.id }, withoutHistory) as {
+    more?: string;
+  };
+  assert.match(
+    unexposed.more!,
+    /not with the tools this server exposes; get_device_history \(toolset devices\)/,
+  );
   const args = argumentsIn(doc.more!, "get_device_history");
   assert.equal(args.device_id, device.id);
   const rest = await f.history(args);

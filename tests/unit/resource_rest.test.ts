@@ -12,7 +12,7 @@ import { spaceResource } from "../../src/resources/spaces.ts";
 import { createSimulator } from "../../src/simulator/mod.ts";
 import { callEndpoint } from "../../src/tools/catalog.ts";
 import { listIncidents } from "../../src/tools/incidents.ts";
-import { listSpaces } from "../../src/tools/spaces.ts";
+import { getSpace, listSpaces } from "../../src/tools/spaces.ts";
 import { exposedTools } from "../../src/registry.ts";
 import { DEFAULT_TOOLSETS } from "../../src/toolsets.ts";
 import { connectInMemory } from "../helpers/in_memory.ts";
@@ -38,7 +38,7 @@ function fixture() {
     const { result } = await tool.execute(tool.input.parse(args), toolContext(xyte));
     return result as Record<string, unknown>;
   };
-  return { org, readCtx, call };
+  return { org, xyte, readCtx, call };
 }
 
 /** The tool call a resource's `more` note names: the tool's name and its JSON arguments. */
@@ -226,4 +226,35 @@ Deno.test("served: the note names what the serving server exposes (default tools
   } finally {
     await close();
   }
+});
+
+Deno.test("get_space: holding 100 children, it names the call that lists the rest, as the space resource does", async () => {
+  const f = fixture();
+  const site = f.org.spaces.find((s) => s.parentId === f.org.rootSpaceId)!;
+  addChildSpaces(f.org, site.id, 130);
+  const truth = f.org.spaces.filter((s) => s.parentId === site.id).map((s) => String(s.id));
+  const asked = async (exposed: readonly string[]) => {
+    const ctx = toolContext(f.xyte, { exposes: (tool) => exposed.includes(tool) });
+    const { result } = await getSpace.execute(getSpace.input.parse({ space: String(site.id) }), ctx);
+    return result as { children: { id: string }[]; more_children: boolean; more?: string };
+  };
+  const space = await asked([getSpace.name, listSpaces.name, callEndpoint.name]);
+  assert.equal(space.more_children, true);
+  const first = callIn(space.more!);
+  assert.equal(first.tool, "list_spaces");
+  const rest = await f.call(listSpaces, first.args) as { spaces: { id: string }[]; has_next_page: boolean };
+  assert.equal(rest.has_next_page, false);
+  assert.deepEqual(
+    [...space.children, ...rest.spaces].map((s) => s.id),
+    truth,
+    "every child, once, in order",
+  );
+
+  const viaCatalog = callIn((await asked([getSpace.name, callEndpoint.name])).more!);
+  assert.equal(viaCatalog.tool, "call_endpoint");
+  assert.deepEqual(await followCatalog(f.call, viaCatalog.args), truth.slice(100));
+
+  const few = f.org.spaces.find((s) => s.parentId === f.org.rootSpaceId && s.id !== site.id)!;
+  const small = await getSpace.execute(getSpace.input.parse({ space: String(few.id) }), toolContext(f.xyte));
+  assert.equal("more" in small.result, false, "nothing more, no note");
 });

@@ -1,10 +1,9 @@
 /**
- * The `more` note of a resource document that holds less than there is. A resource cannot be paged, so "there
- * is more" alone is a dead end: the note names the tool call that gets the rest, with its arguments, choosing
+ * The `more` note of a resource document (or a tool answer that cannot page) that holds less than there is.
+ * "There is more" alone is a dead end: the note names the tool call that gets the rest, with its arguments, choosing
  * the first of its calls the reading server exposes (a curated tool, then call_endpoint), e.g.
  * `Older incidents: list_incidents {"status":"active",…,"page":6,"per_page":100}.`
  */
-import type { ResourceReadContext } from "../mcp/resource.ts";
 import type { Tool } from "../mcp/tool.ts";
 
 /**
@@ -35,7 +34,7 @@ export interface RestCall {
 export function restNote(
   what: string,
   calls: readonly RestCall[],
-  ctx: Pick<ResourceReadContext, "exposes">,
+  ctx: { exposes(tool: string): boolean },
 ): string {
   const call = calls.find((c) => ctx.exposes(c.tool.name));
   if (call) return `${what}: ${call.tool.name} ${JSON.stringify(call.args)}.`;
