@@ -130,9 +130,17 @@ class Watch {
     return this.#segments.length === 0 || this.#segments.some((segment) => ids.has(segment));
   }
 
-  /** The first read: what later reads are compared with. Throws when the resource cannot be read. */
+  /**
+   * The first read: what later reads are compared with. Throws when the resource cannot be read. A recheck
+   * asked for meanwhile (a write landing while it was under way, which it may have read before) is one more
+   * read once it is done.
+   */
   async start(): Promise<void> {
     this.#fingerprint = await this.#fingerprintNow();
+    if (this.#readAgain) {
+      this.#readAgain = false;
+      this.recheck();
+    }
     if (this.options.pollSeconds <= 0 || this.#stopped) return;
     const every = this.options.pollSeconds * 1000;
     // Watches made together (a client subscribing to many resources at once) would otherwise read together
@@ -148,10 +156,10 @@ class Watch {
     );
   }
 
-  /** Reads the resource again soon; a read already under way is followed by exactly one more. */
+  /** Reads the resource again soon; a read already under way (the first too) is followed by exactly one more. */
   recheck(): void {
-    if (this.#fingerprint === undefined) return;
-    if (this.#reading) {
+    if (this.#stopped) return;
+    if (this.#fingerprint === undefined || this.#reading) {
       this.#readAgain = true;
       return;
     }

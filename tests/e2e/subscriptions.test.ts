@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { MAX_SUBSCRIPTIONS_PER_SESSION } from "../../src/mcp/register_subscriptions.ts";
+import type { SimulatorServer } from "../../src/simulator/mod.ts";
 import { catalogUri } from "../../src/resources/catalog.ts";
 import { ENDPOINTS } from "../../src/xyte/catalog.ts";
 import { startTestRedis } from "../helpers/redis.ts";
@@ -240,6 +241,13 @@ async function metricsText(mcpUrl: string): Promise<string> {
   return await (await fetch(new URL("/metrics", mcpUrl))).text();
 }
 
+/** How many requests of `endpointKey` (with a path ending in `pathEnd`) the hub has answered, from `since` on. */
+function answeredSince(hub: SimulatorServer, since: number, endpointKey: string, pathEnd = ""): number {
+  return hub.requests.slice(since).filter((r) =>
+    r.endpointKey === endpointKey && r.path.endsWith(pathEnd) && r.status !== 0
+  ).length;
+}
+
 Deno.test("HTTP sessions: when a session ends, its subscriptions stop reading upstream", async () => {
   const hub = await startHub();
   const server = await startHttpServer(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1" }));
@@ -355,9 +363,15 @@ Deno.test("2026-07-28 over stdio: a listen stream hears of its URIs until it is 
   const rename = (id: string, name: string) =>
     client.callTool({ name: "update_device", arguments: { device_id: id, name } });
   try {
+    const before = hub.requests.length;
     const stream = await client.listen({ resourceSubscriptions: [deviceUri(a!.id)] });
     assert.deepEqual(stream.honoredFilter.resourceSubscriptions, [deviceUri(a!.id)]);
-    await pause(200); // the watch takes its first look in the background
+    // The watch takes its first look in the background, after the stream is acknowledged: a change before
+    // that look is in what it saw. Writes from here on land during or after it.
+    await waitFor(
+      () => answeredSince(hub, before, "organization.devices.getDevice", `/${a!.id}`) > 0,
+      "the watch's first look",
+    );
     await rename(b!.id, "Not listened to");
     await rename(a!.id, "Listened to");
     await waitFor(() => updated.length === 1, "the update of device a");
@@ -382,11 +396,15 @@ Deno.test("2026-07-28 over HTTP: listen streams hear of their own tenant's chang
     const alphaUpdates = collectUpdates(alpha);
     const betaUpdates = collectUpdates(beta);
     assert.equal(alpha.getServerCapabilities()?.resources?.subscribe, true);
+    const before = hub.requests.length;
     const streams = [
       await alpha.listen({ resourceSubscriptions: ["xyte://organization"] }),
       await beta.listen({ resourceSubscriptions: ["xyte://organization"] }),
     ];
-    await pause(300);
+    await waitFor(
+      () => answeredSince(hub, before, "organization.getOrganizationInfo") >= 2,
+      "each watch's first look",
+    );
     const [orgA] = hub.state.organizations;
     const deviceId = orgA!.devices[0]!.id;
     const deleted = await alpha.callTool({

@@ -152,6 +152,30 @@ Deno.test("rechecks during a read are folded into one more read", async () => {
   assert.equal(heard, 1);
 });
 
+Deno.test("a write landing during the first read is not lost: one more read follows it", async () => {
+  const registry = watches();
+  const tenant = {};
+  const firstRead = Promise.withResolvers<void>();
+  let reads = 0;
+  let document = { name: "Projector" };
+  const read = async () => {
+    reads++;
+    const seen = document; // what Xyte answered: the first read's answer predates the write
+    if (reads === 1) await firstRead.promise;
+    return seen;
+  };
+  let heard = 0;
+  const watching = registry.watch(tenant, URI, read, () => heard++);
+  assert.equal(reads, 1, "the first read is under way");
+  document = { name: "Projector (lobby)" }; // a write, through this server, while it is
+  registry.recheck(tenant);
+  firstRead.resolve();
+  await watching;
+  await registry.settled();
+  assert.equal(reads, 2, "the recheck asked for during the first read is one more read after it");
+  assert.equal(heard, 1, "and the subscriber hears of the write");
+});
+
 Deno.test("a tenant watches at most maxPerTenant resources; other tenants and already watched URIs are unaffected", async () => {
   const registry = new ResourceWatches({ pollSeconds: 0, readTimeoutMs: 1_000, maxPerTenant: 2 });
   const [alpha, beta] = ["tenant-alpha", "tenant-beta"];
