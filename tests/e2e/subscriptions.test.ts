@@ -241,6 +241,17 @@ async function metricsText(mcpUrl: string): Promise<string> {
   return await (await fetch(new URL("/metrics", mcpUrl))).text();
 }
 
+/** Asks /metrics until the server watches `count` resources; fails after 5 s saying how many it watched. */
+async function untilWatches(mcpUrl: string, count: number, what: string): Promise<void> {
+  const end = Date.now() + 5_000;
+  for (;;) {
+    const watches = /^xyte_mcp_resource_watches (\d+)$/m.exec(await metricsText(mcpUrl))?.[1];
+    if (watches === String(count)) return;
+    if (Date.now() > end) assert.fail(`${what}: still ${watches} watched resources after 5 s, not ${count}`);
+    await pause(20);
+  }
+}
+
 /** How many requests of `endpointKey` (with a path ending in `pathEnd`) the hub has answered, from `since` on. */
 function answeredSince(hub: SimulatorServer, since: number, endpointKey: string, pathEnd = ""): number {
   return hub.requests.slice(since).filter((r) =>
@@ -260,8 +271,7 @@ Deno.test("HTTP sessions: when a session ends, its subscriptions stop reading up
     assert.match(await metricsText(server.url), /^xyte_mcp_resource_watches 1$/m);
     await waitFor(() => deviceReads() >= subscribed + 2, "two polls", 4_000);
     await (client.transport as StreamableHTTPClientTransport).terminateSession();
-    await pause(200);
-    assert.match(await metricsText(server.url), /^xyte_mcp_resource_watches 0$/m);
+    await untilWatches(server.url, 0, "the session ended");
     const ended = deviceReads();
     await pause(2_200);
     assert.equal(deviceReads(), ended, "no reads for a session that is gone");
@@ -279,12 +289,16 @@ Deno.test("HTTP sessions: a session that ends while its subscribe is still readi
   try {
     hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 800, times: 1 });
     // Its answer never comes (the session is gone); closing the client below settles it.
+    const before = hub.requests.length;
     const pending = client.subscribeResource({ uri: deviceUri(hub.state.organizations[0]!.devices[0]!.id) })
       .catch(() => "ended");
-    await pause(200); // the subscribe's first read is under way
+    await waitFor(
+      () => hub.requests.slice(before).some((r) => r.endpointKey === "organization.devices.getDevice"),
+      "the subscribe's first read to reach the hub",
+    );
     await (client.transport as StreamableHTTPClientTransport).terminateSession();
-    await pause(1_000); // the slow read has finished by now
-    assert.match(await metricsText(server.url), /^xyte_mcp_resource_watches 0$/m, "no watch left polling");
+    // The watch is counted while its first read is under way (800 ms), and must be gone once it is done.
+    await untilWatches(server.url, 0, "no watch left polling");
     await client.close();
     await pending;
   } finally {
@@ -416,12 +430,7 @@ Deno.test("2026-07-28 over HTTP: listen streams hear of their own tenant's chang
     await pause(300);
     assert.deepEqual(betaUpdates, [], "beta listens to the same URI, for its own organization");
     for (const stream of streams) await stream.close();
-    await pause(200);
-    assert.match(
-      await metricsText(server.url),
-      /^xyte_mcp_resource_watches 0$/m,
-      "closed streams stop watching",
-    );
+    await untilWatches(server.url, 0, "closed streams stop watching");
   } finally {
     await alpha.close();
     await beta.close();
