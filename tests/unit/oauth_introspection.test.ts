@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
 import type { OAuthTokenOutcome } from "../../src/observability/telemetry.ts";
 import { Secret } from "../../src/secret.ts";
 import { ODD_CLIENT } from "../helpers/oauth_issuer.ts";
@@ -278,58 +279,74 @@ Deno.test("oauth introspection: a hanging endpoint costs the deadline; floods ar
     // A deadline and a remembered period of 1 s: an introspection that does not hang answers within it, and
     // the requests that follow the one that waited come within its last answer's hold, on a loaded machine too.
     const deadlineMs = 1_000;
-    const { server } = introspectingServer(issuer, {}, {
-      timeoutMs: deadlineMs,
-      introspectedTtlMs: deadlineMs,
-    });
-    const known = issuer.mintOpaque();
-    assert.ok("principal" in await server.verify(`Bearer ${known}`));
-    issuer.setHanging(true);
-    await new Promise((resolve) => setTimeout(resolve, deadlineMs + 50));
-    // Its answer is old: the first request waits the deadline and gets the last answer, which then holds
-    // for a while, so the next requests do not wait.
-    let t0 = performance.now();
-    assert.ok("principal" in await server.verify(`Bearer ${known}`));
-    assert.ok(performance.now() - t0 >= deadlineMs - 50, "waited the deadline");
-    t0 = performance.now();
-    assert.ok("principal" in await server.verify(`Bearer ${known}`));
-    assert.ok(performance.now() - t0 < deadlineMs / 2, "did not wait again");
-    const started = performance.now();
-    const verdicts = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => server.verify(`Bearer opaque-flood-${i}`)),
-    );
-    const waited = performance.now() - started;
-    assert.ok(verdicts.every((v) => "refused" in v && v.refused.status === 503));
-    // One deadline: those over the cap are refused at once, not queued behind the 64.
-    assert.ok(waited >= deadlineMs - 50 && waited < 2 * deadlineMs, `waited ${waited} ms`);
-    issuer.setHanging(false);
-    assert.equal(issuer.introspections(), 2 + 64, "at most 64 introspections in flight");
-    // A second flood: new tokens are asked about at 50 a second (after a burst of 100 in all), the rest get
-    // 503 at once; the known token, whose answer is old by now, keeps working.
-    let refused = 0;
-    for (let i = 0; i < 300; i++) {
-      const verdict = await server.verify(`Bearer opaque-second-flood-${i}`);
-      if ("refused" in verdict && verdict.refused.status === 503) {
-        refused++;
-        assert.equal(verdict.refused.headers.get("retry-after"), "1");
-        // Right after a refusal the bucket is empty: the known token is served its last answer.
-        if (refused % 50 === 1) {
-          assert.ok("principal" in await server.verify(`Bearer ${known}`), `known, at ${i}`);
+    // The rate bucket's clock (Date, taken when the server is made) moves only when the test says, so that
+    // what it refuses does not depend on how fast this machine asks: 300 requests in a row took over 2 s on a
+    // loaded one, enough for 100 more to come back, and the second flood was refused 96 times, not over 100.
+    const bucketClock = FakeTimers.install({ toFake: ["Date"], now: Date.now() });
+    try {
+      const { server } = introspectingServer(issuer, {}, {
+        timeoutMs: deadlineMs,
+        introspectedTtlMs: deadlineMs,
+      });
+      const known = issuer.mintOpaque();
+      assert.ok("principal" in await server.verify(`Bearer ${known}`));
+      issuer.setHanging(true);
+      await new Promise((resolve) => setTimeout(resolve, deadlineMs + 50));
+      // Its answer is old: the first request waits the deadline and gets the last answer, which then holds
+      // for a while, so the next requests do not wait.
+      let t0 = performance.now();
+      assert.ok("principal" in await server.verify(`Bearer ${known}`));
+      assert.ok(performance.now() - t0 >= deadlineMs - 50, "waited the deadline");
+      t0 = performance.now();
+      assert.ok("principal" in await server.verify(`Bearer ${known}`));
+      assert.ok(performance.now() - t0 < deadlineMs / 2, "did not wait again");
+      const started = performance.now();
+      const verdicts = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => server.verify(`Bearer opaque-flood-${i}`)),
+      );
+      const waited = performance.now() - started;
+      assert.ok(verdicts.every((v) => "refused" in v && v.refused.status === 503));
+      // One deadline: those over the cap are refused at once, not queued behind the 64.
+      assert.ok(waited >= deadlineMs - 50 && waited < 2 * deadlineMs, `waited ${waited} ms`);
+      issuer.setHanging(false);
+      assert.equal(issuer.introspections(), 2 + 64, "at most 64 introspections in flight");
+      // A second flood: new tokens are asked about at 50 a second (after a burst of 100 in all), the rest get
+      // 503 at once; the known token, whose answer is old by now, keeps working.
+      const flood = async (tokens: number, prefix: string) => {
+        let refused = 0;
+        for (let i = 0; i < tokens; i++) {
+          const verdict = await server.verify(`Bearer ${prefix}-${i}`);
+          if ("refused" in verdict && verdict.refused.status === 503) {
+            refused++;
+            assert.equal(verdict.refused.headers.get("retry-after"), "1");
+            // Right after a refusal the bucket is empty: the known token is served its last answer.
+            if (refused % 50 === 1) {
+              assert.ok("principal" in await server.verify(`Bearer ${known}`), `known, at ${i}`);
+            }
+          }
         }
+        return refused;
+      };
+      const refused = await flood(300, "opaque-second-flood");
+      const seconds = (performance.now() - started) / 1000;
+      const asked = issuer.introspections() - 2;
+      assert.ok(asked <= 100 + 50 * seconds + 1, `${asked} introspections in ${seconds.toFixed(2)} s`);
+      assert.ok(refused >= 200, `${refused} refused: at most the burst of 100 is asked about`);
+      bucketClock.tick(1_000);
+      const askedLater = 100 - await flood(100, "opaque-a-second-later");
+      assert.ok(askedLater >= 50 && askedLater <= 51, `${askedLater} asked about a second later`);
+      // Its holder cannot keep a revoked token alive by spending the bucket on junk: known tokens are asked
+      // about outside it.
+      issuer.revoke(known);
+      await new Promise((resolve) => setTimeout(resolve, 5100));
+      bucketClock.tick(5100);
+      for (let i = 0; "principal" in await server.verify(`Bearer junk-${i}`) || i < 200; i++) {
+        if (i > 1000) break;
       }
+      assert.equal(refusal(await server.verify(`Bearer ${known}`)).status, 401, "revoked, flood or not");
+    } finally {
+      bucketClock.uninstall();
     }
-    const seconds = (performance.now() - started) / 1000;
-    const asked = issuer.introspections() - 2;
-    assert.ok(asked <= 100 + 50 * seconds + 1, `${asked} introspections in ${seconds.toFixed(2)} s`);
-    assert.ok(refused > 100, `${refused} refused`);
-    // Its holder cannot keep a revoked token alive by spending the bucket on junk: known tokens are asked
-    // about outside it.
-    issuer.revoke(known);
-    await new Promise((resolve) => setTimeout(resolve, 5100));
-    for (let i = 0; "principal" in await server.verify(`Bearer junk-${i}`) || i < 200; i++) {
-      if (i > 1000) break;
-    }
-    assert.equal(refusal(await server.verify(`Bearer ${known}`)).status, 401, "revoked, flood or not");
   });
 });
 
