@@ -49,6 +49,20 @@ export async function startTestRedis(): Promise<TestRedis | undefined> {
   throw new Error("redis-server did not start");
 }
 
+/**
+ * How long a test on the live Redis waits for one of its answers where the test is not about timeouts (the
+ * product's are 500 ms for a cache or rate-limit command, 1 s per connection). CI's one Redis serves every
+ * parallel test file: on a loaded machine an answer took over 500 ms, and a cache bump that went through was
+ * taken for Redis being away.
+ */
+export const PATIENT_REDIS_MS = 10_000;
+
+/** `client` (from connectRedis) with its own per-command timeout raised to PATIENT_REDIS_MS. */
+export function patient<T extends { options: { commandTimeout?: number } }>(client: T): T {
+  client.options.commandTimeout = PATIENT_REDIS_MS;
+  return client;
+}
+
 export interface TestRedisUser {
   /** `url` with this user's name and password. */
   url: string;

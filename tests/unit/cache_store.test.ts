@@ -9,7 +9,10 @@ import {
   createRedisCacheStore,
 } from "../../src/xyte/cache_store.ts";
 import { freePort } from "../helpers/free_port.ts";
-import { startTestRedis, testRedisUser } from "../helpers/redis.ts";
+import { patient, PATIENT_REDIS_MS, startTestRedis, testRedisUser } from "../helpers/redis.ts";
+
+/** The command timeout of stores on the live Redis in tests that are not about timeouts (PATIENT_REDIS_MS). */
+const UNHURRIED = { commandTimeoutMs: PATIENT_REDIS_MS };
 
 // ---------------------------------------------------------------- keys
 
@@ -118,11 +121,11 @@ Deno.test("redis store: against a real Redis", async (t) => {
   if (!server) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
   // A prefix of our own: CI shares one Redis between parallel test files.
   const prefix = `xyte-mcp:test:${crypto.randomUUID()}:cache:`;
-  const a = await connectRedis(server.url);
-  const b = await connectRedis(server.url);
+  const a = patient(await connectRedis(server.url));
+  const b = patient(await connectRedis(server.url));
   try {
-    const replicaA = createRedisCacheStore(a, { prefix, generationTtlSeconds: 120 });
-    const replicaB = createRedisCacheStore(b, { prefix });
+    const replicaA = createRedisCacheStore(a, { prefix, generationTtlSeconds: 120, ...UNHURRIED });
+    const replicaB = createRedisCacheStore(b, { prefix, ...UNHURRIED });
 
     await t.step("set, get, and expiry after the TTL", async () => {
       await replicaA.set("k1", '{"ok":true}', 1);
@@ -163,7 +166,7 @@ Deno.test("redis store: against a real Redis", async (t) => {
     });
 
     await t.step("keys live under REDIS_KEY_PREFIX + cache: by default", async () => {
-      const store = createRedisCacheStore(a);
+      const store = createRedisCacheStore(a, UNHURRIED);
       const key = `test-${crypto.randomUUID()}`;
       await store.set(key, "v", 5);
       assert.equal(await a.get(`xyte-mcp:cache:v:${key}`), "v");
@@ -190,7 +193,7 @@ Deno.test("redis store: against a real Redis", async (t) => {
       async () => {
         const link = partitionable(a);
         const flaky = link.client;
-        const writer = createRedisCacheStore(flaky, { prefix });
+        const writer = createRedisCacheStore(flaky, { prefix, ...UNHURRIED });
         const tenant = "wrote-during-outage";
         const before = await writer.generation(tenant); // what entries cached before the write are stored under
         link.partitioned = true;
@@ -214,7 +217,7 @@ Deno.test("redis store: against a real Redis", async (t) => {
     await t.step("the writer's own first read after the outage makes up a missed bump at once", async () => {
       const link = partitionable(a);
       const flaky = link.client;
-      const writer = createRedisCacheStore(flaky, { prefix });
+      const writer = createRedisCacheStore(flaky, { prefix, ...UNHURRIED });
       const tenant = "read-right-after-outage";
       const before = await writer.generation(tenant);
       link.partitioned = true;
@@ -308,11 +311,11 @@ Deno.test("redis store: Redis refusing the invalidation script is said as such a
   const server = await startTestRedis();
   if (!server) return; // startTestRedis printed why (REDIS_UNAVAILABLE_REASON)
   const user = await testRedisUser(server.url, ["+@all"]);
-  const client = await connectRedis(user.url);
+  const client = patient(await connectRedis(user.url));
   const prefix = `xyte-mcp:test:${crypto.randomUUID()}:cache:`;
   const lines: Record<string, unknown>[] = [];
   await setupLogging("warning", (line) => lines.push(JSON.parse(line)));
-  const store = createRedisCacheStore(client, { prefix });
+  const store = createRedisCacheStore(client, { prefix, ...UNHURRIED });
   try {
     const [readWrite, invalidation] = store.redisNeeds ?? [];
     await store.bumpGeneration("t");

@@ -11,7 +11,17 @@ import {
   type RateLimiter,
 } from "../../src/transports/rate_limit.ts";
 import { freePort } from "../helpers/free_port.ts";
-import { REDIS_UNAVAILABLE_REASON, startTestRedis, type TestRedis, testRedisUser } from "../helpers/redis.ts";
+import {
+  patient,
+  PATIENT_REDIS_MS,
+  REDIS_UNAVAILABLE_REASON,
+  startTestRedis,
+  type TestRedis,
+  testRedisUser,
+} from "../helpers/redis.ts";
+
+/** The Redis timeout of limiters in tests that are not about timeouts (PATIENT_REDIS_MS). */
+const UNHURRIED = { timeoutMs: PATIENT_REDIS_MS };
 
 /** A clock the test moves by hand (ms). */
 function manualClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
@@ -178,10 +188,10 @@ async function withRedis(
 
 Deno.test("redis limiter: the burst is allowed, then refused with Retry-After >= 1", async (t) => {
   await withRedis(t, async ({ url }) => {
-    const client = await connectRedis(url);
+    const client = patient(await connectRedis(url));
     try {
       const prefix = testPrefix();
-      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 3, prefix });
+      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 3, prefix, ...UNHURRIED });
       assert.deepEqual(await limiter.take("t"), { allowed: true, retryAfterSeconds: 0, remaining: 2 });
       assert.deepEqual(await takeN(limiter, "t", 2), [true, true]);
       const refused = await limiter.take("t");
@@ -204,10 +214,10 @@ Deno.test("redis limiter: the burst is allowed, then refused with Retry-After >=
 
 Deno.test("redis limiter: a request may cost several tokens (a batch); more than the burst costs the burst", async (t) => {
   await withRedis(t, async ({ url }) => {
-    const client = await connectRedis(url);
+    const client = patient(await connectRedis(url));
     try {
       const prefix = testPrefix();
-      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 5, prefix });
+      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 5, prefix, ...UNHURRIED });
       assert.deepEqual(await limiter.take("t", 3), { allowed: true, retryAfterSeconds: 0, remaining: 2 });
       assert.equal((await limiter.take("t", 3)).allowed, false, "2 left, 3 asked");
       assert.deepEqual(await limiter.take("t", 2), { allowed: true, retryAfterSeconds: 0, remaining: 0 });
@@ -225,10 +235,10 @@ Deno.test("redis limiter: a request may cost several tokens (a batch); more than
 
 Deno.test("redis limiter: several subjects pay together or not at all", async (t) => {
   await withRedis(t, async ({ url }) => {
-    const client = await connectRedis(url);
+    const client = patient(await connectRedis(url));
     try {
       const prefix = testPrefix();
-      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 3, prefix });
+      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 3, prefix, ...UNHURRIED });
       assert.deepEqual(await takeN(limiter, "partner", 3), [true, true, true]);
       const refused = await limiter.take(["org", "partner"]);
       assert.equal(refused.allowed, false);
@@ -253,10 +263,10 @@ Deno.test("redis limiter: several subjects pay together or not at all", async (t
 
 Deno.test("redis limiter: two processes (two connections) share one budget", async (t) => {
   await withRedis(t, async ({ url }) => {
-    const [one, two] = await Promise.all([connectRedis(url), connectRedis(url)]);
+    const [one, two] = (await Promise.all([connectRedis(url), connectRedis(url)])).map(patient);
     try {
       const prefix = testPrefix();
-      const options = { perMinute: 60, burst: 10, prefix };
+      const options = { perMinute: 60, burst: 10, prefix, ...UNHURRIED };
       const replicaA = createRedisRateLimiter(one, options);
       const replicaB = createRedisRateLimiter(two, options);
       // 20 concurrent requests split across both replicas: exactly the burst gets through.
@@ -277,17 +287,17 @@ Deno.test("redis limiter: two processes (two connections) share one budget", asy
 
 Deno.test("redis limiter: tokens refill with time", async (t) => {
   await withRedis(t, async ({ url }) => {
-    const client = await connectRedis(url);
+    const client = patient(await connectRedis(url));
     try {
       const prefix = testPrefix();
       // 600/min = one token every 100 ms.
-      const limiter = createRedisRateLimiter(client, { perMinute: 600, burst: 2, prefix });
+      const limiter = createRedisRateLimiter(client, { perMinute: 600, burst: 2, prefix, ...UNHURRIED });
       assert.deepEqual(await takeN(limiter, "t", 3), [true, true, false]);
       await new Promise((r) => setTimeout(r, 250));
       const after = await takeN(limiter, "t", 3);
       assert.deepEqual(after, [true, true, false], "two tokens back after 250 ms, capped at the burst");
       // Not faster than the rate: 60/min is one token a second, so 150 ms after emptying nothing is back.
-      const slow = createRedisRateLimiter(client, { perMinute: 60, burst: 1, prefix });
+      const slow = createRedisRateLimiter(client, { perMinute: 60, burst: 1, prefix, ...UNHURRIED });
       assert.equal((await slow.take("s")).allowed, true);
       await new Promise((r) => setTimeout(r, 150));
       const early = await slow.take("s");
@@ -391,12 +401,12 @@ Deno.test("redis limiter: fails open when Redis accepts the connection but never
 Deno.test("redis limiter: Redis refusing its script is said as such, and /readyz is unready until it runs again", async (t) => {
   await withRedis(t, async ({ url }) => {
     const user = await testRedisUser(url, ["+@all"]);
-    const client = await connectRedis(user.url);
+    const client = patient(await connectRedis(user.url));
     const lines: Record<string, unknown>[] = [];
     await setupLogging("warning", (line) => lines.push(JSON.parse(line)));
     try {
       const prefix = `${REDIS_KEY_PREFIX}test:${crypto.randomUUID()}:`;
-      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 3, prefix });
+      const limiter = createRedisRateLimiter(client, { perMinute: 6, burst: 3, prefix, ...UNHURRIED });
       const readiness = createReadiness({
         hubUrl: "https://hub.example",
         redis: client,
