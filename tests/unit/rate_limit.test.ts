@@ -290,12 +290,17 @@ Deno.test("redis limiter: tokens refill with time", async (t) => {
     const client = patient(await connectRedis(url));
     try {
       const prefix = testPrefix();
-      // 600/min = one token every 100 ms.
-      const limiter = createRedisRateLimiter(client, { perMinute: 600, burst: 2, prefix, ...UNHURRIED });
+      // 120/min = one token every 500 ms: three takes in a row come within that on a loaded machine too
+      // (at 100 ms a token, one could come back between two takes).
+      const limiter = createRedisRateLimiter(client, { perMinute: 120, burst: 2, prefix, ...UNHURRIED });
       assert.deepEqual(await takeN(limiter, "t", 3), [true, true, false]);
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 1_600));
       const after = await takeN(limiter, "t", 3);
-      assert.deepEqual(after, [true, true, false], "two tokens back after 250 ms, capped at the burst");
+      assert.deepEqual(
+        after,
+        [true, true, false],
+        "two tokens back after 1.6 s (3.2 tokens' time): the burst",
+      );
       // Not faster than the rate: 60/min is one token a second, so 150 ms after emptying nothing is back.
       const slow = createRedisRateLimiter(client, { perMinute: 60, burst: 1, prefix, ...UNHURRIED });
       assert.equal((await slow.take("s")).allowed, true);
