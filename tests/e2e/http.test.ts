@@ -396,7 +396,7 @@ Deno.test("http: MCP_MAX_SESSIONS caps Streamable HTTP and legacy SSE sessions a
 
 Deno.test("http (sessions): a cancelled call's stream ends at once and its id is free again", async () => {
   const hub = await startHub();
-  hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 3000, times: 1 });
+  hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 10_000, times: 1 });
   const server = await startHttpServer(serverEnv(hub));
   const post = (body: unknown, signal?: AbortSignal) =>
     fetch(server.url, { method: "POST", headers, body: JSON.stringify(body), signal });
@@ -414,7 +414,7 @@ Deno.test("http (sessions): a cancelled call's stream ends at once and its id is
         method: "tools/call",
         params: { name: "get_device", arguments: { device_id: deviceId } },
       },
-      AbortSignal.timeout(2500),
+      AbortSignal.timeout(8_000), // sooner than the upstream answer, later than a loaded machine's cancellation
     );
     assert.equal(call.status, 200);
     const cancel = await post({
@@ -424,7 +424,7 @@ Deno.test("http (sessions): a cancelled call's stream ends at once and its id is
     });
     await cancel.body?.cancel();
     assert.equal(cancel.status, 202);
-    const messages = dataOf(await call.text()); // ends before the slow upstream answer (3 s) would come
+    const messages = dataOf(await call.text()); // ends before the slow upstream answer (10 s) would come
     assert.deepEqual(messages.map((m) => [m.id, m.error?.code, "result" in m]), [[7, -32800, false]]);
 
     const again = await post({ jsonrpc: "2.0", id: 7, method: "tools/list" });
