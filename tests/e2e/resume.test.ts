@@ -38,7 +38,9 @@ Deno.test("a tool result survives a dropped stream: GET with Last-Event-ID repla
   try {
     const device = hub.state.organizations[0]!.devices[5]!;
     const headers = await openSession(server.url);
-    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 800, times: 1 });
+    // The result comes 2 s after the stream opened: long enough for a loaded machine to read the first event
+    // and drop the connection before it.
+    hub.faults.add({ endpointKey: "organization.devices.getDevice", delayMs: 2_000, times: 1 });
     const dropped = new AbortController();
     const response = await callGetDevice(server.url, headers, device.id, dropped.signal);
     // The first event primes the stream with an id (and a retry hint); then the connection drops.
