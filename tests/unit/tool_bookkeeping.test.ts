@@ -123,39 +123,43 @@ Deno.test("a metrics sink that always throws: the write is still answered with i
   assert.deepEqual(counted, ["post_message ok"]);
 });
 
-Deno.test("telling watched resources (and other replicas) about a write throws: the write is answered with its result, counted once", async () => {
-  const counted: string[] = [];
-  const watches = new ResourceWatches({
-    pollSeconds: 0,
-    readTimeoutMs: 1000,
-    announce: () => {
-      throw new Error(FAULT);
-    },
+for (
+  const [what, faulty] of [
+    [
+      "telling watched resources (and other replicas) about a write throws",
+      () => ({
+        watches: new ResourceWatches({
+          pollSeconds: 0,
+          readTimeoutMs: 1000,
+          announce: () => {
+            throw new Error(FAULT);
+          },
+        }),
+      }),
+    ],
+    [
+      "forgetting the client's directories after a write throws",
+      () => ({
+        directories: new class extends DirectoryCache {
+          override forget(): void {
+            throw new Error(FAULT);
+          }
+        }(),
+      }),
+    ],
+  ] as const
+) {
+  Deno.test(`${what}: the write is answered with its result, counted once`, async () => {
+    const counted: string[] = [];
+    const { result, posted, records } = await postOnce({
+      ...faulty(),
+      telemetry: countingTelemetry(counted, () => false),
+    });
+    assertAnsweredWithItsResult(result, posted);
+    assert.deepEqual(counted, ["post_message ok"]);
+    assertFaultLogged(records);
   });
-  const { result, posted, records } = await postOnce({
-    watches,
-    telemetry: countingTelemetry(counted, () => false),
-  });
-  assertAnsweredWithItsResult(result, posted);
-  assert.deepEqual(counted, ["post_message ok"]);
-  assertFaultLogged(records);
-});
-
-Deno.test("forgetting the client's directories after a write throws: the write is answered with its result, counted once", async () => {
-  const counted: string[] = [];
-  const directories = new class extends DirectoryCache {
-    override forget(): void {
-      throw new Error(FAULT);
-    }
-  }();
-  const { result, posted, records } = await postOnce({
-    directories,
-    telemetry: countingTelemetry(counted, () => false),
-  });
-  assertAnsweredWithItsResult(result, posted);
-  assert.deepEqual(counted, ["post_message ok"]);
-  assertFaultLogged(records);
-});
+}
 
 Deno.test("a log sink that throws: the write is answered with its result, counted once", async () => {
   const counted: string[] = [];
