@@ -65,33 +65,47 @@ function countingTelemetry(counted: string[], fail: (outcome: string) => boolean
   };
 }
 
-/** Calls post_message once with `deps`, logging into memory; the result, what was posted, the log records. */
-async function postOnce(
-  deps: Partial<ServerDeps>,
-): Promise<{ result: Record<string, unknown>; posted: string[]; records: Record<string, unknown>[] }> {
-  const posted: string[] = [];
+/**
+ * Calls tool `name` once with `args` on an in-memory server built from `deps`, logging into memory; the result
+ * and the log records.
+ */
+async function callLogged(
+  deps: Parameters<typeof connectInMemory>[0],
+  name: string,
+  args: Record<string, unknown>,
+): Promise<{ result: Record<string, unknown>; records: Record<string, unknown>[] }> {
   const lines: string[] = [];
   await setupLogging("info", (line) => lines.push(line));
   try {
-    const { client, close } = await connectInMemory({
-      xyte: offlineXyte(),
-      tenant: "tenant-1",
-      tools: [postingTool(posted)],
-      readOnly: false,
-      ...deps,
-    }, "tool-bookkeeping-test");
+    const { client, close } = await connectInMemory(deps, "tool-bookkeeping-test");
     try {
-      const result = await client.callTool({
-        name: "post_message",
-        arguments: { ticket_id: "t1", text: "on my way" },
-      });
-      return { result, posted, records: lines.map((line) => JSON.parse(line)) };
+      const result = await client.callTool({ name, arguments: args });
+      return { result, records: lines.map((line) => JSON.parse(line)) };
     } finally {
       await close();
     }
   } finally {
     await stopLogging();
   }
+}
+
+/** Calls post_message once with `deps`; the result, what was posted, the log records. */
+async function postOnce(
+  deps: Partial<ServerDeps>,
+): Promise<{ result: Record<string, unknown>; posted: string[]; records: Record<string, unknown>[] }> {
+  const posted: string[] = [];
+  const { result, records } = await callLogged(
+    {
+      xyte: offlineXyte(),
+      tenant: "tenant-1",
+      tools: [postingTool(posted)],
+      readOnly: false,
+      ...deps,
+    },
+    "post_message",
+    { ticket_id: "t1", text: "on my way" },
+  );
+  return { result, posted, records };
 }
 
 function assertAnsweredWithItsResult(result: Record<string, unknown>, posted: string[]): void {
@@ -246,36 +260,23 @@ async function renameOnce(
   options: Partial<XyteClientOptions>,
 ): Promise<{ result: Record<string, unknown>; sent: number; records: Record<string, unknown>[] }> {
   let sent = 0;
-  const lines: string[] = [];
-  await setupLogging("info", (line) => lines.push(line));
-  try {
-    const { client, close } = await connectInMemory({
-      xyte: new XyteClient({
-        hubUrl: "http://hub.invalid",
-        entryUrl: "http://entry.invalid",
-        timeoutMs: 1000,
-        organizationKey: new Secret("tool-bookkeeping-test-key"),
-        fetch: ((_url: string, init: RequestInit) => {
-          sent++;
-          return Promise.resolve(Response.json({ id: "d1", ...JSON.parse(String(init.body)) }));
-        }) as unknown as typeof fetch,
-        ...options,
-      }),
-      tools: [renameDevice],
-      readOnly: false,
-    }, "tool-bookkeeping-test");
-    try {
-      const result = await client.callTool({
-        name: "rename_device",
-        arguments: { device_id: "d1", name: "Lobby" },
-      });
-      return { result, sent, records: lines.map((line) => JSON.parse(line)) };
-    } finally {
-      await close();
-    }
-  } finally {
-    await stopLogging();
-  }
+  const xyte = new XyteClient({
+    hubUrl: "http://hub.invalid",
+    entryUrl: "http://entry.invalid",
+    timeoutMs: 1000,
+    organizationKey: new Secret("tool-bookkeeping-test-key"),
+    fetch: ((_url: string, init: RequestInit) => {
+      sent++;
+      return Promise.resolve(Response.json({ id: "d1", ...JSON.parse(String(init.body)) }));
+    }) as unknown as typeof fetch,
+    ...options,
+  });
+  const { result, records } = await callLogged(
+    { xyte, tools: [renameDevice], readOnly: false },
+    "rename_device",
+    { device_id: "d1", name: "Lobby" },
+  );
+  return { result, sent, records };
 }
 
 Deno.test("the cache cannot be invalidated after a write Xyte took: the write is answered with its result, the fault logged", async () => {
