@@ -89,16 +89,17 @@ async function callLogged(
   }
 }
 
-/** Calls post_message once with `deps`; the result, what was posted, the log records. */
+/** Calls post_message (answering `returns`, if given) once with `deps`; the result, what was posted, the log records. */
 async function postOnce(
   deps: Partial<ServerDeps>,
+  returns?: Parameters<typeof postingTool>[1],
 ): Promise<{ result: Record<string, unknown>; posted: string[]; records: Record<string, unknown>[] }> {
   const posted: string[] = [];
   const { result, records } = await callLogged(
     {
       xyte: offlineXyte(),
       tenant: "tenant-1",
-      tools: [postingTool(posted)],
+      tools: [postingTool(posted, returns)],
       readOnly: false,
       ...deps,
     },
@@ -210,31 +211,20 @@ for (
   ] as const
 ) {
   Deno.test(`a write whose result ${fault}: the agent is told the change was made, not to repeat it`, async () => {
-    const posted: string[] = [];
     const counted: string[] = [];
-    const { client, close } = await connectInMemory({
-      xyte: offlineXyte(),
-      tools: [postingTool(posted, returns)],
-      readOnly: false,
-      telemetry: countingTelemetry(counted, () => false),
-    }, "tool-bookkeeping-test");
-    try {
-      const result = await client.callTool({
-        name: "post_message",
-        arguments: { ticket_id: "t1", text: "hi" },
-      });
-      assert.deepEqual(posted, ["hi"]);
-      assert.equal(result.isError, true);
-      const error = (result.structuredContent as { error: { code: string; message: string; hint: string } })
-        .error;
-      assert.equal(error.code, "internal");
-      assert.match(error.message, /carried out/);
-      assert.match(error.hint, /^Do not repeat the call/);
-      assert.ok(!JSON.stringify(result).includes("424242"), "nothing of the broken output");
-      assert.deepEqual(counted, ["post_message error internal"]);
-    } finally {
-      await close();
-    }
+    const { result, posted } = await postOnce(
+      { telemetry: countingTelemetry(counted, () => false) },
+      returns,
+    );
+    assert.deepEqual(posted, ["on my way"]);
+    assert.equal(result.isError, true);
+    const error = (result.structuredContent as { error: { code: string; message: string; hint: string } })
+      .error;
+    assert.equal(error.code, "internal");
+    assert.match(error.message, /carried out/);
+    assert.match(error.hint, /^Do not repeat the call/);
+    assert.ok(!JSON.stringify(result).includes("424242"), "nothing of the broken output");
+    assert.deepEqual(counted, ["post_message error internal"]);
   });
 }
 
