@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
 import type { OAuthTokenOutcome } from "../../src/observability/telemetry.ts";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { discoverJwksUrl } from "../../src/transports/oauth_metadata.ts";
-import { scopesOf } from "../../src/transports/oauth_tokens.ts";
+import { OUTAGE_HOLD_MS, scopesOf } from "../../src/transports/oauth_tokens.ts";
 import {
   challengeOf,
   refusal,
@@ -286,20 +287,47 @@ Deno.test("oauth: quotes in a challenge's description are escaped", async () => 
 });
 
 Deno.test("oauth: a key set that hangs after the metadata answered costs one deadline, then a pause", async () => {
-  await withIssuer(async (issuer) => {
-    const { server, outcomes } = resourceServer(issuer, {}, { timeoutMs: 300 });
-    issuer.setHanging("keys");
-    // Signed before the clock starts: signing is the test's work, not the server's.
-    const [first, second] = [await issuer.mint(), await issuer.mint({ jti: "2" })];
-    const started = performance.now();
-    assert.equal(refusal(await server.verify(`Bearer ${first}`)).status, 503);
-    const waited = performance.now() - started;
-    assert.ok(waited >= 250 && waited < 1500, `waited ${waited} ms`);
-    const again = performance.now();
-    assert.equal(refusal(await server.verify(`Bearer ${second}`)).status, 503);
-    assert.ok(performance.now() - again < 200, "answered at once during the pause");
-    assert.deepEqual(outcomes, ["unavailable", "unavailable"]);
-  });
+  // The pause is measured on Date, which moves only when the test says; the deadline's timers run for real.
+  const clock = FakeTimers.install({ toFake: ["Date"], now: Date.now() });
+  try {
+    await withIssuer(async (issuer) => {
+      // Every request for the key set, held ones too (the stand-in issuer counts only those it answers), and
+      // when each ended on this side.
+      const keySetRequests: Promise<unknown>[] = [];
+      const countingFetch: typeof fetch = (input, init) => {
+        const answer = fetch(input, init);
+        const url = input instanceof Request ? input.url : String(input);
+        if (url === issuer.jwksUrl) keySetRequests.push(answer.catch(() => undefined));
+        return answer;
+      };
+      const { server, outcomes } = resourceServer(issuer, {}, { timeoutMs: 300, fetch: countingFetch });
+      issuer.setHanging("keys");
+      // Signed before the clock starts: signing is the test's work, not the server's.
+      const tokens = await Promise.all(["1", "2", "3", "4"].map((jti) => issuer.mint({ jti })));
+      const started = performance.now();
+      assert.equal(refusal(await server.verify(`Bearer ${tokens[0]}`)).status, 503);
+      const waited = performance.now() - started;
+      assert.ok(waited >= 250 && waited < 1500, `waited ${waited} ms`);
+      assert.equal(keySetRequests.length, 1);
+      // jose's fetch of the key set gives up on its own timer (as long, started once the metadata answered);
+      // until it has, another request joins it rather than ask the issuer again, pause or none.
+      await Promise.all(keySetRequests);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      assert.equal(refusal(await server.verify(`Bearer ${tokens[1]}`)).status, 503);
+      assert.equal(keySetRequests.length, 1, "the key set was not asked for again during the pause");
+      // The issuer is back, but the pause holds to its end.
+      issuer.setHanging(false);
+      clock.tick(OUTAGE_HOLD_MS - 100);
+      assert.equal(refusal(await server.verify(`Bearer ${tokens[2]}`)).status, 503);
+      assert.equal(keySetRequests.length, 1, "nor near its end");
+      clock.tick(200);
+      assert.ok("principal" in await server.verify(`Bearer ${tokens[3]}`));
+      assert.equal(keySetRequests.length, 2, "after the pause, the key set is asked for again");
+      assert.deepEqual(outcomes, ["unavailable", "unavailable", "unavailable", "valid"]);
+    });
+  } finally {
+    clock.uninstall();
+  }
 });
 
 Deno.test("oauth: a key set that is down or garbled is the issuer's outage (503), not every user's token (401)", async () => {
