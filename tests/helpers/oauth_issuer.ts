@@ -19,7 +19,7 @@ export interface TestIssuer {
   /** The issuer identifier (its `iss`), e.g. http://127.0.0.1:1234/realms/test. */
   issuer: string;
   jwksUrl: string;
-  /** Requests for the key set so far. */
+  /** Requests for the key set so far (answered or not: held, refused and garbled ones count too). */
   jwksFetches(): number;
   /** Requests for the metadata document so far (answered or not). */
   metadataFetches(): number;
@@ -106,6 +106,7 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
     if (url.pathname.includes("/.well-known/")) metadataFetches++;
     const keys = url.pathname === `${path}/jwks`;
     if (url.pathname === `${path}/introspect`) introspections++;
+    if (keys) fetches++;
     if (hanging === true || (hanging === "keys" && keys)) {
       return new Promise<Response>((resolve) => held.push(resolve));
     }
@@ -132,7 +133,6 @@ export async function startTestIssuer(options: TestIssuerOptions): Promise<TestI
       return Response.json(metadata);
     }
     if (url.pathname === `${path}/jwks`) {
-      fetches++;
       return Response.json({ keys: [jwk, ...published] });
     }
     return new Response("not found", { status: 404 });
