@@ -65,6 +65,29 @@ Deno.test("with the response cache on, a client that re-reads a resource it was 
   }
 });
 
+Deno.test("stdio: with polling off, a write through a tool notifies its resource, and only that one", async () => {
+  // No poll can announce the change here: only the read the write itself sets off can, however long it takes.
+  const hub = await startHub();
+  const session = await connectStdio(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "0" }));
+  const client = session.client;
+  const updated = collectUpdates(client);
+  const [written, other] = hub.state.organizations[0]!.devices;
+  try {
+    await client.subscribeResource({ uri: deviceUri(written!.id) });
+    await client.subscribeResource({ uri: deviceUri(other!.id) });
+    const result = await client.callTool({
+      name: "update_device",
+      arguments: { device_id: written!.id, name: "Renamed with polling off" },
+    });
+    assert.ok(!result.isError, JSON.stringify(result.structuredContent));
+    await waitFor(() => updated.includes(deviceUri(written!.id)), "the update of the written device");
+    assert.deepEqual(updated, [deviceUri(written!.id)], "one notification, for the written device only");
+  } finally {
+    await session.close();
+    await hub.close();
+  }
+});
+
 Deno.test("stdio: subscribed resources notify after the server's writes and after changes made elsewhere", async (t) => {
   const hub = await startHub();
   const session = await connectStdio(serverEnv(hub, { MCP_SUBSCRIPTION_POLL_S: "1" }));
@@ -79,13 +102,14 @@ Deno.test("stdio: subscribed resources notify after the server's writes and afte
     });
     for (const device of [a!, b!, c!, quiet!]) await client.subscribeResource({ uri: deviceUri(device.id) });
 
-    await t.step("a write through a tool notifies its resource at once, and only that one", async () => {
+    // That the write itself (not the next poll) notifies is the next test's, with polling off.
+    await t.step("a write through a tool notifies its resource", async () => {
       const result = await client.callTool({
         name: "update_device",
         arguments: { device_id: a!.id, name: "Renamed by the subscription test" },
       });
       assert.ok(!result.isError, JSON.stringify(result.structuredContent));
-      await waitFor(() => count(deviceUri(a!.id)) === 1, "the update of device a", 900);
+      await waitFor(() => count(deviceUri(a!.id)) === 1, "the update of device a");
     });
 
     await t.step("a change made outside the server is seen by polling", async () => {
