@@ -46,13 +46,20 @@ function resolved(space: WireSpace): ResolvedSpace {
  * server another client's write could leave a deleted or moved space in it, and a tool would answer from it.
  */
 async function spaceById(id: string, ctx: ToolContext): Promise<ResolvedSpace> {
+  return resolved(await readSpace(id, ctx, () => spaceNotFound(`no space has id ${id}`, ctx)));
+}
+
+/** The space `id` as Xyte has it; `notFound()` is thrown when Xyte has none. */
+export async function readSpace(
+  id: string,
+  ctx: Pick<ToolContext, "xyte" | "signal">,
+  notFound: () => ToolFailure,
+): Promise<WireSpace> {
   try {
     const body = await ctx.xyte.call(GET_SPACE, { path: { space_id: id }, signal: ctx.signal });
-    return resolved(parseWire(WireSpace, body, GET_SPACE));
+    return parseWire(WireSpace, body, GET_SPACE);
   } catch (error) {
-    if (error instanceof XyteError && error.code === "not_found") {
-      throw spaceNotFound(`no space has id ${id}`, ctx);
-    }
+    if (error instanceof XyteError && error.code === "not_found") throw notFound();
     throw error;
   }
 }

@@ -23,7 +23,7 @@ import {
   SpaceRow,
   toSpaceRow,
 } from "./shapes.ts";
-import { resolveSpace, SpaceRef } from "./space_ref.ts";
+import { readSpace, resolveSpace, SpaceRef } from "./space_ref.ts";
 import { callEndpoint } from "./catalog.ts";
 import { CATALOG_PAGE_SIZE, catalogPageAfter, restNote } from "./rest_note.ts";
 
@@ -266,22 +266,14 @@ const SpaceIdArg = z.union([
 ]).transform(String);
 
 /** The space `id` as Xyte has it; not_found (with how to find an id) when there is none. */
-async function readSpace(id: string, ctx: Pick<ToolContext, "xyte" | "signal">): Promise<WireSpace> {
-  try {
-    return parseWire(
-      WireSpace,
-      await ctx.xyte.call(GET_SPACE, { path: { space_id: id }, signal: ctx.signal }),
-      GET_SPACE,
-    );
-  } catch (error) {
-    if (!(error instanceof XyteError && error.code === "not_found")) throw error;
-    throw new ToolFailure({
+function spaceToDelete(id: string, ctx: Pick<ToolContext, "xyte" | "signal">): Promise<WireSpace> {
+  return readSpace(id, ctx, () =>
+    new ToolFailure({
       code: "not_found",
       message: `no space has id ${id}`,
       hint: "list_spaces (name_contains, path_contains) or get_space (by name) gives a space's id.",
       retriable: false,
-    });
-  }
+    }));
 }
 
 /** What to do when Xyte refuses to delete `space`: only an empty space other than the root goes. */
@@ -311,13 +303,13 @@ export const deleteSpace = defineTool({
     accepts: [args.space_id],
     message: `Delete space ${args.space_id}?`,
     describe: async (xyte, signal) => {
-      const space = await readSpace(args.space_id, { xyte, signal });
+      const space = await spaceToDelete(args.space_id, { xyte, signal });
       return `Delete space ${namedTarget(space.full_path ?? space.name, space.id, space.space_type)}?`;
     },
   }),
   async run(args, ctx) {
     // Read first: an unknown id fails before anything is sent, and the answer names what went.
-    const space = await readSpace(args.space_id, ctx);
+    const space = await spaceToDelete(args.space_id, ctx);
     const path = space.full_path ?? space.name;
     try {
       await ctx.xyte.call(DELETE_SPACE, { path: { space_id: args.space_id }, signal: ctx.signal });
